@@ -1,0 +1,68 @@
+/* err.c - the caller-owned error object. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/err.h"
+
+int
+err_set(struct err *err, enum err_code code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err)
+        return -1;
+    err->code = code;
+    err->detail[0] = '\0';
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void
+err_detail(struct err *err, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+    va_end(ap);
+}
+
+void
+err_clear(struct err *err)
+{
+    if (!err)
+        return;
+    err->code = ERR_NONE;
+    err->msg[0] = '\0';
+    err->detail[0] = '\0';
+}
+
+static const char *const err_names[] = {
+    [ERR_NONE] = "none",
+    [ERR_INVALID] = "invalid",
+    [ERR_UNAUTHORIZED] = "unauthorized",
+    [ERR_FORBIDDEN] = "forbidden",
+    [ERR_NOT_FOUND] = "not_found",
+    [ERR_NOT_ACCEPTABLE] = "not_acceptable",
+    [ERR_CONFLICT] = "conflict",
+    [ERR_TOO_LARGE] = "too_large",
+    [ERR_MEDIA_TYPE] = "media_type",
+    [ERR_UNAVAILABLE] = "unavailable",
+    [ERR_RETRY] = "retry",
+    [ERR_TIMEOUT] = "timeout",
+    [ERR_NOT_SUPPORTED] = "not_supported",
+    [ERR_INTERNAL] = "internal",
+};
+
+const char *
+err_code_name(enum err_code code)
+{
+    if ((unsigned)code >= sizeof(err_names) / sizeof(err_names[0]) || !err_names[code])
+        return "unknown";
+    return err_names[code];
+}

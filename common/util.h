@@ -1,0 +1,44 @@
+/* util.h - small leaf helpers: uuids, clocks, time formats, strings. */
+#ifndef FERRY_UTIL_H
+#define FERRY_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UUID_STR_LEN 37     /* 36 characters and the NUL */
+
+/* A new random (v4) uuid, lowercase with dashes. */
+void uuid_new(char out[UUID_STR_LEN]);
+
+/* Accept what Nova's is_uuid_like() accepts (any case, with or without
+ * dashes, braces or "urn:uuid:") and write the canonical lowercase form.
+ * Returns false when s is not a uuid. */
+bool uuid_normalize(const char *s, char out[UUID_STR_LEN]);
+
+/* Monotonic clock in milliseconds, for deadlines and intervals. */
+int64_t now_ms(void);
+
+/* Wall clock in microseconds since the epoch. */
+int64_t wall_us(void);
+
+/* Format microseconds since the epoch as UTC "YYYY-MM-DDThh:mm:ss" followed by
+ * ".ffffff" (frac = true) or "Z" (frac = false, Nova's server timestamps). */
+void time_fmt(int64_t us, bool frac, char *out, size_t size);
+
+/* Parse ISO 8601 as Nova's date-time format accepts it: YYYY-MM-DD, then
+ * optionally "T" or " " hh:mm[:ss[.frac]] and "Z" or +hh[:mm]; no zone
+ * means UTC.  Returns false when s is not such a time. */
+bool time_parse_iso(const char *s, int64_t *us);
+
+/* application/x-www-form-urlencoded quoting (Python's quote_plus); the
+ * result is malloc'd. */
+char *url_quote_plus(const char *s);
+
+/* Sleep for ms milliseconds (restarting on signals). */
+void sleep_ms(int64_t ms);
+
+/* Copy src into dst (size bytes), always NUL-terminated. */
+void strlcpy0(char *dst, const char *src, size_t size);
+
+#endif

@@ -1,0 +1,436 @@
+/* db.c - one PostgreSQL connection: connect, run, translate errors, listen. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/auto.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "db/db_int.h"
+
+#define DB_MAX_LISTEN 8
+
+struct db {
+    char *conninfo;
+    char *appname;
+    PGconn *conn;
+    bool in_tx;
+    int nlisten;
+    char listen[DB_MAX_LISTEN][64];
+};
+
+struct db *
+db_new(const char *conninfo, const char *appname)
+{
+    struct db *db = calloc(1, sizeof(*db));
+
+    if (!db || !(db->conninfo = strdup(conninfo)) || !(db->appname = strdup(appname)))
+        fatalx("out of memory");
+    return db;
+}
+
+void
+db_free(struct db *db)
+{
+    if (!db)
+        return;
+    if (db->conn)
+        PQfinish(db->conn);
+    free(db->conninfo);
+    free(db->appname);
+    free(db);
+}
+
+/* SQLSTATE -> err_code: the one translation boundary for PostgreSQL. */
+static enum err_code
+db_map_sqlstate(const char *st)
+{
+    if (!st)
+        return ERR_UNAVAILABLE;
+    if (strcmp(st, "23505") == 0 || strcmp(st, "23503") == 0 || strcmp(st, "55P03") == 0)
+        return ERR_CONFLICT;
+    if (strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0)
+        return ERR_RETRY;
+    if (strncmp(st, "08", 2) == 0 || strncmp(st, "57P", 3) == 0 || strncmp(st, "53", 2) == 0)
+        return ERR_UNAVAILABLE;
+    if (strcmp(st, "57014") == 0)
+        return ERR_TIMEOUT;
+    if (strncmp(st, "22", 2) == 0 || strcmp(st, "23514") == 0)
+        return ERR_INVALID;
+    return ERR_INTERNAL;
+}
+
+/* The first line of a libpq message, for err->detail. */
+static void
+db_detail(struct err *err, const char *text)
+{
+    err_detail(err, "%.*s", (int)strcspn(text ? text : "", "\n"), text ? text : "");
+}
+
+/* Server NOTICEs ("relation already exists, skipping") are debug noise. */
+static void
+db_on_notice(void *arg, const char *message)
+{
+    (void)arg;
+    log_debug("database notice: %.*s", (int)strcspn(message, "\n"), message);
+}
+
+int
+db_connect(struct db *db, struct err *err)
+{
+    const char *keys[] = { "dbname", "application_name", "options", "connect_timeout", NULL };
+    const char *vals[] = { db->conninfo, db->appname, "-c TimeZone=UTC", "5", NULL };
+    struct err lerr = ERR_INIT;
+
+    if (db->conn)
+        PQfinish(db->conn);
+    db->in_tx = false;
+    db->conn = PQconnectdbParams(keys, vals, 1);
+    if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
+        err_set(err, ERR_UNAVAILABLE, "cannot connect to the database");
+        db_detail(err, db->conn ? PQerrorMessage(db->conn) : "out of memory");
+        if (db->conn)
+            PQfinish(db->conn);
+        db->conn = NULL;
+        return -1;
+    }
+    PQsetNoticeProcessor(db->conn, db_on_notice, NULL);
+    for (int i = 0; i < db->nlisten; i++) {
+        char *ident = PQescapeIdentifier(db->conn, db->listen[i], strlen(db->listen[i]));
+        char sql[128];
+        PGresult *r;
+
+        snprintf(sql, sizeof(sql), "LISTEN %s", ident ? ident : "ferry_invalid");
+        PQfreemem(ident);
+        r = PQexec(db->conn, sql);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            err_set(&lerr, ERR_UNAVAILABLE, "cannot re-listen after reconnect");
+            PQclear(r);
+            *err = lerr;
+            return -1;
+        }
+        PQclear(r);
+    }
+    return 0;
+}
+
+/* Make sure there is a usable connection; reconnect when it was lost outside
+ * a transaction.  Inside one, a lost connection fails the transaction. */
+static int
+db_ensure(struct db *db, struct err *err)
+{
+    if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+        return 0;
+    if (db->in_tx)
+        return err_set(err, ERR_UNAVAILABLE, "database connection lost in a transaction");
+    if (db_connect(db, err) < 0)
+        return -1;
+    log_info("database connection established app=%s", db->appname);
+    return 0;
+}
+
+PGresult *
+db_query(struct db *db, const char *sql, int n, const char *const *vals, struct err *err)
+{
+    PGresult *r;
+    ExecStatusType st;
+
+    if (db_ensure(db, err) < 0)
+        return NULL;
+    r = PQexecParams(db->conn, sql, n, NULL, vals, NULL, NULL, 0);
+    st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return r;
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        err_set(err, ERR_UNAVAILABLE, "database connection lost");
+        db_detail(err, PQerrorMessage(db->conn));
+    } else {
+        const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+        err_set(err, db_map_sqlstate(state), "database query failed");
+        db_detail(err, r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+    }
+    PQclear(r);
+    return NULL;
+}
+
+int
+db_cmd(struct db *db, const char *sql, int n, const char *const *vals, struct err *err)
+{
+    PGresult *r = db_query(db, sql, n, vals, err);
+
+    if (!r)
+        return -1;
+    PQclear(r);
+    return 0;
+}
+
+int
+db_exec_simple(struct db *db, const char *sql, struct err *err)
+{
+    PGresult *r;
+
+    if (db_ensure(db, err) < 0)
+        return -1;
+    r = PQexec(db->conn, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+        const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+        err_set(err, PQstatus(db->conn) != CONNECTION_OK ? ERR_UNAVAILABLE
+                                                          : db_map_sqlstate(state),
+                "database statement failed");
+        db_detail(err, r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+        PQclear(r);
+        return -1;
+    }
+    PQclear(r);
+    return 0;
+}
+
+int
+db_begin(struct db *db, struct err *err)
+{
+    if (db_cmd(db, "BEGIN", 0, NULL, err) < 0)
+        return -1;
+    db->in_tx = true;
+    return 0;
+}
+
+int
+db_commit(struct db *db, struct err *err)
+{
+    int rc = db_cmd(db, "COMMIT", 0, NULL, err);
+
+    db->in_tx = false;
+    return rc;
+}
+
+void
+db_rollback(struct db *db)
+{
+    if (db->conn && PQstatus(db->conn) == CONNECTION_OK &&
+        PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+        PGresult *r = PQexec(db->conn, "ROLLBACK");
+        PQclear(r);
+    }
+    db->in_tx = false;
+}
+
+int
+db_listen(struct db *db, const char *channel, struct err *err)
+{
+    char sql[128];
+
+    if (strlen(channel) >= sizeof(db->listen[0]) || db->nlisten == DB_MAX_LISTEN)
+        return err_set(err, ERR_INTERNAL, "too many or too long listen channels");
+    for (int i = 0; i < db->nlisten; i++)
+        if (strcmp(db->listen[i], channel) == 0)
+            return 0;
+    strlcpy0(db->listen[db->nlisten++], channel, sizeof(db->listen[0]));
+    if (db_ensure(db, err) < 0)
+        return -1;      /* remembered: the reconnect will listen */
+    /* channel names are fixed identifiers chosen by the code, never input */
+    snprintf(sql, sizeof(sql), "LISTEN %s", channel);
+    return db_cmd(db, sql, 0, NULL, err);
+}
+
+void
+db_unlisten_all(struct db *db)
+{
+    struct err err = ERR_INIT;
+
+    if (db->nlisten == 0)
+        return;
+    db->nlisten = 0;
+    if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+        (void)db_cmd(db, "UNLISTEN *", 0, NULL, &err);
+    db_drain(db);
+}
+
+static int
+db_take_notify(struct db *db, struct db_notify *out)
+{
+    PGnotify *n = PQnotifies(db->conn);
+
+    if (!n)
+        return 0;
+    strlcpy0(out->channel, n->relname, sizeof(out->channel));
+    strlcpy0(out->payload, n->extra, sizeof(out->payload));
+    PQfreemem(n);
+    return 1;
+}
+
+int
+db_wait(struct db *db, int timeout_ms, struct db_notify *out, struct err *err)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+
+    if (db_ensure(db, err) < 0)
+        return -1;
+    for (;;) {
+        struct pollfd pfd;
+        int64_t left;
+        int rc;
+
+        if (PQconsumeInput(db->conn) == 0 || PQstatus(db->conn) != CONNECTION_OK) {
+            err_set(err, ERR_UNAVAILABLE, "database connection lost while waiting");
+            db_detail(err, PQerrorMessage(db->conn));
+            PQfinish(db->conn);
+            db->conn = NULL;
+            return -1;
+        }
+        if (db_take_notify(db, out))
+            return 1;
+        left = deadline - now_ms();
+        if (left <= 0)
+            return 0;
+        pfd.fd = PQsocket(db->conn);
+        pfd.events = POLLIN;
+        rc = poll(&pfd, 1, (int)left);
+        if (rc < 0 && errno != EINTR)
+            return err_set(err, ERR_INTERNAL, "poll failed: %s", strerror(errno));
+    }
+}
+
+void
+db_drain(struct db *db)
+{
+    struct db_notify n;
+
+    if (!db->conn || PQconsumeInput(db->conn) == 0)
+        return;
+    while (db_take_notify(db, &n))
+        ;
+}
+
+/* Row readers. */
+
+static int
+row_col(const PGresult *r, const char *col)
+{
+    int c = PQfnumber(r, col);
+
+    if (c < 0)
+        fatalx("BUG: column %s not in result", col);
+    return c;
+}
+
+const char *
+row_str(const PGresult *r, int row, const char *col)
+{
+    return PQgetvalue(r, row, row_col(r, col));
+}
+
+bool
+row_isnull(const PGresult *r, int row, const char *col)
+{
+    return PQgetisnull(r, row, row_col(r, col));
+}
+
+int64_t
+row_i64(const PGresult *r, int row, const char *col)
+{
+    return strtoll(row_str(r, row, col), NULL, 10);
+}
+
+int
+row_int(const PGresult *r, int row, const char *col)
+{
+    return (int)row_i64(r, row, col);
+}
+
+bool
+row_bool(const PGresult *r, int row, const char *col)
+{
+    return row_str(r, row, col)[0] == 't';
+}
+
+void
+row_cpy(const PGresult *r, int row, const char *col, char *dst, size_t size)
+{
+    strlcpy0(dst, row_str(r, row, col), size);
+}
+
+const char *
+num(struct numbuf *b, int64_t v)
+{
+    snprintf(b->s, sizeof(b->s), "%lld", (long long)v);
+    return b->s;
+}
+
+/* The pool: a fixed set of handles, each used by one thread at a time. */
+
+struct db_pool {
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    int size;
+    struct db **dbs;
+    bool *busy;
+};
+
+struct db_pool *
+db_pool_new(const char *conninfo, const char *appname, int size)
+{
+    struct db_pool *pool = calloc(1, sizeof(*pool));
+
+    if (!pool || !(pool->dbs = calloc((size_t)size, sizeof(*pool->dbs))) ||
+        !(pool->busy = calloc((size_t)size, sizeof(*pool->busy))))
+        fatalx("out of memory");
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->freed, NULL);
+    pool->size = size;
+    for (int i = 0; i < size; i++)
+        pool->dbs[i] = db_new(conninfo, appname);
+    return pool;
+}
+
+void
+db_pool_free(struct db_pool *pool)
+{
+    if (!pool)
+        return;
+    for (int i = 0; i < pool->size; i++)
+        db_free(pool->dbs[i]);
+    free(pool->dbs);
+    free(pool->busy);
+    pthread_mutex_destroy(&pool->lock);
+    pthread_cond_destroy(&pool->freed);
+    free(pool);
+}
+
+struct db *
+db_pool_get(struct db_pool *pool)
+{
+    struct db *db = NULL;
+
+    pthread_mutex_lock(&pool->lock);
+    while (!db) {
+        for (int i = 0; i < pool->size && !db; i++)
+            if (!pool->busy[i]) {
+                pool->busy[i] = true;
+                db = pool->dbs[i];
+            }
+        if (!db)
+            pthread_cond_wait(&pool->freed, &pool->lock);
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return db;
+}
+
+void
+db_pool_put(struct db_pool *pool, struct db *db)
+{
+    if (!db)
+        return;
+    db_rollback(db);    /* never hand on an open transaction ... */
+    db_unlisten_all(db); /* ... nor a LISTEN */
+    pthread_mutex_lock(&pool->lock);
+    for (int i = 0; i < pool->size; i++)
+        if (pool->dbs[i] == db)
+            pool->busy[i] = false;
+    pthread_cond_signal(&pool->freed);
+    pthread_mutex_unlock(&pool->lock);
+}

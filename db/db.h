@@ -1,0 +1,65 @@
+/* db.h - the database layer: the only code that includes libpq.
+ *
+ * A struct db is one PostgreSQL connection, owned by one thread.  Every call
+ * reports failures once into a caller-owned struct err, with SQLSTATE mapped
+ * to err_code here and nowhere else (unique violation -> ERR_CONFLICT,
+ * serialization failure -> ERR_RETRY, lost connection -> ERR_UNAVAILABLE).
+ * A lost connection is re-established on the next call (re-issuing LISTEN),
+ * so long-running processes survive a database restart by retrying.
+ *
+ * Typed queries live in db_<table>.c and are declared in model.h.
+ */
+#ifndef FERRY_DB_H
+#define FERRY_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+struct db;
+
+/* A handle for conninfo (libpq key=value or postgresql:// URL); connects
+ * lazily on first use.  appname shows in pg_stat_activity. */
+struct db *db_new(const char *conninfo, const char *appname);
+void db_free(struct db *db);
+
+/* Connect (or reconnect) now. */
+int db_connect(struct db *db, struct err *err);
+
+/* Transactions.  db_rollback() never fails (a broken connection rolls back by
+ * itself). */
+int db_begin(struct db *db, struct err *err);
+int db_commit(struct db *db, struct err *err);
+void db_rollback(struct db *db);
+
+/* LISTEN on channel; remembered and re-issued after a reconnect. */
+int db_listen(struct db *db, const char *channel, struct err *err);
+
+struct db_notify {
+    char channel[64];
+    char payload[256];
+};
+
+/* UNLISTEN everything (before handing a pooled connection on). */
+void db_unlisten_all(struct db *db);
+
+/* Wait up to timeout_ms for a notification on a LISTENed channel.
+ * 1: *out filled; 0: timed out; -1: error (connection lost). */
+int db_wait(struct db *db, int timeout_ms, struct db_notify *out, struct err *err);
+
+/* Drop notifications already received (after a state re-read). */
+void db_drain(struct db *db);
+
+/* Run a one-off SQL statement with no parameters and no result (tools). */
+int db_exec_simple(struct db *db, const char *sql, struct err *err);
+
+/* A fixed-size pool of connections shared by threads (ferry-api): get
+ * blocks until one is free. */
+struct db_pool;
+struct db_pool *db_pool_new(const char *conninfo, const char *appname, int size);
+void db_pool_free(struct db_pool *pool);
+struct db *db_pool_get(struct db_pool *pool);
+void db_pool_put(struct db_pool *pool, struct db *db);
+
+#endif

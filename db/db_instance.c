@@ -1,0 +1,195 @@
+/* db_instance.c - instances: lookup, list, import from libvirt, power sync. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/auto.h"
+#include "common/log.h"
+#include "db/db_int.h"
+#include "db/model.h"
+
+#define INSTANCE_SELECT                                                               \
+    "SELECT i.id, i.uuid, i.display_name, i.domain_name, i.project_id, i.user_id,"    \
+    " coalesce(i.host, '') AS host, coalesce(i.node, '') AS node, i.vm_state,"        \
+    " coalesce(i.task_state, '') AS task_state, i.power_state, i.flavor_id,"          \
+    " f.flavorid, f.name AS flavor_name, i.memory_mb, i.vcpus, i.root_gb,"            \
+    " f.ephemeral_gb, f.swap, f.extra_specs::text AS extra_specs,"                    \
+    " i.metadata::text AS metadata, i.locked, coalesce(i.progress, -1) AS progress,"  \
+    " " US("i.launched_at") " AS launched_us, " US("i.created_at") " AS created_us,"  \
+    " " US("i.updated_at") " AS updated_us"                                           \
+    " FROM instances i JOIN flavors f ON f.id = i.flavor_id"
+
+static void
+instance_read(const PGresult *r, int i, struct db_instance *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->id = row_int(r, i, "id");
+    row_cpy(r, i, "uuid", o->uuid, sizeof(o->uuid));
+    row_cpy(r, i, "display_name", o->name, sizeof(o->name));
+    row_cpy(r, i, "domain_name", o->domain_name, sizeof(o->domain_name));
+    row_cpy(r, i, "project_id", o->project_id, sizeof(o->project_id));
+    row_cpy(r, i, "user_id", o->user_id, sizeof(o->user_id));
+    row_cpy(r, i, "host", o->host, sizeof(o->host));
+    row_cpy(r, i, "node", o->node, sizeof(o->node));
+    row_cpy(r, i, "vm_state", o->vm_state, sizeof(o->vm_state));
+    row_cpy(r, i, "task_state", o->task_state, sizeof(o->task_state));
+    o->power_state = row_int(r, i, "power_state");
+    o->flavor_db_id = row_int(r, i, "flavor_id");
+    row_cpy(r, i, "flavorid", o->flavor_id, sizeof(o->flavor_id));
+    row_cpy(r, i, "flavor_name", o->flavor_name, sizeof(o->flavor_name));
+    o->memory_mb = row_int(r, i, "memory_mb");
+    o->vcpus = row_int(r, i, "vcpus");
+    o->root_gb = row_int(r, i, "root_gb");
+    o->ephemeral_gb = row_int(r, i, "ephemeral_gb");
+    o->swap = row_int(r, i, "swap");
+    row_cpy(r, i, "extra_specs", o->flavor_extra_specs, sizeof(o->flavor_extra_specs));
+    row_cpy(r, i, "metadata", o->metadata, sizeof(o->metadata));
+    o->locked = row_bool(r, i, "locked");
+    o->progress = row_int(r, i, "progress");
+    o->launched_us = row_i64(r, i, "launched_us");
+    o->created_us = row_i64(r, i, "created_us");
+    o->updated_us = row_i64(r, i, "updated_us");
+}
+
+int
+db_instance_get(struct db *db, const char *uuid, const char *project, struct db_instance *out,
+                struct err *err)
+{
+    const char *p[2] = { uuid, project };
+    AUTO_PGRES PGresult *r = db_query(db,
+                                      INSTANCE_SELECT " WHERE i.uuid = $1::uuid"
+                                      " AND NOT i.deleted"
+                                      " AND ($2::text IS NULL OR i.project_id = $2)",
+                                      2, p, err);
+
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0)
+        return err_set(err, ERR_NOT_FOUND, "Instance %s could not be found.", uuid);
+    instance_read(r, 0, out);
+    return 0;
+}
+
+int
+db_instance_list(struct db *db, const struct db_instance_filter *f, struct db_instance **out,
+                 int *n, struct err *err)
+{
+    struct numbuf b;
+    const char *p[4] = { f->project, f->name_regex, f->host,
+                         f->limit > 0 ? num(&b, f->limit) : NULL };
+    AUTO_PGRES PGresult *r = db_query(db,
+                                      INSTANCE_SELECT " WHERE NOT i.deleted"
+                                      " AND ($1::text IS NULL OR i.project_id = $1)"
+                                      " AND ($2::text IS NULL OR i.display_name ~ $2)"
+                                      " AND ($3::text IS NULL OR i.host = $3)"
+                                      " ORDER BY i.created_at DESC, i.id DESC"
+                                      " LIMIT $4::int",
+                                      4, p, err);
+    struct db_instance *v;
+
+    if (!r)
+        return -1;
+    *n = PQntuples(r);
+    if (!(v = calloc((size_t)(*n ? *n : 1), sizeof(*v))))
+        fatalx("out of memory");
+    for (int i = 0; i < *n; i++)
+        instance_read(r, i, &v[i]);
+    *out = v;
+    return 0;
+}
+
+/* vm_state follows the power state while no task runs (Nova's power sync). */
+#define VM_STATE_FOR_POWER(param)                                                     \
+    "CASE " param "::int WHEN 1 THEN 'active' WHEN 3 THEN 'paused'"                   \
+    " WHEN 7 THEN 'suspended' WHEN 4 THEN 'stopped' WHEN 6 THEN 'stopped'"            \
+    " ELSE 'active' END"
+
+int
+db_instance_import(struct db *db, const char *host, const char *node,
+                   const struct db_instance_import *in, bool *created, struct err *err)
+{
+    struct numbuf b[6];
+    const char *fp[6] = { in->flavor_name, num(&b[0], in->memory_mb), num(&b[1], in->vcpus),
+                          num(&b[2], in->root_gb), num(&b[3], in->ephemeral_gb),
+                          num(&b[4], in->swap) };
+    AUTO_PGRES PGresult *fr = NULL;
+    AUTO_PGRES PGresult *ir = NULL;
+    const char *ip[13];
+
+    /* the flavor, by name; created on first sight */
+    fr = db_query(db,
+                  "WITH ins AS (INSERT INTO flavors (flavorid, name, memory_mb, vcpus,"
+                  " root_gb, ephemeral_gb, swap) VALUES ($1, $1, $2, $3, $4, $5, $6)"
+                  " ON CONFLICT (flavorid) DO NOTHING RETURNING id)"
+                  " SELECT id FROM ins UNION ALL"
+                  " SELECT id FROM flavors WHERE flavorid = $1 LIMIT 1",
+                  6, fp, err);
+    if (!fr)
+        return -1;
+    ip[0] = in->uuid;
+    ip[1] = in->name;
+    ip[2] = in->domain_name;
+    ip[3] = in->project_id;
+    ip[4] = in->user_id;
+    ip[5] = host;
+    ip[6] = node;
+    ip[7] = row_str(fr, 0, "id");
+    ip[8] = fp[1];
+    ip[9] = fp[2];
+    ip[10] = num(&b[5], in->power_state);
+    ip[11] = in->cpu_xml[0] ? in->cpu_xml : NULL;
+    ip[12] = fp[3];
+    ir = db_query(db,
+             "INSERT INTO instances AS i (uuid, display_name, domain_name, project_id,"
+             " user_id, host, node, flavor_id, memory_mb, vcpus, root_gb, power_state,"
+             " vm_state, cpu_xml, launched_at, updated_at)"
+             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13, $11, " VM_STATE_FOR_POWER("$11")
+             ", $12, now(), now())"
+             " ON CONFLICT (uuid) DO UPDATE SET power_state = EXCLUDED.power_state,"
+             " vm_state = CASE WHEN i.task_state IS NULL THEN EXCLUDED.vm_state"
+             " ELSE i.vm_state END,"
+             " updated_at = CASE WHEN i.power_state <> EXCLUDED.power_state THEN now()"
+             " ELSE i.updated_at END"
+             " WHERE i.host = EXCLUDED.host AND NOT i.deleted"
+             " RETURNING (xmax = 0) AS created",
+             13, ip, err);
+    if (!ir)
+        return -1;
+    *created = PQntuples(ir) > 0 && row_bool(ir, 0, "created");
+    return 0;
+}
+
+int
+db_instance_mark_missing(struct db *db, const char *host, const char *const *present, int n,
+                         struct err *err)
+{
+    /* a PostgreSQL array literal of the uuids still present */
+    size_t len = 3 + (size_t)n * (UUID_STR_LEN + 1);
+    AUTOFREE char *arr = malloc(len);
+    AUTO_PGRES PGresult *r = NULL;
+    size_t off = 0;
+    const char *p[2];
+
+    if (!arr)
+        fatalx("out of memory");
+    arr[off++] = '{';
+    for (int i = 0; i < n; i++)
+        off += (size_t)snprintf(arr + off, len - off, "%s%s", i ? "," : "", present[i]);
+    arr[off++] = '}';
+    arr[off] = '\0';
+    p[0] = host;
+    p[1] = arr;
+    r = db_query(db,
+                 "UPDATE instances SET power_state = 4, vm_state = 'stopped',"
+                 " updated_at = now()"
+                 " WHERE host = $1 AND NOT deleted AND task_state IS NULL"
+                 " AND power_state <> 4 AND NOT (uuid = ANY ($2::uuid[]))"
+                 " RETURNING uuid",
+                 2, p, err);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++)
+        log_info("instance no longer on its host instance=%s host=%s", row_str(r, i, "uuid"),
+                 host);
+    return 0;
+}

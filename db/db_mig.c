@@ -1,0 +1,456 @@
+/* db_mig.c - live migrations: create, read, transitions, claims, lists.
+ *
+ * Each status change is one SQL statement (data-modifying CTEs): the guarded
+ * UPDATE, the event row, the instance's consequences and the NOTIFY commit
+ * or fail together.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/auto.h"
+#include "common/log.h"
+#include "db/db_int.h"
+#include "db/model.h"
+
+#define MIG_COLS                                                                      \
+    "m.id, m.uuid, m.instance_uuid, m.migration_type, m.status,"                      \
+    " coalesce(m.source_compute, '') AS source_compute,"                              \
+    " coalesce(m.dest_compute, '') AS dest_compute,"                                  \
+    " coalesce(m.source_node, '') AS source_node,"                                    \
+    " coalesce(m.dest_node, '') AS dest_node, coalesce(m.dest_host, '') AS dest_host,"\
+    " coalesce(m.old_instance_type_id, 0) AS old_instance_type_id,"                   \
+    " coalesce(m.new_instance_type_id, 0) AS new_instance_type_id,"                   \
+    " m.memory_total IS NOT NULL AS has_memory, m.memory_total, m.memory_processed,"  \
+    " m.memory_remaining, m.disk_total IS NOT NULL AS has_disk, m.disk_total,"        \
+    " m.disk_processed, m.disk_remaining, coalesce(m.user_id, '') AS user_id,"        \
+    " coalesce(m.project_id, '') AS project_id,"                                      \
+    " " US("m.created_at") " AS created_us, " US("m.updated_at") " AS updated_us,"    \
+    " coalesce(m.request_id, '') AS request_id,"                                      \
+    " coalesce(m.api_microversion, '2.1') AS api_microversion,"                       \
+    " coalesce(m.requested_host, '') AS requested_host, m.forced,"                    \
+    " coalesce(m.block_migration::int, -1) AS block_migration,"                       \
+    " coalesce(m.reason, '') AS reason,"                                              \
+    " m.abort_requested_at IS NOT NULL AS abort_requested,"                           \
+    " m.force_complete_requested_at IS NOT NULL AS force_complete_requested"
+
+static void
+mig_read(const PGresult *r, int i, struct db_mig *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->id = row_int(r, i, "id");
+    row_cpy(r, i, "uuid", m->uuid, sizeof(m->uuid));
+    row_cpy(r, i, "instance_uuid", m->instance_uuid, sizeof(m->instance_uuid));
+    row_cpy(r, i, "migration_type", m->migration_type, sizeof(m->migration_type));
+    m->status = mig_status_parse(row_str(r, i, "status"));
+    row_cpy(r, i, "status", m->status_text, sizeof(m->status_text));
+    row_cpy(r, i, "source_compute", m->source_compute, sizeof(m->source_compute));
+    row_cpy(r, i, "dest_compute", m->dest_compute, sizeof(m->dest_compute));
+    row_cpy(r, i, "source_node", m->source_node, sizeof(m->source_node));
+    row_cpy(r, i, "dest_node", m->dest_node, sizeof(m->dest_node));
+    row_cpy(r, i, "dest_host", m->dest_host, sizeof(m->dest_host));
+    m->old_instance_type_id = row_int(r, i, "old_instance_type_id");
+    m->new_instance_type_id = row_int(r, i, "new_instance_type_id");
+    m->has_memory = row_bool(r, i, "has_memory");
+    m->memory_total = row_i64(r, i, "memory_total");
+    m->memory_processed = row_i64(r, i, "memory_processed");
+    m->memory_remaining = row_i64(r, i, "memory_remaining");
+    m->has_disk = row_bool(r, i, "has_disk");
+    m->disk_total = row_i64(r, i, "disk_total");
+    m->disk_processed = row_i64(r, i, "disk_processed");
+    m->disk_remaining = row_i64(r, i, "disk_remaining");
+    row_cpy(r, i, "user_id", m->user_id, sizeof(m->user_id));
+    row_cpy(r, i, "project_id", m->project_id, sizeof(m->project_id));
+    m->created_us = row_i64(r, i, "created_us");
+    m->updated_us = row_i64(r, i, "updated_us");
+    row_cpy(r, i, "request_id", m->request_id, sizeof(m->request_id));
+    row_cpy(r, i, "api_microversion", m->api_microversion, sizeof(m->api_microversion));
+    row_cpy(r, i, "requested_host", m->requested_host, sizeof(m->requested_host));
+    m->forced = row_bool(r, i, "forced");
+    m->block_migration = row_int(r, i, "block_migration");
+    row_cpy(r, i, "reason", m->reason, sizeof(m->reason));
+    m->abort_requested = row_bool(r, i, "abort_requested");
+    m->force_complete_requested = row_bool(r, i, "force_complete_requested");
+}
+
+static int
+mig_read_all(PGresult *r, struct db_mig **out, int *n)
+{
+    struct db_mig *v;
+
+    *n = PQntuples(r);
+    if (!(v = calloc((size_t)(*n ? *n : 1), sizeof(*v))))
+        fatalx("out of memory");
+    for (int i = 0; i < *n; i++)
+        mig_read(r, i, &v[i]);
+    *out = v;
+    return 0;
+}
+
+static const char *
+tri(int v)
+{
+    return v < 0 ? NULL : v ? "true" : "false";
+}
+
+/* Nova's check_instance_state wording, from the instance as it is now. */
+static int
+mig_create_refused(struct db *db, const char *uuid, struct err *err)
+{
+    struct db_instance inst;
+
+    if (db_instance_get(db, uuid, NULL, &inst, err) < 0)
+        return -1;
+    if (strcmp(inst.vm_state, "active") != 0 && strcmp(inst.vm_state, "paused") != 0)
+        return err_set(err, ERR_CONFLICT,
+                       "Cannot 'os-migrateLive' instance %s while it is in vm_state %s", uuid,
+                       inst.vm_state);
+    if (inst.task_state[0])
+        return err_set(err, ERR_CONFLICT,
+                       "Cannot 'os-migrateLive' instance %s while it is in task_state %s",
+                       uuid, inst.task_state);
+    return err_set(err, ERR_CONFLICT,
+                   "Cannot 'os-migrateLive' instance %s while it is in launched_at None", uuid);
+}
+
+int
+db_mig_create(struct db *db, const struct db_mig_request *req, struct db_mig *out,
+              struct err *err)
+{
+    char uuid[UUID_STR_LEN];
+    const char *p[11];
+    AUTO_PGRES PGresult *r = NULL;
+
+    uuid_new(uuid);
+    p[0] = req->instance_uuid;
+    p[1] = uuid;
+    p[2] = req->host;
+    p[3] = req->user_id;
+    p[4] = req->project_id;
+    p[5] = req->request_id;
+    p[6] = req->forced ? "true" : "false";
+    p[7] = tri(req->block_migration);
+    p[8] = tri(req->disk_over_commit);
+    p[9] = req->microversion;
+    p[10] = req->actor;
+    r = db_query(db,
+                 "WITH i AS (UPDATE instances SET task_state = 'migrating', updated_at = now()"
+                 "   WHERE uuid = $1::uuid AND NOT deleted AND task_state IS NULL"
+                 "   AND vm_state IN ('active', 'paused') AND launched_at IS NOT NULL"
+                 "   RETURNING uuid, host, node, flavor_id),"
+                 " m AS (INSERT INTO migrations (uuid, instance_uuid, status, source_compute,"
+                 "   source_node, dest_compute, old_instance_type_id, new_instance_type_id,"
+                 "   user_id, project_id, request_id, requested_host, forced, block_migration,"
+                 "   disk_over_commit, api_microversion)"
+                 "   SELECT $2, i.uuid, 'accepted', i.host, i.node, $3, i.flavor_id,"
+                 "   i.flavor_id, $4, $5, $6, $3, $7::boolean, $8::boolean, $9::boolean, $10"
+                 "   FROM i RETURNING id, instance_uuid),"
+                 " e AS (INSERT INTO migration_events (migration_id, to_status, actor)"
+                 "   SELECT id, 'accepted', $11 FROM m),"
+                 " a AS (INSERT INTO instance_actions (instance_uuid, request_id, action,"
+                 "   user_id, project_id) SELECT instance_uuid, $6, 'live-migration', $4, $5"
+                 "   FROM m ON CONFLICT DO NOTHING)"
+                 " SELECT m.id, pg_notify('ferry_accepted', m.id::text) FROM m",
+                 11, p, err);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0)
+        return mig_create_refused(db, req->instance_uuid, err);
+    return db_mig_get(db, row_int(r, 0, "id"), out, err);
+}
+
+int
+db_mig_get(struct db *db, int id, struct db_mig *out, struct err *err)
+{
+    struct numbuf b;
+    const char *p[1] = { num(&b, id) };
+    AUTO_PGRES PGresult *r = db_query(db,
+                                      "SELECT " MIG_COLS " FROM migrations m"
+                                      " WHERE m.id = $1 AND NOT m.deleted",
+                                      1, p, err);
+
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0)
+        return err_set(err, ERR_NOT_FOUND, "Migration %d could not be found.", id);
+    mig_read(r, 0, out);
+    return 0;
+}
+
+int
+db_mig_wait_leave(struct db *db, int id, enum mig_status from, int timeout_ms,
+                  struct db_mig *out, struct err *err)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+
+    if (db_listen(db, "ferry_migration", err) < 0)
+        return -1;
+    for (;;) {
+        struct db_notify n;
+        int64_t left;
+
+        if (db_mig_get(db, id, out, err) < 0)
+            return -1;
+        if (out->status != from)
+            return 1;
+        left = deadline - now_ms();
+        if (left <= 0)
+            return 0;
+        /* any transition wakes us; re-read our row (at most once a second) */
+        if (db_wait(db, left < 1000 ? (int)left : 1000, &n, err) < 0)
+            return -1;
+    }
+}
+
+int
+db_mig_transition(struct db *db, const struct db_transition *t, struct err *err)
+{
+    struct numbuf b;
+    const char *p[10];
+    AUTO_PGRES PGresult *r = NULL;
+
+    if (!mig_transition_allowed(t->from, t->to))
+        fatalx("BUG: migration %d: transition %s -> %s is not in the state machine", t->id,
+               mig_status_name(t->from), mig_status_name(t->to));
+    p[0] = num(&b, t->id);
+    p[1] = mig_status_name(t->from);
+    p[2] = mig_status_name(t->to);
+    p[3] = t->actor;
+    p[4] = t->reason;
+    p[5] = mig_status_terminal(t->to) ? "true" : "false";
+    p[6] = t->dest_compute;
+    p[7] = t->dest_node;
+    p[8] = t->dest_host;
+    p[9] = t->source_node;
+    r = db_query(db,
+                 "WITH m AS (UPDATE migrations SET status = $3, updated_at = now(),"
+                 "   reason = coalesce($5, reason),"
+                 "   dest_compute = coalesce($7, dest_compute),"
+                 "   dest_node = coalesce($8, dest_node),"
+                 "   dest_host = coalesce($9, dest_host),"
+                 "   source_node = coalesce($10, source_node),"
+                 "   started_at = CASE WHEN $3 = 'running' THEN clock_timestamp()"
+                 "     ELSE started_at END,"
+                 "   finished_at = CASE WHEN $6::boolean THEN clock_timestamp()"
+                 "     ELSE finished_at END"
+                 "   WHERE id = $1::int AND status = $2 AND NOT deleted"
+                 "   RETURNING id, instance_uuid, dest_compute, dest_node),"
+                 " e AS (INSERT INTO migration_events (migration_id, from_status, to_status,"
+                 "   actor, reason) SELECT id, $2, $3, $4, $5 FROM m),"
+                 " i AS (UPDATE instances i SET task_state = NULL, progress = NULL,"
+                 "   host = CASE WHEN $3 = 'completed' THEN m.dest_compute ELSE i.host END,"
+                 "   node = CASE WHEN $3 = 'completed' THEN m.dest_node ELSE i.node END,"
+                 "   updated_at = now()"
+                 "   FROM m WHERE i.uuid = m.instance_uuid AND $6::boolean"
+                 "   RETURNING i.id)"
+                 " SELECT pg_notify('ferry_migration', m.id || ' ' || $3) FROM m",
+                 10, p, err);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0)
+        return err_set(err, ERR_CONFLICT, "migration %d is no longer %s", t->id,
+                       mig_status_name(t->from));
+    return 0;
+}
+
+int
+db_mig_save_progress(struct db *db, int id, const struct db_mig_progress *pr, struct err *err)
+{
+    struct numbuf b[8];
+    const char *p[8] = { num(&b[0], id),
+                         num(&b[1], pr->memory_total),
+                         num(&b[2], pr->memory_processed),
+                         num(&b[3], pr->memory_remaining),
+                         num(&b[4], pr->disk_total),
+                         num(&b[5], pr->disk_processed),
+                         num(&b[6], pr->disk_remaining),
+                         num(&b[7], pr->progress) };
+
+    return db_cmd(db,
+                  "WITH m AS (UPDATE migrations SET memory_total = $2, memory_processed = $3,"
+                  "   memory_remaining = $4, disk_total = $5, disk_processed = $6,"
+                  "   disk_remaining = $7, updated_at = now()"
+                  "   WHERE id = $1::int RETURNING instance_uuid)"
+                  " UPDATE instances SET progress = $8 FROM m"
+                  " WHERE instances.uuid = m.instance_uuid AND task_state = 'migrating'",
+                  8, p, err);
+}
+
+int
+db_mig_lock_accepted(struct db *db, struct db_mig *out, struct err *err)
+{
+    AUTO_PGRES PGresult *r = db_query(db,
+                                      "SELECT " MIG_COLS " FROM migrations m"
+                                      " WHERE m.status = 'accepted' AND NOT m.deleted"
+                                      " ORDER BY m.id FOR UPDATE SKIP LOCKED LIMIT 1",
+                                      0, NULL, err);
+
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0)
+        return 0;
+    mig_read(r, 0, out);
+    return 1;
+}
+
+int
+db_mig_claim_queued(struct db *db, const char *host, int max_running, const char *actor,
+                    struct db_mig *out, struct err *err)
+{
+    struct numbuf b;
+    const char *p[3] = { host, num(&b, max_running), actor };
+    AUTO_PGRES PGresult *r = db_query(db,
+        "WITH c AS (SELECT id FROM migrations WHERE source_compute = $1"
+        "   AND status = 'queued' AND NOT deleted"
+        "   AND ($2::int = 0 OR (SELECT count(*) FROM migrations WHERE source_compute = $1"
+        "     AND status IN ('preparing', 'running', 'running (post-copy)')"
+        "     AND NOT deleted) < $2::int)"
+        "   ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1),"
+        " m AS (UPDATE migrations SET status = 'preparing', updated_at = now() FROM c"
+        "   WHERE migrations.id = c.id AND migrations.status = 'queued'"
+        "   RETURNING migrations.id),"
+        " e AS (INSERT INTO migration_events (migration_id, from_status, to_status, actor)"
+        "   SELECT id, 'queued', 'preparing', $3 FROM m)"
+        " SELECT m.id, pg_notify('ferry_migration', m.id || ' preparing') FROM m",
+        3, p, err);
+
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0)
+        return 0;
+    if (db_mig_get(db, row_int(r, 0, "id"), out, err) < 0)
+        return -1;
+    return 1;
+}
+
+int
+db_mig_list_active(struct db *db, const char *host, struct db_mig **out, int *n,
+                   struct err *err)
+{
+    const char *p[1] = { host };
+    AUTO_PGRES PGresult *r = db_query(db,
+                                      "SELECT " MIG_COLS " FROM migrations m"
+                                      " WHERE m.source_compute = $1 AND NOT m.deleted"
+                                      " AND m.status IN ('preparing', 'running',"
+                                      " 'running (post-copy)') ORDER BY m.id",
+                                      1, p, err);
+
+    if (!r)
+        return -1;
+    return mig_read_all(r, out, n);
+}
+
+static int
+mig_request(struct db *db, int id, const char *who, const char *col, struct err *err)
+{
+    struct numbuf b;
+    const char *p[2] = { num(&b, id), who };
+    char sql[512];
+    AUTO_PGRES PGresult *r = NULL;
+
+    /* col is one of two fixed column names chosen below, never input */
+    snprintf(sql, sizeof(sql),
+             "WITH m AS (UPDATE migrations SET %s_at = now(), %s_by = $2, updated_at = now()"
+             "   WHERE id = $1::int AND status IN ('preparing', 'running',"
+             "   'running (post-copy)') RETURNING id)"
+             " SELECT pg_notify('ferry_migration_control', m.id::text) FROM m",
+             col, col);
+    if (!(r = db_query(db, sql, 2, p, err)))
+        return -1;
+    if (PQntuples(r) == 0)
+        return err_set(err, ERR_CONFLICT, "migration %d is not preparing or running", id);
+    return 0;
+}
+
+int
+db_mig_request_abort(struct db *db, int id, const char *who, struct err *err)
+{
+    return mig_request(db, id, who, "abort_requested", err);
+}
+
+int
+db_mig_request_force_complete(struct db *db, int id, const char *who, struct err *err)
+{
+    return mig_request(db, id, who, "force_complete_requested", err);
+}
+
+int
+db_mig_list_in_progress(struct db *db, const char *instance_uuid, struct db_mig **out, int *n,
+                        struct err *err)
+{
+    const char *p[1] = { instance_uuid };
+    AUTO_PGRES PGresult *r = db_query(db,
+                                      "SELECT " MIG_COLS " FROM migrations m"
+                                      " WHERE m.instance_uuid = $1::uuid AND NOT m.deleted"
+                                      " AND m.migration_type = 'live-migration'"
+                                      " AND m.status IN ('queued', 'preparing', 'running',"
+                                      " 'post-migrating') ORDER BY m.id",
+                                      1, p, err);
+
+    if (!r)
+        return -1;
+    return mig_read_all(r, out, n);
+}
+
+int
+db_mig_marker_check(struct db *db, const char *uuid, struct err *err)
+{
+    const char *p[1] = { uuid };
+    char canon[UUID_STR_LEN];
+    AUTO_PGRES PGresult *r = NULL;
+
+    if (!uuid_normalize(uuid, canon))
+        return err_set(err, ERR_INVALID, "Marker %s could not be found.", uuid);
+    p[0] = canon;
+    if (!(r = db_query(db, "SELECT 1 FROM migrations WHERE uuid = $1::uuid AND NOT deleted",
+                       1, p, err)))
+        return -1;
+    if (PQntuples(r) == 0)
+        return err_set(err, ERR_INVALID, "Marker %s could not be found.", uuid);
+    return 0;
+}
+
+int
+db_mig_list(struct db *db, const struct db_mig_filter *f, struct db_mig **out, int *n,
+            struct err *err)
+{
+    struct numbuf b;
+    char marker[UUID_STR_LEN];
+    const char *p[13];
+    AUTO_PGRES PGresult *r = NULL;
+
+    p[0] = f->status;
+    p[1] = f->host;
+    p[2] = f->host ? NULL : f->source_compute;
+    p[3] = f->instance_uuid;
+    p[4] = f->migration_type;
+    p[5] = f->hidden < 0 ? NULL : f->hidden ? "true" : "false";
+    p[6] = f->changes_since;
+    p[7] = f->changes_before;
+    p[8] = f->user_id;
+    p[9] = f->project_id;
+    p[10] = f->marker && uuid_normalize(f->marker, marker) ? marker : NULL;
+    p[11] = f->limit > 0 ? num(&b, f->limit) : NULL;
+    p[12] = f->paged_order ? "true" : "false";
+    r = db_query(db,
+                 "SELECT " MIG_COLS " FROM migrations m WHERE NOT m.deleted AND NOT m.hidden"
+                 " AND ($1::text IS NULL OR m.status = $1)"
+                 " AND ($2::text IS NULL OR m.source_compute = $2 OR m.dest_compute = $2)"
+                 " AND ($3::text IS NULL OR m.source_compute = $3)"
+                 " AND ($4::text IS NULL OR m.instance_uuid::text = lower($4))"
+                 " AND ($5::text IS NULL OR m.migration_type = $5)"
+                 " AND ($6::boolean IS NULL OR m.hidden = $6::boolean)"
+                 " AND ($7::timestamptz IS NULL OR m.updated_at >= $7::timestamptz)"
+                 " AND ($8::timestamptz IS NULL OR m.updated_at <= $8::timestamptz)"
+                 " AND ($9::text IS NULL OR m.user_id = $9)"
+                 " AND ($10::text IS NULL OR m.project_id = $10)"
+                 " AND ($11::uuid IS NULL OR (m.created_at, m.id) <"
+                 "   (SELECT created_at, id FROM migrations WHERE uuid = $11::uuid))"
+                 " ORDER BY CASE WHEN $13::boolean THEN m.created_at END DESC,"
+                 " CASE WHEN $13::boolean THEN m.id END DESC, m.id"
+                 " LIMIT $12::int",
+                 13, p, err);
+    if (!r)
+        return -1;
+    return mig_read_all(r, out, n);
+}

@@ -1,0 +1,355 @@
+/* model.h - typed rows and the queries over them (db_<table>.c).
+ *
+ * Strings are fixed buffers inside the structs, so a row is one value with
+ * no ownership to track.  Timestamps are microseconds since the epoch (UTC),
+ * 0 when NULL.  Lists are returned as malloc'd arrays the caller frees.
+ */
+#ifndef FERRY_MODEL_H
+#define FERRY_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "common/mig_state.h"
+#include "common/util.h"
+#include "db/db.h"
+
+#define NAME_LEN 256
+
+/* Nova's power_state values. */
+enum power_state {
+    POWER_NOSTATE = 0,
+    POWER_RUNNING = 1,
+    POWER_PAUSED = 3,
+    POWER_SHUTDOWN = 4,
+    POWER_CRASHED = 6,
+    POWER_SUSPENDED = 7,
+};
+
+/* ---- compute hosts (db_host.c) ---- */
+
+struct db_host {
+    int id;
+    char uuid[UUID_STR_LEN];
+    char host[NAME_LEN];
+    char node[NAME_LEN];            /* hypervisor_hostname */
+    char libvirt_uri[512];
+    char migration_addr[NAME_LEN];
+    char host_ip[64];
+    int memory_mb;
+    int vcpus;
+    int local_gb;
+    char hypervisor_type[32];
+    int64_t hypervisor_version;
+    int64_t libvirt_version;
+    char cpu_arch[32];
+    char cpu_vendor[64];
+    char cpu_model[64];
+    char cpu_info[4096];            /* Nova's cpu_info JSON */
+    char virt_type[16];
+    bool disabled;
+    char disabled_reason[NAME_LEN];
+    bool forced_down;
+    int64_t heartbeat_us;
+    int64_t started_us;
+    int64_t created_us;
+    int64_t updated_us;
+    /* derived when read */
+    bool up;                        /* heartbeat younger than service_down_time */
+    int memory_mb_used;             /* instances placed here */
+    int vcpus_used;
+    int running_vms;
+};
+
+/* Insert or refresh this host's row (ferry-compute start-up); fills h->id
+ * and h->uuid. cpu_features is a PostgreSQL array literal ("{a,b}"). */
+int db_host_register(struct db *db, struct db_host *h, const char *cpu_features,
+                     struct err *err);
+
+/* Heart-beat: heartbeat_at = now(). */
+int db_host_heartbeat(struct db *db, const char *host, struct err *err);
+
+/* One host by name; ERR_NOT_FOUND "Compute host <h> could not be found.". */
+int db_host_get(struct db *db, const char *host, int down_time_s, struct db_host *out,
+                struct err *err);
+
+/* Every host, ordered by name. */
+int db_host_list(struct db *db, int down_time_s, struct db_host **out, int *n,
+                 struct err *err);
+
+/* ---- instances (db_instance.c) ---- */
+
+struct db_instance {
+    int id;
+    char uuid[UUID_STR_LEN];
+    char name[NAME_LEN];            /* display_name */
+    char domain_name[NAME_LEN];
+    char project_id[NAME_LEN];
+    char user_id[NAME_LEN];
+    char host[NAME_LEN];
+    char node[NAME_LEN];
+    char vm_state[32];
+    char task_state[32];            /* "" when NULL */
+    int power_state;
+    int flavor_db_id;               /* internal id: old/new_instance_type_id */
+    char flavor_id[NAME_LEN];       /* public flavorid */
+    char flavor_name[NAME_LEN];
+    int memory_mb;
+    int vcpus;
+    int root_gb;
+    int ephemeral_gb;
+    int swap;
+    char flavor_extra_specs[1024];  /* JSON object */
+    char metadata[2048];            /* JSON object */
+    bool locked;
+    int progress;                   /* -1 when NULL */
+    int64_t launched_us;
+    int64_t created_us;
+    int64_t updated_us;
+};
+
+/* What ferry-compute found in libvirt, to import. */
+struct db_instance_import {
+    char uuid[UUID_STR_LEN];
+    char name[NAME_LEN];
+    char domain_name[NAME_LEN];
+    char project_id[NAME_LEN];
+    char user_id[NAME_LEN];
+    char flavor_name[NAME_LEN];
+    int memory_mb;
+    int vcpus;
+    int root_gb;
+    int ephemeral_gb;
+    int swap;
+    int power_state;
+    char cpu_xml[2048];
+};
+
+/* By uuid (canonical form).  ERR_NOT_FOUND "Instance <id> could not be
+ * found." when missing, deleted, or (project != NULL) in another project. */
+int db_instance_get(struct db *db, const char *uuid, const char *project,
+                    struct db_instance *out, struct err *err);
+
+struct db_instance_filter {
+    const char *project;            /* NULL: all projects */
+    const char *name_regex;         /* Nova's name filter is a regex */
+    const char *host;
+    int limit;                      /* <= 0: no limit */
+};
+
+int db_instance_list(struct db *db, const struct db_instance_filter *f,
+                     struct db_instance **out, int *n, struct err *err);
+
+/* Import a domain found on host: a new uuid becomes an instance on host
+ * (with a flavor matching its size); a known one only refreshes its power
+ * state, and only while host owns it.  *created tells which happened. */
+int db_instance_import(struct db *db, const char *host, const char *node,
+                       const struct db_instance_import *in, bool *created, struct err *err);
+
+/* Domains that vanished from their host: power state -> shutdown. */
+int db_instance_mark_missing(struct db *db, const char *host, const char *const *present,
+                             int n, struct err *err);
+
+/* ---- migrations (db_mig.c) ---- */
+
+struct db_mig {
+    int id;
+    char uuid[UUID_STR_LEN];
+    char instance_uuid[UUID_STR_LEN];
+    char migration_type[32];
+    enum mig_status status;
+    char status_text[32];           /* as stored (other types use other words) */
+    char source_compute[NAME_LEN];
+    char dest_compute[NAME_LEN];    /* "" when NULL */
+    char source_node[NAME_LEN];
+    char dest_node[NAME_LEN];
+    char dest_host[NAME_LEN];
+    int old_instance_type_id;
+    int new_instance_type_id;
+    bool has_memory;                /* counters are NULL until the job reports */
+    int64_t memory_total, memory_processed, memory_remaining;
+    bool has_disk;
+    int64_t disk_total, disk_processed, disk_remaining;
+    char user_id[NAME_LEN];
+    char project_id[NAME_LEN];
+    int64_t created_us;
+    int64_t updated_us;             /* 0 when NULL */
+    char request_id[64];
+    char api_microversion[16];      /* of the request that started it: "2.30" */
+    char requested_host[NAME_LEN];
+    bool forced;
+    int block_migration;            /* 1, 0, or -1 for "auto" */
+    char reason[1024];
+    bool abort_requested;
+    bool force_complete_requested;
+};
+
+/* What the API records for an accepted os-migrateLive. */
+struct db_mig_request {
+    const char *instance_uuid;
+    const char *request_id;         /* req-<uuid>: the instance action's id */
+    const char *user_id;
+    const char *project_id;
+    const char *host;               /* requested destination or NULL */
+    bool forced;
+    int block_migration;            /* 1, 0, -1 = auto */
+    int disk_over_commit;           /* 1, 0, -1 = not given */
+    const char *microversion;       /* "2.30" */
+    const char *actor;              /* ferry-api@<hostname> */
+};
+
+/* Atomically: the instance must be active or paused with no task (else
+ * ERR_CONFLICT with Nova's "Cannot 'os-migrateLive' instance ..." text);
+ * task_state := migrating; the migration row (accepted), its first event and
+ * the live-migration instance action are inserted; the scheduler is woken. */
+int db_mig_create(struct db *db, const struct db_mig_request *req, struct db_mig *out,
+                  struct err *err);
+
+int db_mig_get(struct db *db, int id, struct db_mig *out, struct err *err);
+
+/* Wait up to timeout_ms for migration id to leave status `from` (LISTEN on
+ * ferry_migration; db must be a connection of its own).  1: it left, *out
+ * is the row now; 0: timed out; -1: error. */
+int db_mig_wait_leave(struct db *db, int id, enum mig_status from, int timeout_ms,
+                      struct db_mig *out, struct err *err);
+
+/* A status change and its consequences, applied in one statement:
+ * the row must still be in `from` (else ERR_CONFLICT); an event row is
+ * written; NOTIFY ferry_migration "<id> <status>".  Entering a terminal
+ * status clears the instance's task_state and progress; entering completed
+ * also moves the instance to the destination host and node. */
+struct db_transition {
+    int id;
+    enum mig_status from;
+    enum mig_status to;
+    const char *actor;
+    const char *reason;             /* NULL keeps the current one */
+    /* accepted -> queued: the chosen destination */
+    const char *dest_compute;
+    const char *dest_node;
+    const char *dest_host;
+    const char *source_node;
+};
+
+int db_mig_transition(struct db *db, const struct db_transition *t, struct err *err);
+
+/* Nova's counters, saved every live_migration_monitor_interval; also sets
+ * the instance's progress (0-100). */
+struct db_mig_progress {
+    int64_t memory_total, memory_processed, memory_remaining;
+    int64_t disk_total, disk_processed, disk_remaining;
+    int progress;
+};
+
+int db_mig_save_progress(struct db *db, int id, const struct db_mig_progress *p,
+                         struct err *err);
+
+/* Scheduler: lock the oldest accepted row not locked by another scheduler
+ * (FOR UPDATE SKIP LOCKED) inside the caller's open transaction.
+ * 1: *out filled; 0: nothing to do. */
+int db_mig_lock_accepted(struct db *db, struct db_mig *out, struct err *err);
+
+/* Compute: move the oldest queued row of this source host to preparing, if
+ * fewer than max_running (0 = unlimited) of its migrations are preparing or
+ * running.  1: *out filled (already preparing); 0: nothing to claim. */
+int db_mig_claim_queued(struct db *db, const char *host, int max_running, const char *actor,
+                        struct db_mig *out, struct err *err);
+
+/* Rows of this source host in preparing/running/post-copy (restart). */
+int db_mig_list_active(struct db *db, const char *host, struct db_mig **out, int *n,
+                       struct err *err);
+
+/* Record an abort or force-complete request (who, when); the worker acts. */
+int db_mig_request_abort(struct db *db, int id, const char *who, struct err *err);
+int db_mig_request_force_complete(struct db *db, int id, const char *who, struct err *err);
+
+/* Per-server list: live migrations of one instance in queued, preparing or
+ * running. */
+int db_mig_list_in_progress(struct db *db, const char *instance_uuid, struct db_mig **out,
+                            int *n, struct err *err);
+
+/* /os-migrations. */
+struct db_mig_filter {
+    const char *status;
+    const char *host;               /* source or dest */
+    const char *source_compute;     /* only when host is NULL */
+    const char *instance_uuid;
+    const char *migration_type;
+    int hidden;                     /* -1: not given */
+    const char *changes_since;      /* ISO 8601 */
+    const char *changes_before;
+    const char *user_id;
+    const char *project_id;
+    const char *marker;             /* uuid of the last row seen, or NULL */
+    int limit;                      /* <= 0: none */
+    bool paged_order;               /* created_at DESC, id DESC (2.59+) */
+};
+
+/* Check a pagination marker (a migration uuid).  ERR_INVALID "Marker <m>
+ * could not be found." when unknown. */
+int db_mig_marker_check(struct db *db, const char *uuid, struct err *err);
+
+int db_mig_list(struct db *db, const struct db_mig_filter *f, struct db_mig **out, int *n,
+                struct err *err);
+
+/* ---- host requests (db_hostreq.c) ---- */
+
+struct db_hostreq {
+    int64_t id;
+    char host[NAME_LEN];
+    char kind[64];
+    int migration_id;               /* 0 when none */
+    char payload[8192];             /* JSON */
+    char requested_by[NAME_LEN];
+    int64_t deadline_us;
+};
+
+struct db_hostreq_result {
+    bool ok;
+    char result[8192];              /* JSON, "{}" when none */
+    char error[1024];
+};
+
+/* Insert a request for host and NOTIFY ferry_host_request "<host>". */
+int db_hostreq_send(struct db *db, const char *host, const char *kind, int migration_id,
+                    const char *payload, int timeout_s, const char *requested_by,
+                    int64_t *id, struct err *err);
+
+/* Wait for request id to be answered, until its deadline (then it is marked
+ * failed and ERR_TIMEOUT is returned).  db must not be in a transaction;
+ * it LISTENs on ferry_host_request_done. */
+int db_hostreq_wait(struct db *db, int64_t id, struct db_hostreq_result *out,
+                    struct err *err);
+
+/* Compute side: claim the oldest pending request for host (status running).
+ * 1: claimed; 0: none. */
+int db_hostreq_claim(struct db *db, const char *host, struct db_hostreq *out,
+                     struct err *err);
+
+/* Answer a claimed request and NOTIFY ferry_host_request_done "<id>". */
+int db_hostreq_finish(struct db *db, int64_t id, const struct db_hostreq_result *res,
+                      struct err *err);
+
+/* ---- instance actions (db_action.c) ---- */
+
+/* Record an instance action (live-migration, live_migration_cancel, ...). */
+int db_action_start(struct db *db, const char *instance_uuid, const char *request_id,
+                    const char *action, const char *user_id, const char *project_id,
+                    struct err *err);
+
+/* Start an event of the action (instance, request_id); finish it with
+ * result "Success" or "Error" and details. */
+int db_action_event_start(struct db *db, const char *instance_uuid, const char *request_id,
+                          const char *event, const char *host, struct err *err);
+int db_action_event_finish(struct db *db, const char *instance_uuid, const char *request_id,
+                           const char *event, bool ok, const char *details,
+                           struct err *err);
+
+/* ---- schema (db_schema.c) ---- */
+
+/* Apply every migrations-sql/NNNN_*.sql in dir not yet in schema_migrations,
+ * in order, each in one transaction.  *applied counts them. */
+int db_schema_sync(struct db *db, const char *dir, int *applied, struct err *err);
+
+#endif

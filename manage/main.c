@@ -1,0 +1,97 @@
+/* ferry-manage - administrative commands, in the spirit of nova-manage.
+ *
+ *   ferry-manage [--config-file F] db sync [--schema-dir DIR]
+ *   ferry-manage [--config-file F] db version
+ *
+ * "db sync" applies every pending migrations-sql/NNNN_*.sql in order, each in
+ * one transaction, recorded in schema_migrations; a second run is a no-op.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cli.h"
+#include "common/log.h"
+#include "db/db_int.h"
+#include "db/model.h"
+
+static void
+usage(void)
+{
+    fprintf(stderr, "usage: ferry-manage [--config-file FILE] db sync [--schema-dir DIR]\n"
+                    "       ferry-manage [--config-file FILE] db version\n");
+    exit(2);
+}
+
+static const char *
+schema_dir_default(void)
+{
+    static char dir[4096];
+    const char *env = getenv("FERRY_SCHEMA_DIR");
+
+    if (env && *env)
+        return env;
+    snprintf(dir, sizeof(dir), "%s/../migrations-sql", cli_exe_dir());
+    return dir;
+}
+
+static int
+cmd_db_sync(struct db *db, const char *dir)
+{
+    struct err err = ERR_INIT;
+    int applied = 0;
+
+    if (db_schema_sync(db, dir, &applied, &err) < 0) {
+        fprintf(stderr, "ferry-manage: db sync failed: %s%s%s\n", err.msg,
+                err.detail[0] ? ": " : "", err.detail);
+        return 1;
+    }
+    printf("db sync: %d file(s) applied\n", applied);
+    return 0;
+}
+
+static int
+cmd_db_version(struct db *db)
+{
+    struct err err = ERR_INIT;
+    PGresult *r = db_query(db, "SELECT coalesce(max(version), 'none') AS v"
+                               " FROM schema_migrations", 0, NULL, &err);
+
+    if (!r) {
+        fprintf(stderr, "ferry-manage: %s%s%s\n", err.msg, err.detail[0] ? ": " : "",
+                err.detail);
+        return 1;
+    }
+    printf("%s\n", row_str(r, 0, "v"));
+    PQclear(r);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct cfg cfg;
+    struct cli cli;
+    const char *dir;
+    struct db *db;
+    int rc;
+
+    cli_init(argc, argv, "ferry-manage", &cfg, &cli);
+    if (cli.argc < 3 || strcmp(cli.argv[1], "db") != 0)
+        usage();
+    dir = schema_dir_default();
+    if (cli.argc == 5 && strcmp(cli.argv[3], "--schema-dir") == 0)
+        dir = cli.argv[4];
+    else if (cli.argc != 3)
+        usage();
+    db = db_new(cfg.db_connection, "ferry-manage");
+    if (strcmp(cli.argv[2], "sync") == 0)
+        rc = cmd_db_sync(db, dir);
+    else if (strcmp(cli.argv[2], "version") == 0)
+        rc = cmd_db_version(db);
+    else
+        usage();
+    db_free(db);
+    free(cli.argv);
+    return rc;
+}
