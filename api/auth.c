@@ -1,0 +1,178 @@
+/* auth.c - tokens and Nova's default policy rules, as tables. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/auth.h"
+#include "common/auto.h"
+#include "common/log.h"
+#include "common/util.h"
+
+enum policy_check_kind {
+    CHECK_ADMIN,                    /* role:admin */
+    CHECK_MANAGER_OR_ADMIN,         /* manager of the target project, or admin */
+    CHECK_OWNER_OR_ADMIN,           /* member of the target project, or admin */
+};
+
+static const struct {
+    enum policy_rule rule;
+    const char *name;
+    enum policy_check_kind check;
+} policy_rules[] = {
+    { POL_MIGRATE_LIVE, "os_compute_api:os-migrate-server:migrate_live",
+      CHECK_MANAGER_OR_ADMIN },
+    { POL_MIGRATE_LIVE_HOST, "os_compute_api:os-migrate-server:migrate_live:host",
+      CHECK_ADMIN },
+    { POL_MIGRATIONS_INDEX, "os_compute_api:servers:migrations:index",
+      CHECK_MANAGER_OR_ADMIN },
+    { POL_MIGRATIONS_INDEX_HOST, "os_compute_api:servers:migrations:index:host",
+      CHECK_ADMIN },
+    { POL_MIGRATIONS_SHOW, "os_compute_api:servers:migrations:show", CHECK_ADMIN },
+    { POL_MIGRATIONS_FORCE_COMPLETE, "os_compute_api:servers:migrations:force_complete",
+      CHECK_MANAGER_OR_ADMIN },
+    { POL_MIGRATIONS_DELETE, "os_compute_api:servers:migrations:delete",
+      CHECK_MANAGER_OR_ADMIN },
+    { POL_OS_MIGRATIONS_INDEX, "os_compute_api:os-migrations:index",
+      CHECK_MANAGER_OR_ADMIN },
+    { POL_OS_MIGRATIONS_ALL_PROJECTS, "os_compute_api:os-migrations:index:all_projects",
+      CHECK_ADMIN },
+    { POL_OS_MIGRATIONS_HOST, "os_compute_api:os-migrations:index:host", CHECK_ADMIN },
+    { POL_SERVERS_INDEX, "os_compute_api:servers:index", CHECK_OWNER_OR_ADMIN },
+    { POL_SERVERS_SHOW, "os_compute_api:servers:show", CHECK_OWNER_OR_ADMIN },
+    { POL_SERVERS_ALL_TENANTS, "os_compute_api:servers:index:get_all_tenants",
+      CHECK_ADMIN },
+    { POL_SERVERS_HOST_ATTR, "os_compute_api:os-extended-server-attributes",
+      CHECK_ADMIN },
+    { POL_SERVICES, "os_compute_api:os-services:list", CHECK_ADMIN },
+    { POL_HYPERVISORS, "os_compute_api:os-hypervisors:list", CHECK_ADMIN },
+    { POL_ACTIONS_INDEX, "os_compute_api:os-instance-actions:list", CHECK_OWNER_OR_ADMIN },
+    { POL_ACTIONS_SHOW, "os_compute_api:os-instance-actions:show", CHECK_OWNER_OR_ADMIN },
+    { POL_ACTIONS_EVENTS, "os_compute_api:os-instance-actions:events", CHECK_ADMIN },
+    { POL_ACTIONS_EVENTS_DETAILS, "os_compute_api:os-instance-actions:events:details",
+      CHECK_ADMIN },
+};
+
+/* The token file, loaded once at start-up and read-only afterwards. */
+struct token {
+    char *token;
+    struct identity who;
+};
+static struct token *tokens;
+static int ntokens;
+
+static int
+auth_load_tokens(const char *path, struct err *err)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    int lineno = 0;
+
+    if (!f)
+        return err_set(err, ERR_INVALID, "%s: cannot open token file", path);
+    while (fgets(line, sizeof(line), f)) {
+        char tok[256], user[256], project[256], roles[512] = "";
+        struct token *t;
+        int n;
+
+        lineno++;
+        if (line[strspn(line, " \t")] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+            continue;
+        n = sscanf(line, "%255s %255s %255s %511s", tok, user, project, roles);
+        if (n < 3) {
+            fclose(f);
+            return err_set(err, ERR_INVALID, "%s:%d: expected TOKEN USER PROJECT [ROLES]",
+                           path, lineno);
+        }
+        tokens = realloc(tokens, (size_t)(ntokens + 1) * sizeof(*tokens));
+        if (!tokens)
+            fatalx("out of memory");
+        t = &tokens[ntokens++];
+        memset(t, 0, sizeof(*t));
+        if (!(t->token = strdup(tok)))
+            fatalx("out of memory");
+        strlcpy0(t->who.user_id, user, sizeof(t->who.user_id));
+        strlcpy0(t->who.project_id, project, sizeof(t->who.project_id));
+        for (char *save = NULL, *r = strtok_r(roles, ",", &save); r;
+             r = strtok_r(NULL, ",", &save)) {
+            if (strcmp(r, "admin") == 0)
+                t->who.is_admin = true;
+            else if (strcmp(r, "manager") == 0)
+                t->who.is_manager = true;
+        }
+    }
+    fclose(f);
+    log_info("token file loaded path=%s tokens=%d", path, ntokens);
+    return 0;
+}
+
+int
+auth_init(const struct cfg *cfg, struct err *err)
+{
+    if (cfg->auth_strategy != AUTH_TOKEN)
+        return 0;
+    if (!cfg->token_file[0])
+        return err_set(err, ERR_INVALID,
+                       "[api] auth_strategy = token needs [ferry] token_file");
+    return auth_load_tokens(cfg->token_file, err);
+}
+
+int
+auth_identify(const struct cfg *cfg, const char *token, struct identity *who,
+              struct err *err)
+{
+    memset(who, 0, sizeof(*who));
+    if (!token || !*token)
+        return err_set(err, ERR_UNAUTHORIZED, "Authentication required");
+    if (cfg->auth_strategy == AUTH_NOAUTH2) {
+        const char *colon = strchr(token, ':');
+        size_t ulen = colon ? (size_t)(colon - token) : strlen(token);
+
+        if (ulen == 0 || ulen >= sizeof(who->user_id))
+            return err_set(err, ERR_UNAUTHORIZED, "Authentication required");
+        memcpy(who->user_id, token, ulen);
+        strlcpy0(who->project_id, colon && colon[1] ? colon + 1 : who->user_id,
+                 sizeof(who->project_id));
+        who->is_admin = strcmp(who->user_id, "admin") == 0;
+        return 0;
+    }
+    for (int i = 0; i < ntokens; i++)
+        if (strcmp(tokens[i].token, token) == 0) {
+            *who = tokens[i].who;
+            return 0;
+        }
+    return err_set(err, ERR_UNAUTHORIZED, "Authentication required");
+}
+
+bool
+policy_allows(const struct identity *who, enum policy_rule rule, const char *target_project)
+{
+    bool same_project = target_project && strcmp(target_project, who->project_id) == 0;
+
+    for (size_t i = 0; i < ARRAY_SIZE(policy_rules); i++) {
+        if (policy_rules[i].rule != rule)
+            continue;
+        switch (policy_rules[i].check) {
+        case CHECK_ADMIN:
+            return who->is_admin;
+        case CHECK_MANAGER_OR_ADMIN:
+            return who->is_admin || (who->is_manager && same_project);
+        case CHECK_OWNER_OR_ADMIN:
+            return who->is_admin || same_project;
+        }
+    }
+    return false;
+}
+
+int
+policy_check(const struct identity *who, enum policy_rule rule, const char *target_project,
+             struct err *err)
+{
+    if (policy_allows(who, rule, target_project))
+        return 0;
+    for (size_t i = 0; i < ARRAY_SIZE(policy_rules); i++)
+        if (policy_rules[i].rule == rule)
+            return err_set(err, ERR_FORBIDDEN, "Policy doesn't allow %s to be performed.",
+                           policy_rules[i].name);
+    return err_set(err, ERR_FORBIDDEN, "Policy doesn't allow this to be performed.");
+}

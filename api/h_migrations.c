@@ -1,0 +1,505 @@
+/* h_migrations.c - server migrations (list, show, force-complete, abort) and
+ * GET /os-migrations, with Nova's checks in Nova's order (contract 3.3-3.7).
+ *
+ * Force-complete and abort are recorded here (an instance action, a request
+ * on the row); the source host's ferry-compute carries them out.  Abort of a
+ * queued migration is a plain transition to cancelled, as in Nova's
+ * executor.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/auth.h"
+#include "api/routes.h"
+#include "api/schema.h"
+#include "api/view.h"
+#include "common/auto.h"
+#include "common/log.h"
+#include "common/util.h"
+
+/* 2.102+ refuses any query parameter on the per-server reads. */
+static int
+sm_check_no_query(struct ctx *c, struct err *err)
+{
+    char list[400] = "";
+    size_t n = 0;
+    int count = 0;
+
+    if (c->mv < MV(2, 102) || c->req->nquery == 0)
+        return 0;
+    for (int i = 0; i < c->req->nquery; i++) {
+        bool seen = false;
+
+        for (int k = 0; k < i; k++)
+            seen |= strcmp(c->req->query[k].key, c->req->query[i].key) == 0;
+        if (seen)
+            continue;
+        n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s'%s'",
+                              count ? ", " : "", c->req->query[i].key);
+        count++;
+    }
+    return err_set(err, ERR_INVALID, "Additional properties are not allowed (%s %s unexpected)",
+                   list, count == 1 ? "was" : "were");
+}
+
+/* The migration id of the URL, or -1 when it is not an integer. */
+static int
+sm_migration_id(const char *s)
+{
+    char *end;
+    long v;
+
+    if (!*s || !isdigit((unsigned char)*s))
+        return -1;
+    v = strtol(s, &end, 10);
+    return *end || v <= 0 || v > 0x7fffffff ? -1 : (int)v;
+}
+
+/* The migration mid of this instance, any type and status; ERR_NOT_FOUND
+ * with Nova's MigrationNotFoundForInstance text. */
+static int
+sm_get(struct ctx *c, const struct db_instance *inst, const char *mid, struct db_mig *m,
+       struct err *err)
+{
+    int id = sm_migration_id(mid);
+
+    if (id > 0 && db_mig_get(c->db, id, m, err) == 0 &&
+        strcmp(m->instance_uuid, inst->uuid) == 0)
+        return 0;
+    if (id > 0 && err->code != ERR_NOT_FOUND && err->code != ERR_NONE)
+        return -1;
+    return err_set(err, ERR_NOT_FOUND, "Migration %s not found for instance %s", mid,
+                   inst->uuid);
+}
+
+int
+h_server_migrations_index(struct ctx *c, struct resp *r, struct err *err)
+{
+    struct db_instance inst;
+    struct db_mig *v = NULL;
+    bool host;
+    json_t *list;
+    int n;
+
+    if (sm_check_no_query(c, err) < 0 || api_instance_get(c, c->params[0], &inst, err) < 0 ||
+        policy_check(&c->who, POL_MIGRATIONS_INDEX, inst.project_id, err) < 0)
+        return -1;
+    host = policy_allows(&c->who, POL_MIGRATIONS_INDEX_HOST, inst.project_id);
+    if (db_mig_list_in_progress(c->db, inst.uuid, &v, &n, err) < 0)
+        return -1;
+    list = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(list, view_server_migration(c, &v[i], host));
+    free(v);
+    r->body = json_pack("{s:o}", "migrations", list);
+    return 0;
+}
+
+int
+h_server_migration_show(struct ctx *c, struct resp *r, struct err *err)
+{
+    const char *sid = c->params[0], *mid = c->params[1];
+    struct db_instance inst;
+    struct db_mig m;
+
+    if (sm_check_no_query(c, err) < 0 || api_instance_get(c, sid, &inst, err) < 0 ||
+        policy_check(&c->who, POL_MIGRATIONS_SHOW, inst.project_id, err) < 0)
+        return -1;
+    if (sm_get(c, &inst, mid, &m, err) < 0) {
+        if (err->code == ERR_NOT_FOUND)
+            err_set(err, ERR_NOT_FOUND,
+                    "In-progress live migration %s is not found for server %s.", mid, sid);
+        return -1;
+    }
+    if (strcmp(m.migration_type, "live-migration") != 0)
+        return err_set(err, ERR_NOT_FOUND, "Migration %s for server %s is not live-migration.",
+                       mid, sid);
+    if (!mig_status_in_progress(m.status))
+        return err_set(err, ERR_NOT_FOUND, "Live migration %s for server %s is not in progress.",
+                       mid, sid);
+    r->body = json_pack("{s:o}", "migration", view_server_migration(c, &m, true));
+    return 0;
+}
+
+/* Lock and state checks shared by force-complete and abort. */
+static int
+sm_check_instance(struct ctx *c, const struct db_instance *inst, const char *op,
+                  bool vm_active_only, struct err *err)
+{
+    const char *sid = c->params[0];
+
+    if (inst->locked && !c->who.is_admin) {
+        if (vm_active_only)
+            return err_set(err, ERR_CONFLICT, "Instance %s is locked", inst->uuid);
+        return err_set(err, ERR_CONFLICT, "Instance %s is in an invalid state for '%s'", sid,
+                       op);
+    }
+    if (vm_active_only && strcmp(inst->vm_state, "active") != 0)
+        return err_set(err, ERR_CONFLICT, "Cannot '%s' instance %s while it is in vm_state %s",
+                       op, sid, inst->vm_state);
+    if (strcmp(inst->task_state, "migrating") != 0)
+        return err_set(err, ERR_CONFLICT, "Cannot '%s' instance %s while it is in task_state %s",
+                       op, sid, inst->task_state[0] ? inst->task_state : "None");
+    if (!inst->launched_us)
+        return err_set(err, ERR_CONFLICT,
+                       "Cannot '%s' instance %s while it is in launched_at None", op, sid);
+    return 0;
+}
+
+static const struct schema_prop fc_props[] = {
+    { "force_complete", SCH_NULL, NULL },
+    { NULL, 0, NULL },
+};
+static const char *const fc_req[] = { "force_complete", NULL };
+static const struct schema_obj fc_schema = { fc_props, fc_req, false };
+
+int
+h_server_migration_force_complete(struct ctx *c, struct resp *r, struct err *err)
+{
+    struct db_instance inst;
+    struct db_mig m;
+
+    if (schema_validate(c->body, &fc_schema, c->legacy_v2, err) < 0 ||
+        api_instance_get(c, c->params[0], &inst, err) < 0 ||
+        policy_check(&c->who, POL_MIGRATIONS_FORCE_COMPLETE, inst.project_id, err) < 0 ||
+        sm_check_instance(c, &inst, "force_complete", true, err) < 0)
+        return -1;
+    if (sm_get(c, &inst, c->params[1], &m, err) < 0) {
+        if (err->code == ERR_NOT_FOUND)
+            err->code = ERR_INVALID;    /* Nova answers 400 here, not 404 */
+        return -1;
+    }
+    if (m.status != MIG_RUNNING)
+        return err_set(err, ERR_INVALID,
+                       "Migration %s state of instance %s is %s. Cannot force complete while "
+                       "the migration is in this state.",
+                       c->params[1], inst.uuid, m.status_text);
+    if (db_action_start(c->db, inst.uuid, c->request_id, "live_migration_force_complete",
+                        c->who.user_id, c->who.project_id, err) < 0 ||
+        db_action_event_start(c->db, inst.uuid, c->request_id,
+                              "compute_live_migration_force_complete", m.source_compute,
+                              err) < 0)
+        return -1;
+    if (db_mig_request_force_complete(c->db, m.id, c->who.user_id, err) < 0)
+        return err_set(err, ERR_INVALID,
+                       "Migration %s state of instance %s is no longer running. Cannot force "
+                       "complete while the migration is in this state.",
+                       c->params[1], inst.uuid);
+    log_info("force-complete requested req=%s mig=%d instance=%s", c->request_id, m.id,
+             inst.uuid);
+    r->status = 202;
+    return 0;
+}
+
+/* Abort a queued migration now: the source host has not started it. */
+static int
+sm_cancel_queued(struct ctx *c, const struct db_mig *m, struct err *err)
+{
+    char reason[400];
+    struct db_transition t = { 0 };
+
+    snprintf(reason, sizeof(reason), "aborted by %s while queued (request %s)",
+             c->who.user_id, c->request_id);
+    t.id = m->id;
+    t.from = MIG_QUEUED;
+    t.to = MIG_CANCELLED;
+    t.actor = c->actor;
+    t.reason = reason;
+    return db_mig_transition(c->db, &t, err);
+}
+
+int
+h_server_migration_delete(struct ctx *c, struct resp *r, struct err *err)
+{
+    const char *sid = c->params[0], *mid = c->params[1];
+    struct db_instance inst;
+    struct db_mig m;
+    bool queued_ok = c->mv >= MV(2, 65);
+
+    if (api_instance_get(c, sid, &inst, err) < 0 ||
+        policy_check(&c->who, POL_MIGRATIONS_DELETE, inst.project_id, err) < 0 ||
+        sm_check_instance(c, &inst, "abort live migration", false, err) < 0 ||
+        sm_get(c, &inst, mid, &m, err) < 0)
+        return -1;
+    if (!(m.status == MIG_RUNNING ||
+          (queued_ok && (m.status == MIG_QUEUED || m.status == MIG_PREPARING))))
+        return err_set(err, ERR_INVALID,
+                       "Migration %s state of instance %s is %s. Cannot abort live migration "
+                       "while the migration is in this state.",
+                       mid, inst.uuid, m.status_text);
+    if (db_action_start(c->db, inst.uuid, c->request_id, "live_migration_cancel",
+                        c->who.user_id, c->who.project_id, err) < 0 ||
+        db_action_event_start(c->db, inst.uuid, c->request_id, "compute_live_migration_abort",
+                              m.source_compute, err) < 0)
+        return -1;
+    if (m.status == MIG_QUEUED && sm_cancel_queued(c, &m, err) == 0) {
+        db_action_event_finish(c->db, inst.uuid, c->request_id, "compute_live_migration_abort",
+                               true, "cancelled while queued", err);
+        log_info("queued live migration cancelled req=%s mig=%d", c->request_id, m.id);
+        r->status = 202;
+        return 0;
+    }
+    /* preparing or running (or it left queued meanwhile): the worker aborts */
+    if (db_mig_request_abort(c->db, m.id, c->who.user_id, err) < 0) {
+        struct db_mig now;
+
+        if (db_mig_get(c->db, m.id, &now, err) < 0)
+            return -1;
+        return err_set(err, ERR_INVALID,
+                       "Migration %s state of instance %s is %s. Cannot abort live migration "
+                       "while the migration is in this state.",
+                       mid, inst.uuid, now.status_text);
+    }
+    log_info("abort requested req=%s mig=%d status=%s", c->request_id, m.id, m.status_text);
+    r->status = 202;
+    return 0;
+}
+
+/* ---- GET /os-migrations ---------------------------------------------------------- */
+
+enum q_kind { Q_MULTI, Q_INT, Q_STRING, Q_DATETIME };
+
+/* Nova's index_query schemas, in their property order. */
+static const struct {
+    const char *name;
+    enum q_kind kind;
+    int min_mv;
+} osm_params[] = {
+    { "hidden", Q_MULTI, 0 },          { "host", Q_MULTI, 0 },
+    { "instance_uuid", Q_MULTI, 0 },   { "source_compute", Q_MULTI, 0 },
+    { "status", Q_MULTI, 0 },          { "migration_type", Q_MULTI, 0 },
+    { "limit", Q_INT, MV(2, 59) },     { "marker", Q_STRING, MV(2, 59) },
+    { "changes-since", Q_DATETIME, MV(2, 59) }, { "changes-before", Q_DATETIME, MV(2, 66) },
+    { "user_id", Q_STRING, MV(2, 80) }, { "project_id", Q_STRING, MV(2, 80) },
+};
+
+/* Python's repr of the list of values of key, e.g. ['1', '2']. */
+static void
+osm_values_repr(const struct req *req, const char *key, char *out, size_t size)
+{
+    json_t *arr = json_array();
+
+    for (int i = 0; i < req->nquery; i++)
+        if (strcmp(req->query[i].key, key) == 0)
+            json_array_append_new(arr, json_string(req->query[i].value));
+    schema_pyrepr(arr, out, size);
+    json_decref(arr);
+}
+
+static int
+osm_qfail(struct err *err, const char *key, const char *value, const char *msg)
+{
+    return err_set(err, ERR_INVALID, "Invalid input for query parameters %s. Value: %s. %s",
+                   key, value, msg);
+}
+
+static int
+osm_validate_one(const struct req *req, const char *key, enum q_kind kind, struct err *err)
+{
+    char r[300], msg[400];
+    int count = 0;
+
+    for (int i = 0; i < req->nquery; i++) {
+        const char *v = req->query[i].value;
+        json_t *js;
+
+        if (strcmp(req->query[i].key, key) != 0)
+            continue;
+        count++;
+        js = json_string(v);
+        schema_pyrepr(js, r, sizeof(r));
+        json_decref(js);
+        if (kind == Q_INT) {
+            if (strspn(v, "0123456789") != strlen(v)) {
+                snprintf(msg, sizeof(msg), "%s does not match '^[0-9]*$'", r);
+                return osm_qfail(err, key, v, msg);
+            }
+            if (*v == '\0') {
+                snprintf(msg, sizeof(msg), "%s is too short", r);
+                return osm_qfail(err, key, v, msg);
+            }
+        } else if (kind == Q_DATETIME && !schema_is_datetime(v)) {
+            snprintf(msg, sizeof(msg), "%s is not a 'date-time'", r);
+            return osm_qfail(err, key, v, msg);
+        }
+    }
+    if (count > 1 && kind != Q_MULTI) {
+        osm_values_repr(req, key, r, sizeof(r));
+        snprintf(msg, sizeof(msg), "%s is too long", r);
+        return osm_qfail(err, key, r, msg);
+    }
+    return 0;
+}
+
+static bool
+osm_param_known(const char *key, int mv)
+{
+    for (size_t k = 0; k < ARRAY_SIZE(osm_params); k++)
+        if (strcmp(osm_params[k].name, key) == 0 && mv >= osm_params[k].min_mv)
+            return true;
+    return false;
+}
+
+static int
+osm_validate(struct ctx *c, struct err *err)
+{
+    const struct req *req = c->req;
+    char list[400] = "";
+    size_t n = 0;
+    int extra = 0;
+
+    if (c->mv < MV(2, 59))
+        return 0;       /* additionalProperties: anything goes, unknown keys ignored */
+    for (size_t k = 0; k < ARRAY_SIZE(osm_params); k++)
+        if (c->mv >= osm_params[k].min_mv &&
+            osm_validate_one(req, osm_params[k].name, osm_params[k].kind, err) < 0)
+            return -1;
+    for (int i = 0; i < req->nquery; i++) {
+        bool seen = false;
+
+        if (osm_param_known(req->query[i].key, c->mv))
+            continue;
+        for (int k = 0; k < i; k++)
+            seen |= strcmp(req->query[k].key, req->query[i].key) == 0;
+        if (seen)
+            continue;
+        n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s'%s'",
+                              extra ? ", " : "", req->query[i].key);
+        extra++;
+    }
+    if (extra)
+        return err_set(err, ERR_INVALID, "Additional properties are not allowed (%s %s unexpected)",
+                       list, extra == 1 ? "was" : "were");
+    return 0;
+}
+
+/* The next-page link: every query parameter sorted by name (the last value
+ * of a repeated one), with marker set to the last uuid. */
+static json_t *
+osm_next_link(struct ctx *c, const char *last_uuid)
+{
+    const struct req *req = c->req;
+    const char *keys[REQ_MAX_QUERY + 1];
+    int nk = 0;
+    char href[4096];
+    size_t n;
+    bool have_marker = false;
+
+    for (int i = 0; i < req->nquery; i++) {
+        bool seen = false;
+
+        for (int k = 0; k < nk; k++)
+            seen |= strcmp(keys[k], req->query[i].key) == 0;
+        if (!seen)
+            keys[nk++] = req->query[i].key;
+    }
+    for (int a = 0; a < nk; a++)            /* sort the few keys by name */
+        for (int b = a + 1; b < nk; b++)
+            if (strcmp(keys[b], keys[a]) < 0) {
+                const char *t = keys[a];
+                keys[a] = keys[b];
+                keys[b] = t;
+            }
+    n = (size_t)snprintf(href, sizeof(href), "%s/os-migrations?", c->base_url);
+    for (int k = 0; k < nk; k++) {
+        const char *v = strcmp(keys[k], "marker") == 0 ? last_uuid : req_query_last(req, keys[k]);
+        AUTOFREE char *ek = NULL;
+        AUTOFREE char *ev = NULL;
+
+        have_marker |= strcmp(keys[k], "marker") == 0;
+        ek = url_quote_plus(keys[k]);
+        ev = url_quote_plus(v);
+        n += (size_t)snprintf(href + n, n < sizeof(href) ? sizeof(href) - n : 0, "%s%s=%s",
+                              k ? "&" : "", ek, ev);
+    }
+    if (!have_marker)
+        snprintf(href + n, n < sizeof(href) ? sizeof(href) - n : 0, "%smarker=%s",
+                 nk ? "&" : "", last_uuid);
+    return json_pack("[{s:s,s:s}]", "href", href, "rel", "next");
+}
+
+/* Nova's strutils.bool_from_string, lenient. */
+static int
+osm_bool(const char *v)
+{
+    static const char *const yes[] = { "1", "t", "true", "on", "y", "yes" };
+
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+        if (strcasecmp(v, yes[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int
+h_os_migrations(struct ctx *c, struct resp *r, struct err *err)
+{
+    const struct req *req = c->req;
+    struct db_mig_filter f = { 0 };
+    struct db_mig *v = NULL;
+    const char *project = req_query_last(req, "project_id");
+    const char *limit = NULL;
+    bool paged = c->mv >= MV(2, 59);
+    bool host;
+    json_t *list, *body;
+    int page = 0, n;
+
+    if (osm_validate(c, err) < 0 ||
+        policy_check(&c->who, POL_OS_MIGRATIONS_INDEX, c->who.project_id, err) < 0)
+        return -1;
+    if ((!project || strcmp(project, c->who.project_id) != 0) &&
+        policy_check(&c->who, POL_OS_MIGRATIONS_ALL_PROJECTS, c->who.project_id, err) < 0)
+        return -1;
+    host = policy_allows(&c->who, POL_OS_MIGRATIONS_HOST, c->who.project_id);
+    f.status = req_query_last(req, "status");
+    f.host = req_query_last(req, "host");
+    f.source_compute = req_query_last(req, "source_compute");
+    f.instance_uuid = req_query_last(req, "instance_uuid");
+    f.migration_type = req_query_last(req, "migration_type");
+    f.hidden = osm_bool(req_query_last(req, "hidden"));
+    f.user_id = req_query_last(req, "user_id");
+    f.project_id = project;
+    f.paged_order = paged;
+    if (paged) {
+        limit = req_query_last(req, "limit");
+        page = c->cfg->max_limit;
+        if (limit && atol(limit) < page)
+            page = atoi(limit);
+        f.limit = page;
+        f.changes_since = req_query_last(req, "changes-since");
+        if (c->mv >= MV(2, 66))
+            f.changes_before = req_query_last(req, "changes-before");
+        if (f.changes_since && f.changes_before) {
+            int64_t since = 0, before = 0;
+
+            time_parse_iso(f.changes_since, &since);
+            time_parse_iso(f.changes_before, &before);
+            if (before < since)
+                return err_set(err, ERR_INVALID, "The value of changes-since must be less "
+                                                 "than or equal to changes-before.");
+        }
+        f.marker = req_query_last(req, "marker");
+        if (f.marker && db_mig_marker_check(c->db, f.marker, err) < 0)
+            return -1;
+    }
+    list = json_array();
+    n = 0;
+    if (!(paged && page == 0)) {    /* limit=0 is an empty page */
+        if (db_mig_list(c->db, &f, &v, &n, err) < 0) {
+            json_decref(list);
+            return -1;
+        }
+        for (int i = 0; i < n; i++)
+            json_array_append_new(list, view_os_migration(c, &v[i], host));
+    }
+    body = json_pack("{s:o}", "migrations", list);
+    if (paged && page > 0 && n == page)
+        json_object_set_new(body, "migrations_links", osm_next_link(c, v[n - 1].uuid));
+    free(v);
+    r->body = body;
+    return 0;
+}

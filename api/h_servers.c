@@ -1,0 +1,110 @@
+/* h_servers.c - the server reads the stock clients need around a migration:
+ * GET /servers, /servers/detail, /servers/{id}. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/auth.h"
+#include "api/routes.h"
+#include "api/view.h"
+#include "common/auto.h"
+#include "common/util.h"
+
+int
+api_instance_get(struct ctx *c, const char *server_id, struct db_instance *out,
+                 struct err *err)
+{
+    char uuid[UUID_STR_LEN];
+
+    if (!uuid_normalize(server_id, uuid))
+        return err_set(err, ERR_NOT_FOUND, "Instance %s could not be found.", server_id);
+    if (db_instance_get(c->db, uuid, c->who.is_admin ? NULL : c->who.project_id, out,
+                        err) < 0) {
+        if (err->code == ERR_NOT_FOUND)
+            err_set(err, ERR_NOT_FOUND, "Instance %s could not be found.", server_id);
+        return -1;
+    }
+    return 0;
+}
+
+/* "UP", "DOWN" or "" for the host (2.16 host_status). */
+static const char *
+server_host_status(struct ctx *c, const struct db_instance *i)
+{
+    struct db_host h;
+    struct err err = ERR_INIT;
+
+    if (c->mv < MV(2, 16) || !i->host[0])
+        return "";
+    if (db_host_get(c->db, i->host, c->cfg->service_down_time, &h, &err) < 0)
+        return "UNKNOWN";
+    if (h.disabled)
+        return "MAINTENANCE";
+    return h.up ? "UP" : "DOWN";
+}
+
+/* Nova's list filters that matter here: name (a regex), all_tenants,
+ * host (admin), limit. */
+static int
+server_list(struct ctx *c, struct resp *r, bool detail, struct err *err)
+{
+    struct db_instance_filter f = { 0 };
+    struct db_instance *v = NULL;
+    const char *all = req_query_last(c->req, "all_tenants");
+    const char *limit = req_query_last(c->req, "limit");
+    json_t *list;
+    int n;
+
+    if (policy_check(&c->who, POL_SERVERS_INDEX, c->who.project_id, err) < 0)
+        return -1;
+    f.project = c->who.project_id;
+    if (all && strcmp(all, "0") != 0 && strcasecmp(all, "false") != 0) {
+        if (policy_check(&c->who, POL_SERVERS_ALL_TENANTS, NULL, err) < 0)
+            return -1;
+        f.project = NULL;
+    }
+    f.name_regex = req_query_last(c->req, "name");
+    if (c->who.is_admin)
+        f.host = req_query_last(c->req, "host");
+    if (limit) {
+        char *end;
+        long l = strtol(limit, &end, 10);
+
+        if (*limit == '\0' || *end || l < 0)
+            return err_set(err, ERR_INVALID, "limit param must be an integer");
+        f.limit = l > c->cfg->max_limit || l == 0 ? c->cfg->max_limit : (int)l;
+    }
+    if (db_instance_list(c->db, &f, &v, &n, err) < 0)
+        return -1;
+    list = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(list, detail ? view_server(c, &v[i], server_host_status(c, &v[i]))
+                                           : view_server_brief(c, &v[i]));
+    free(v);
+    r->body = json_pack("{s:o}", "servers", list);
+    return 0;
+}
+
+int
+h_server_list(struct ctx *c, struct resp *r, struct err *err)
+{
+    return server_list(c, r, false, err);
+}
+
+int
+h_server_detail(struct ctx *c, struct resp *r, struct err *err)
+{
+    return server_list(c, r, true, err);
+}
+
+int
+h_server_show(struct ctx *c, struct resp *r, struct err *err)
+{
+    struct db_instance inst;
+
+    if (api_instance_get(c, c->params[0], &inst, err) < 0 ||
+        policy_check(&c->who, POL_SERVERS_SHOW, inst.project_id, err) < 0)
+        return -1;
+    r->body = json_pack("{s:o}", "server", view_server(c, &inst, server_host_status(c, &inst)));
+    return 0;
+}

@@ -1,0 +1,65 @@
+/* ferry-api - OpenStack Nova's live-migration API over PostgreSQL.
+ *
+ *   ferry-api [--config-file FILE]... [--debug] [--print-config]
+ *
+ * Listens on [DEFAULT] osapi_compute_listen:osapi_compute_listen_port; writes
+ * migration rows and never talks to libvirt.  Any number of ferry-api
+ * processes may serve one database.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "api/auth.h"
+#include "common/cli.h"
+#include "common/log.h"
+
+static volatile sig_atomic_t api_stop;
+
+static void
+api_on_signal(int sig)
+{
+    (void)sig;
+    api_stop = 1;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct cfg cfg;
+    struct cli cli;
+    struct err err = ERR_INIT;
+    struct db_pool *pool;
+    struct http *http;
+    char hostname[200], actor[256];
+    struct sigaction sa = { 0 };
+
+    cli_init(argc, argv, "ferry-api", &cfg, &cli);
+    if (cli.argc > 1)
+        fatalx("unexpected argument %s (see --help in README)", cli.argv[1]);
+    if (auth_init(&cfg, &err) < 0)
+        fatalx("%s", err.msg);
+    if (gethostname(hostname, sizeof(hostname)) < 0)
+        snprintf(hostname, sizeof(hostname), "localhost");
+    snprintf(actor, sizeof(actor), "ferry-api@%s:%d", hostname, cfg.api_port);
+    pool = db_pool_new(cfg.db_connection, "ferry-api", cfg.db_max_pool_size);
+    if (!(http = http_start(&cfg, pool, actor, &err)))
+        fatalx("%s", err.msg);
+    log_info("listening on http://%s:%d/v2.1 max_microversion=%d.%d auth=%s", cfg.api_listen,
+             cfg.api_port, cfg.max_microversion / 1000, cfg.max_microversion % 1000,
+             cfg.auth_strategy == AUTH_NOAUTH2 ? "noauth2" : "token");
+
+    sa.sa_handler = api_on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    while (!api_stop)
+        pause();
+    log_info("stopping");
+    http_stop(http);
+    db_pool_free(pool);
+    free(cli.argv);
+    return 0;
+}

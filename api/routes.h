@@ -1,0 +1,64 @@
+/* routes.h - the route and action tables (routes.c), and the handlers. */
+#ifndef FERRY_ROUTES_H
+#define FERRY_ROUTES_H
+
+#include "api/api.h"
+#include "db/model.h"
+
+struct action;
+
+struct route {
+    enum http_method method;
+    const char *pattern;            /* below /v2.1, e.g. "/servers/{server_id}/action" */
+    handler_fn fn;                  /* NULL: dispatch on the body's action key */
+    int min_mv;
+    int max_mv;                     /* 0: no maximum */
+    const struct action *actions;   /* for action routes, terminated by a NULL key */
+};
+
+struct action {
+    const char *key;                /* the body's single top-level key */
+    handler_fn fn;
+    int min_mv;
+    int max_mv;
+};
+
+#define ROUTE_MAX_PARAMS 4
+
+/* Match method + path (below /v2.1).  Returns the route, NULL when none;
+ * *path_known tells whether the path exists for another method.  Path
+ * parameters are copied into params[] (each at most 255 bytes). */
+const struct route *routes_match(enum http_method method, const char *path,
+                                 char params[][256], int *nparams, bool *path_known);
+
+/* The table, for tests and the openapi check (terminated by a NULL pattern). */
+extern const struct route routes_table[];
+
+/* Handlers (h_*.c). */
+int h_version_root(struct ctx *c, struct resp *r, struct err *err);
+int h_server_list(struct ctx *c, struct resp *r, struct err *err);
+int h_server_detail(struct ctx *c, struct resp *r, struct err *err);
+int h_server_show(struct ctx *c, struct resp *r, struct err *err);
+int h_migrate_live(struct ctx *c, struct resp *r, struct err *err);
+int h_server_migrations_index(struct ctx *c, struct resp *r, struct err *err);
+int h_server_migration_show(struct ctx *c, struct resp *r, struct err *err);
+int h_server_migration_force_complete(struct ctx *c, struct resp *r, struct err *err);
+int h_server_migration_delete(struct ctx *c, struct resp *r, struct err *err);
+int h_os_migrations(struct ctx *c, struct resp *r, struct err *err);
+
+/* The os-migrateLive body schema of a microversion (h_migrate.c). */
+struct schema_obj;
+const struct schema_obj *migrate_live_schema(int mv);
+
+/* The instance named by a server id in the URL, as Nova's get_instance: a
+ * non-uuid or another project's server (for non-admins) is a 404. */
+int api_instance_get(struct ctx *c, const char *server_id, struct db_instance *out,
+                     struct err *err);
+
+/* Version documents outside the microversioned tree (h_versions.c). */
+json_t *versions_index(const struct cfg *cfg, const char *root_url);
+json_t *version_v21(const struct cfg *cfg, const char *root_url);
+json_t *version_v20(const char *root_url);
+json_t *versions_choices(const struct cfg *cfg, const char *root_url, const char *path);
+
+#endif

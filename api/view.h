@@ -1,0 +1,37 @@
+/* view.h - rows to Nova's JSON, per microversion (view.c). */
+#ifndef FERRY_VIEW_H
+#define FERRY_VIEW_H
+
+#include <jansson.h>
+
+#include "api/api.h"
+#include "db/model.h"
+
+/* Nova's server status from vm_state and task_state (ACTIVE, MIGRATING, ...). */
+const char *view_server_status(const struct db_instance *i);
+
+/* GET /servers/{id} and each item of /servers/detail; host_status is "UP",
+ * "DOWN" or "" for the server's host (2.16). */
+json_t *view_server(const struct ctx *c, const struct db_instance *i, const char *host_status);
+
+/* Each item of GET /servers: id, links, name. */
+json_t *view_server_brief(const struct ctx *c, const struct db_instance *i);
+
+/* A server migration (GET /servers/{id}/migrations[/{mid}]). */
+json_t *view_server_migration(const struct ctx *c, const struct db_mig *m, bool include_host);
+
+/* An item of GET /os-migrations. */
+json_t *view_os_migration(const struct ctx *c, const struct db_mig *m, bool include_host);
+
+/* [{"rel": "self", ...}, {"rel": "bookmark", ...}] for a resource path such
+ * as "servers/<uuid>". */
+json_t *view_links(const struct ctx *c, const char *path);
+
+/* A timestamp in Nova's forms: "2016-01-29T13:42:02.000000" (frac) or
+ * "2016-01-29T13:42:02Z"; null when us is 0. */
+json_t *view_time(int64_t us, bool frac);
+
+/* A string, or null when empty. */
+json_t *view_str_or_null(const char *s);
+
+#endif
