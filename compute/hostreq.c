@@ -1,0 +1,250 @@
+/* hostreq.c - answering host requests: Nova's RPC calls to this compute.
+ *
+ *   check_destination       check_can_live_migrate_destination: no clash,
+ *                           enough free memory, a compatible CPU
+ *   pre_live_migration      get ready to receive the guest
+ *   post_live_migration_at_destination
+ *                           the guest arrived: is it running here, and what
+ *                           did the job cost (downtime, bytes)?
+ *   rollback_live_migration_at_destination
+ *                           undo what pre_live_migration did
+ *
+ * One thread, with its own database and libvirt connections, claims the
+ * requests addressed to this host (woken by NOTIFY ferry_host_request) and
+ * answers each with a JSON result or an error text.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/auto.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "compute/compute.h"
+
+struct hr_ctx {
+    struct compute *c;
+    struct db *db;
+    struct virt *v;
+    const struct db_hostreq *req;
+    json_t *payload;
+    const char *instance_uuid;
+    const char *request_id;
+};
+
+typedef int (*hr_fn)(struct hr_ctx *h, json_t **result, struct err *err);
+
+static const char *
+hr_str(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+
+    return s ? s : "";
+}
+
+/* Nova compares the guest's CPU with the destination only where it matters:
+ * for an explicit guest <cpu>, or the source host's CPU under KVM.  Emulated
+ * (TCG) guests are not compared, as Nova's _compare_cpu skips virt_type qemu. */
+static int
+hr_check_cpu(struct hr_ctx *h, struct err *err)
+{
+    const char *cpu_xml = hr_str(h->payload, "cpu_xml");
+    char why[512] = "";
+    bool ok = true;
+
+    if (!cpu_xml[0])
+        return 0;
+    if (h->c->drv->compare_cpu(h->v, cpu_xml, &ok, why, sizeof(why), err) < 0)
+        return -1;
+    if (!ok)
+        return err_set(err, ERR_INVALID, "Unacceptable CPU info: CPU doesn't have "
+                                         "compatibility.\n\n%s", why);
+    return 0;
+}
+
+static int
+hr_check_destination(struct hr_ctx *h, json_t **result, struct err *err)
+{
+    struct virt_host_info info;
+    int mem = (int)json_integer_value(json_object_get(h->payload, "memory_mb"));
+    bool clash = false;
+
+    if (h->c->drv->domain_exists(h->v, h->instance_uuid, hr_str(h->payload, "domain_name"),
+                                 &clash, err) < 0)
+        return -1;
+    if (clash)
+        return err_set(err, ERR_INVALID, "a domain %s (%s) already exists on %s",
+                       hr_str(h->payload, "domain_name"), h->instance_uuid, h->c->host);
+    if (h->c->drv->host_info(h->v, &info, err) < 0)
+        return -1;
+    if (info.free_memory_mb < mem)
+        return err_set(err, ERR_INVALID,
+                       "not enough free memory on %s: %d MB free, %d MB needed", h->c->host,
+                       info.free_memory_mb, mem);
+    if (hr_check_cpu(h, err) < 0)
+        return -1;
+    *result = json_pack("{s:s,s:i}", "migration_addr", h->c->migration_addr, "free_memory_mb",
+                        info.free_memory_mb);
+    return 0;
+}
+
+static int
+hr_pre_live_migration(struct hr_ctx *h, json_t **result, struct err *err)
+{
+    bool clash = false;
+
+    /* the guest must not have arrived (or be left over) already */
+    if (h->c->drv->domain_exists(h->v, h->instance_uuid, hr_str(h->payload, "domain_name"),
+                                 &clash, err) < 0)
+        return -1;
+    if (clash)
+        return err_set(err, ERR_INVALID, "a domain %s (%s) already exists on %s",
+                       hr_str(h->payload, "domain_name"), h->instance_uuid, h->c->host);
+    *result = json_pack("{s:s}", "target_connect_addr", h->c->migration_addr);
+    return 0;
+}
+
+static int
+hr_post_at_destination(struct hr_ctx *h, json_t **result, struct err *err)
+{
+    struct virt_domain d;
+    struct virt_job_stats js;
+    struct err ignore = ERR_INIT;
+
+    if (h->c->drv->domain_get(h->v, h->instance_uuid, &d, err) < 0)
+        return -1;
+    if (d.power_state != 1 && d.power_state != 3)
+        return err_set(err, ERR_CONFLICT, "the guest is not running on %s (power state %d)",
+                       h->c->host, d.power_state);
+    memset(&js, 0, sizeof(js));
+    if (h->c->drv->job_stats(h->v, h->instance_uuid, true, &js, &ignore) < 0)
+        log_debug("no completed job stats instance=%s: %s", h->instance_uuid, ignore.msg);
+    *result = json_pack("{s:i,s:I,s:I,s:I}", "power_state", d.power_state, "downtime_ms",
+                        (json_int_t)js.downtime_ms, "data_processed",
+                        (json_int_t)js.data_processed, "time_elapsed_ms",
+                        (json_int_t)js.time_elapsed_ms);
+    return 0;
+}
+
+static int
+hr_rollback_at_destination(struct hr_ctx *h, json_t **result, struct err *err)
+{
+    struct virt_domain d;
+    struct err lookup = ERR_INIT;
+
+    /* nothing was created by pre_live_migration yet; report what is left */
+    if (h->c->drv->domain_get(h->v, h->instance_uuid, &d, &lookup) == 0 && !d.incoming &&
+        (d.power_state == 1 || d.power_state == 3))
+        return err_set(err, ERR_CONFLICT,
+                       "the guest is running on %s: it cannot be rolled back here", h->c->host);
+    *result = json_object();
+    return 0;
+}
+
+static const struct {
+    const char *kind;
+    const char *event;              /* the instance-action event it records */
+    hr_fn fn;
+} hr_kinds[] = {
+    { "check_destination", "compute_check_can_live_migrate_destination",
+      hr_check_destination },
+    { "pre_live_migration", "compute_pre_live_migration", hr_pre_live_migration },
+    { "post_live_migration_at_destination", "compute_post_live_migration_at_destination",
+      hr_post_at_destination },
+    { "rollback_live_migration_at_destination",
+      "compute_rollback_live_migration_at_destination", hr_rollback_at_destination },
+};
+
+/* Run one claimed request and write its answer. */
+static int
+hr_handle(struct compute *c, struct db *db, struct virt *v, const struct db_hostreq *req,
+          struct err *err)
+{
+    struct hr_ctx h = { c, db, v, req, NULL, NULL, NULL };
+    struct db_hostreq_result res;
+    json_error_t jerr;
+    json_t *result = NULL;
+    struct err why = ERR_INIT;
+    size_t k;
+    int rc = -1;
+
+    memset(&res, 0, sizeof(res));
+    h.payload = json_loads(req->payload, 0, &jerr);
+    h.instance_uuid = hr_str(h.payload, "instance_uuid");
+    h.request_id = hr_str(h.payload, "request_id");
+    for (k = 0; k < ARRAY_SIZE(hr_kinds); k++)
+        if (strcmp(hr_kinds[k].kind, req->kind) == 0)
+            break;
+    if (!h.payload) {
+        err_set(&why, ERR_INVALID, "malformed payload");
+    } else if (k == ARRAY_SIZE(hr_kinds)) {
+        err_set(&why, ERR_NOT_SUPPORTED, "unknown host request kind %s", req->kind);
+    } else {
+        compute_event_start(db, h.instance_uuid, h.request_id, hr_kinds[k].event, c->host);
+        rc = hr_kinds[k].fn(&h, &result, &why);
+        compute_event_finish(db, h.instance_uuid, h.request_id, hr_kinds[k].event, rc == 0,
+                             rc == 0 ? NULL : why.msg);
+    }
+    res.ok = rc == 0;
+    if (rc == 0) {
+        AUTOFREE char *text = json_dumps(result ? result : json_object(), JSON_COMPACT);
+
+        strlcpy0(res.result, text, sizeof(res.result));
+    } else {
+        strlcpy0(res.error, why.msg, sizeof(res.error));
+    }
+    log_info("host request answered id=%lld kind=%s mig=%d ok=%d%s%s", (long long)req->id,
+             req->kind, req->migration_id, res.ok, res.ok ? "" : " error=", res.error);
+    json_decref(result);
+    json_decref(h.payload);
+    return db_hostreq_finish(db, req->id, &res, err);
+}
+
+void *
+hostreq_thread(void *arg)
+{
+    struct compute *c = arg;
+    struct db *db = db_new(c->cfg->db_connection, "ferry-compute-hostreq");
+    struct virt *v = NULL;
+    int64_t backoff = 0;
+
+    while (!*c->stop) {
+        struct err err = ERR_INIT;
+        struct db_hostreq req;
+        struct db_notify n;
+        int rc;
+
+        if (!v && c->drv->open(c->uri, &v, &err) < 0)
+            goto retry;
+        if (db_listen(db, "ferry_host_request", &err) < 0)
+            goto retry;
+        rc = db_hostreq_claim(db, c->host, &req, &err);
+        if (rc < 0)
+            goto retry;
+        if (rc == 1) {
+            if (hr_handle(c, db, v, &req, &err) < 0)
+                goto retry;
+            backoff = 0;
+            continue;
+        }
+        if (db_wait(db, 1000, &n, &err) < 0)
+            goto retry;
+        backoff = 0;
+        continue;
+retry:
+        backoff = backoff ? (backoff * 2 > 5000 ? 5000 : backoff * 2) : 250;
+        log_warnx("host request loop failed, retrying in %lld ms: %s%s%s", (long long)backoff,
+                  err.msg, err.detail[0] ? ": " : "", err.detail);
+        if (err.code == ERR_UNAVAILABLE && v) {
+            c->drv->close(v);   /* libvirt may be the one that went away */
+            v = NULL;
+        }
+        sleep_ms(backoff);
+    }
+    if (v)
+        c->drv->close(v);
+    db_free(db);
+    return NULL;
+}

@@ -1,0 +1,543 @@
+/* worker.c - one live migration, from preparing to a terminal status.
+ *
+ * Phases, as in Nova's compute manager and libvirt driver:
+ *   prepare   pre_live_migration on the destination (a host request);
+ *             an abort asked for meanwhile ends it cancelled
+ *   perform   virDomainMigrateToURI3 in a thread of its own (its own
+ *             libvirt connection), status running
+ *   monitor   every sample interval: job stats, abort and force-complete
+ *             requests, the policy (downtime steps, completion timeout), and
+ *             Nova's counters saved every live_migration_monitor_interval
+ *   finish    completed (the instance moves to the destination), or failed /
+ *             cancelled with the reason, the guest still on the source; the
+ *             outcome is read from where the guest really runs
+ *
+ * A worker restarted over a job that is still running attaches to it: it
+ * monitors and steers it the same way, without starting it.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/auto.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "compute/compute.h"
+#include "compute/policy.h"
+
+struct worker {
+    struct compute *c;
+    struct db_mig m;
+    struct db_instance inst;
+    struct db *db;
+    struct virt *v;                 /* the monitor's connection */
+    bool attach;                    /* a job started by an earlier ferry-compute */
+    struct policy pol;
+    struct policy_state pst;
+    char dest_uri[600];
+    char migrate_uri[300];
+    struct virt_mig_params params;
+    /* the perform thread */
+    pthread_t thread;
+    atomic_int done;
+    int rc;
+    struct err mig_err;
+    /* what happened along the way */
+    bool abort_sent;
+    char abort_reason[300];
+    bool force_sent;
+    bool paused_by_us;
+    struct virt_job_stats last;
+    int64_t last_save_ms;
+};
+
+/* ---- small helpers ---------------------------------------------------------------- */
+
+static void
+worker_free(struct worker *w)
+{
+    if (w->v)
+        w->c->drv->close(w->v);
+    db_free(w->db);
+    free(w);
+}
+
+/* A status change that must land: retried while the database is away, so a
+ * migration that ran through an outage still records how it ended. */
+static int
+worker_transition(struct worker *w, enum mig_status to, const char *reason)
+{
+    struct db_transition t = { 0 };
+    int64_t backoff = 250;
+
+    t.id = w->m.id;
+    t.from = w->m.status;
+    t.to = to;
+    t.actor = w->c->actor;
+    t.reason = reason;
+    for (;;) {
+        struct err err = ERR_INIT;
+
+        if (db_mig_transition(w->db, &t, &err) == 0) {
+            w->m.status = to;
+            log_info("migration %s mig=%d instance=%s%s%s", mig_status_name(to), w->m.id,
+                     w->m.instance_uuid, reason ? " reason=" : "", reason ? reason : "");
+            return 0;
+        }
+        if (err.code != ERR_UNAVAILABLE && err.code != ERR_RETRY) {
+            log_warnx("cannot record migration status mig=%d to=%s: %s %s", w->m.id,
+                      mig_status_name(to), err.msg, err.detail);
+            return -1;
+        }
+        log_warnx("database unavailable, will record mig=%d %s when it is back", w->m.id,
+                  mig_status_name(to));
+        sleep_ms(backoff);
+        backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+    }
+}
+
+/* Send a host request to the destination and wait for its answer. */
+static int
+worker_ask_dest(struct worker *w, const char *kind, int timeout_s, json_t **result,
+                struct err *err)
+{
+    json_t *payload = json_pack("{s:s,s:s,s:s,s:i}", "instance_uuid", w->m.instance_uuid,
+                                "request_id", w->m.request_id, "domain_name",
+                                w->inst.domain_name, "block_migration",
+                                w->m.block_migration);
+    AUTOFREE char *text = json_dumps(payload, JSON_COMPACT);
+    struct db_hostreq_result res;
+    json_error_t jerr;
+    int64_t id;
+
+    json_decref(payload);
+    if (db_hostreq_send(w->db, w->m.dest_compute, kind, w->m.id, text, timeout_s,
+                        w->c->actor, &id, err) < 0 ||
+        db_hostreq_wait(w->db, id, &res, err) < 0)
+        return -1;
+    if (!res.ok)
+        return err_set(err, ERR_INVALID, "%s", res.error);
+    if (result)
+        *result = json_loads(res.result, 0, &jerr);
+    return 0;
+}
+
+/* ---- prepare ------------------------------------------------------------------------ */
+
+static void
+worker_uris(struct worker *w)
+{
+    const struct cfg *cfg = w->c->cfg;
+    const char *addr = w->m.dest_host[0] ? w->m.dest_host : w->m.dest_compute;
+    const char *pct;
+
+    /* Nova: live_migration_uri with %s replaced by the target address, else
+     * qemu+<scheme>://<addr>/system; the data goes to tcp://<addr> unless
+     * tunnelled through libvirtd */
+    if (cfg->lm_uri[0] && (pct = strstr(cfg->lm_uri, "%s")) != NULL)
+        snprintf(w->dest_uri, sizeof(w->dest_uri), "%.*s%s%s", (int)(pct - cfg->lm_uri),
+                 cfg->lm_uri, addr, pct + 2);
+    else if (cfg->lm_uri[0])
+        strlcpy0(w->dest_uri, cfg->lm_uri, sizeof(w->dest_uri));
+    else
+        snprintf(w->dest_uri, sizeof(w->dest_uri), "qemu+%s://%s/system",
+                 cfg->lm_scheme[0] ? cfg->lm_scheme : cfg->lm_native_tls ? "tls" : "tcp",
+                 addr);
+    w->migrate_uri[0] = '\0';
+    if (!cfg->lm_tunnelled)
+        snprintf(w->migrate_uri, sizeof(w->migrate_uri), "tcp://%s", addr);
+}
+
+static void
+worker_params(struct worker *w)
+{
+    memset(&w->params, 0, sizeof(w->params));
+    w->params.uuid = w->m.instance_uuid;
+    w->params.dest_uri = w->dest_uri;
+    w->params.migrate_uri = w->migrate_uri[0] ? w->migrate_uri : NULL;
+    w->params.flags = w->pol.flags;
+    w->params.bandwidth_mib = (uint64_t)w->c->cfg->lm_bandwidth;
+    w->params.parallel_connections = w->c->cfg->lm_parallel_connections;
+}
+
+/* Roll the destination back after a failure before or during the job. */
+static void
+worker_rollback_dest(struct worker *w)
+{
+    struct err err = ERR_INIT;
+
+    if (worker_ask_dest(w, "rollback_live_migration_at_destination",
+                        w->c->cfg->rpc_response_timeout, NULL, &err) < 0)
+        log_warnx("rollback at destination failed mig=%d dest=%s: %s", w->m.id,
+                  w->m.dest_compute, err.msg);
+}
+
+/* True when someone asked to abort (re-reading the row). */
+static bool
+worker_abort_requested(struct worker *w)
+{
+    struct db_mig now;
+    struct err err = ERR_INIT;
+
+    if (db_mig_get(w->db, w->m.id, &now, &err) < 0)
+        return false;
+    w->m.abort_requested = now.abort_requested;
+    w->m.force_complete_requested = now.force_complete_requested;
+    return now.abort_requested;
+}
+
+/* preparing -> running, or a terminal status (returns -1 then). */
+static int
+worker_prepare(struct worker *w)
+{
+    struct err err = ERR_INIT;
+    char reason[700];
+
+    if (worker_ask_dest(w, "pre_live_migration", w->c->cfg->long_rpc_timeout, NULL,
+                        &err) < 0) {
+        snprintf(reason, sizeof(reason), "pre_live_migration on %s failed: %s",
+                 w->m.dest_compute, err.msg);
+        worker_rollback_dest(w);
+        worker_transition(w, MIG_ERROR, reason);
+        return -1;
+    }
+    if (worker_abort_requested(w)) {
+        snprintf(reason, sizeof(reason), "aborted while preparing");
+        worker_rollback_dest(w);
+        worker_transition(w, MIG_CANCELLED, reason);
+        return -1;
+    }
+    return worker_transition(w, MIG_RUNNING, NULL);
+}
+
+/* ---- perform and monitor ---------------------------------------------------------------- */
+
+static void *
+worker_perform_thread(void *arg)
+{
+    struct worker *w = arg;
+    struct virt *mv = NULL;
+
+    if (w->c->drv->open(w->c->uri, &mv, &w->mig_err) < 0) {
+        w->rc = -1;
+    } else {
+        w->rc = w->c->drv->migrate(mv, &w->params, &w->mig_err);
+        w->c->drv->close(mv);
+    }
+    atomic_store(&w->done, 1);
+    return NULL;
+}
+
+/* Nova's force-complete: post-copy when permitted, else pause the guest
+ * until the copy converges (resumed if the migration fails). */
+static void
+worker_force_complete(struct worker *w, const char *why)
+{
+    struct err err = ERR_INIT;
+
+    w->force_sent = true;
+    if (w->m.status == MIG_POSTCOPY)
+        return;
+    if (w->pol.post_copy) {
+        if (w->c->drv->start_postcopy(w->v, w->m.instance_uuid, &err) < 0) {
+            log_warnx("switch to post-copy failed mig=%d: %s", w->m.id, err.msg);
+            return;
+        }
+        w->pst.post_copy_active = true;
+        log_info("switched to post-copy mig=%d why=%s", w->m.id, why);
+        worker_transition(w, MIG_POSTCOPY, NULL);
+        return;
+    }
+    if (w->c->drv->suspend(w->v, w->m.instance_uuid, &err) < 0) {
+        log_warnx("pausing the guest failed mig=%d: %s", w->m.id, err.msg);
+        return;
+    }
+    w->paused_by_us = true;
+    log_info("guest paused to complete the migration mig=%d why=%s", w->m.id, why);
+}
+
+static void
+worker_abort(struct worker *w, const char *reason)
+{
+    struct err err = ERR_INIT;
+
+    w->abort_sent = true;
+    strlcpy0(w->abort_reason, reason, sizeof(w->abort_reason));
+    if (w->c->drv->abort_job(w->v, w->m.instance_uuid, &err) < 0)
+        log_warnx("abort failed mig=%d: %s", w->m.id, err.msg);
+    else
+        log_info("migration job aborted mig=%d reason=\"%s\"", w->m.id, reason);
+}
+
+static void
+worker_save(struct worker *w, int64_t now)
+{
+    struct db_mig_progress p;
+    struct err err = ERR_INIT;
+
+    p.memory_total = w->last.mem_total;
+    p.memory_processed = w->last.mem_processed;
+    p.memory_remaining = w->last.mem_remaining;
+    p.disk_total = w->last.disk_total;
+    p.disk_processed = w->last.disk_processed;
+    p.disk_remaining = w->last.disk_remaining;
+    p.progress = policy_progress(w->last.mem_total, w->last.mem_remaining);
+    if (db_mig_save_progress(w->db, w->m.id, &p, &err) < 0)
+        log_warnx("saving progress failed mig=%d: %s", w->m.id, err.msg);
+    else
+        w->last_save_ms = now;
+}
+
+/* One sample: stats, requests from the API, the policy. */
+static void
+worker_tick(struct worker *w, int64_t start_ms)
+{
+    struct virt_job_stats js;
+    struct policy_action act;
+    struct err err = ERR_INIT;
+    int64_t now = now_ms();
+
+    if (w->c->drv->job_stats(w->v, w->m.instance_uuid, false, &js, &err) < 0 ||
+        js.type != VIRT_JOB_UNBOUNDED)
+        return;
+    w->last = js;
+    if (worker_abort_requested(w) && !w->abort_sent) {
+        if (w->m.status == MIG_POSTCOPY)
+            log_warnx("abort ignored in post-copy mig=%d", w->m.id);
+        else
+            worker_abort(w, "aborted by request");
+    }
+    if (w->m.force_complete_requested && !w->force_sent)
+        worker_force_complete(w, "requested");
+    policy_tick(&w->pol, &w->pst, now - start_ms, &act);
+    if (act.set_downtime_ms > 0 &&
+        w->c->drv->set_max_downtime(w->v, w->m.instance_uuid, (uint64_t)act.set_downtime_ms,
+                                    &err) == 0)
+        log_debug("max downtime set mig=%d ms=%d", w->m.id, act.set_downtime_ms);
+    if (act.abort && !w->abort_sent) {
+        char why[200];
+
+        snprintf(why, sizeof(why), "live_migration_completion_timeout reached after %lld s",
+                 (long long)((now - start_ms) / 1000));
+        worker_abort(w, why);
+    }
+    if (act.force_complete && !w->force_sent)
+        worker_force_complete(w, "completion timeout");
+    if (now - w->last_save_ms >= (int64_t)w->c->cfg->lm_monitor_interval * 1000)
+        worker_save(w, now);
+}
+
+/* Is the job still going?  (attached workers have no perform thread) */
+static bool
+worker_job_running(struct worker *w)
+{
+    struct virt_job_stats js;
+    struct err err = ERR_INIT;
+
+    if (!w->attach)
+        return !atomic_load(&w->done);
+    if (w->c->drv->job_stats(w->v, w->m.instance_uuid, false, &js, &err) < 0)
+        return err.code != ERR_NOT_FOUND;
+    return js.type == VIRT_JOB_UNBOUNDED || js.type == VIRT_JOB_BOUNDED;
+}
+
+static void
+worker_monitor(struct worker *w)
+{
+    int interval = w->c->cfg->sample_interval_ms;
+    struct err err = ERR_INIT;
+    int64_t start;
+
+    /* an attached job has been running for a while: the policy's clock is
+     * the job's own */
+    if (w->attach && w->c->drv->job_stats(w->v, w->m.instance_uuid, false, &w->last, &err) < 0)
+        memset(&w->last, 0, sizeof(w->last));
+    start = now_ms() - w->last.time_elapsed_ms;
+
+    w->last_save_ms = 0;
+    while (worker_job_running(w)) {
+        /* sleep one interval, waking early when the job ends */
+        for (int slept = 0; slept < interval && worker_job_running(w); slept += 50)
+            sleep_ms(50);
+        if (!worker_job_running(w))
+            break;
+        worker_tick(w, start);
+    }
+}
+
+/* ---- finish ----------------------------------------------------------------------------- */
+
+/* Where does the guest run now?  1 source, 2 destination, 0 neither. */
+static int
+worker_where(struct worker *w, json_t **post)
+{
+    struct virt_domain d;
+    struct err err = ERR_INIT;
+
+    if (w->c->drv->domain_get(w->v, w->m.instance_uuid, &d, &err) == 0 &&
+        (d.power_state == POWER_RUNNING || d.power_state == POWER_PAUSED) && !d.incoming)
+        return 1;
+    if (worker_ask_dest(w, "post_live_migration_at_destination",
+                        w->c->cfg->rpc_response_timeout, post, &err) == 0)
+        return 2;
+    log_warnx("guest found on neither host mig=%d: %s", w->m.id, err.msg);
+    return 0;
+}
+
+static void
+worker_finish(struct worker *w)
+{
+    json_t *post = NULL;
+    char reason[900];
+    int where;
+    struct err err = ERR_INIT;
+
+    if (w->last.mem_total)
+        worker_save(w, now_ms());
+    where = worker_where(w, &post);
+    if (where == 2) {
+        worker_transition(w, MIG_COMPLETED, NULL);
+        log_info("migration done mig=%d downtime_ms=%lld", w->m.id,
+                 (long long)json_integer_value(json_object_get(post, "downtime_ms")));
+    } else if (where == 1) {
+        if (w->paused_by_us && w->c->drv->resume(w->v, w->m.instance_uuid, &err) < 0)
+            log_warnx("resuming the guest failed mig=%d: %s", w->m.id, err.msg);
+        worker_rollback_dest(w);
+        if (w->abort_sent) {
+            worker_transition(w, MIG_CANCELLED, w->abort_reason);
+        } else {
+            snprintf(reason, sizeof(reason), "live migration to %s failed: %s",
+                     w->m.dest_compute, w->rc < 0 && w->mig_err.msg[0]
+                                            ? w->mig_err.msg
+                                            : "the job ended and the guest is on the source");
+            worker_transition(w, MIG_FAILED, reason);
+        }
+    } else {
+        snprintf(reason, sizeof(reason), "the guest runs on neither %s nor %s after the "
+                 "migration%s%s", w->m.source_compute, w->m.dest_compute,
+                 w->mig_err.msg[0] ? ": " : "", w->mig_err.msg);
+        worker_transition(w, MIG_ERROR, reason);
+    }
+    json_decref(post);
+}
+
+/* ---- the thread ------------------------------------------------------------------------- */
+
+static void
+worker_run(struct worker *w)
+{
+    struct err err = ERR_INIT;
+    const char *ev = "compute_live_migration";
+
+    if (db_instance_get(w->db, w->m.instance_uuid, NULL, &w->inst, &err) < 0 ||
+        w->c->drv->open(w->c->uri, &w->v, &err) < 0) {
+        log_warnx("cannot start migration mig=%d: %s", w->m.id, err.msg);
+        if (w->m.status == MIG_PREPARING)
+            worker_transition(w, MIG_ERROR, err.msg);
+        return;
+    }
+    policy_init(&w->pol, w->c->cfg, policy_data_gb(w->inst.memory_mb, NULL, 0),
+                w->m.block_migration == 1);
+    w->pst.post_copy_active = w->m.status == MIG_POSTCOPY;
+    worker_uris(w);
+    worker_params(w);
+    if (!w->attach) {
+        compute_event_start(w->db, w->m.instance_uuid, w->m.request_id, ev, w->c->host);
+        if (worker_prepare(w) < 0) {
+            compute_event_finish(w->db, w->m.instance_uuid, w->m.request_id, ev, false,
+                                 "the migration did not start");
+            return;
+        }
+        log_info("migration starting mig=%d instance=%s dest=%s uri=%s flags=0x%x "
+                 "bandwidth=%d", w->m.id, w->m.instance_uuid, w->m.dest_compute, w->dest_uri,
+                 w->params.flags, w->c->cfg->lm_bandwidth);
+        if (pthread_create(&w->thread, NULL, worker_perform_thread, w) != 0)
+            fatal("pthread_create");
+    }
+    worker_monitor(w);
+    if (!w->attach)
+        pthread_join(w->thread, NULL);
+    worker_finish(w);
+    compute_event_finish(w->db, w->m.instance_uuid, w->m.request_id, ev,
+                         w->m.status == MIG_COMPLETED,
+                         w->m.status == MIG_COMPLETED ? NULL : mig_status_name(w->m.status));
+}
+
+static void *
+worker_thread(void *arg)
+{
+    struct worker *w = arg;
+    struct compute *c = w->c;
+
+    worker_run(w);
+    worker_free(w);
+    pthread_mutex_lock(&c->lock);
+    c->workers--;
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+static int
+worker_start(struct compute *c, const struct db_mig *m, bool attach, struct err *err)
+{
+    struct worker *w = calloc(1, sizeof(*w));
+    pthread_t t;
+    pthread_attr_t attr;
+
+    if (!w)
+        fatalx("out of memory");
+    w->c = c;
+    w->m = *m;
+    w->attach = attach;
+    w->db = db_new(c->cfg->db_connection, "ferry-compute-worker");
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_mutex_lock(&c->lock);
+    c->workers++;
+    pthread_mutex_unlock(&c->lock);
+    if (pthread_create(&t, &attr, worker_thread, w) != 0) {
+        pthread_mutex_lock(&c->lock);
+        c->workers--;
+        pthread_mutex_unlock(&c->lock);
+        worker_free(w);
+        pthread_attr_destroy(&attr);
+        return err_set(err, ERR_INTERNAL, "cannot start a worker thread");
+    }
+    pthread_attr_destroy(&attr);
+    return 0;
+}
+
+int
+worker_spawn(struct compute *c, const struct db_mig *m, struct err *err)
+{
+    return worker_start(c, m, false, err);
+}
+
+int
+worker_recover(struct compute *c, struct db *db, struct virt *v, struct err *err)
+{
+    AUTOFREE struct db_mig *ms = NULL;
+    int n;
+
+    if (db_mig_list_active(db, c->host, &ms, &n, err) < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        struct virt_job_stats js;
+        struct err jerr = ERR_INIT;
+        bool running = c->drv->job_stats(v, ms[i].instance_uuid, false, &js, &jerr) == 0 &&
+                       (js.type == VIRT_JOB_UNBOUNDED || js.type == VIRT_JOB_BOUNDED);
+
+        /* preparing: nothing started in libvirt, prepare again; running: attach
+         * to the job if it is still going, else the finish step reads where the
+         * guest ended up */
+        log_info("recovering migration mig=%d status=%s job=%s", ms[i].id,
+                 mig_status_name(ms[i].status), running ? "running" : "none");
+        if (worker_start(c, &ms[i], ms[i].status != MIG_PREPARING, err) < 0)
+            return -1;
+    }
+    return 0;
+}

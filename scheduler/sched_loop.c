@@ -1,0 +1,275 @@
+/* sched_loop.c - Nova's conductor for live migration, over PostgreSQL.
+ *
+ * Claim the oldest `accepted` row (FOR UPDATE SKIP LOCKED, in a transaction
+ * held on its own connection, so a scheduler that dies releases it and the
+ * next one takes it), run the conductor's checks, pick a destination, ask
+ * that host's ferry-compute to check itself (a host request), retry other
+ * hosts, and end the row `queued` (destination filled in) or `error` with
+ * the reason, in that same transaction.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/auto.h"
+#include "common/cfg.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "scheduler/sched.h"
+#include "scheduler/sched_loop.h"
+
+struct sched {
+    const struct cfg *cfg;
+    struct db *lock_db;             /* holds the claimed row in a transaction */
+    struct db *work_db;             /* reads, events, host requests, LISTEN */
+    char actor[256];
+};
+
+/* The destination the checks settled on. */
+struct sched_dest {
+    char host[NAME_LEN];
+    char node[NAME_LEN];
+    char addr[NAME_LEN];
+};
+
+struct sched *
+sched_new(const struct cfg *cfg, const char *actor)
+{
+    struct sched *s = calloc(1, sizeof(*s));
+
+    if (!s)
+        fatalx("out of memory");
+    s->cfg = cfg;
+    s->lock_db = db_new(cfg->db_connection, "ferry-scheduler");
+    s->work_db = db_new(cfg->db_connection, "ferry-scheduler");
+    strlcpy0(s->actor, actor, sizeof(s->actor));
+    return s;
+}
+
+void
+sched_free(struct sched *s)
+{
+    if (!s)
+        return;
+    db_free(s->lock_db);
+    db_free(s->work_db);
+    free(s);
+}
+
+/* Ask dest's ferry-compute whether it can take the guest (Nova's
+ * check_can_live_migrate_destination).  0: yes; -1: no, reason in err. */
+static int
+sched_check_destination(struct sched *s, const struct db_mig *m, const struct db_instance *inst,
+                        const struct db_host *src, const struct db_host *dest, struct err *err)
+{
+    json_t *payload;
+    AUTOFREE char *text = NULL;
+    struct db_hostreq_result res;
+    int64_t id;
+
+    payload = json_pack("{s:s,s:s,s:s,s:i,s:i,s:s,s:s,s:s,s:i}", "instance_uuid", inst->uuid,
+                        "request_id", m->request_id, "domain_name", inst->domain_name,
+                        "memory_mb", inst->memory_mb, "vcpus", inst->vcpus, "source_host",
+                        src->host, "source_cpu_info", src->cpu_info, "source_virt_type",
+                        src->virt_type, "block_migration", m->block_migration);
+    text = json_dumps(payload, JSON_COMPACT);
+    json_decref(payload);
+    if (db_hostreq_send(s->work_db, dest->host, "check_destination", m->id, text,
+                        s->cfg->long_rpc_timeout, s->actor, &id, err) < 0)
+        return -1;
+    if (db_hostreq_wait(s->work_db, id, &res, err) < 0) {
+        if (err->code == ERR_TIMEOUT)
+            return err_set(err, ERR_INVALID, "%s did not answer the destination checks in "
+                                             "%d s", dest->host, s->cfg->long_rpc_timeout);
+        return -1;
+    }
+    if (!res.ok)
+        return err_set(err, ERR_INVALID, "%s", res.error);
+    return 0;
+}
+
+static void
+sched_dest_set(struct sched_dest *d, const struct db_host *h)
+{
+    strlcpy0(d->host, h->host, sizeof(d->host));
+    strlcpy0(d->node, h->node, sizeof(d->node));
+    strlcpy0(d->addr, h->migration_addr, sizeof(d->addr));
+}
+
+/* Forced destination: Nova's checks on that host only, no retry. */
+static int
+sched_forced(struct sched *s, const struct db_mig *m, const struct db_instance *inst,
+             const struct db_host *src, struct sched_request *rq, struct sched_dest *out,
+             struct err *err)
+{
+    struct db_host dest;
+
+    if (db_host_get(s->work_db, m->requested_host, s->cfg->service_down_time, &dest, err) < 0)
+        return -1;
+    if (sched_check_forced(rq, &dest, err) < 0)
+        return -1;
+    if (sched_check_destination(s, m, inst, src, &dest, err) < 0)
+        return err_set(err, ERR_INVALID, "Migration pre-check error: %s", err->msg);
+    sched_dest_set(out, &dest);
+    return 0;
+}
+
+/* Scheduler path: filters and weighers, then the destination's own checks;
+ * a host that fails them is added to the tried list and the next is taken,
+ * up to migrate_max_retries (-1: until no host is left). */
+static int
+sched_scheduled(struct sched *s, const struct db_mig *m, const struct db_instance *inst,
+                const struct db_host *src, struct sched_request *rq, struct sched_dest *out,
+                struct err *err)
+{
+    char why[2048], tried_why[2048] = "";
+    size_t tlen = 0;
+    int retries = 0;
+
+    for (;;) {
+        AUTOFREE struct db_host *hosts = NULL;
+        int n, pick;
+
+        if (db_host_list(s->work_db, s->cfg->service_down_time, &hosts, &n, err) < 0)
+            return -1;
+        pick = sched_pick(rq, hosts, n, why, sizeof(why));
+        if (pick < 0)
+            return err_set(err, ERR_INVALID, "No valid host was found. %s%s%s%s",
+                           rq->ntried ? "" : "There are not enough hosts available. ", why,
+                           why[0] && tried_why[0] ? "; " : "", tried_why);
+        if (sched_check_destination(s, m, inst, src, &hosts[pick], err) == 0) {
+            sched_dest_set(out, &hosts[pick]);
+            return 0;
+        }
+        if (err->code != ERR_INVALID)
+            return -1;
+        log_info("destination refused mig=%d host=%s reason=\"%s\"", m->id, hosts[pick].host,
+                 err->msg);
+        tlen += (size_t)snprintf(tried_why + tlen, tlen < sizeof(tried_why)
+                                                       ? sizeof(tried_why) - tlen : 0,
+                                 "%s%s: %s", tlen ? "; " : "", hosts[pick].host, err->msg);
+        if (rq->ntried < SCHED_MAX_TRIED)
+            rq->tried[rq->ntried++] = strdup(hosts[pick].host);
+        retries++;
+        if (s->cfg->migrate_max_retries >= 0 && retries > s->cfg->migrate_max_retries)
+            return err_set(err, ERR_INVALID,
+                           "Exceeded maximum number of retries. Exhausted all hosts available "
+                           "for retrying build failures for instance %s. %s",
+                           inst->uuid, tried_why);
+    }
+}
+
+/* The conductor's checks; on success *out is the destination. */
+static int
+sched_decide(struct sched *s, const struct db_mig *m, struct sched_dest *out, struct err *err)
+{
+    struct db_instance inst;
+    struct db_host src;
+    struct sched_request rq = { 0 };
+    int rc;
+
+    if (db_instance_get(s->work_db, m->instance_uuid, NULL, &inst, err) < 0)
+        return -1;
+    if (inst.power_state != POWER_RUNNING && inst.power_state != POWER_PAUSED)
+        return err_set(err, ERR_CONFLICT,
+                       "Cannot 'os-migrateLive' instance %s while it is in power_state %d",
+                       inst.uuid, inst.power_state);
+    if (db_host_get(s->work_db, m->source_compute, s->cfg->service_down_time, &src, err) < 0)
+        return -1;
+    if (!src.up)
+        return err_set(err, ERR_INVALID, "Compute service of %s is unavailable at this time.",
+                       src.host);
+    rq.instance_uuid = inst.uuid;
+    rq.memory_mb = inst.memory_mb;
+    rq.vcpus = inst.vcpus;
+    rq.source = src.host;
+    rq.hypervisor_type = src.hypervisor_type;
+    rq.hypervisor_version = src.hypervisor_version;
+    rq.requested = m->requested_host[0] ? m->requested_host : NULL;
+    rq.ram_allocation_ratio = s->cfg->ram_allocation_ratio;
+    rq.cpu_allocation_ratio = s->cfg->cpu_allocation_ratio;
+    rq.reserved_host_memory_mb = s->cfg->reserved_host_memory_mb;
+    if (m->forced)
+        rc = sched_forced(s, m, &inst, &src, &rq, out, err);
+    else
+        rc = sched_scheduled(s, m, &inst, &src, &rq, out, err);
+    for (int i = 0; i < rq.ntried; i++)
+        free((char *)rq.tried[i]);
+    return rc;
+}
+
+/* Decide one claimed row and end it queued or error, in the claim's
+ * transaction.  Returns -1 only when the database failed (nothing done). */
+static int
+sched_run_one(struct sched *s, const struct db_mig *m, struct err *err)
+{
+    /* Nova names the conductor's event after the API's call (< 2.34) or cast */
+    bool sync = cfg_parse_mv(m->api_microversion) < 2034;
+    const char *event = sync ? "conductor_migrate_server" : "conductor_live_migrate_instance";
+    struct db_transition t = { 0 };
+    struct sched_dest dest = { 0 };
+    struct err why = ERR_INIT;
+    struct db_host src;
+    int rc;
+
+    db_action_event_start(s->work_db, m->instance_uuid, m->request_id, event, NULL, err);
+    rc = sched_decide(s, m, &dest, &why);
+    if (rc < 0 && (why.code == ERR_UNAVAILABLE || why.code == ERR_RETRY)) {
+        *err = why;
+        return -1;      /* the database went away: leave the row to a retry */
+    }
+    t.id = m->id;
+    t.from = MIG_ACCEPTED;
+    t.actor = s->actor;
+    if (rc == 0) {
+        t.to = MIG_QUEUED;
+        t.dest_compute = dest.host;
+        t.dest_node = dest.node;
+        t.dest_host = dest.addr;
+        if (db_host_get(s->work_db, m->source_compute, s->cfg->service_down_time, &src,
+                        err) == 0)
+            t.source_node = src.node;
+    } else {
+        t.to = MIG_ERROR;
+        t.reason = why.msg;
+    }
+    if (db_mig_transition(s->lock_db, &t, err) < 0 || db_commit(s->lock_db, err) < 0)
+        return -1;
+    db_action_event_finish(s->work_db, m->instance_uuid, m->request_id, event, rc == 0,
+                           rc == 0 ? NULL : why.msg, err);
+    if (rc == 0)
+        log_info("migration scheduled mig=%d instance=%s source=%s dest=%s req=%s", m->id,
+                 m->instance_uuid, m->source_compute, dest.host, m->request_id);
+    else
+        log_info("migration refused mig=%d instance=%s req=%s reason=\"%s\"", m->id,
+                 m->instance_uuid, m->request_id, why.msg);
+    return 0;
+}
+
+int
+sched_step(struct sched *s, int idle_wait_ms, struct err *err)
+{
+    struct db_mig m;
+    struct db_notify n;
+    int rc;
+
+    if (db_listen(s->work_db, "ferry_accepted", err) < 0)
+        return -1;
+    if (db_begin(s->lock_db, err) < 0)
+        return -1;
+    rc = db_mig_lock_accepted(s->lock_db, &m, err);
+    if (rc <= 0) {
+        db_rollback(s->lock_db);
+        if (rc < 0)
+            return -1;
+        return db_wait(s->work_db, idle_wait_ms, &n, err) < 0 ? -1 : 0;
+    }
+    if (sched_run_one(s, &m, err) < 0) {
+        db_rollback(s->lock_db);
+        return -1;
+    }
+    return 1;
+}
