@@ -31,28 +31,6 @@ compute_on_signal(int sig)
     compute_stop = 1;
 }
 
-void
-compute_event_start(struct db *db, const char *instance_uuid, const char *request_id,
-                    const char *event, const char *host)
-{
-    struct err err = ERR_INIT;
-
-    if (request_id && *request_id &&
-        db_action_event_start(db, instance_uuid, request_id, event, host, &err) < 0)
-        log_warnx("cannot record event %s instance=%s: %s", event, instance_uuid, err.msg);
-}
-
-void
-compute_event_finish(struct db *db, const char *instance_uuid, const char *request_id,
-                     const char *event, bool ok, const char *details)
-{
-    struct err err = ERR_INIT;
-
-    if (request_id && *request_id &&
-        db_action_event_finish(db, instance_uuid, request_id, event, ok, details, &err) < 0)
-        log_warnx("cannot record event %s instance=%s: %s", event, instance_uuid, err.msg);
-}
-
 /* Register this host with what libvirt says about it. */
 static int
 compute_register(struct compute *c, struct db *db, const struct virt_host_info *info,

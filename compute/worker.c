@@ -357,15 +357,13 @@ worker_monitor(struct worker *w)
     if (w->attach && w->c->drv->job_stats(w->v, w->m.instance_uuid, false, &w->last, &err) < 0)
         memset(&w->last, 0, sizeof(w->last));
     start = now_ms() - w->last.time_elapsed_ms;
-
     w->last_save_ms = 0;
+    /* as Nova's monitor: look first, then sleep (so step 0 of the downtime
+     * schedule applies as soon as the job shows) */
     while (worker_job_running(w)) {
-        /* sleep one interval, waking early when the job ends */
+        worker_tick(w, start);
         for (int slept = 0; slept < interval && worker_job_running(w); slept += 50)
             sleep_ms(50);
-        if (!worker_job_running(w))
-            break;
-        worker_tick(w, start);
     }
 }
 

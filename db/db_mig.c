@@ -282,7 +282,7 @@ db_mig_lock_accepted(struct db *db, struct db_mig *out, struct err *err)
     AUTO_PGRES PGresult *r = db_query(db,
                                       "SELECT " MIG_COLS " FROM migrations m"
                                       " WHERE m.status = 'accepted' AND NOT m.deleted"
-                                      " ORDER BY m.id FOR UPDATE SKIP LOCKED LIMIT 1",
+                                      " ORDER BY m.id FOR NO KEY UPDATE SKIP LOCKED LIMIT 1",
                                       0, NULL, err);
 
     if (!r)
@@ -305,7 +305,7 @@ db_mig_claim_queued(struct db *db, const char *host, int max_running, const char
         "   AND ($2::int = 0 OR (SELECT count(*) FROM migrations WHERE source_compute = $1"
         "     AND status IN ('preparing', 'running', 'running (post-copy)')"
         "     AND NOT deleted) < $2::int)"
-        "   ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1),"
+        "   ORDER BY id FOR NO KEY UPDATE SKIP LOCKED LIMIT 1),"
         " m AS (UPDATE migrations SET status = 'preparing', updated_at = now() FROM c"
         "   WHERE migrations.id = c.id AND migrations.status = 'queued'"
         "   RETURNING migrations.id),"

@@ -246,7 +246,9 @@ int db_mig_save_progress(struct db *db, int id, const struct db_mig_progress *p,
                          struct err *err);
 
 /* Scheduler: lock the oldest accepted row not locked by another scheduler
- * (FOR UPDATE SKIP LOCKED) inside the caller's open transaction.
+ * (FOR NO KEY UPDATE SKIP LOCKED: the strongest lock that still lets rows
+ * referencing it, such as host requests, be inserted meanwhile) inside the
+ * caller's open transaction.
  * 1: *out filled; 0: nothing to do. */
 int db_mig_lock_accepted(struct db *db, struct db_mig *out, struct err *err);
 

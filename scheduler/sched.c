@@ -146,9 +146,11 @@ sched_pick(const struct sched_request *rq, const struct db_host *hosts, int n, c
         char reason[300];
 
         if (!sched_host_passes(rq, &hosts[i], reason, sizeof(reason))) {
-            /* the source and non-requested hosts are not worth a word */
+            /* the source, hosts not asked for and hosts already tried (whose
+             * own reasons the caller lists) are not worth a word here */
             if (strcmp(reason, "it is the source host") != 0 &&
-                strcmp(reason, "not the requested host") != 0 && len < why_size)
+                strcmp(reason, "not the requested host") != 0 &&
+                strcmp(reason, "already tried") != 0 && len < why_size)
                 len += (size_t)snprintf(why + len, why_size - len, "%s%s: %s",
                                         len ? "; " : "", hosts[i].host, reason);
             continue;

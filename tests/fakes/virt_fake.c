@@ -1,0 +1,520 @@
+/* virt_fake.c - the in-memory hypervisor (see virt_fake.h). */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/auto.h"
+#include "common/util.h"
+#include "tests/fakes/virt_fake.h"
+
+#define FAKE_MAX 32
+#define FAKE_STEP_MS 10
+
+struct fake_host {
+    char uri[128];
+    char hostname[64];
+    int memory_mb;
+    int free_mb;
+    char refuse_cpu[200];
+};
+
+struct fake_dom {
+    bool used;
+    char uuid[UUID_STR_LEN];
+    char name[64];
+    char host[128];                 /* uri of the host running it */
+    int power_state;
+    int memory_mb;
+    struct fake_model model;
+    /* the migration job, if any */
+    bool job;
+    int64_t job_start_ms;
+    int64_t processed, remaining, iteration;
+    int max_downtime_ms;
+    bool postcopy, abort;
+    struct virt_job_stats completed;
+};
+
+struct virt {
+    char uri[128];
+};
+
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fake_host hosts[FAKE_MAX];
+static struct fake_dom doms[FAKE_MAX];
+
+void
+fake_reset(void)
+{
+    pthread_mutex_lock(&fake_lock);
+    memset(hosts, 0, sizeof(hosts));
+    memset(doms, 0, sizeof(doms));
+    pthread_mutex_unlock(&fake_lock);
+}
+
+static struct fake_host *
+fake_host(const char *uri)
+{
+    for (int i = 0; i < FAKE_MAX; i++)
+        if (strcmp(hosts[i].uri, uri) == 0)
+            return &hosts[i];
+    for (int i = 0; i < FAKE_MAX; i++)
+        if (!hosts[i].uri[0]) {
+            strlcpy0(hosts[i].uri, uri, sizeof(hosts[i].uri));
+            snprintf(hosts[i].hostname, sizeof(hosts[i].hostname), "%s",
+                     strncmp(uri, "fake://", 7) == 0 ? uri + 7 : uri);
+            hosts[i].memory_mb = 16384;
+            hosts[i].free_mb = 16384;
+            return &hosts[i];
+        }
+    abort();
+}
+
+static struct fake_dom *
+fake_dom(const char *uuid)
+{
+    for (int i = 0; i < FAKE_MAX; i++)
+        if (doms[i].used && strcmp(doms[i].uuid, uuid) == 0)
+            return &doms[i];
+    return NULL;
+}
+
+void
+fake_host_set(const char *uri, const char *hostname, int memory_mb, int free_mb)
+{
+    struct fake_host *h;
+
+    pthread_mutex_lock(&fake_lock);
+    h = fake_host(uri);
+    strlcpy0(h->hostname, hostname, sizeof(h->hostname));
+    h->memory_mb = memory_mb;
+    h->free_mb = free_mb;
+    pthread_mutex_unlock(&fake_lock);
+}
+
+void
+fake_host_refuse_cpu(const char *uri, const char *reason)
+{
+    pthread_mutex_lock(&fake_lock);
+    strlcpy0(fake_host(uri)->refuse_cpu, reason ? reason : "", sizeof(hosts[0].refuse_cpu));
+    pthread_mutex_unlock(&fake_lock);
+}
+
+void
+fake_add_domain(const char *uri, const char *uuid, const char *name, int memory_mb,
+                const struct fake_model *model)
+{
+    pthread_mutex_lock(&fake_lock);
+    fake_host(uri);
+    for (int i = 0; i < FAKE_MAX; i++)
+        if (!doms[i].used) {
+            memset(&doms[i], 0, sizeof(doms[i]));
+            doms[i].used = true;
+            strlcpy0(doms[i].uuid, uuid, sizeof(doms[i].uuid));
+            strlcpy0(doms[i].name, name, sizeof(doms[i].name));
+            strlcpy0(doms[i].host, uri, sizeof(doms[i].host));
+            doms[i].power_state = 1;
+            doms[i].memory_mb = memory_mb;
+            doms[i].model = *model;
+            doms[i].max_downtime_ms = 300;      /* QEMU's default */
+            break;
+        }
+    pthread_mutex_unlock(&fake_lock);
+}
+
+const char *
+fake_where(const char *uuid)
+{
+    static char where[128];
+    struct fake_dom *d;
+
+    pthread_mutex_lock(&fake_lock);
+    d = fake_dom(uuid);
+    strlcpy0(where, d ? d->host : "", sizeof(where));
+    pthread_mutex_unlock(&fake_lock);
+    return where[0] ? where : NULL;
+}
+
+int
+fake_power_state(const char *uuid)
+{
+    struct fake_dom *d;
+    int ps;
+
+    pthread_mutex_lock(&fake_lock);
+    d = fake_dom(uuid);
+    ps = d ? d->power_state : -1;
+    pthread_mutex_unlock(&fake_lock);
+    return ps;
+}
+
+int
+fake_max_downtime(const char *uuid)
+{
+    struct fake_dom *d;
+    int ms;
+
+    pthread_mutex_lock(&fake_lock);
+    d = fake_dom(uuid);
+    ms = d ? d->max_downtime_ms : 0;
+    pthread_mutex_unlock(&fake_lock);
+    return ms;
+}
+
+/* ---- the driver ------------------------------------------------------------------ */
+
+static int
+f_open(const char *uri, struct virt **out, struct err *err)
+{
+    struct virt *v = calloc(1, sizeof(*v));
+
+    if (!v)
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    strlcpy0(v->uri, uri, sizeof(v->uri));
+    pthread_mutex_lock(&fake_lock);
+    fake_host(uri);
+    pthread_mutex_unlock(&fake_lock);
+    *out = v;
+    return 0;
+}
+
+static void
+f_close(struct virt *v)
+{
+    free(v);
+}
+
+static int
+f_host_info(struct virt *v, struct virt_host_info *out, struct err *err)
+{
+    struct fake_host *h;
+
+    (void)err;
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&fake_lock);
+    h = fake_host(v->uri);
+    strlcpy0(out->hostname, h->hostname, sizeof(out->hostname));
+    out->memory_mb = h->memory_mb;
+    out->free_memory_mb = h->free_mb;
+    pthread_mutex_unlock(&fake_lock);
+    out->vcpus = 4;
+    strlcpy0(out->hypervisor_type, "QEMU", sizeof(out->hypervisor_type));
+    out->hypervisor_version = 7002022;
+    out->libvirt_version = 9000000;
+    strlcpy0(out->cpu_arch, "x86_64", sizeof(out->cpu_arch));
+    strlcpy0(out->cpu_model, "fake", sizeof(out->cpu_model));
+    strlcpy0(out->cpu_features, "sse2", sizeof(out->cpu_features));
+    strlcpy0(out->cpu_info, "{\"arch\": \"x86_64\", \"model\": \"fake\"}",
+             sizeof(out->cpu_info));
+    return 0;
+}
+
+static void
+fake_fill(const struct fake_dom *d, struct virt_domain *out)
+{
+    memset(out, 0, sizeof(*out));
+    strlcpy0(out->uuid, d->uuid, sizeof(out->uuid));
+    strlcpy0(out->name, d->name, sizeof(out->name));
+    out->power_state = d->power_state;
+    out->persistent = true;
+    out->memory_mb = d->memory_mb;
+    out->vcpus = 1;
+}
+
+static int
+f_list_domains(struct virt *v, struct virt_domain **out, int *n, struct err *err)
+{
+    struct virt_domain *list = calloc(FAKE_MAX, sizeof(*list));
+
+    if (!list)
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    *n = 0;
+    pthread_mutex_lock(&fake_lock);
+    for (int i = 0; i < FAKE_MAX; i++)
+        if (doms[i].used && strcmp(doms[i].host, v->uri) == 0)
+            fake_fill(&doms[i], &list[(*n)++]);
+    pthread_mutex_unlock(&fake_lock);
+    *out = list;
+    return 0;
+}
+
+static int
+f_domain_get(struct virt *v, const char *uuid, struct virt_domain *out, struct err *err)
+{
+    struct fake_dom *d;
+    int rc = 0;
+
+    pthread_mutex_lock(&fake_lock);
+    d = fake_dom(uuid);
+    if (d && strcmp(d->host, v->uri) == 0)
+        fake_fill(d, out);
+    else
+        rc = err_set(err, ERR_NOT_FOUND, "domain %s not found", uuid);
+    pthread_mutex_unlock(&fake_lock);
+    return rc;
+}
+
+static int
+f_domain_exists(struct virt *v, const char *uuid, const char *name, bool *exists,
+                struct err *err)
+{
+    (void)err;
+    *exists = false;
+    pthread_mutex_lock(&fake_lock);
+    for (int i = 0; i < FAKE_MAX; i++)
+        if (doms[i].used && strcmp(doms[i].host, v->uri) == 0 &&
+            (strcmp(doms[i].uuid, uuid) == 0 || strcmp(doms[i].name, name) == 0))
+            *exists = true;
+    pthread_mutex_unlock(&fake_lock);
+    return 0;
+}
+
+static int
+f_compare_cpu(struct virt *v, const char *cpu_xml, bool *ok, char *why, size_t size,
+              struct err *err)
+{
+    (void)cpu_xml;
+    (void)err;
+    pthread_mutex_lock(&fake_lock);
+    *ok = !fake_host(v->uri)->refuse_cpu[0];
+    snprintf(why, size, "%s", fake_host(v->uri)->refuse_cpu);
+    pthread_mutex_unlock(&fake_lock);
+    return 0;
+}
+
+/* The destination host of a migration: "fake://b" in the dest URI. */
+static const char *
+fake_dest(const char *dest_uri)
+{
+    const char *p = strstr(dest_uri, "fake://");
+
+    return p ? p : dest_uri;
+}
+
+/* One step of the pre-copy model; true when the job is over (*rc set). */
+static bool
+fake_step(struct fake_dom *d, const struct virt_mig_params *p, int *rc, struct err *err)
+{
+    int64_t bw = p->bandwidth_mib ? (int64_t)p->bandwidth_mib << 20 : d->model.bw_bytes_s;
+    int64_t moved = bw * FAKE_STEP_MS / 1000;
+    int64_t dirtied = d->power_state == 1 ? d->model.dirty_bytes_s * FAKE_STEP_MS / 1000 : 0;
+    int64_t floor = d->power_state == 1 ? d->model.wss_bytes : 0;
+    int pct;
+
+    if (d->abort) {
+        *rc = err_set(err, ERR_CONFLICT,
+                      "operation aborted: job 'migration out' canceled by client");
+        return true;
+    }
+    if (d->postcopy) {
+        moved *= 8;             /* post-copy: each page once, no re-sends */
+        dirtied = 0;
+        floor = 0;
+    }
+    d->processed += moved;
+    d->remaining = d->remaining - moved + dirtied;
+    if (d->remaining < floor)
+        d->remaining = floor;
+    if (d->remaining <= 0 || d->processed >= d->model.mem_bytes * (d->iteration + 1))
+        d->iteration++;
+    pct = (int)(100 - d->remaining * 100 / (d->model.mem_bytes ? d->model.mem_bytes : 1));
+    if (d->model.fail_at_pct > 0 && pct >= d->model.fail_at_pct) {
+        *rc = err_set(err, ERR_INTERNAL, "fake: the migration stream broke at %d%%", pct);
+        return true;
+    }
+    if (d->remaining <= 0 || (d->postcopy && d->remaining <= moved) ||
+        d->remaining * 1000 / (bw ? bw : 1) <= d->max_downtime_ms) {
+        *rc = 0;
+        return true;
+    }
+    return false;
+}
+
+static int
+f_migrate(struct virt *v, const struct virt_mig_params *p, struct err *err)
+{
+    struct fake_dom *d;
+    int rc = 0;
+
+    pthread_mutex_lock(&fake_lock);
+    d = fake_dom(p->uuid);
+    if (!d || strcmp(d->host, v->uri) != 0) {
+        pthread_mutex_unlock(&fake_lock);
+        return err_set(err, ERR_NOT_FOUND, "domain %s not found", p->uuid);
+    }
+    fake_host(fake_dest(p->dest_uri));
+    d->job = true;
+    d->job_start_ms = now_ms();
+    d->processed = 0;
+    d->remaining = d->model.mem_bytes;
+    d->iteration = 0;
+    d->abort = false;
+    d->postcopy = false;
+    pthread_mutex_unlock(&fake_lock);
+    for (;;) {
+        bool over;
+
+        sleep_ms(FAKE_STEP_MS);
+        pthread_mutex_lock(&fake_lock);
+        over = fake_step(d, p, &rc, err);
+        if (over) {
+            d->job = false;
+            memset(&d->completed, 0, sizeof(d->completed));
+            d->completed.type = rc == 0 ? VIRT_JOB_COMPLETED : VIRT_JOB_FAILED;
+            d->completed.time_elapsed_ms = now_ms() - d->job_start_ms;
+            d->completed.downtime_ms = d->postcopy ? 5 : d->max_downtime_ms / 2;
+            if (rc == 0) {
+                strlcpy0(d->host, fake_dest(p->dest_uri), sizeof(d->host));
+                d->power_state = 1;
+            }
+        }
+        pthread_mutex_unlock(&fake_lock);
+        if (over)
+            return rc;
+    }
+}
+
+static int
+f_job_stats(struct virt *v, const char *uuid, bool completed, struct virt_job_stats *out,
+            struct err *err)
+{
+    struct fake_dom *d;
+    int rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&fake_lock);
+    d = fake_dom(uuid);
+    if (!d || strcmp(d->host, v->uri) != 0) {
+        rc = err_set(err, ERR_NOT_FOUND, "domain %s not found", uuid);
+    } else if (completed) {
+        *out = d->completed;
+    } else if (d->job && now_ms() - d->job_start_ms >= d->model.start_delay_ms) {
+        out->type = VIRT_JOB_UNBOUNDED;
+        out->time_elapsed_ms = now_ms() - d->job_start_ms;
+        out->mem_total = d->model.mem_bytes;
+        out->mem_processed = d->processed;
+        out->mem_remaining = d->remaining;
+        out->data_total = out->mem_total;
+        out->data_processed = d->processed;
+        out->data_remaining = d->remaining;
+        out->mem_bps = d->model.bw_bytes_s;
+        out->mem_dirty_rate = d->model.dirty_bytes_s;
+        out->mem_iteration = d->iteration;
+    }
+    pthread_mutex_unlock(&fake_lock);
+    return rc;
+}
+
+enum fake_op { OP_DOWNTIME, OP_SPEED, OP_POSTCOPY, OP_ABORT, OP_SUSPEND, OP_RESUME };
+
+/* Apply op to the domain; the job operations need a running job (else
+ * ERR_CONFLICT, as libvirt's "no job is active"). */
+static int
+fake_job_op(struct virt *v, const char *uuid, const char *what, enum fake_op op, uint64_t arg,
+            struct err *err)
+{
+    struct fake_dom *d;
+    int rc = 0;
+
+    pthread_mutex_lock(&fake_lock);
+    d = fake_dom(uuid);
+    if (!d || strcmp(d->host, v->uri) != 0)
+        rc = err_set(err, ERR_NOT_FOUND, "domain %s not found", uuid);
+    else if (op != OP_SUSPEND && op != OP_RESUME && !d->job)
+        rc = err_set(err, ERR_CONFLICT, "%s: no job is active on the domain", what);
+    else if (op == OP_DOWNTIME)
+        d->max_downtime_ms = (int)arg;
+    else if (op == OP_POSTCOPY)
+        d->postcopy = true;
+    else if (op == OP_ABORT)
+        d->abort = true;
+    else if (op == OP_SUSPEND)
+        d->power_state = 3;
+    else if (op == OP_RESUME)
+        d->power_state = 1;
+    pthread_mutex_unlock(&fake_lock);
+    return rc;
+}
+
+static int
+f_set_max_downtime(struct virt *v, const char *uuid, uint64_t ms, struct err *err)
+{
+    return fake_job_op(v, uuid, "set max downtime", OP_DOWNTIME, ms, err);
+}
+
+static int
+f_set_max_speed(struct virt *v, const char *uuid, uint64_t mib_s, struct err *err)
+{
+    return fake_job_op(v, uuid, "set max speed", OP_SPEED, mib_s, err);
+}
+
+static int
+f_start_postcopy(struct virt *v, const char *uuid, struct err *err)
+{
+    return fake_job_op(v, uuid, "start post-copy", OP_POSTCOPY, 0, err);
+}
+
+static int
+f_abort_job(struct virt *v, const char *uuid, struct err *err)
+{
+    return fake_job_op(v, uuid, "abort", OP_ABORT, 0, err);
+}
+
+static int
+f_suspend(struct virt *v, const char *uuid, struct err *err)
+{
+    return fake_job_op(v, uuid, "suspend", OP_SUSPEND, 0, err);
+}
+
+static int
+f_resume(struct virt *v, const char *uuid, struct err *err)
+{
+    return fake_job_op(v, uuid, "resume", OP_RESUME, 0, err);
+}
+
+static int
+f_local_disks(struct virt *v, const char *uuid, char targets[][32], char paths[][512],
+              uint64_t *sizes, int max, int *n, struct err *err)
+{
+    (void)v;
+    (void)uuid;
+    (void)targets;
+    (void)paths;
+    (void)sizes;
+    (void)max;
+    (void)err;
+    *n = 0;
+    return 0;
+}
+
+static int
+f_create_image(struct virt *v, const char *path, uint64_t size, struct err *err)
+{
+    (void)v;
+    (void)path;
+    (void)size;
+    (void)err;
+    return 0;
+}
+
+const struct virt_driver virt_fake = {
+    .name = "fake",
+    .open = f_open,
+    .close = f_close,
+    .host_info = f_host_info,
+    .list_domains = f_list_domains,
+    .domain_get = f_domain_get,
+    .domain_exists = f_domain_exists,
+    .compare_cpu = f_compare_cpu,
+    .migrate = f_migrate,
+    .job_stats = f_job_stats,
+    .set_max_downtime = f_set_max_downtime,
+    .set_max_speed = f_set_max_speed,
+    .start_postcopy = f_start_postcopy,
+    .abort_job = f_abort_job,
+    .suspend = f_suspend,
+    .resume = f_resume,
+    .local_disks = f_local_disks,
+    .create_image = f_create_image,
+};

@@ -1,0 +1,49 @@
+/* virt_fake.h - an in-memory hypervisor behind the virt seam, for tests of
+ * the worker and the policies.  Deterministic and scriptable: each domain
+ * carries a pre-copy model (size, link, dirtying, working set) that its
+ * migration plays out in (scaled) time, plus injected faults.
+ *
+ * Hosts are named by URI ("fake://a"); every struct virt opened on a URI
+ * sees the same host.  Not a simulator of QEMU's internals: enough of its
+ * observables (remaining, processed, iterations, throttle) for the worker's
+ * logic to be exercised, never a stand-in for the lab's real libvirt.
+ */
+#ifndef FERRY_VIRT_FAKE_H
+#define FERRY_VIRT_FAKE_H
+
+#include "compute/virt.h"
+
+extern const struct virt_driver virt_fake;
+
+struct fake_model {
+    int64_t mem_bytes;              /* guest RAM */
+    int64_t bw_bytes_s;             /* link */
+    int64_t dirty_bytes_s;          /* re-dirtied while running */
+    int64_t wss_bytes;              /* remaining never drops below this while dirtying */
+    int fail_at_pct;                /* > 0: the job fails at this progress */
+    int start_delay_ms;             /* the job appears after this long */
+};
+
+/* Forget every host and domain. */
+void fake_reset(void);
+
+/* Define a running domain on host uri with a migration model. */
+void fake_add_domain(const char *uri, const char *uuid, const char *name, int memory_mb,
+                     const struct fake_model *model);
+
+/* Where a domain runs: the host URI, or NULL. */
+const char *fake_where(const char *uuid);
+
+/* Power state of the domain (on whichever host has it), -1 if none. */
+int fake_power_state(const char *uuid);
+
+/* The max downtime last set, in ms (0 if never). */
+int fake_max_downtime(const char *uuid);
+
+/* Host facts reported by host_info. */
+void fake_host_set(const char *uri, const char *hostname, int memory_mb, int free_mb);
+
+/* Make compare_cpu refuse every CPU on uri with this reason (NULL: accept). */
+void fake_host_refuse_cpu(const char *uri, const char *reason);
+
+#endif

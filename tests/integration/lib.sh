@@ -1,0 +1,118 @@
+# lib.sh - helpers for the integration and end-to-end shell tests.
+#
+#   api METHOD PATH [BODY] [MICROVERSION] [TOKEN]   -> $STATUS, $BODY, $HDRS
+#   expect_status N                                   the last answer's status
+#   expect_json JQ VALUE                              jq -r JQ on the body == VALUE
+#   expect_fault NAME CODE [MESSAGE]                  Nova's fault body
+#   expect_header NAME VALUE                          a response header (repeatable)
+#   sql QUERY                                         psql -Atq on the test database
+#   wait_for DESCRIPTION SECONDS COMMAND...           poll until COMMAND succeeds
+#   ok / fail MESSAGE                                 count and report
+#
+# Every test script sources this, then runs with API, TOKEN, PGPORT set by run.sh.
+
+set -u
+REPO=${REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+TESTS_OK=${TESTS_OK:-0}
+T_NAME=${T_NAME:-$(basename "$0" .sh)}
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ferry-t.XXXXXX")
+trap 'rm -rf "$T_TMP"' EXIT
+BODY=$T_TMP/body
+HDRS=$T_TMP/headers
+STATUS=0
+LAST="(no request yet)"
+TOKEN=${TOKEN:-admin:admin}
+
+fail() {
+    echo "FAIL $T_NAME: $*" >&2
+    echo "     after: $LAST" >&2
+    [[ -s $BODY ]] && echo "     body: $(head -c 600 "$BODY")" >&2
+    exit 1
+}
+
+ok() { TESTS_OK=$((TESTS_OK + 1)); }
+
+api() {
+    local method=$1 path=$2 body=${3:-} mv=${4:-} token=${5-$TOKEN}
+    local args=(-s -o "$BODY" -D "$HDRS" -w '%{http_code}' -X "$method")
+    [[ -n $token ]] && args+=(-H "X-Auth-Token: $token")
+    [[ -n $mv ]] && args+=(-H "OpenStack-API-Version: compute $mv")
+    if [[ -n $body ]]; then
+        args+=(-H 'Content-Type: application/json' --data-binary "$body")
+    fi
+    LAST="$method $path${mv:+ (compute $mv)}${body:+ $body}"
+    STATUS=$(curl "${args[@]}" "$API$path") || fail "curl failed for $method $path"
+}
+
+expect_status() {
+    [[ $STATUS == "$1" ]] || fail "status $STATUS, expected $1"
+    ok
+}
+
+expect_json() {
+    local got
+    got=$(jq -r "$1" < "$BODY" 2>/dev/null) || fail "body is not JSON (wanted $1)"
+    [[ $got == "$2" ]] || fail "$1 is '$got', expected '$2'"
+    ok
+}
+
+expect_fault() {
+    local name=$1 code=$2 msg=${3:-}
+    expect_status "$code"
+    expect_json "keys | .[0]" "$name"
+    expect_json ".\"$name\".code" "$code"
+    if [[ -n $msg ]]; then
+        expect_json ".\"$name\".message" "$msg"
+    fi
+}
+
+expect_header() {
+    grep -qi "^$1: $2"$'\r'"\?$" "$HDRS" || fail "no header '$1: $2' in: $(tr '\r\n' '  ' < "$HDRS")"
+    ok
+}
+
+sql() { psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d ferry -Atq -c "$1"; }
+
+wait_for() {
+    local what=$1 secs=$2 i
+    shift 2
+    for ((i = 0; i < secs * 10; i++)); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    fail "timed out after ${secs}s waiting for $what"
+}
+
+done_ok() { echo "  PASS $T_NAME ($TESTS_OK checks)"; }
+
+# ---- seeding (integration tests play the computes through SQL) ------------------
+
+# Hosts h1 (the usual source), h2 and h3, up; h-down without a heartbeat.
+seed_hosts() {
+    sql "INSERT INTO compute_hosts (uuid, host, hypervisor_hostname, libvirt_uri,
+             migration_addr, host_ip, memory_mb, vcpus, hypervisor_type,
+             hypervisor_version, heartbeat_at)
+         SELECT gen_random_uuid(), h, h || '.node', 'qemu+tcp://' || h || '/system', h,
+                '127.0.0.1', 65536, 16, 'QEMU', 7002022,
+                CASE WHEN h = 'h-down' THEN NULL ELSE now() END
+         FROM unnest(ARRAY['h1', 'h2', 'h3', 'h-down']) h
+         ON CONFLICT (host) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at"
+}
+
+# seed_instance NAME HOST PROJECT [VM_STATE] [LOCKED] -> prints the new uuid
+seed_instance() {
+    local uuid
+    uuid=$(cat /proc/sys/kernel/random/uuid)
+    sql "INSERT INTO flavors (flavorid, name, memory_mb, vcpus)
+         VALUES ('t.256', 't.256', 256, 1) ON CONFLICT DO NOTHING"
+    sql "INSERT INTO instances (uuid, display_name, domain_name, project_id, user_id, host,
+             node, flavor_id, memory_mb, vcpus, power_state, vm_state, locked, launched_at)
+         SELECT '$uuid', '$1', '$1', '$3', 'u-$3', '$2', '$2.node', id, 256, 1, 1,
+                '${4:-active}', ${5:-false}, now()
+         FROM flavors WHERE flavorid = 't.256'" >/dev/null
+    echo "$uuid"
+}
+
+# migration id of the newest migration of an instance
+last_migration() { sql "SELECT max(id) FROM migrations WHERE instance_uuid = '$1'"; }
+migration_status() { sql "SELECT status FROM migrations WHERE id = $1"; }

@@ -1,0 +1,54 @@
+#!/bin/bash
+# run.sh - integration tests: the C worker test (fake hypervisor) and the
+# shell tests t*.sh (curl against ferry-api and ferry-scheduler), all on the
+# tests' own private PostgreSQL, brought up the way `make run` does it
+# (tools/stack) but without a lab.  Everything started here is stopped here.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+# shellcheck source=../lib/env.sh
+source "$REPO/tests/lib/env.sh"
+
+export FERRY_STATE=$(new_state_dir it)
+export FERRY_PG_PORT=$(free_port 25432)
+export FERRY_API_PORT=$(free_port 28774)
+export FERRY_PG_FAST=1 FERRY_DEMO=0 FERRY_LAB_HOSTS=""
+export PGPORT=$FERRY_PG_PORT
+export API=http://127.0.0.1:$FERRY_API_PORT
+STACK=$REPO/tools/stack
+FAKE_PID=
+
+cleanup() {
+    [[ -n $FAKE_PID ]] && kill "$FAKE_PID" 2>/dev/null
+    "$STACK" wipe >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+echo "integration: state $FERRY_STATE, postgres :$PGPORT, api :$FERRY_API_PORT"
+"$STACK" pg-start >/dev/null 2>&1 || { cat "$FERRY_STATE/pg/server.log" 2>/dev/null; exit 1; }
+cat >> "$FERRY_STATE/etc/ferry.conf" <<CONF
+
+[ferry]
+max_microversion = 2.96
+CONF
+
+FERRY_TEST_DB="host=127.0.0.1 port=$PGPORT dbname=ferry user=postgres" \
+    "$REPO/build/tests/test_worker" > "$FERRY_STATE/test_worker.log" 2>&1 \
+    || { cat "$FERRY_STATE/test_worker.log"; exit 1; }
+echo "  PASS test_worker ($(grep -c '^\[       OK \]' "$FERRY_STATE/test_worker.log") cases)"
+
+"$STACK" start ferry-api >/dev/null 2>&1
+"$STACK" start ferry-scheduler >/dev/null 2>&1
+for _ in $(seq 1 100); do curl -fs -o /dev/null "$API/" && break; sleep 0.1; done
+export FAKE_OK="h2 h3"
+"$HERE/fake_dest.sh" & FAKE_PID=$!
+
+failed=0
+for t in "$HERE"/t[0-9]*.sh; do
+    if ! T_NAME=$(basename "$t" .sh) bash "$t"; then
+        failed=1
+        echo "  logs: $FERRY_STATE/log" >&2
+        tail -n 5 "$FERRY_STATE"/log/*.log >&2
+    fi
+done
+exit $failed

@@ -1,0 +1,384 @@
+/* test_worker.c - the migration worker over the fake hypervisor and a real
+ * PostgreSQL (FERRY_TEST_DB): every path a migration can take, end to end
+ * through the same code ferry-compute runs (worker.c, hostreq.c, policy.c),
+ * with two "hosts" a and b.  Nova's time-based options are scaled down here,
+ * visibly, so each case takes about a second. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/log.h"
+#include "compute/compute.h"
+#include "db/db_int.h"
+#include "tests/fakes/virt_fake.h"
+
+#define INSTANCE "7e3b1a4c-0000-4000-8000-000000000001"
+#define MB (1024 * 1024LL)
+
+static struct cfg cfg;
+static struct db *db;
+static volatile sig_atomic_t stop;
+static struct compute host_a, host_b;
+static pthread_t hr_a, hr_b;
+
+static void
+sql(const char *q)
+{
+    struct err err = ERR_INIT;
+
+    if (db_exec_simple(db, q, &err) < 0)
+        fail_msg("%s: %s %s", q, err.msg, err.detail);
+}
+
+static void
+compute_init(struct compute *c, const char *name)
+{
+    memset(c, 0, sizeof(*c));
+    c->cfg = &cfg;
+    c->drv = &virt_fake;
+    c->stop = &stop;
+    pthread_mutex_init(&c->lock, NULL);
+    snprintf(c->host, sizeof(c->host), "%s", name);
+    snprintf(c->node, sizeof(c->node), "%s", name);
+    snprintf(c->uri, sizeof(c->uri), "fake://%s", name);
+    snprintf(c->migration_addr, sizeof(c->migration_addr), "%s", name);
+    snprintf(c->actor, sizeof(c->actor), "ferry-compute@%s", name);
+}
+
+/* A fresh database state and a guest on a with this migration model. */
+static int
+setup(void **state)
+{
+    struct fake_model model = *(struct fake_model *)*state;
+
+    sql("TRUNCATE host_requests, instance_action_events, instance_actions, migration_events,"
+        " migrations, instances, flavors, compute_hosts RESTART IDENTITY CASCADE");
+    sql("INSERT INTO compute_hosts (uuid, host, hypervisor_hostname, libvirt_uri,"
+        " migration_addr, host_ip, memory_mb, vcpus, heartbeat_at) VALUES"
+        " (gen_random_uuid(), 'a', 'a', 'fake://a', 'a', '127.0.0.1', 16384, 4, now()),"
+        " (gen_random_uuid(), 'b', 'b', 'fake://b', 'b', '127.0.0.1', 16384, 4, now())");
+    sql("INSERT INTO flavors (flavorid, name, memory_mb, vcpus) VALUES ('f', 'f', 64, 1)");
+    sql("INSERT INTO instances (uuid, display_name, domain_name, project_id, user_id, host,"
+        " node, flavor_id, memory_mb, vcpus, power_state, launched_at) VALUES"
+        " ('" INSTANCE "', 'vm', 'vm', 'p', 'u', 'a', 'a', 1, 64, 1, 1, now())");
+    fake_reset();
+    fake_add_domain("fake://a", INSTANCE, "vm", 64, &model);
+    fake_host_set("fake://b", "b", 16384, 16384);
+    cfg_defaults(&cfg);
+    snprintf(cfg.db_connection, sizeof(cfg.db_connection), "%s", getenv("FERRY_TEST_DB"));
+    cfg.lm_monitor_interval = 1;        /* save counters every second */
+    snprintf(cfg.lm_uri, sizeof(cfg.lm_uri), "fake://%%s");
+    return 0;
+}
+
+/* accepted -> queued (to b) -> claimed by a -> a worker.  Returns the id. */
+static int
+start_migration(bool abort_first)
+{
+    struct db_mig_request rq = { 0 };
+    struct db_transition t = { 0 };
+    struct db_mig m;
+    struct err err = ERR_INIT;
+
+    rq.instance_uuid = INSTANCE;
+    rq.request_id = "req-test";
+    rq.user_id = "u";
+    rq.project_id = "p";
+    rq.block_migration = -1;
+    rq.disk_over_commit = -1;
+    rq.microversion = "2.80";
+    rq.actor = "test";
+    assert_int_equal(db_mig_create(db, &rq, &m, &err), 0);
+    t.id = m.id;
+    t.from = MIG_ACCEPTED;
+    t.to = MIG_QUEUED;
+    t.actor = "test";
+    t.dest_compute = "b";
+    t.dest_node = "b";
+    t.dest_host = "b";
+    assert_int_equal(db_mig_transition(db, &t, &err), 0);
+    assert_int_equal(db_mig_claim_queued(db, "a", 1, "test", &m, &err), 1);
+    assert_int_equal(m.status, MIG_PREPARING);
+    if (abort_first)
+        assert_int_equal(db_mig_request_abort(db, m.id, "tester", &err), 0);
+    assert_int_equal(worker_spawn(&host_a, &m, &err), 0);
+    return m.id;
+}
+
+static struct db_mig
+wait_terminal(int id)
+{
+    struct db_mig m;
+    struct err err = ERR_INIT;
+
+    for (int i = 0; i < 400; i++) {
+        assert_int_equal(db_mig_get(db, id, &m, &err), 0);
+        if (mig_status_terminal(m.status))
+            break;
+        sleep_ms(50);
+    }
+    if (!mig_status_terminal(m.status))
+        fail_msg("migration %d still %s", id, m.status_text);
+    /* the worker thread finishes its last event after the transition */
+    for (int i = 0; i < 100 && host_a.workers > 0; i++)
+        sleep_ms(20);
+    return m;
+}
+
+static struct db_mig
+wait_status(int id, enum mig_status want)
+{
+    struct db_mig m;
+    struct err err = ERR_INIT;
+
+    for (int i = 0; i < 200; i++) {
+        assert_int_equal(db_mig_get(db, id, &m, &err), 0);
+        if (m.status == want)
+            return m;
+        sleep_ms(25);
+    }
+    fail_msg("migration %d is %s, never %s", id, m.status_text, mig_status_name(want));
+    return m;
+}
+
+static void
+assert_instance(const char *host, const char *task_state)
+{
+    struct db_instance i;
+    struct err err = ERR_INIT;
+
+    assert_int_equal(db_instance_get(db, INSTANCE, NULL, &i, &err), 0);
+    assert_string_equal(i.host, host);
+    assert_string_equal(i.task_state, task_state);
+}
+
+/* Did the migration pass through status s (migration_events)? */
+static bool
+passed_through(int id, const char *s)
+{
+    struct err err = ERR_INIT;
+    const char *p[2];
+    char idbuf[16];
+    PGresult *r;
+    bool yes;
+
+    snprintf(idbuf, sizeof(idbuf), "%d", id);
+    p[0] = idbuf;
+    p[1] = s;
+    r = db_query(db, "SELECT 1 FROM migration_events WHERE migration_id = $1::int"
+                     " AND to_status = $2", 2, p, &err);
+    assert_non_null(r);
+    yes = PQntuples(r) > 0;
+    PQclear(r);
+    return yes;
+}
+
+/* ---- the cases ---------------------------------------------------------------------- */
+
+static struct fake_model converging = { 64 * MB, 64 * MB, 0, 0, 0, 0 };
+static struct fake_model hot = { 64 * MB, 32 * MB, 64 * MB, 32 * MB, 0, 0 };
+static struct fake_model breaking = { 64 * MB, 32 * MB, 0, 0, 50, 0 };
+
+static void
+test_completes(void **state)
+{
+    struct db_mig m;
+
+    (void)state;
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_string_equal(fake_where(INSTANCE), "fake://b");
+    assert_instance("b", "");
+    assert_true(passed_through(m.id, "running"));
+    /* Nova's step 0: max downtime 50 ms at once */
+    assert_int_equal(fake_max_downtime(INSTANCE), 50);
+}
+
+static void
+test_abort_running(void **state)
+{
+    struct err err = ERR_INIT;
+    struct db_mig m, first;
+    int id;
+
+    (void)state;
+    id = start_migration(false);
+    wait_status(id, MIG_RUNNING);
+    sleep_ms(1200);
+    assert_int_equal(db_mig_get(db, id, &first, &err), 0);
+    assert_true(first.has_memory);                  /* counters saved while running */
+    assert_true(first.memory_processed > 0);
+    assert_int_equal(db_mig_request_abort(db, id, "tester", &err), 0);
+    m = wait_terminal(id);
+    assert_int_equal(m.status, MIG_CANCELLED);
+    assert_string_equal(m.reason, "aborted by request");
+    assert_string_equal(fake_where(INSTANCE), "fake://a");
+    assert_instance("a", "");
+}
+
+static void
+test_abort_preparing(void **state)
+{
+    struct db_mig m;
+
+    (void)state;
+    m = wait_terminal(start_migration(true));
+    assert_int_equal(m.status, MIG_CANCELLED);
+    assert_string_equal(m.reason, "aborted while preparing");
+    assert_false(passed_through(m.id, "running"));
+    assert_string_equal(fake_where(INSTANCE), "fake://a");
+    assert_instance("a", "");
+}
+
+static void
+test_job_fails(void **state)
+{
+    struct db_mig m;
+
+    (void)state;
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_FAILED);
+    assert_non_null(strstr(m.reason, "the migration stream broke at"));
+    assert_string_equal(fake_where(INSTANCE), "fake://a");
+    assert_instance("a", "");
+}
+
+static void
+test_pre_live_migration_fails(void **state)
+{
+    struct db_mig m;
+
+    (void)state;
+    /* a domain of the same name already on the destination */
+    fake_add_domain("fake://b", "7e3b1a4c-0000-4000-8000-0000000000ff", "vm", 64, &converging);
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_ERROR);
+    assert_non_null(strstr(m.reason, "pre_live_migration on b failed: a domain vm"));
+    assert_instance("a", "");
+}
+
+static void
+test_force_complete_postcopy(void **state)
+{
+    struct err err = ERR_INIT;
+    struct db_mig m;
+    int id;
+
+    (void)state;
+    cfg.lm_permit_post_copy = true;
+    id = start_migration(false);
+    wait_status(id, MIG_RUNNING);
+    sleep_ms(600);
+    assert_int_equal(db_mig_request_force_complete(db, id, "tester", &err), 0);
+    m = wait_terminal(id);
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_true(passed_through(id, "running (post-copy)"));
+    assert_string_equal(fake_where(INSTANCE), "fake://b");
+    assert_instance("b", "");
+}
+
+static void
+test_force_complete_pause(void **state)
+{
+    struct err err = ERR_INIT;
+    struct db_mig m;
+    int id;
+
+    (void)state;
+    id = start_migration(false);
+    wait_status(id, MIG_RUNNING);
+    sleep_ms(600);
+    assert_int_equal(db_mig_request_force_complete(db, id, "tester", &err), 0);
+    m = wait_terminal(id);
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_false(passed_through(id, "running (post-copy)"));
+    assert_string_equal(fake_where(INSTANCE), "fake://b");
+}
+
+static void
+test_timeout_abort(void **state)
+{
+    struct db_mig m;
+
+    (void)state;
+    cfg.lm_completion_timeout = 1;      /* scaled: 1 s per GiB x 2 GiB = 2 s, not 1600 s */
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_CANCELLED);
+    assert_non_null(strstr(m.reason, "live_migration_completion_timeout reached"));
+    assert_string_equal(fake_where(INSTANCE), "fake://a");
+}
+
+static void
+test_timeout_force_complete(void **state)
+{
+    struct db_mig m;
+
+    (void)state;
+    cfg.lm_completion_timeout = 1;      /* scaled as above */
+    cfg.lm_timeout_action = TIMEOUT_FORCE_COMPLETE;
+    cfg.lm_permit_post_copy = true;
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_true(passed_through(m.id, "running (post-copy)"));
+    assert_string_equal(fake_where(INSTANCE), "fake://b");
+}
+
+static int
+group_setup(void **state)
+{
+    struct err err = ERR_INIT;
+    const char *conn = getenv("FERRY_TEST_DB");
+
+    (void)state;
+    if (!conn)
+        fail_msg("FERRY_TEST_DB is not set (run through tests/integration/run.sh)");
+    db = db_new(conn, "test_worker");
+    if (db_connect(db, &err) < 0)
+        fail_msg("%s: %s", err.msg, err.detail);
+    cfg_defaults(&cfg);
+    snprintf(cfg.db_connection, sizeof(cfg.db_connection), "%s", conn);
+    compute_init(&host_a, "a");
+    compute_init(&host_b, "b");
+    pthread_create(&hr_a, NULL, hostreq_thread, &host_a);
+    pthread_create(&hr_b, NULL, hostreq_thread, &host_b);
+    return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+    (void)state;
+    stop = 1;
+    pthread_join(hr_a, NULL);
+    pthread_join(hr_b, NULL);
+    db_free(db);
+    return 0;
+}
+
+#define CASE(fn, model) cmocka_unit_test_prestate_setup_teardown(fn, setup, NULL, &model)
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        CASE(test_completes, converging),
+        CASE(test_abort_running, hot),
+        CASE(test_abort_preparing, hot),
+        CASE(test_job_fails, breaking),
+        CASE(test_pre_live_migration_fails, converging),
+        CASE(test_force_complete_postcopy, hot),
+        CASE(test_force_complete_pause, hot),
+        CASE(test_timeout_abort, hot),
+        CASE(test_timeout_force_complete, hot),
+    };
+
+    log_init("test_worker", LOG_LVL_WARN);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,148 @@
+/* test_policy.c - Nova's migration policy, number for number
+ * (migration-control.md b.1). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "compute/policy.h"
+#include "compute/virt.h"
+
+static void
+test_data_gb(void **state)
+{
+    uint64_t disks[2] = { 1ULL << 30, 10ULL << 30 };
+
+    (void)state;
+    assert_true(policy_data_gb(128, NULL, 0) == 2.0);          /* at least 2 */
+    assert_true(policy_data_gb(4096, NULL, 0) == 4.0);
+    assert_true(policy_data_gb(4096, disks, 2) == 4.0 + 2.0 + 10.0);
+}
+
+static void
+test_default_steps(void **state)
+{
+    static const int want[] = { 50, 95, 140, 185, 230, 275, 320, 365, 410, 455, 500 };
+    struct cfg cfg;
+    struct policy p;
+
+    (void)state;
+    cfg_defaults(&cfg);
+    policy_init(&p, &cfg, 4.0, false);
+    assert_int_equal(p.nsteps, 11);
+    for (int i = 0; i < 11; i++) {
+        assert_int_equal(p.step_ms[i], want[i]);
+        assert_int_equal(p.step_at_ms[i], (int64_t)300 * i * 1000);  /* 75 s/GiB x 4 */
+    }
+    assert_int_equal(p.completion_timeout_ms, 3200 * 1000);         /* 800 s/GiB x 4 */
+}
+
+static void
+test_ticks_follow_the_clock(void **state)
+{
+    struct cfg cfg;
+    struct policy p;
+    struct policy_state st = { 0 };
+    struct policy_action a;
+
+    (void)state;
+    cfg_defaults(&cfg);
+    policy_init(&p, &cfg, 2.0, false);          /* delay 150 s, timeout 1600 s */
+    policy_tick(&p, &st, 500, &a);
+    assert_int_equal(a.set_downtime_ms, 50);    /* step 0 at once */
+    policy_tick(&p, &st, 1000, &a);
+    assert_int_equal(a.set_downtime_ms, 0);     /* unchanged: not set again */
+    policy_tick(&p, &st, 150000, &a);
+    assert_int_equal(a.set_downtime_ms, 0);     /* "elapsed > step": not yet at 150 s */
+    policy_tick(&p, &st, 150001, &a);
+    assert_int_equal(a.set_downtime_ms, 95);
+    policy_tick(&p, &st, 1500001, &a);
+    assert_int_equal(a.set_downtime_ms, 500);
+    assert_false(a.timeout);
+    policy_tick(&p, &st, 1600001, &a);
+    assert_true(a.timeout);
+    assert_true(a.abort);
+    assert_false(a.force_complete);
+    policy_tick(&p, &st, 1700000, &a);
+    assert_false(a.timeout);                    /* fires once */
+}
+
+static void
+test_timeout_action_and_postcopy(void **state)
+{
+    struct cfg cfg;
+    struct policy p;
+    struct policy_state st = { 0 };
+    struct policy_action a;
+
+    (void)state;
+    cfg_defaults(&cfg);
+    cfg.lm_timeout_action = TIMEOUT_FORCE_COMPLETE;
+    policy_init(&p, &cfg, 2.0, false);
+    policy_tick(&p, &st, 1600001, &a);
+    assert_true(a.force_complete);
+    /* in post-copy the timeout never fires */
+    memset(&st, 0, sizeof(st));
+    st.post_copy_active = true;
+    policy_tick(&p, &st, 9999999, &a);
+    assert_false(a.timeout);
+    /* 0 disables it */
+    cfg.lm_completion_timeout = 0;
+    policy_init(&p, &cfg, 2.0, false);
+    memset(&st, 0, sizeof(st));
+    policy_tick(&p, &st, 99999999, &a);
+    assert_false(a.timeout);
+}
+
+static void
+test_flags(void **state)
+{
+    struct cfg cfg;
+    struct policy p;
+    unsigned base = VIRT_MIG_LIVE | VIRT_MIG_PEER2PEER | VIRT_MIG_UNDEFINE_SOURCE |
+                    VIRT_MIG_PERSIST_DEST;
+
+    (void)state;
+    cfg_defaults(&cfg);
+    policy_init(&p, &cfg, 2.0, false);
+    assert_int_equal(p.flags, base);
+    policy_init(&p, &cfg, 2.0, true);
+    assert_int_equal(p.flags, base | VIRT_MIG_NON_SHARED_INC);
+    cfg.lm_permit_auto_converge = true;
+    policy_init(&p, &cfg, 2.0, false);
+    assert_int_equal(p.flags, base | VIRT_MIG_AUTO_CONVERGE);
+    cfg.lm_permit_post_copy = true;     /* Nova's quirk: then no auto-converge */
+    policy_init(&p, &cfg, 2.0, false);
+    assert_int_equal(p.flags, base | VIRT_MIG_POSTCOPY);
+    assert_true(p.post_copy);
+}
+
+static void
+test_progress(void **state)
+{
+    (void)state;
+    assert_int_equal(policy_progress(0, 0), 0);
+    assert_int_equal(policy_progress(1000, 1000), 0);
+    assert_int_equal(policy_progress(1000, 0), 100);
+    assert_int_equal(policy_progress(1000, 125), 88);   /* 12.5 rounds to even: 12 */
+    assert_int_equal(policy_progress(1000, 135), 86);   /* 13.5 rounds to even: 14 */
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_data_gb),
+        cmocka_unit_test(test_default_steps),
+        cmocka_unit_test(test_ticks_follow_the_clock),
+        cmocka_unit_test(test_timeout_action_and_postcopy),
+        cmocka_unit_test(test_flags),
+        cmocka_unit_test(test_progress),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

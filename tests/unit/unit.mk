@@ -1,0 +1,43 @@
+# unit.mk - cmocka unit tests, one binary per module (included by Makefile).
+#
+# Each test links the module under test and the leaf code it needs; fakes
+# come through the module's own seams (the virt vtable), never --wrap.
+
+UNIT_DIR := tests/unit
+UNIT_BIN := $(BUILD)/tests
+
+UNIT_BINS := $(UNIT_BIN)/test_mig_state $(UNIT_BIN)/test_cfg $(UNIT_BIN)/test_util \
+             $(UNIT_BIN)/test_mv $(UNIT_BIN)/test_schema $(UNIT_BIN)/test_router \
+             $(UNIT_BIN)/test_sched $(UNIT_BIN)/test_policy
+
+# the API without its main() and its HTTP server
+API_LIB_SRCS := $(filter-out api/main.c api/http.c,$(API_SRCS))
+
+$(UNIT_BIN)/test_mig_state: $(call obj,$(UNIT_DIR)/test_mig_state.c common/mig_state.c)
+$(UNIT_BIN)/test_cfg: $(call obj,$(UNIT_DIR)/test_cfg.c $(COMMON_SRCS))
+$(UNIT_BIN)/test_util: $(call obj,$(UNIT_DIR)/test_util.c $(COMMON_SRCS))
+$(UNIT_BIN)/test_mv: $(call obj,$(UNIT_DIR)/test_mv.c api/mv.c $(COMMON_SRCS))
+$(UNIT_BIN)/test_schema: $(call obj,$(UNIT_DIR)/test_schema.c $(API_LIB_SRCS) $(DB_SRCS) \
+                                    $(COMMON_SRCS))
+$(UNIT_BIN)/test_router: $(call obj,$(UNIT_DIR)/test_router.c $(API_LIB_SRCS) $(DB_SRCS) \
+                                    $(COMMON_SRCS))
+$(UNIT_BIN)/test_sched: $(call obj,$(UNIT_DIR)/test_sched.c scheduler/sched.c $(DB_SRCS) \
+                                   $(COMMON_SRCS))
+$(UNIT_BIN)/test_policy: $(call obj,$(UNIT_DIR)/test_policy.c compute/policy.c $(COMMON_SRCS))
+
+$(UNIT_BINS):
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,cmocka $(ALL_PKGS)) $(LDLIBS_BASE)
+
+# Integration tests in C: real PostgreSQL (FERRY_TEST_DB), fake hypervisor.
+INTEG_BINS := $(UNIT_BIN)/test_worker
+COMPUTE_LIB_SRCS := $(filter-out compute/main.c compute/virt_libvirt.c,$(COMPUTE_SRCS))
+
+$(UNIT_BIN)/test_worker: $(call obj,tests/integration/test_worker.c tests/fakes/virt_fake.c \
+                                    $(COMPUTE_LIB_SRCS) $(DB_SRCS) $(COMMON_SRCS))
+
+$(INTEG_BINS):
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,cmocka $(ALL_PKGS)) $(LDLIBS_BASE)
