@@ -15,7 +15,6 @@
  * keepalive registered on every connection (5 s, 3 misses) notices a dead
  * libvirtd and later calls fail at once with ERR_UNAVAILABLE.
  */
-#include <errno.h>
 #include <libgen.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -31,20 +30,19 @@
 #include <libxml/tree.h>
 #include <libxml/uri.h>
 #include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
 
 #include "common/auto.h"
 #include "common/log.h"
 #include "compute/virt.h"
 
-#define NOVA_NS "http://openstack.org/xmlns/libvirt/nova/1.1"
-#define IMAGES_DIR "/var/lib/libvirt/images"
+#define NOVA_NS            "http://openstack.org/xmlns/libvirt/nova/1.1"
+#define IMAGES_DIR         "/var/lib/libvirt/images"
 #define KEEPALIVE_INTERVAL 5
-#define KEEPALIVE_COUNT 3
+#define KEEPALIVE_COUNT    3
 
 struct virt {
     virConnectPtr conn;
-    bool local;             /* the URI names no server: this machine's libvirtd */
+    bool local; /* the URI names no server: this machine's libvirtd */
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -53,23 +51,24 @@ static const struct {
     int lv;
     enum err_code code;
 } lv_codes[] = {
-    { VIR_ERR_NO_DOMAIN, ERR_NOT_FOUND },
-    { VIR_ERR_NO_STORAGE_POOL, ERR_NOT_FOUND },
-    { VIR_ERR_NO_STORAGE_VOL, ERR_NOT_FOUND },
-    { VIR_ERR_OPERATION_INVALID, ERR_CONFLICT },
-    { VIR_ERR_OPERATION_ABORTED, ERR_CONFLICT },
-    { VIR_ERR_STORAGE_VOL_EXIST, ERR_CONFLICT },
-    { VIR_ERR_NO_SUPPORT, ERR_NOT_SUPPORTED },
-    { VIR_ERR_OPERATION_UNSUPPORTED, ERR_NOT_SUPPORTED },
-    { VIR_ERR_ARGUMENT_UNSUPPORTED, ERR_NOT_SUPPORTED },
-    { VIR_ERR_CONFIG_UNSUPPORTED, ERR_NOT_SUPPORTED },
-    { VIR_ERR_XML_ERROR, ERR_INVALID },
-    { VIR_ERR_XML_DETAIL, ERR_INVALID },
-    { VIR_ERR_INVALID_ARG, ERR_INVALID },
-    { VIR_ERR_NO_CONNECT, ERR_UNAVAILABLE },
-    { VIR_ERR_INVALID_CONN, ERR_UNAVAILABLE },
-    { VIR_ERR_AUTH_FAILED, ERR_UNAVAILABLE },
-    { VIR_ERR_OPERATION_TIMEOUT, ERR_TIMEOUT },
+    {VIR_ERR_NO_DOMAIN, ERR_NOT_FOUND},
+    {VIR_ERR_NO_STORAGE_POOL, ERR_NOT_FOUND},
+    {VIR_ERR_NO_STORAGE_VOL, ERR_NOT_FOUND},
+    {VIR_ERR_OPERATION_INVALID, ERR_CONFLICT},
+    {VIR_ERR_OPERATION_ABORTED, ERR_CONFLICT},
+    {VIR_ERR_STORAGE_VOL_EXIST, ERR_CONFLICT},
+    {VIR_ERR_NO_SUPPORT, ERR_NOT_SUPPORTED},
+    {VIR_ERR_OPERATION_UNSUPPORTED, ERR_NOT_SUPPORTED},
+    {VIR_ERR_ARGUMENT_UNSUPPORTED, ERR_NOT_SUPPORTED},
+    {VIR_ERR_CONFIG_UNSUPPORTED, ERR_NOT_SUPPORTED},
+    {VIR_ERR_XML_ERROR, ERR_INVALID},
+    {VIR_ERR_XML_DETAIL, ERR_INVALID},
+    {VIR_ERR_INVALID_ARG, ERR_INVALID},
+    {VIR_ERR_MIGRATE_UNSAFE, ERR_INVALID},
+    {VIR_ERR_NO_CONNECT, ERR_UNAVAILABLE},
+    {VIR_ERR_INVALID_CONN, ERR_UNAVAILABLE},
+    {VIR_ERR_AUTH_FAILED, ERR_UNAVAILABLE},
+    {VIR_ERR_OPERATION_TIMEOUT, ERR_TIMEOUT},
 };
 
 /* Ferry's code for a libvirt error; a broken connection wins over the rest. */
@@ -92,8 +91,7 @@ lv_code(const virError *e, bool conn_dead)
 /* Fill *err from a saved libvirt error e (may be NULL) for the failed call
  * `call`; msg is ours when not NULL, else libvirt's text. */
 static int
-lv_report(struct err *err, enum err_code code, const virError *e, const char *call,
-          const char *msg)
+lv_report(struct err *err, enum err_code code, const virError *e, const char *call, const char *msg)
 {
     const char *lvmsg = e && e->message ? e->message : "";
 
@@ -110,22 +108,31 @@ lv_report(struct err *err, enum err_code code, const virError *e, const char *ca
     return -1;
 }
 
-/* Report the failure of libvirt call `call`, just made on v's connection;
- * uuid, when given, names the domain for a "not found". */
+/* Report saved libvirt error e (may be NULL) of call `call`, made on v's
+ * connection, with code (ERR_NONE: from e); uuid, when given, names the
+ * domain for a "not found". */
+static int
+lv_fail_saved(struct virt *v, const char *uuid, const virError *e, const char *call,
+              enum err_code code, struct err *err)
+{
+    char msg[128];
+
+    if (code == ERR_NONE)
+        code = lv_code(e, v && v->conn && virConnectIsAlive(v->conn) == 0);
+    if (code == ERR_NOT_FOUND && uuid && e && e->code == VIR_ERR_NO_DOMAIN) {
+        snprintf(msg, sizeof(msg), "domain %s not found", uuid);
+        return lv_report(err, code, e, call, msg);
+    }
+    return lv_report(err, code, e, call, NULL);
+}
+
+/* Report the failure of libvirt call `call`, just made on v's connection. */
 static int
 lv_fail(struct virt *v, const char *uuid, const char *call, struct err *err)
 {
-    virErrorPtr e = virSaveLastError();     /* before any other libvirt call */
-    bool dead = v && v->conn && virConnectIsAlive(v->conn) == 0;
-    enum err_code code = lv_code(e, dead);
-    char msg[128];
+    virErrorPtr e = virSaveLastError(); /* before any other libvirt call */
 
-    if (code == ERR_NOT_FOUND && uuid && e && e->code == VIR_ERR_NO_DOMAIN) {
-        snprintf(msg, sizeof(msg), "domain %s not found", uuid);
-        lv_report(err, code, e, call, msg);
-    } else {
-        lv_report(err, code, e, call, NULL);
-    }
+    lv_fail_saved(v, uuid, e, call, ERR_NONE, err);
     virFreeError(e);
     return -1;
 }
@@ -154,7 +161,7 @@ struct xq {
 };
 
 /* Parse xml (what names it in errors, reported with code bad: ERR_INTERNAL
- * for libvirt's own XML); the nova: prefix is registered. */
+ * for libvirt's own XML). */
 static int
 xq_open(struct xq *x, const char *xml, const char *what, enum err_code bad, struct err *err)
 {
@@ -164,11 +171,9 @@ xq_open(struct xq *x, const char *xml, const char *what, enum err_code bad, stru
     if (!x->doc)
         return err_set(err, bad, "cannot parse %s", what);
     x->ctx = xmlXPathNewContext(x->doc);
-    if (!x->ctx || xmlXPathRegisterNs(x->ctx, BAD_CAST "nova", BAD_CAST NOVA_NS) < 0) {
-        xmlXPathFreeContext(x->ctx);
+    if (!x->ctx) {
         xmlFreeDoc(x->doc);
         x->doc = NULL;
-        x->ctx = NULL;
         return err_set(err, ERR_INTERNAL, "out of memory parsing %s", what);
     }
     return 0;
@@ -225,24 +230,22 @@ xq_nodes(struct xq *x, xmlNodePtr node, const char *expr, int *n)
     return o;
 }
 
-/* Serialise the first node matching expr into buf ("" when none). */
+/* The first node matching expr serialised, malloc'd into *out (NULL when
+ * nothing matches). */
 static int
-xq_dump(struct xq *x, const char *expr, char *buf, size_t size, struct err *err)
+xq_dump(struct xq *x, const char *expr, char **out, struct err *err)
 {
     xmlXPathObjectPtr o;
-    xmlBufferPtr b;
+    xmlBufferPtr b = NULL;
     int n, rc = 0;
 
-    buf[0] = '\0';
+    *out = NULL;
     o = xq_nodes(x, NULL, expr, &n);
     if (n > 0) {
         b = xmlBufferCreate();
-        if (!b || xmlNodeDump(b, x->doc, o->nodesetval->nodeTab[0], 0, 0) < 0)
+        if (!b || xmlNodeDump(b, x->doc, o->nodesetval->nodeTab[0], 0, 0) < 0 ||
+            !(*out = strdup((const char *)xmlBufferContent(b))))
             rc = err_set(err, ERR_INTERNAL, "cannot serialise %s", expr);
-        else if ((size_t)xmlBufferLength(b) >= size)
-            rc = err_set(err, ERR_INTERNAL, "%s is longer than %zu bytes", expr, size - 1);
-        else
-            strlcpy0(buf, (const char *)xmlBufferContent(b), size);
         xmlBufferFree(b);
     }
     xmlXPathFreeObject(o);
@@ -259,8 +262,10 @@ lv_event_loop(void *arg)
 {
     (void)arg;
     for (;;) {
-        if (virEventRunDefaultImpl() < 0)
+        if (virEventRunDefaultImpl() < 0) {
             log_warnx("libvirt event loop iteration failed");
+            sleep_ms(1000);
+        }
     }
     return NULL;
 }
@@ -358,8 +363,7 @@ lv_local_gb(struct virt *v)
     int gb = 0;
 
     if (v->local)
-        return statvfs(IMAGES_DIR, &st) == 0 ?
-                   (int)((uint64_t)st.f_blocks * st.f_frsize >> 30) : 0;
+        return statvfs(IMAGES_DIR, &st) == 0 ? (int)((uint64_t)st.f_blocks * st.f_frsize >> 30) : 0;
     pool = virStoragePoolLookupByTargetPath(v->conn, IMAGES_DIR);
     if (!pool)
         return 0;
@@ -440,8 +444,8 @@ lv_cpu_info(struct xq *x, struct virt_host_info *out, struct err *err)
     if (*mode) {
         mpa = json_object();
         json_object_set_new(mpa, "mode", json_string(mode));
-        json_object_set_new(mpa, "bits", json_integer(
-            xq_int(x, NULL, "/capabilities/host/cpu/maxphysaddr/@bits")));
+        json_object_set_new(
+            mpa, "bits", json_integer(xq_int(x, NULL, "/capabilities/host/cpu/maxphysaddr/@bits")));
         json_object_set_new(info, "maxphysaddr", mpa);
     }
     out->cpu_features[0] = '\0';
@@ -480,8 +484,7 @@ lv_host_info(struct virt *v, struct virt_host_info *out, struct err *err)
         return -1;
     xq_str(&x, NULL, "/capabilities/host/cpu/arch", out->cpu_arch, sizeof(out->cpu_arch));
     xq_str(&x, NULL, "/capabilities/host/cpu/model", out->cpu_model, sizeof(out->cpu_model));
-    xq_str(&x, NULL, "/capabilities/host/cpu/vendor", out->cpu_vendor,
-           sizeof(out->cpu_vendor));
+    xq_str(&x, NULL, "/capabilities/host/cpu/vendor", out->cpu_vendor, sizeof(out->cpu_vendor));
     rc = lv_cpu_info(&x, out, err);
     xq_close(&x);
     return rc;
@@ -510,37 +513,37 @@ lv_dom(struct virt *v, const char *uuid, struct err *err)
 
 /* Nova's power states by virDomainState. */
 static const int nova_power_state[] = {
-    [VIR_DOMAIN_NOSTATE] = 0,
-    [VIR_DOMAIN_RUNNING] = 1,
-    [VIR_DOMAIN_BLOCKED] = 1,
-    [VIR_DOMAIN_PAUSED] = 3,
-    [VIR_DOMAIN_SHUTDOWN] = 4,
-    [VIR_DOMAIN_SHUTOFF] = 4,
-    [VIR_DOMAIN_CRASHED] = 6,
-    [VIR_DOMAIN_PMSUSPENDED] = 7,
+    [VIR_DOMAIN_NOSTATE] = 0, [VIR_DOMAIN_RUNNING] = 1,     [VIR_DOMAIN_BLOCKED] = 1,
+    [VIR_DOMAIN_PAUSED] = 3,  [VIR_DOMAIN_SHUTDOWN] = 4,    [VIR_DOMAIN_SHUTOFF] = 4,
+    [VIR_DOMAIN_CRASHED] = 6, [VIR_DOMAIN_PMSUSPENDED] = 7,
 };
 
-/* Is dom the target of a migration in flight?  The destination's domain is
- * transient and paused for migration until the last phase, then running in
- * post-copy mode if that was started.  The source is paused for migration
- * too in its stop-and-copy phase; its job says "migration out", while the
- * destination refuses job statistics altogether. */
+/* Is dom the target of a migration in flight?  On the destination the
+ * domain is transient, "paused (starting up)" while QEMU starts with
+ * -incoming, then "paused (migrating)" until the last phase, or "running
+ * (post-copy)" once post-copy has started.  A plain start also passes
+ * through "starting up", and the source is "paused (migrating)" in its
+ * stop-and-copy phase, so the job decides: the destination's job refuses
+ * statistics ("available only on the source host"), the source's says
+ * "migration out". */
 static bool
 lv_dom_incoming(virDomainPtr dom, int state, int reason, bool persistent)
 {
     virTypedParameterPtr params = NULL;
     int type, n = 0, op = 0;
-    bool incoming;
+    bool migrating, starting, incoming;
 
-    if (!(state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_MIGRATION) &&
-        !(state == VIR_DOMAIN_RUNNING && reason == VIR_DOMAIN_RUNNING_POSTCOPY))
+    migrating = (state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_MIGRATION) ||
+                (state == VIR_DOMAIN_RUNNING && reason == VIR_DOMAIN_RUNNING_POSTCOPY);
+    starting = state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_STARTING_UP && !persistent;
+    if (!migrating && !starting)
         return false;
     if (virDomainGetJobStats(dom, &type, &params, &n, 0) < 0)
-        return lv_last_code() == VIR_ERR_OPERATION_UNSUPPORTED || !persistent;
+        return lv_last_code() == VIR_ERR_OPERATION_UNSUPPORTED || (migrating && !persistent);
     if (virTypedParamsGetInt(params, n, VIR_DOMAIN_JOB_OPERATION, &op) == 1)
         incoming = op == VIR_DOMAIN_JOB_OPERATION_MIGRATION_IN;
     else
-        incoming = !persistent;
+        incoming = migrating && !persistent;
     virTypedParamsFree(params, n);
     return incoming;
 }
@@ -552,15 +555,16 @@ nova_owner_id(struct xq *x, const char *elem, char *buf, size_t size)
 {
     char expr[96];
 
-    snprintf(expr, sizeof(expr), "/nova:instance/nova:owner/%s/@uuid", elem);
+    snprintf(expr, sizeof(expr), "/instance/owner/%s/@uuid", elem);
     xq_str(x, NULL, expr, buf, size);
     if (!*buf) {
-        snprintf(expr, sizeof(expr), "/nova:instance/nova:owner/%s", elem);
+        snprintf(expr, sizeof(expr), "/instance/owner/%s", elem);
         xq_str(x, NULL, expr, buf, size);
     }
 }
 
-/* Nova's metadata element, if the domain has one. */
+/* Nova's metadata element, if the domain has one.  libvirt hands it back
+ * stripped of its namespace (<instance><name>...), hence the bare paths. */
 static int
 lv_dom_nova(struct virt *v, virDomainPtr dom, const char *uuid, struct virt_nova_meta *m,
             struct err *err)
@@ -578,16 +582,15 @@ lv_dom_nova(struct virt *v, virDomainPtr dom, const char *uuid, struct virt_nova
     if (xq_open(&x, xml, "nova metadata", ERR_INTERNAL, err) < 0)
         return -1;
     m->present = true;
-    xq_str(&x, NULL, "/nova:instance/nova:name", m->display_name, sizeof(m->display_name));
-    nova_owner_id(&x, "nova:user", m->user_id, sizeof(m->user_id));
-    nova_owner_id(&x, "nova:project", m->project_id, sizeof(m->project_id));
-    xq_str(&x, NULL, "/nova:instance/nova:flavor/@name", m->flavor_name,
-           sizeof(m->flavor_name));
-    m->flavor_memory_mb = xq_int(&x, NULL, "/nova:instance/nova:flavor/nova:memory");
-    m->flavor_vcpus = xq_int(&x, NULL, "/nova:instance/nova:flavor/nova:vcpus");
-    m->root_gb = xq_int(&x, NULL, "/nova:instance/nova:flavor/nova:disk");
-    m->ephemeral_gb = xq_int(&x, NULL, "/nova:instance/nova:flavor/nova:ephemeral");
-    m->swap_mb = xq_int(&x, NULL, "/nova:instance/nova:flavor/nova:swap");
+    xq_str(&x, NULL, "/instance/name", m->display_name, sizeof(m->display_name));
+    nova_owner_id(&x, "user", m->user_id, sizeof(m->user_id));
+    nova_owner_id(&x, "project", m->project_id, sizeof(m->project_id));
+    xq_str(&x, NULL, "/instance/flavor/@name", m->flavor_name, sizeof(m->flavor_name));
+    m->flavor_memory_mb = xq_int(&x, NULL, "/instance/flavor/memory");
+    m->flavor_vcpus = xq_int(&x, NULL, "/instance/flavor/vcpus");
+    m->root_gb = xq_int(&x, NULL, "/instance/flavor/disk");
+    m->ephemeral_gb = xq_int(&x, NULL, "/instance/flavor/ephemeral");
+    m->swap_mb = xq_int(&x, NULL, "/instance/flavor/swap");
     xq_close(&x);
     return 0;
 }
@@ -606,6 +609,7 @@ lv_dom_xml(struct virt *v, virDomainPtr dom, const char *uuid, struct xq *x, str
 static int
 lv_dom_fill(struct virt *v, virDomainPtr dom, struct virt_domain *out, struct err *err)
 {
+    AUTOFREE char *cpu = NULL;
     virDomainInfo info;
     struct xq x;
     int state, reason, persistent, rc;
@@ -620,8 +624,8 @@ lv_dom_fill(struct virt *v, virDomainPtr dom, struct virt_domain *out, struct er
         return lv_fail(v, out->uuid, "virDomainIsPersistent", err);
     if (virDomainGetInfo(dom, &info) < 0)
         return lv_fail(v, out->uuid, "virDomainGetInfo", err);
-    out->power_state = state >= 0 && (size_t)state < ARRAY_SIZE(nova_power_state) ?
-                           nova_power_state[state] : 0;
+    out->power_state =
+        state >= 0 && (size_t)state < ARRAY_SIZE(nova_power_state) ? nova_power_state[state] : 0;
     out->persistent = persistent == 1;
     out->incoming = lv_dom_incoming(dom, state, reason, out->persistent);
     out->memory_mb = (int)(info.memory / 1024);
@@ -629,8 +633,12 @@ lv_dom_fill(struct virt *v, virDomainPtr dom, struct virt_domain *out, struct er
     if (lv_dom_nova(v, dom, out->uuid, &out->nova, err) < 0 ||
         lv_dom_xml(v, dom, out->uuid, &x, err) < 0)
         return -1;
-    rc = xq_dump(&x, "/domain/cpu", out->cpu_xml, sizeof(out->cpu_xml), err);
+    rc = xq_dump(&x, "/domain/cpu", &cpu, err);
     xq_close(&x);
+    if (rc == 0 && cpu && strlen(cpu) >= sizeof(out->cpu_xml))
+        return err_set(err, ERR_INTERNAL, "the <cpu> of domain %s is longer than %zu bytes",
+                       out->uuid, sizeof(out->cpu_xml) - 1);
+    strlcpy0(out->cpu_xml, cpu, sizeof(out->cpu_xml));
     return rc;
 }
 
@@ -656,7 +664,7 @@ lv_list_domains(struct virt *v, struct virt_domain **out, int *n, struct err *er
             if (err)
                 *err = e;
             rc = -1;
-        }                           /* not found: gone since the listing */
+        } /* not found: gone since the listing */
         virDomainFree(doms[i]);
     }
     free(doms);
@@ -681,8 +689,7 @@ lv_domain_get(struct virt *v, const char *uuid, struct virt_domain *out, struct 
 }
 
 static int
-lv_domain_exists(struct virt *v, const char *uuid, const char *name, bool *exists,
-                 struct err *err)
+lv_domain_exists(struct virt *v, const char *uuid, const char *name, bool *exists, struct err *err)
 {
     virDomainPtr dom = NULL;
     int code;
@@ -708,17 +715,17 @@ lv_domain_exists(struct virt *v, const char *uuid, const char *name, bool *exist
 
 /* ---- CPU --------------------------------------------------------------- */
 
-/* The bare <cpu> element of cpu_xml (a <cpu> or a whole <domain>) into buf;
- * "" when there is none. */
+/* The bare <cpu> element of cpu_xml (a <cpu> or a whole <domain>),
+ * malloc'd into *out; NULL when there is none. */
 static int
-lv_cpu_elem(const char *cpu_xml, char *buf, size_t size, struct err *err)
+lv_cpu_elem(const char *cpu_xml, char **out, struct err *err)
 {
     struct xq x;
     int rc;
 
     if (xq_open(&x, cpu_xml, "the guest cpu XML", ERR_INVALID, err) < 0)
         return -1;
-    rc = xq_dump(&x, "/cpu|/domain/cpu", buf, size, err);
+    rc = xq_dump(&x, "/cpu|/domain/cpu", out, err);
     xq_close(&x);
     return rc;
 }
@@ -756,14 +763,12 @@ lv_compare_cpu(struct virt *v, const char *cpu_xml, bool *ok, char *why, size_t 
     if (why_size)
         why[0] = '\0';
     if (!cpu_xml || !*cpu_xml) {
-        *ok = true;                 /* no <cpu>: the hypervisor's default model */
+        *ok = true; /* no <cpu>: the hypervisor's default model */
         return 0;
     }
-    if (!(elem = malloc(strlen(cpu_xml) + 1)))
-        return err_set(err, ERR_INTERNAL, "out of memory");
-    if (lv_cpu_elem(cpu_xml, elem, strlen(cpu_xml) + 1, err) < 0)
+    if (lv_cpu_elem(cpu_xml, &elem, err) < 0)
         return -1;
-    if (!*elem) {
+    if (!elem) {
         *ok = true;
         return 0;
     }
@@ -779,8 +784,7 @@ lv_compare_cpu(struct virt *v, const char *cpu_xml, bool *ok, char *why, size_t 
     e = virGetLastError();
     if (rc == VIR_CPU_COMPARE_INCOMPATIBLE ||
         (rc < 0 && e && e->code == VIR_ERR_CPU_INCOMPATIBLE)) {
-        strlcpy0(why, e && e->message ? e->message : "the host CPU is incompatible",
-                 why_size);
+        strlcpy0(why, e && e->message ? e->message : "the host CPU is incompatible", why_size);
         return 0;
     }
     return lv_fail(v, NULL, "virConnectCompareHypervisorCPU", err);
@@ -792,16 +796,16 @@ static const struct {
     unsigned ours;
     unsigned lv;
 } mig_flags[] = {
-    { VIRT_MIG_LIVE, VIR_MIGRATE_LIVE },
-    { VIRT_MIG_PEER2PEER, VIR_MIGRATE_PEER2PEER },
-    { VIRT_MIG_PERSIST_DEST, VIR_MIGRATE_PERSIST_DEST },
-    { VIRT_MIG_UNDEFINE_SOURCE, VIR_MIGRATE_UNDEFINE_SOURCE },
-    { VIRT_MIG_NON_SHARED_INC, VIR_MIGRATE_NON_SHARED_INC },
-    { VIRT_MIG_TUNNELLED, VIR_MIGRATE_TUNNELLED },
-    { VIRT_MIG_TLS, VIR_MIGRATE_TLS },
-    { VIRT_MIG_POSTCOPY, VIR_MIGRATE_POSTCOPY },
-    { VIRT_MIG_AUTO_CONVERGE, VIR_MIGRATE_AUTO_CONVERGE },
-    { VIRT_MIG_PARALLEL, VIR_MIGRATE_PARALLEL },
+    {VIRT_MIG_LIVE, VIR_MIGRATE_LIVE},
+    {VIRT_MIG_PEER2PEER, VIR_MIGRATE_PEER2PEER},
+    {VIRT_MIG_PERSIST_DEST, VIR_MIGRATE_PERSIST_DEST},
+    {VIRT_MIG_UNDEFINE_SOURCE, VIR_MIGRATE_UNDEFINE_SOURCE},
+    {VIRT_MIG_NON_SHARED_INC, VIR_MIGRATE_NON_SHARED_INC},
+    {VIRT_MIG_TUNNELLED, VIR_MIGRATE_TUNNELLED},
+    {VIRT_MIG_TLS, VIR_MIGRATE_TLS},
+    {VIRT_MIG_POSTCOPY, VIR_MIGRATE_POSTCOPY},
+    {VIRT_MIG_AUTO_CONVERGE, VIR_MIGRATE_AUTO_CONVERGE},
+    {VIRT_MIG_PARALLEL, VIR_MIGRATE_PARALLEL},
 };
 
 static unsigned
@@ -827,8 +831,8 @@ lv_mig_params(const struct virt_mig_params *p, virTypedParameterPtr *params, int
     if (p->migrate_uri && *p->migrate_uri)
         rc |= virTypedParamsAddString(params, n, &max, VIR_MIGRATE_PARAM_URI, p->migrate_uri);
     if (p->bandwidth_mib > 0)
-        rc |= virTypedParamsAddULLong(params, n, &max, VIR_MIGRATE_PARAM_BANDWIDTH,
-                                      p->bandwidth_mib);
+        rc |=
+            virTypedParamsAddULLong(params, n, &max, VIR_MIGRATE_PARAM_BANDWIDTH, p->bandwidth_mib);
     for (i = 0; i < p->ndisks && i < VIRT_MAX_DISKS; i++)
         rc |= virTypedParamsAddString(params, n, &max, VIR_MIGRATE_PARAM_MIGRATE_DISKS,
                                       p->migrate_disks[i]);
@@ -851,24 +855,14 @@ lv_mig_params(const struct virt_mig_params *p, virTypedParameterPtr *params, int
 static int
 lv_mig_fail(struct virt *v, const char *uuid, struct err *err)
 {
-    virErrorPtr e = virSaveLastError();     /* thread-local: read it here */
-    bool dead = virConnectIsAlive(v->conn) == 0;
-    enum err_code code;
+    virErrorPtr e = virSaveLastError(); /* thread-local: read it here */
+    enum err_code code = ERR_NONE;
 
     if (e && e->code == VIR_ERR_OPERATION_ABORTED)
         code = ERR_CONFLICT;
-    else if (dead || (e && e->code == VIR_ERR_SYSTEM_ERROR))
+    else if (virConnectIsAlive(v->conn) == 0 || (e && e->code == VIR_ERR_SYSTEM_ERROR))
         code = ERR_UNAVAILABLE;
-    else
-        code = lv_code(e, false);
-    if (code == ERR_NOT_FOUND && e && e->code == VIR_ERR_NO_DOMAIN) {
-        char msg[128];
-
-        snprintf(msg, sizeof(msg), "domain %s not found", uuid);
-        lv_report(err, code, e, "virDomainMigrateToURI3", msg);
-    } else {
-        lv_report(err, code, e, "virDomainMigrateToURI3", NULL);
-    }
+    lv_fail_saved(v, uuid, e, "virDomainMigrateToURI3", code, err);
     virFreeError(e);
     return -1;
 }
@@ -887,8 +881,8 @@ lv_migrate(struct virt *v, const struct virt_mig_params *p, struct err *err)
         virDomainFree(dom);
         return -1;
     }
-    log_debug("libvirt migration start uuid=%s dest=%s uri=%s flags=0x%x bandwidth=%llu",
-              p->uuid, p->dest_uri, p->migrate_uri ? p->migrate_uri : "-", flags,
+    log_debug("libvirt migration start uuid=%s dest=%s uri=%s flags=0x%x bandwidth=%llu", p->uuid,
+              p->dest_uri, p->migrate_uri ? p->migrate_uri : "-", flags,
               (unsigned long long)p->bandwidth_mib);
     rc = virDomainMigrateToURI3(dom, p->dest_uri, params, n, flags);
     if (rc < 0)
@@ -903,24 +897,23 @@ static const struct {
     const char *field;
     size_t off;
 } job_fields[] = {
-    { VIR_DOMAIN_JOB_TIME_ELAPSED, offsetof(struct virt_job_stats, time_elapsed_ms) },
-    { VIR_DOMAIN_JOB_DATA_TOTAL, offsetof(struct virt_job_stats, data_total) },
-    { VIR_DOMAIN_JOB_DATA_PROCESSED, offsetof(struct virt_job_stats, data_processed) },
-    { VIR_DOMAIN_JOB_DATA_REMAINING, offsetof(struct virt_job_stats, data_remaining) },
-    { VIR_DOMAIN_JOB_MEMORY_TOTAL, offsetof(struct virt_job_stats, mem_total) },
-    { VIR_DOMAIN_JOB_MEMORY_PROCESSED, offsetof(struct virt_job_stats, mem_processed) },
-    { VIR_DOMAIN_JOB_MEMORY_REMAINING, offsetof(struct virt_job_stats, mem_remaining) },
-    { VIR_DOMAIN_JOB_MEMORY_BPS, offsetof(struct virt_job_stats, mem_bps) },
-    { VIR_DOMAIN_JOB_MEMORY_ITERATION, offsetof(struct virt_job_stats, mem_iteration) },
-    { VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, offsetof(struct virt_job_stats, mem_page_size) },
-    { VIR_DOMAIN_JOB_MEMORY_POSTCOPY_REQS,
-      offsetof(struct virt_job_stats, mem_postcopy_requests) },
-    { VIR_DOMAIN_JOB_DISK_TOTAL, offsetof(struct virt_job_stats, disk_total) },
-    { VIR_DOMAIN_JOB_DISK_PROCESSED, offsetof(struct virt_job_stats, disk_processed) },
-    { VIR_DOMAIN_JOB_DISK_REMAINING, offsetof(struct virt_job_stats, disk_remaining) },
-    { VIR_DOMAIN_JOB_DISK_BPS, offsetof(struct virt_job_stats, disk_bps) },
-    { VIR_DOMAIN_JOB_DOWNTIME, offsetof(struct virt_job_stats, downtime_ms) },
-    { VIR_DOMAIN_JOB_SETUP_TIME, offsetof(struct virt_job_stats, setup_time_ms) },
+    {VIR_DOMAIN_JOB_TIME_ELAPSED, offsetof(struct virt_job_stats, time_elapsed_ms)},
+    {VIR_DOMAIN_JOB_DATA_TOTAL, offsetof(struct virt_job_stats, data_total)},
+    {VIR_DOMAIN_JOB_DATA_PROCESSED, offsetof(struct virt_job_stats, data_processed)},
+    {VIR_DOMAIN_JOB_DATA_REMAINING, offsetof(struct virt_job_stats, data_remaining)},
+    {VIR_DOMAIN_JOB_MEMORY_TOTAL, offsetof(struct virt_job_stats, mem_total)},
+    {VIR_DOMAIN_JOB_MEMORY_PROCESSED, offsetof(struct virt_job_stats, mem_processed)},
+    {VIR_DOMAIN_JOB_MEMORY_REMAINING, offsetof(struct virt_job_stats, mem_remaining)},
+    {VIR_DOMAIN_JOB_MEMORY_BPS, offsetof(struct virt_job_stats, mem_bps)},
+    {VIR_DOMAIN_JOB_MEMORY_ITERATION, offsetof(struct virt_job_stats, mem_iteration)},
+    {VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, offsetof(struct virt_job_stats, mem_page_size)},
+    {VIR_DOMAIN_JOB_MEMORY_POSTCOPY_REQS, offsetof(struct virt_job_stats, mem_postcopy_requests)},
+    {VIR_DOMAIN_JOB_DISK_TOTAL, offsetof(struct virt_job_stats, disk_total)},
+    {VIR_DOMAIN_JOB_DISK_PROCESSED, offsetof(struct virt_job_stats, disk_processed)},
+    {VIR_DOMAIN_JOB_DISK_REMAINING, offsetof(struct virt_job_stats, disk_remaining)},
+    {VIR_DOMAIN_JOB_DISK_BPS, offsetof(struct virt_job_stats, disk_bps)},
+    {VIR_DOMAIN_JOB_DOWNTIME, offsetof(struct virt_job_stats, downtime_ms)},
+    {VIR_DOMAIN_JOB_SETUP_TIME, offsetof(struct virt_job_stats, setup_time_ms)},
 };
 
 /* virDomainJobType to ours. */
@@ -934,24 +927,25 @@ static const enum virt_job_type job_types[] = {
 };
 
 static void
-lv_job_map(int type, virTypedParameterPtr params, int n, struct virt_job_stats *out)
+lv_job_map(int type, virTypedParameterPtr params, int n, bool completed, struct virt_job_stats *out)
 {
     unsigned long long u, dirty = 0;
     size_t i;
 
     memset(out, 0, sizeof(*out));
-    out->type = type >= 0 && (size_t)type < ARRAY_SIZE(job_types) ? job_types[type] :
-                                                                  VIRT_JOB_NONE;
+    out->type = type >= 0 && (size_t)type < ARRAY_SIZE(job_types) ? job_types[type] : VIRT_JOB_NONE;
     for (i = 0; i < ARRAY_SIZE(job_fields); i++) {
         if (virTypedParamsGetULLong(params, n, job_fields[i].field, &u) == 1)
             *(int64_t *)((char *)out + job_fields[i].off) = (int64_t)u;
     }
+    /* a running job's "downtime" is QEMU's expected one, not a measurement */
+    if (!completed)
+        out->downtime_ms = 0;
     virTypedParamsGetInt(params, n, VIR_DOMAIN_JOB_AUTO_CONVERGE_THROTTLE,
                          &out->auto_converge_throttle);
     /* QEMU reports the dirty rate in pages/s */
     if (virTypedParamsGetULLong(params, n, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &dirty) == 1)
-        out->mem_dirty_rate = (int64_t)dirty * (out->mem_page_size > 0 ?
-                                                out->mem_page_size : 4096);
+        out->mem_dirty_rate = (int64_t)dirty * (out->mem_page_size > 0 ? out->mem_page_size : 4096);
 }
 
 static int
@@ -960,17 +954,30 @@ lv_job_stats(struct virt *v, const char *uuid, bool completed, struct virt_job_s
 {
     virTypedParameterPtr params = NULL;
     virDomainPtr dom;
-    int type = VIR_DOMAIN_JOB_NONE, n = 0, rc;
+    virErrorPtr e;
+    int type = VIR_DOMAIN_JOB_NONE, n = 0, active = 1, rc;
 
     memset(out, 0, sizeof(*out));
     if (!(dom = lv_dom(v, uuid, err)))
         return -1;
     rc = virDomainGetJobStats(dom, &type, &params, &n,
                               completed ? VIR_DOMAIN_JOB_STATS_COMPLETED : 0);
-    if (rc < 0)
-        lv_fail(v, uuid, "virDomainGetJobStats", err);
-    else
-        lv_job_map(type, params, n, out);
+    if (rc < 0) {
+        e = virSaveLastError();
+        /* not running (migrated away, not yet undefined): no job; it may
+         * be undefined by now */
+        if (!completed && e && e->code == VIR_ERR_OPERATION_INVALID)
+            active = virDomainIsActive(dom);
+        if (active == 0)
+            rc = 0;
+        else if (active < 0 && lv_last_code() == VIR_ERR_NO_DOMAIN)
+            lv_fail(v, uuid, "virDomainIsActive", err);
+        else
+            lv_fail_saved(v, uuid, e, "virDomainGetJobStats", ERR_NONE, err);
+        virFreeError(e);
+    } else {
+        lv_job_map(type, params, n, completed || type == VIR_DOMAIN_JOB_COMPLETED, out);
+    }
     virTypedParamsFree(params, n);
     virDomainFree(dom);
     return rc < 0 ? -1 : 0;
@@ -1076,8 +1083,7 @@ lv_disk_one(struct virt *v, virDomainPtr dom, const char *uuid, struct xq *x, xm
 {
     virDomainBlockInfo bi;
 
-    if (!xq_str(x, node, "target/@dev", target, 32) ||
-        !xq_str(x, node, "source/@file", path, 512))
+    if (!xq_str(x, node, "target/@dev", target, 32) || !xq_str(x, node, "source/@file", path, 512))
         return err_set(err, ERR_INTERNAL, "disk target or path of domain %s too long", uuid);
     if (virDomainGetBlockInfo(dom, target, &bi, 0) < 0)
         return lv_fail(v, uuid, "virDomainGetBlockInfo", err);
@@ -1108,10 +1114,10 @@ lv_local_disks(struct virt *v, const char *uuid, char targets[][32], char paths[
 
         xq_str(&x, node, "source/@file", file, sizeof(file));
         if (!*file)
-            continue;           /* no medium */
+            continue; /* no medium */
         if (*n >= max) {
-            rc = err_set(err, ERR_NOT_SUPPORTED, "domain %s has more than %d local disks",
-                         uuid, max);
+            rc = err_set(err, ERR_NOT_SUPPORTED, "domain %s has more than %d local disks", uuid,
+                         max);
             break;
         }
         rc = lv_disk_one(v, dom, uuid, &x, node, targets[*n], paths[*n], &sizes[*n], err);
@@ -1132,14 +1138,15 @@ lv_pool_create(struct virt *v, const char *dir, struct err *err)
     AUTOFREE char *xml = NULL;
     xmlChar *edir = xmlEncodeSpecialChars(NULL, BAD_CAST dir);
     virStoragePoolPtr pool;
-    uint32_t h = 2166136261u;       /* FNV-1a of dir */
+    uint32_t h = 2166136261u; /* FNV-1a of dir */
     const char *p;
 
     for (p = dir; *p; p++)
         h = (h ^ (unsigned char)*p) * 16777619u;
-    if (!edir || asprintf(&xml, "<pool type='dir'><name>ferry-%08x</name>"
-                          "<target><path>%s</path></target></pool>", h,
-                          (const char *)edir) < 0) {
+    if (!edir || asprintf(&xml,
+                          "<pool type='dir'><name>ferry-%08x</name>"
+                          "<target><path>%s</path></target></pool>",
+                          h, (const char *)edir) < 0) {
         xmlFree(edir);
         err_set(err, ERR_INTERNAL, "out of memory");
         return NULL;
@@ -1200,7 +1207,8 @@ lv_create_image(struct virt *v, const char *path, uint64_t size, struct err *err
         return -1;
     }
     ename = xmlEncodeSpecialChars(NULL, BAD_CAST basename(basecopy));
-    if (!ename || asprintf(&xml, "<volume><name>%s</name>"
+    if (!ename || asprintf(&xml,
+                           "<volume><name>%s</name>"
                            "<capacity unit='bytes'>%llu</capacity><allocation>0</allocation>"
                            "<target><format type='qcow2'/></target></volume>",
                            (const char *)ename, (unsigned long long)size) < 0)

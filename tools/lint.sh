@@ -34,4 +34,5 @@ for f in $(grep -ln '#include "db/' common/*.[ch] 2>/dev/null); do
     bad "$f includes db/ (common/ is the leaf)"
 done
 [ $fail = 0 ] && echo "lint: layering ok"
+tests/check-routes.sh || fail=1
 exit $fail
