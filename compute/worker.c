@@ -186,6 +186,7 @@ worker_abort_requested(struct worker *w)
     if (db_mig_get(w->db, w->m.id, &now, &err) < 0)
         return false;
     w->m.abort_requested = now.abort_requested;
+    strlcpy0(w->m.abort_requested_by, now.abort_requested_by, sizeof(w->m.abort_requested_by));
     w->m.force_complete_requested = now.force_complete_requested;
     return now.abort_requested;
 }
@@ -206,7 +207,8 @@ worker_prepare(struct worker *w)
         return -1;
     }
     if (worker_abort_requested(w)) {
-        snprintf(reason, sizeof(reason), "aborted while preparing");
+        snprintf(reason, sizeof(reason), "aborted by %s while preparing",
+                 w->m.abort_requested_by);
         worker_rollback_dest(w);
         worker_transition(w, MIG_CANCELLED, reason);
         return -1;
@@ -306,10 +308,13 @@ worker_tick(struct worker *w, int64_t start_ms)
         return;
     w->last = js;
     if (worker_abort_requested(w) && !w->abort_sent) {
+        char why[300];
+
+        snprintf(why, sizeof(why), "aborted by %s", w->m.abort_requested_by);
         if (w->m.status == MIG_POSTCOPY)
             log_warnx("abort ignored in post-copy mig=%d", w->m.id);
         else
-            worker_abort(w, "aborted by request");
+            worker_abort(w, why);
     }
     if (w->m.force_complete_requested && !w->force_sent)
         worker_force_complete(w, "requested");
@@ -327,7 +332,10 @@ worker_tick(struct worker *w, int64_t start_ms)
     }
     if (act.force_complete && !w->force_sent)
         worker_force_complete(w, "completion timeout");
-    if (now - w->last_save_ms >= (int64_t)w->c->cfg->lm_monitor_interval * 1000)
+    /* Nova saves every live_migration_monitor_interval; libvirt reports
+     * zeros for the job's first second or two, which are not worth saving */
+    if (js.mem_total > 0 &&
+        now - w->last_save_ms >= (int64_t)w->c->cfg->lm_monitor_interval * 1000)
         worker_save(w, now);
 }
 
@@ -357,7 +365,7 @@ worker_monitor(struct worker *w)
     if (w->attach && w->c->drv->job_stats(w->v, w->m.instance_uuid, false, &w->last, &err) < 0)
         memset(&w->last, 0, sizeof(w->last));
     start = now_ms() - w->last.time_elapsed_ms;
-    w->last_save_ms = 0;
+    w->last_save_ms = now_ms();
     /* as Nova's monitor: look first, then sleep (so step 0 of the downtime
      * schedule applies as soon as the job shows) */
     while (worker_job_running(w)) {

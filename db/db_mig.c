@@ -32,6 +32,7 @@
     " coalesce(m.block_migration::int, -1) AS block_migration,"                       \
     " coalesce(m.reason, '') AS reason,"                                              \
     " m.abort_requested_at IS NOT NULL AS abort_requested,"                           \
+    " coalesce(m.abort_requested_by, '') AS abort_requested_by,"                      \
     " m.force_complete_requested_at IS NOT NULL AS force_complete_requested"
 
 static void
@@ -70,6 +71,7 @@ mig_read(const PGresult *r, int i, struct db_mig *m)
     m->block_migration = row_int(r, i, "block_migration");
     row_cpy(r, i, "reason", m->reason, sizeof(m->reason));
     m->abort_requested = row_bool(r, i, "abort_requested");
+    row_cpy(r, i, "abort_requested_by", m->abort_requested_by, sizeof(m->abort_requested_by));
     m->force_complete_requested = row_bool(r, i, "force_complete_requested");
 }
 

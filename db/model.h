@@ -182,6 +182,7 @@ struct db_mig {
     int block_migration;            /* 1, 0, or -1 for "auto" */
     char reason[1024];
     bool abort_requested;
+    char abort_requested_by[NAME_LEN];
     bool force_complete_requested;
 };
 

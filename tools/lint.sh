@@ -35,4 +35,5 @@ for f in $(grep -ln '#include "db/' common/*.[ch] 2>/dev/null); do
 done
 [ $fail = 0 ] && echo "lint: layering ok"
 tests/check-routes.sh || fail=1
+tests/check-config.sh || fail=1
 exit $fail

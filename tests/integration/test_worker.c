@@ -211,14 +211,14 @@ test_abort_running(void **state)
     (void)state;
     id = start_migration(false);
     wait_status(id, MIG_RUNNING);
-    sleep_ms(1200);
+    sleep_ms(1600);
     assert_int_equal(db_mig_get(db, id, &first, &err), 0);
     assert_true(first.has_memory);                  /* counters saved while running */
     assert_true(first.memory_processed > 0);
     assert_int_equal(db_mig_request_abort(db, id, "tester", &err), 0);
     m = wait_terminal(id);
     assert_int_equal(m.status, MIG_CANCELLED);
-    assert_string_equal(m.reason, "aborted by request");
+    assert_string_equal(m.reason, "aborted by tester");
     assert_string_equal(fake_where(INSTANCE), "fake://a");
     assert_instance("a", "");
 }
@@ -231,7 +231,7 @@ test_abort_preparing(void **state)
     (void)state;
     m = wait_terminal(start_migration(true));
     assert_int_equal(m.status, MIG_CANCELLED);
-    assert_string_equal(m.reason, "aborted while preparing");
+    assert_string_equal(m.reason, "aborted by tester while preparing");
     assert_false(passed_through(m.id, "running"));
     assert_string_equal(fake_where(INSTANCE), "fake://a");
     assert_instance("a", "");

@@ -1,0 +1,126 @@
+# Ferry - OpenStack Nova's live-migration API over libvirt, in C.
+#
+#   make            build ferry-api, ferry-scheduler, ferry-compute, ferry-manage
+#   make run        a whole system on this machine (PostgreSQL, libvirt lab, services)
+#   make stop       stop what `make run` started (state kept); make clean-run wipes it
+#   make test       unit, integration and end-to-end tests (as root)
+#   make check      unit tests only; make lint; make bench
+#
+# Dependencies point one way (make lint checks it):
+#   api/, scheduler/, compute/ -> db/ -> libpq;  everything -> common/;
+#   only compute/virt_libvirt.c includes libvirt; only api/http.c libmicrohttpd.
+
+BUILD      ?= build
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+FERRY_STATE ?= /var/lib/ferry/run
+export FERRY_STATE
+
+# snprintf truncation is how fixed buffers are used here, so that warning is off.
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral \
+           -Wno-format-truncation
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -MMD -MP
+LDLIBS_BASE := -lpthread -lm
+
+pc = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pl = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+
+COMMON_SRCS := common/err.c common/log.c common/cfg.c common/util.c common/mig_state.c common/cli.c
+DB_SRCS     := db/db.c db/db_schema.c db/db_host.c db/db_instance.c db/db_mig.c \
+               db/db_hostreq.c db/db_action.c
+API_SRCS    := api/main.c api/http.c api/router.c api/routes.c api/mv.c api/auth.c \
+               api/fault.c api/schema.c api/view.c api/h_versions.c api/h_servers.c \
+               api/h_migrate.c api/h_migrations.c
+SCHED_SRCS  := scheduler/main.c scheduler/sched.c scheduler/sched_loop.c
+COMPUTE_SRCS := compute/main.c compute/worker.c compute/hostreq.c compute/sync.c compute/event.c \
+                compute/policy.c compute/virt_libvirt.c
+MANAGE_SRCS := manage/main.c
+
+API_PKGS     := libmicrohttpd jansson libpq inih uuid gnutls
+SCHED_PKGS   := jansson libpq inih uuid
+COMPUTE_PKGS := libvirt libxml-2.0 jansson libpq inih uuid
+MANAGE_PKGS  := libpq inih uuid
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+# quiet by default; make V=1 shows the commands
+V ?= 0
+ifeq ($(V),0)
+Q := @
+say = @echo "  $(1)	$(2)"
+else
+Q :=
+say = @true
+endif
+
+include tools/lab/guest/guest.mk
+include tests/unit/unit.mk
+
+BINS := $(BUILD)/ferry-api $(BUILD)/ferry-scheduler $(BUILD)/ferry-compute $(BUILD)/ferry-manage
+
+.PHONY: all deps run stop clean-run status test check integration e2e clients contract \
+        lint bench clean
+all: $(BINS) $(LAB_KERNEL)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS) $(call pc,$(ALL_PKGS)) -c $< -o $@
+
+ALL_PKGS := libmicrohttpd jansson libpq inih uuid libvirt libxml-2.0 gnutls
+
+$(BUILD)/ferry-api: $(call obj,$(API_SRCS) $(DB_SRCS) $(COMMON_SRCS))
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,$(API_PKGS)) $(LDLIBS_BASE)
+$(BUILD)/ferry-scheduler: $(call obj,$(SCHED_SRCS) $(DB_SRCS) $(COMMON_SRCS))
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,$(SCHED_PKGS)) $(LDLIBS_BASE)
+$(BUILD)/ferry-compute: $(call obj,$(COMPUTE_SRCS) $(DB_SRCS) $(COMMON_SRCS))
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,$(COMPUTE_PKGS)) $(LDLIBS_BASE)
+$(BUILD)/ferry-manage: $(call obj,$(MANAGE_SRCS) $(DB_SRCS) $(COMMON_SRCS))
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,$(MANAGE_PKGS)) $(LDLIBS_BASE)
+
+deps:
+	@tools/deps.sh
+
+run: deps all
+	@tools/stack up
+
+stop:
+	@tools/stack down
+
+clean-run:
+	@tools/stack wipe
+
+status:
+	@tools/stack status
+
+check: $(UNIT_BINS)
+	@tests/unit/run.sh $(UNIT_BINS)
+
+integration: all
+	@tests/integration/run.sh
+
+e2e: all
+	@tests/e2e/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory lint
+	@tests/integration/run.sh
+	@tests/e2e/run.sh
+
+lint: $(BUILD)/ferry-manage
+	@tools/lint.sh
+
+bench: all
+	@tests/bench/run.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
