@@ -54,6 +54,7 @@ Q :=
 say = @true
 endif
 
+.DEFAULT_GOAL := all
 include tools/lab/guest/guest.mk
 include tests/unit/unit.mk
 
