@@ -6,7 +6,8 @@
 #   expect_fault NAME CODE [MESSAGE]                  Nova's fault body
 #   expect_header NAME VALUE                          a response header (repeatable)
 #   sql QUERY                                         psql -Atq on the test database
-#   wait_for DESCRIPTION SECONDS COMMAND...           poll until COMMAND succeeds
+#   wait_for DESCRIPTION SECONDS 'CONDITION'          poll until the shell condition
+#                                                     (evaluated anew each time) holds
 #   ok / fail MESSAGE                                 count and report
 #
 # Every test script sources this, then runs with API, TOKEN, PGPORT set by run.sh.
@@ -74,10 +75,9 @@ expect_header() {
 sql() { psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d ferry -Atq -c "$1"; }
 
 wait_for() {
-    local what=$1 secs=$2 i
-    shift 2
+    local what=$1 secs=$2 cond=$3 i
     for ((i = 0; i < secs * 10; i++)); do
-        "$@" >/dev/null 2>&1 && return 0
+        eval "$cond" >/dev/null 2>&1 && return 0
         sleep 0.1
     done
     fail "timed out after ${secs}s waiting for $what"

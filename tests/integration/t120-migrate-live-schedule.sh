@@ -17,7 +17,7 @@ act "$A" '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' 2.34
 expect_status 202
 [[ $(stat -c %s "$BODY") == 0 ]] || fail "a 202 has no body"
 expect_header Content-Length 0
-wait_for "queued" 10 test "$(status_of "$A")" = queued
+wait_for "queued" 10 '[[ $(status_of "$A") == queued ]]'
 dest=$(sql "SELECT dest_compute FROM migrations WHERE instance_uuid = '$A'")
 [[ $dest == h2 || $dest == h3 ]] || fail "destination $dest"
 ok
@@ -68,7 +68,7 @@ ok
 # 2.68, a host that is down: the scheduler explains
 act "$C" '{"os-migrateLive": {"host": "h-down", "block_migration": "auto"}}' 2.68
 expect_status 202
-wait_for "error" 10 test "$(status_of "$C")" = error
+wait_for "error" 10 '[[ $(status_of "$C") == error ]]'
 [[ $(sql "SELECT reason FROM migrations WHERE id = $(last_migration "$C")") == \
    'No valid host was found. There are not enough hosts available. h-down: compute service is down (no heartbeat)' ]] \
     || fail "reason: $(sql "SELECT reason FROM migrations WHERE id = $(last_migration "$C")")"
