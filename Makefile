@@ -102,16 +102,16 @@ status:
 check: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
 
-integration: all
+integration: all $(INTEG_BINS)
 	@tests/integration/run.sh
 
 e2e: all
 	@tests/e2e/run.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory check
-	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(INTEG_BINS)
+	@tests/unit/run.sh $(UNIT_BINS)
+	@tools/lint.sh
 	@tests/integration/run.sh
 	@tests/e2e/run.sh
 
