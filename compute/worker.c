@@ -53,6 +53,7 @@ struct worker {
     bool paused_by_us;
     struct virt_job_stats last;
     int64_t last_save_ms;
+    int seq;                        /* telemetry sample number */
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -294,6 +295,30 @@ worker_save(struct worker *w, int64_t now)
         w->last_save_ms = now;
 }
 
+/* Keep the sample (migration_samples); a failure costs one sample only. */
+static void
+worker_sample(struct worker *w, const struct virt_job_stats *js)
+{
+    struct db_mig_sample smp;
+    struct err err = ERR_INIT;
+
+    smp.seq = w->seq++;
+    smp.elapsed_ms = js->time_elapsed_ms;
+    smp.memory_total = js->mem_total;
+    smp.memory_processed = js->mem_processed;
+    smp.memory_remaining = js->mem_remaining;
+    smp.disk_total = js->disk_total;
+    smp.disk_processed = js->disk_processed;
+    smp.disk_remaining = js->disk_remaining;
+    smp.bandwidth_bps = js->mem_bps;
+    smp.dirty_rate_bps = js->mem_dirty_rate;
+    smp.iteration = (int)js->mem_iteration;
+    smp.throttle_pct = js->auto_converge_throttle;
+    smp.max_downtime_ms = w->pst.downtime_ms;
+    if (db_mig_sample_add(w->db, w->m.id, &smp, &err) < 0)
+        log_debug("sample not kept mig=%d: %s", w->m.id, err.msg);
+}
+
 /* One sample: stats, requests from the API, the policy. */
 static void
 worker_tick(struct worker *w, int64_t start_ms)
@@ -332,6 +357,7 @@ worker_tick(struct worker *w, int64_t start_ms)
     }
     if (act.force_complete && !w->force_sent)
         worker_force_complete(w, "completion timeout");
+    worker_sample(w, &js);
     /* Nova saves every live_migration_monitor_interval; libvirt reports
      * zeros for the job's first second or two, which are not worth saving */
     if (js.mem_total > 0 &&
@@ -366,6 +392,7 @@ worker_monitor(struct worker *w)
         memset(&w->last, 0, sizeof(w->last));
     start = now_ms() - w->last.time_elapsed_ms;
     w->last_save_ms = now_ms();
+    w->seq = (int)(w->last.time_elapsed_ms / interval);   /* attached: carry on */
     /* as Nova's monitor: look first, then sleep (so step 0 of the downtime
      * schedule applies as soon as the job shows) */
     while (worker_job_running(w)) {
@@ -376,6 +403,27 @@ worker_monitor(struct worker *w)
 }
 
 /* ---- finish ----------------------------------------------------------------------------- */
+
+/* What the job cost: the destination's completed-job statistics (actual
+ * downtime, time) when it arrived there, else the last sample. */
+static void
+worker_totals(struct worker *w, json_t *post)
+{
+    struct err err = ERR_INIT;
+    int64_t downtime = -1, total = w->last.time_elapsed_ms;
+    int64_t sent = w->last.mem_processed + w->last.disk_processed;
+
+    if (post && json_integer_value(json_object_get(post, "time_elapsed_ms")) > 0) {
+        downtime = json_integer_value(json_object_get(post, "downtime_ms"));
+        total = json_integer_value(json_object_get(post, "time_elapsed_ms"));
+        if (json_integer_value(json_object_get(post, "data_processed")) > sent)
+            sent = json_integer_value(json_object_get(post, "data_processed"));
+    }
+    if (db_mig_record_totals(w->db, w->m.id, downtime, sent, total, &err) < 0)
+        log_warnx("totals not recorded mig=%d: %s", w->m.id, err.msg);
+    log_info("migration totals mig=%d time_ms=%lld sent_bytes=%lld downtime_ms=%lld",
+             w->m.id, (long long)total, (long long)sent, (long long)downtime);
+}
 
 /* Where does the guest run now?  1 source, 2 destination, 0 neither. */
 static int
@@ -405,10 +453,9 @@ worker_finish(struct worker *w)
     if (w->last.mem_total)
         worker_save(w, now_ms());
     where = worker_where(w, &post);
+    worker_totals(w, post);
     if (where == 2) {
         worker_transition(w, MIG_COMPLETED, NULL);
-        log_info("migration done mig=%d downtime_ms=%lld", w->m.id,
-                 (long long)json_integer_value(json_object_get(post, "downtime_ms")));
     } else if (where == 1) {
         if (w->paused_by_us && w->c->drv->resume(w->v, w->m.instance_uuid, &err) < 0)
             log_warnx("resuming the guest failed mig=%d: %s", w->m.id, err.msg);

@@ -148,14 +148,23 @@ db_instance_import(struct db *db, const char *host, const char *node,
              " ON CONFLICT (uuid) DO UPDATE SET power_state = EXCLUDED.power_state,"
              " vm_state = CASE WHEN i.task_state IS NULL THEN EXCLUDED.vm_state"
              " ELSE i.vm_state END,"
-             " updated_at = CASE WHEN i.power_state <> EXCLUDED.power_state THEN now()"
-             " ELSE i.updated_at END"
-             " WHERE i.host = EXCLUDED.host AND NOT i.deleted"
-             " RETURNING (xmax = 0) AS created",
+             " host = EXCLUDED.host, node = EXCLUDED.node,"
+             " updated_at = CASE WHEN i.power_state <> EXCLUDED.power_state"
+             " OR i.host <> EXCLUDED.host THEN now() ELSE i.updated_at END"
+             /* ours; or moved here behind Ferry's back (say, virsh migrate):
+              * its old host reported it gone and no task runs on it */
+             " WHERE NOT i.deleted AND (i.host = EXCLUDED.host OR (i.task_state IS NULL"
+             " AND i.power_state = 4 AND EXCLUDED.power_state IN (1, 3)))"
+             " RETURNING (xmax = 0) AS created,"
+             " (SELECT o.host FROM instances o WHERE o.uuid = $1::uuid) IS DISTINCT FROM $6"
+             " AND xmax <> 0 AS adopted",
              13, ip, err);
     if (!ir)
         return -1;
     *created = PQntuples(ir) > 0 && row_bool(ir, 0, "created");
+    if (PQntuples(ir) > 0 && row_bool(ir, 0, "adopted"))
+        log_info("instance found running on another host, adopted instance=%s host=%s",
+                 in->uuid, host);
     return 0;
 }
 

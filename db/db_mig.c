@@ -279,6 +279,63 @@ db_mig_save_progress(struct db *db, int id, const struct db_mig_progress *pr, st
 }
 
 int
+db_mig_sample_add(struct db *db, int id, const struct db_mig_sample *smp, struct err *err)
+{
+    struct numbuf b[15];
+    const char *p[15] = {
+        num(&b[0], id),
+        num(&b[1], smp->seq % DB_MIG_SAMPLES_KEPT),
+        num(&b[2], smp->seq),
+        num(&b[3], smp->elapsed_ms),
+        num(&b[4], smp->memory_total),
+        num(&b[5], smp->memory_processed),
+        num(&b[6], smp->memory_remaining),
+        num(&b[7], smp->disk_total),
+        num(&b[8], smp->disk_processed),
+        num(&b[9], smp->disk_remaining),
+        num(&b[10], smp->bandwidth_bps),
+        num(&b[11], smp->dirty_rate_bps),
+        num(&b[12], smp->iteration),
+        num(&b[13], smp->throttle_pct),
+        num(&b[14], smp->max_downtime_ms),
+    };
+
+    return db_cmd(db,
+                  "INSERT INTO migration_samples (migration_id, slot, seq, elapsed_ms,"
+                  " memory_total, memory_processed, memory_remaining, disk_total,"
+                  " disk_processed, disk_remaining, bandwidth_bps, dirty_rate_bps,"
+                  " iteration, throttle_pct, max_downtime_ms)"
+                  " VALUES ($1::int, $2::int, $3::int, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+                  " $13::int, $14::int, $15::int)"
+                  " ON CONFLICT (migration_id, slot) DO UPDATE SET seq = EXCLUDED.seq,"
+                  " at = clock_timestamp(), elapsed_ms = EXCLUDED.elapsed_ms,"
+                  " memory_total = EXCLUDED.memory_total,"
+                  " memory_processed = EXCLUDED.memory_processed,"
+                  " memory_remaining = EXCLUDED.memory_remaining,"
+                  " disk_total = EXCLUDED.disk_total, disk_processed = EXCLUDED.disk_processed,"
+                  " disk_remaining = EXCLUDED.disk_remaining,"
+                  " bandwidth_bps = EXCLUDED.bandwidth_bps,"
+                  " dirty_rate_bps = EXCLUDED.dirty_rate_bps, iteration = EXCLUDED.iteration,"
+                  " throttle_pct = EXCLUDED.throttle_pct,"
+                  " max_downtime_ms = EXCLUDED.max_downtime_ms",
+                  15, p, err);
+}
+
+int
+db_mig_record_totals(struct db *db, int id, int64_t downtime_ms, int64_t data_sent_bytes,
+                     int64_t total_time_ms, struct err *err)
+{
+    struct numbuf b[4];
+    const char *p[4] = { num(&b[0], id), downtime_ms >= 0 ? num(&b[1], downtime_ms) : NULL,
+                         num(&b[2], data_sent_bytes), num(&b[3], total_time_ms) };
+
+    return db_cmd(db,
+                  "UPDATE migrations SET downtime_ms = $2, data_sent_bytes = $3,"
+                  " total_time_ms = $4 WHERE id = $1::int",
+                  4, p, err);
+}
+
+int
 db_mig_lock_accepted(struct db *db, struct db_mig *out, struct err *err)
 {
     AUTO_PGRES PGresult *r = db_query(db,

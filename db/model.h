@@ -246,6 +246,28 @@ struct db_mig_progress {
 int db_mig_save_progress(struct db *db, int id, const struct db_mig_progress *p,
                          struct err *err);
 
+/* One 0.5 s sample of a running migration (migration_samples, a ring of
+ * the newest 7200 per migration). */
+struct db_mig_sample {
+    int seq;
+    int64_t elapsed_ms;
+    int64_t memory_total, memory_processed, memory_remaining;
+    int64_t disk_total, disk_processed, disk_remaining;
+    int64_t bandwidth_bps;
+    int64_t dirty_rate_bps;
+    int iteration;
+    int throttle_pct;
+    int max_downtime_ms;
+};
+
+#define DB_MIG_SAMPLES_KEPT 7200
+
+int db_mig_sample_add(struct db *db, int id, const struct db_mig_sample *s, struct err *err);
+
+/* What the finished job cost: actual downtime, bytes sent, total time. */
+int db_mig_record_totals(struct db *db, int id, int64_t downtime_ms, int64_t data_sent_bytes,
+                         int64_t total_time_ms, struct err *err);
+
 /* Scheduler: lock the oldest accepted row not locked by another scheduler
  * (FOR NO KEY UPDATE SKIP LOCKED: the strongest lock that still lets rows
  * referencing it, such as host requests, be inserted meanwhile) inside the
@@ -348,6 +370,151 @@ int db_action_event_start(struct db *db, const char *instance_uuid, const char *
 int db_action_event_finish(struct db *db, const char *instance_uuid, const char *request_id,
                            const char *event, bool ok, const char *details,
                            struct err *err);
+
+/* Reads for GET /servers/{id}/os-instance-actions[/{request_id}].  Empty
+ * strings stand for SQL NULL. */
+
+/* The server an action read is about (Nova reads deleted servers from
+ * 2.21). */
+struct db_action_owner {
+    char uuid[UUID_STR_LEN];
+    char project_id[NAME_LEN];
+    bool deleted;
+};
+
+/* By uuid (canonical form); with_deleted also finds deleted instances;
+ * project != NULL hides other projects' instances.  ERR_NOT_FOUND "Instance
+ * <uuid> could not be found.". */
+int db_action_owner_get(struct db *db, const char *uuid, const char *project,
+                        bool with_deleted, struct db_action_owner *out, struct err *err);
+
+struct db_action {
+    int id;
+    char instance_uuid[UUID_STR_LEN];
+    char request_id[NAME_LEN];
+    char action[64];
+    char user_id[NAME_LEN];
+    char project_id[NAME_LEN];
+    char message[NAME_LEN];
+    int64_t start_us;
+    int64_t updated_us;             /* Nova's: the last event start or finish; 0: none */
+};
+
+struct db_action_event {
+    char event[NAME_LEN];
+    int64_t start_us;
+    int64_t finish_us;              /* 0 while running */
+    char result[32];
+    char traceback[4096];
+    char details[2048];
+    char host[NAME_LEN];
+};
+
+/* One action of an instance by request id.  ERR_NOT_FOUND "Action <id> not
+ * found". */
+int db_action_get(struct db *db, const char *instance_uuid, const char *request_id,
+                  struct db_action *out, struct err *err);
+
+struct db_action_filter {
+    const char *changes_since;      /* ISO 8601 (validated), on updated_at */
+    const char *changes_before;
+    const struct db_action *marker; /* the last action seen, or NULL */
+    int limit;                      /* <= 0: none */
+};
+
+/* An instance's actions, newest first (start_time, id). */
+int db_action_list(struct db *db, const char *instance_uuid, const struct db_action_filter *f,
+                   struct db_action **out, int *n, struct err *err);
+
+/* The events of an action, newest first. */
+int db_action_event_list(struct db *db, int action_id, struct db_action_event **out, int *n,
+                         struct err *err);
+
+/* ---- services and hypervisors (db_service.c) ----
+ *
+ * Each compute_hosts row is a nova-compute service and its hypervisor (one
+ * node per host, as with libvirt).  Pre-2.53 integer ids are the row's id for
+ * both; from 2.53 the service's id is service_uuid, the hypervisor's uuid. */
+
+struct db_service {
+    int id;
+    char uuid[UUID_STR_LEN];        /* service_uuid */
+    char host[NAME_LEN];
+    bool disabled;
+    char disabled_reason[NAME_LEN]; /* "" when NULL */
+    bool forced_down;
+    bool up;                        /* not forced down, heartbeat within down_time_s */
+    int64_t updated_us;             /* last heartbeat or change; 0 when never */
+};
+
+/* Every service (host == NULL) or the one on host, ordered by id. */
+int db_service_list(struct db *db, const char *host, int down_time_s, struct db_service **out,
+                    int *n, struct err *err);
+
+/* By service uuid (canonical form).  ERR_NOT_FOUND "Service <uuid> could not
+ * be found.". */
+int db_service_get(struct db *db, const char *uuid, int down_time_s, struct db_service *out,
+                   struct err *err);
+
+/* What PUT /os-services changes; -1 / false leave a field as it is. */
+struct db_service_change {
+    int disabled;                   /* 1, 0 or -1 */
+    bool set_reason;                /* write disabled_reason (NULL when reason is NULL) */
+    const char *reason;
+    int forced_down;                /* 1, 0 or -1 */
+};
+
+/* Apply ch to the service with row id id; *out is the row afterwards. */
+int db_service_update(struct db *db, int id, const struct db_service_change *ch,
+                      int down_time_s, struct db_service *out, struct err *err);
+
+/* Are there evacuations from host left in status done (Nova's check before
+ * forcing a host up)? */
+int db_service_done_evacuations(struct db *db, const char *host, bool *any, struct err *err);
+
+struct db_hypervisor {
+    int id;
+    char uuid[UUID_STR_LEN];
+    char hostname[NAME_LEN];        /* hypervisor_hostname */
+    char host_ip[64];
+    char hypervisor_type[32];
+    int64_t hypervisor_version;
+    int vcpus;
+    int vcpus_used;
+    int memory_mb;
+    int memory_mb_used;             /* the instances' RAM (reserved RAM not included) */
+    int local_gb;
+    int local_gb_used;              /* root + ephemeral + swap of the instances */
+    int running_vms;
+    int current_workload;           /* instances here with a task (Nova's num_task_*) */
+    char cpu_info[4096];            /* Nova's JSON document; "" when unknown */
+    struct db_service service;
+};
+
+struct db_hypervisor_filter {
+    const char *pattern;            /* hypervisor_hostname LIKE '%pattern%' (Nova's) */
+    int after_id;                   /* paging: ids above this one; 0: from the start */
+    int limit;                      /* <= 0: none */
+    bool enabled_only;              /* services not disabled (statistics) */
+};
+
+/* Hypervisors ordered by id. */
+int db_hypervisor_list(struct db *db, const struct db_hypervisor_filter *f, int down_time_s,
+                       struct db_hypervisor **out, int *n, struct err *err);
+
+/* By row id (uuid == NULL) or by uuid (canonical form).  ERR_NOT_FOUND
+ * "Compute host <id> could not be found.". */
+int db_hypervisor_get(struct db *db, int id, const char *uuid, int down_time_s,
+                      struct db_hypervisor *out, struct err *err);
+
+struct db_server_ref {
+    char uuid[UUID_STR_LEN];
+    char name[NAME_LEN];
+};
+
+/* The instances on host (with_servers), ordered by id. */
+int db_hypervisor_servers(struct db *db, const char *host, struct db_server_ref **out, int *n,
+                          struct err *err);
 
 /* ---- schema (db_schema.c) ---- */
 

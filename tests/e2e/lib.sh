@@ -38,3 +38,46 @@ assert_alive_on() {
         || fail "$name's memory check: $(lab heartbeat "$name" "$host" --line)"
     ok
 }
+
+# reconfigure 'INI TEXT': Nova options for the next test, written to the
+# stack's local.conf (read last by every process); the compute workers are
+# restarted the way `make run` starts them and waited for.
+reconfigure() {
+    local since p
+    printf '%s\n' "$1" > "$FERRY_STATE/etc/local.conf"
+    since=$(sql "SELECT extract(epoch from now())::bigint")
+    for p in $FERRY_LAB_HOSTS; do
+        "$REPO/tools/stack" restart "ferry-compute@${p%%=*}" >/dev/null 2>&1
+    done
+    wait_for "compute hosts back" 60 \
+        "[[ \$(sql \"SELECT count(*) FROM compute_hosts WHERE started_at >= to_timestamp($since)\") == $(wc -w <<< "$FERRY_LAB_HOSTS") ]]"
+}
+
+# new_guest NAME HOST MEM ARGS: a lab guest, imported by Ferry; prints its id
+new_guest() {
+    lab guest "$1" --host "$2" --mem "$3" --args "$4" --flavor "t.$3m" >/dev/null \
+        || fail "lab guest $1"
+    wait_for "$1 imported" 30 "[[ -n \$(server_id $1) ]]"
+    wait_for "$1 heart-beating" 30 "[[ -n \$(lab heartbeat $1 $2) ]]"
+    server_id "$1"
+}
+
+# drop_guest NAME: destroy and undefine it wherever it runs
+drop_guest() {
+    local h
+    for h in $(lab where "$1"); do
+        [[ $h == none ]] && continue
+        lab virsh "$h" destroy "$1" >/dev/null 2>&1 || true
+        lab virsh "$h" undefine "$1" >/dev/null 2>&1 || true
+    done
+}
+
+# live_migrate SERVER_ID [MICROVERSION]: POST os-migrateLive, no host; prints the id
+live_migrate() {
+    api POST "/v2.1/servers/$1/action" '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' "${2:-2.80}"
+    expect_status 202
+    last_migration "$1"
+}
+
+# max over the migration's telemetry samples of COLUMN
+sample_max() { sql "SELECT coalesce(max($2), -1) FROM migration_samples WHERE migration_id = $1"; }

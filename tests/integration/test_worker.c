@@ -58,7 +58,7 @@ setup(void **state)
 {
     struct fake_model model = *(struct fake_model *)*state;
 
-    sql("TRUNCATE host_requests, instance_action_events, instance_actions, migration_events,"
+    sql("TRUNCATE migration_samples, host_requests, instance_action_events, instance_actions, migration_events,"
         " migrations, instances, flavors, compute_hosts RESTART IDENTITY CASCADE");
     sql("INSERT INTO compute_hosts (uuid, host, hypervisor_hostname, libvirt_uri,"
         " migration_addr, host_ip, memory_mb, vcpus, heartbeat_at) VALUES"
@@ -180,6 +180,23 @@ passed_through(int id, const char *s)
     return yes;
 }
 
+/* One number from SQL about migration id ("%d" in q). */
+static long long
+sql_num(const char *q, int id)
+{
+    struct err err = ERR_INIT;
+    char text[512];
+    PGresult *r;
+    long long v;
+
+    snprintf(text, sizeof(text), q, id);
+    r = db_query(db, text, 0, NULL, &err);
+    assert_non_null(r);
+    v = PQgetisnull(r, 0, 0) ? -1 : atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+}
+
 /* ---- the cases ---------------------------------------------------------------------- */
 
 static struct fake_model converging = { 64 * MB, 64 * MB, 0, 0, 0, 0 };
@@ -199,6 +216,14 @@ test_completes(void **state)
     assert_true(passed_through(m.id, "running"));
     /* Nova's step 0: max downtime 50 ms at once */
     assert_int_equal(fake_max_downtime(INSTANCE), 50);
+    /* telemetry: samples every 0.5 s with the setting in force, and totals */
+    assert_true(sql_num("SELECT count(*) FROM migration_samples WHERE migration_id = %d",
+                        m.id) >= 1);
+    assert_int_equal(sql_num("SELECT max(max_downtime_ms) FROM migration_samples"
+                             " WHERE migration_id = %d", m.id), 50);
+    assert_true(sql_num("SELECT total_time_ms FROM migrations WHERE id = %d", m.id) > 0);
+    assert_int_equal(sql_num("SELECT downtime_ms FROM migrations WHERE id = %d", m.id), 25);
+    assert_true(sql_num("SELECT data_sent_bytes FROM migrations WHERE id = %d", m.id) > 0);
 }
 
 static void
@@ -221,6 +246,9 @@ test_abort_running(void **state)
     assert_string_equal(m.reason, "aborted by tester");
     assert_string_equal(fake_where(INSTANCE), "fake://a");
     assert_instance("a", "");
+    /* a cancelled job has no downtime, but it ran and sent data */
+    assert_int_equal(sql_num("SELECT downtime_ms FROM migrations WHERE id = %d", id), -1);
+    assert_true(sql_num("SELECT data_sent_bytes FROM migrations WHERE id = %d", id) > 0);
 }
 
 static void
