@@ -51,6 +51,14 @@ static const struct {
     { POL_ACTIONS_EVENTS, "os_compute_api:os-instance-actions:events", CHECK_ADMIN },
     { POL_ACTIONS_EVENTS_DETAILS, "os_compute_api:os-instance-actions:events:details",
       CHECK_ADMIN },
+    { POL_SERVICES_UPDATE, "os_compute_api:os-services:update", CHECK_ADMIN },
+    { POL_HYPERVISORS_DETAIL, "os_compute_api:os-hypervisors:list-detail", CHECK_ADMIN },
+    { POL_HYPERVISORS_SHOW, "os_compute_api:os-hypervisors:show", CHECK_ADMIN },
+    { POL_HYPERVISORS_STATISTICS, "os_compute_api:os-hypervisors:statistics", CHECK_ADMIN },
+    { POL_HYPERVISORS_UPTIME, "os_compute_api:os-hypervisors:uptime", CHECK_ADMIN },
+    { POL_HYPERVISORS_SEARCH, "os_compute_api:os-hypervisors:search", CHECK_ADMIN },
+    { POL_HYPERVISORS_SERVERS, "os_compute_api:os-hypervisors:servers", CHECK_ADMIN },
+    { POL_AGGREGATES_INDEX, "os_compute_api:os-aggregates:index", CHECK_ADMIN },
 };
 
 /* The token file, loaded once at start-up and read-only afterwards. */

@@ -41,6 +41,14 @@ enum policy_rule {
     POL_ACTIONS_SHOW,
     POL_ACTIONS_EVENTS,             /* ...:events (soft: events hidden) */
     POL_ACTIONS_EVENTS_DETAILS,     /* ...:events:details (soft) */
+    POL_SERVICES_UPDATE,            /* os-services:update */
+    POL_HYPERVISORS_DETAIL,         /* os-hypervisors:list-detail */
+    POL_HYPERVISORS_SHOW,
+    POL_HYPERVISORS_STATISTICS,
+    POL_HYPERVISORS_UPTIME,
+    POL_HYPERVISORS_SEARCH,
+    POL_HYPERVISORS_SERVERS,
+    POL_AGGREGATES_INDEX,           /* os-aggregates:index */
 };
 
 /* May who do rule on a target owned by target_project?  On refusal fills err

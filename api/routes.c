@@ -34,6 +34,26 @@ const struct route routes_table[] = {
     { HTTP_DELETE, "/servers/{server_id}/migrations/{migration_id}",
       h_server_migration_delete, MV(2, 24), 0, NULL },
     { HTTP_GET, "/os-migrations", h_os_migrations, MV(2, 1), 0, NULL },
+    { HTTP_GET, "/servers/{server_id}/os-instance-actions", h_instance_actions_index, MV(2, 1),
+      0, NULL },
+    { HTTP_GET, "/servers/{server_id}/os-instance-actions/{request_id}",
+      h_instance_action_show, MV(2, 1), 0, NULL },
+    { HTTP_GET, "/os-services", h_services_index, MV(2, 1), 0, NULL },
+    /* below 2.53 {service_id} is the action: enable, disable, ... */
+    { HTTP_PUT, "/os-services/{service_id}", h_service_update, MV(2, 1), 0, NULL },
+    /* the fixed names before {hypervisor_id}: the first match wins */
+    { HTTP_GET, "/os-hypervisors", h_hypervisors_index, MV(2, 1), 0, NULL },
+    { HTTP_GET, "/os-hypervisors/detail", h_hypervisors_detail, MV(2, 1), 0, NULL },
+    { HTTP_GET, "/os-hypervisors/statistics", h_hypervisors_statistics, MV(2, 1), MV(2, 87),
+      NULL },
+    { HTTP_GET, "/os-hypervisors/{hypervisor_id}", h_hypervisor_show, MV(2, 1), 0, NULL },
+    { HTTP_GET, "/os-hypervisors/{hypervisor_id}/uptime", h_hypervisor_uptime, MV(2, 1),
+      MV(2, 87), NULL },
+    { HTTP_GET, "/os-hypervisors/{hypervisor_id}/search", h_hypervisor_search, MV(2, 1),
+      MV(2, 52), NULL },
+    { HTTP_GET, "/os-hypervisors/{hypervisor_id}/servers", h_hypervisor_servers, MV(2, 1),
+      MV(2, 52), NULL },
+    { HTTP_GET, "/os-aggregates", h_aggregates_index, MV(2, 1), 0, NULL },
     { HTTP_OTHER, NULL, NULL, 0, 0, NULL },
 };
 

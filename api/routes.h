@@ -45,6 +45,46 @@ int h_server_migration_show(struct ctx *c, struct resp *r, struct err *err);
 int h_server_migration_force_complete(struct ctx *c, struct resp *r, struct err *err);
 int h_server_migration_delete(struct ctx *c, struct resp *r, struct err *err);
 int h_os_migrations(struct ctx *c, struct resp *r, struct err *err);
+int h_instance_actions_index(struct ctx *c, struct resp *r, struct err *err);
+int h_instance_action_show(struct ctx *c, struct resp *r, struct err *err);
+int h_services_index(struct ctx *c, struct resp *r, struct err *err);
+int h_service_update(struct ctx *c, struct resp *r, struct err *err);
+int h_hypervisors_index(struct ctx *c, struct resp *r, struct err *err);
+int h_hypervisors_detail(struct ctx *c, struct resp *r, struct err *err);
+int h_hypervisors_statistics(struct ctx *c, struct resp *r, struct err *err);
+int h_hypervisor_show(struct ctx *c, struct resp *r, struct err *err);
+int h_hypervisor_uptime(struct ctx *c, struct resp *r, struct err *err);
+int h_hypervisor_search(struct ctx *c, struct resp *r, struct err *err);
+int h_hypervisor_servers(struct ctx *c, struct resp *r, struct err *err);
+int h_aggregates_index(struct ctx *c, struct resp *r, struct err *err);
+
+/* Query parameters as Nova's query schemas declare them (h_actions.c). */
+enum api_qkind {
+    AQ_STRING,                      /* any string */
+    AQ_INT,                         /* non_negative_integer: ^[0-9]*$, at least one digit */
+    AQ_DATETIME,                    /* format date-time */
+    AQ_FQDN,                        /* ^[a-zA-Z0-9-._]*$, 1-255 characters */
+    AQ_BOOL,                        /* parameter_types.boolean */
+};
+
+struct api_qparam {
+    const char *name;               /* NULL ends a table */
+    enum api_qkind kind;
+    bool multi;                     /* multi_params; else single_param (maxItems 1) */
+};
+
+/* Validate the request's query against params in jsonschema's order (each
+ * property's values, then unknown keys unless additional); ERR_INVALID with
+ * Nova's "Invalid input for query parameters ..." texts. */
+int api_query_check(const struct req *req, const struct api_qparam *params, bool additional,
+                    struct err *err);
+
+/* Nova's "next" collection link: [{"rel": "next", "href": ...}] for
+ * <base>/<collection>?<query sorted by name, marker = marker>.  With
+ * additional (a lenient schema), parameters not in params are left out, as
+ * Nova strips them from the request. */
+json_t *api_next_link(const struct ctx *c, const char *collection, const char *marker,
+                      const struct api_qparam *params, bool additional);
 
 /* The os-migrateLive body schema of a microversion (h_migrate.c). */
 struct schema_obj;

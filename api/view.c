@@ -263,3 +263,21 @@ view_os_migration(const struct ctx *c, const struct db_mig *m, bool include_host
     }
     return o;
 }
+
+void
+view_hostid(const char *project_id, const char *host, char out[57])
+{
+    unsigned char digest[28];
+    char data[600];
+    int n;
+
+    out[0] = '\0';
+    if (!host || !*host)
+        return;
+    n = snprintf(data, sizeof(data), "%s%s", project_id ? project_id : "", host);
+    if (n < 0 || (size_t)n >= sizeof(data) ||
+        gnutls_hash_fast(GNUTLS_DIG_SHA224, data, (size_t)n, digest) < 0)
+        return;
+    for (int k = 0; k < 28; k++)
+        snprintf(out + 2 * k, 3, "%02x", digest[k]);
+}

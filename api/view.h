@@ -34,4 +34,8 @@ json_t *view_time(int64_t us, bool frac);
 /* A string, or null when empty. */
 json_t *view_str_or_null(const char *s);
 
+/* Nova's obfuscated host id: hex sha224 of project_id + host; "" without a
+ * host (instance action events from 2.62). */
+void view_hostid(const char *project_id, const char *host, char out[57]);
+
 #endif

@@ -26,7 +26,11 @@ trap cleanup EXIT
 
 echo "integration: state $FERRY_STATE, postgres :$PGPORT, api :$FERRY_API_PORT"
 "$STACK" pg-start >/dev/null 2>&1 || { cat "$FERRY_STATE/pg/server.log" 2>/dev/null; exit 1; }
+# no compute heart-beats here: the seeded hosts stay up for the whole run
 cat >> "$FERRY_STATE/etc/ferry.conf" <<CONF
+
+[DEFAULT]
+service_down_time = 3600
 
 [ferry]
 max_microversion = 2.96
