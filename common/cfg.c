@@ -48,6 +48,7 @@ static const struct cfg_opt cfg_opts[] = {
     D("DEFAULT", "ram_allocation_ratio", ram_allocation_ratio, "1.0"),
     D("DEFAULT", "cpu_allocation_ratio", cpu_allocation_ratio, "4.0"),
     I("DEFAULT", "reserved_host_memory_mb", reserved_host_memory_mb, "512", 0, INT_MAX),
+    S("DEFAULT", "instances_path", instances_path, "/var/lib/libvirt/images"),
     B("DEFAULT", "debug", debug, "false"),
 
     E("api", "auth_strategy", auth_strategy, "noauth2", "noauth2|token"),

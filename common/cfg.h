@@ -42,6 +42,7 @@ struct cfg {
     double ram_allocation_ratio;
     double cpu_allocation_ratio;
     int reserved_host_memory_mb;
+    char instances_path[CFG_STR_MAX];   /* where local guest disks live */
     bool debug;
 
     /* [api] */

@@ -8,6 +8,9 @@
  *                           did the job cost (downtime, bytes)?
  *   rollback_live_migration_at_destination
  *                           undo what pre_live_migration did
+ *   check_source            check_can_live_migrate_source, asked by the
+ *                           destination: shared storage, local disks,
+ *                           block migration's rules
  *
  * One thread, with its own database and libvirt connections, claims the
  * requests addressed to this host (woken by NOTIFY ferry_host_request) and
@@ -23,6 +26,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "compute/compute.h"
+#include "compute/storage.h"
 
 struct hr_ctx {
     struct compute *c;
@@ -64,6 +68,54 @@ hr_check_cpu(struct hr_ctx *h, struct err *err)
     return 0;
 }
 
+/* Nova's storage checks: a test file here, looked for by the source (a host
+ * request of our own), which also rules on block migration.  *result is the
+ * source's answer: shared, block_migration (resolved), disks. */
+static int
+hr_check_storage(struct hr_ctx *h, json_t **result, struct err *err)
+{
+    char path[700];
+    json_t *payload;
+    AUTOFREE char *text = NULL;
+    struct db_hostreq_result res;
+    json_error_t jerr;
+    int64_t id;
+    int rc;
+
+    if (storage_test_file_create(h->c, h->v, h->instance_uuid, path, sizeof(path), err) < 0)
+        return err_set(err, err->code, "cannot make the shared-storage test file on %s: %s",
+                       h->c->host, err->msg);
+    payload = json_pack("{s:s,s:s,s:s,s:O}", "instance_uuid", h->instance_uuid, "request_id",
+                        h->request_id, "test_path", path, "block_migration",
+                        json_object_get(h->payload, "block_migration"));
+    text = json_dumps(payload, JSON_COMPACT);
+    json_decref(payload);
+    rc = db_hostreq_send(h->db, hr_str(h->payload, "source_host"), "check_source",
+                         h->req->migration_id, text, h->c->cfg->rpc_response_timeout,
+                         h->c->actor, &id, err);
+    if (rc == 0)
+        rc = db_hostreq_wait(h->db, id, &res, err);
+    storage_test_file_delete(h->c, h->v, path);
+    if (rc < 0)
+        return err_set(err, ERR_INVALID, "the source %s did not answer its checks: %s",
+                       hr_str(h->payload, "source_host"), err->msg);
+    if (!res.ok)
+        return err_set(err, ERR_INVALID, "%s", res.error);
+    if (!(*result = json_loads(res.result, 0, &jerr)))
+        return err_set(err, ERR_INTERNAL, "malformed answer from the source");
+    return 0;
+}
+
+static int
+hr_check_source(struct hr_ctx *h, json_t **result, struct err *err)
+{
+    json_t *bm = json_object_get(h->payload, "block_migration");
+
+    return storage_check_source(h->c, h->v, h->instance_uuid, hr_str(h->payload, "test_path"),
+                                json_is_integer(bm) ? (int)json_integer_value(bm) : -1, result,
+                                err);
+}
+
 static int
 hr_check_destination(struct hr_ctx *h, json_t **result, struct err *err)
 {
@@ -83,16 +135,17 @@ hr_check_destination(struct hr_ctx *h, json_t **result, struct err *err)
         return err_set(err, ERR_INVALID,
                        "not enough free memory on %s: %d MB free, %d MB needed", h->c->host,
                        info.free_memory_mb, mem);
-    if (hr_check_cpu(h, err) < 0)
+    if (hr_check_cpu(h, err) < 0 || hr_check_storage(h, result, err) < 0)
         return -1;
-    *result = json_pack("{s:s,s:i}", "migration_addr", h->c->migration_addr, "free_memory_mb",
-                        info.free_memory_mb);
+    json_object_set_new(*result, "migration_addr", json_string(h->c->migration_addr));
+    json_object_set_new(*result, "free_memory_mb", json_integer(info.free_memory_mb));
     return 0;
 }
 
 static int
 hr_pre_live_migration(struct hr_ctx *h, json_t **result, struct err *err)
 {
+    json_t *created = NULL;
     bool clash = false;
 
     /* the guest must not have arrived (or be left over) already */
@@ -102,7 +155,15 @@ hr_pre_live_migration(struct hr_ctx *h, json_t **result, struct err *err)
     if (clash)
         return err_set(err, ERR_INVALID, "a domain %s (%s) already exists on %s",
                        hr_str(h->payload, "domain_name"), h->instance_uuid, h->c->host);
-    *result = json_pack("{s:s}", "target_connect_addr", h->c->migration_addr);
+    /* block migration: empty images for the disks the job will copy */
+    if (storage_create_disks(h->c, h->v, json_object_get(h->payload, "disks"), &created,
+                             err) < 0) {
+        storage_delete_disks(h->c, h->v, created);
+        json_decref(created);
+        return -1;
+    }
+    *result = json_pack("{s:s,s:o}", "target_connect_addr", h->c->migration_addr, "created",
+                        created);
     return 0;
 }
 
@@ -134,11 +195,12 @@ hr_rollback_at_destination(struct hr_ctx *h, json_t **result, struct err *err)
     struct virt_domain d;
     struct err lookup = ERR_INIT;
 
-    /* nothing was created by pre_live_migration yet; report what is left */
     if (h->c->drv->domain_get(h->v, h->instance_uuid, &d, &lookup) == 0 && !d.incoming &&
         (d.power_state == 1 || d.power_state == 3))
         return err_set(err, ERR_CONFLICT,
                        "the guest is running on %s: it cannot be rolled back here", h->c->host);
+    /* only the images pre_live_migration made, never one that was here */
+    storage_delete_disks(h->c, h->v, json_object_get(h->payload, "created"));
     *result = json_object();
     return 0;
 }
@@ -155,6 +217,7 @@ static const struct {
       hr_post_at_destination },
     { "rollback_live_migration_at_destination",
       "compute_rollback_live_migration_at_destination", hr_rollback_at_destination },
+    { "check_source", "compute_check_can_live_migrate_source", hr_check_source },
 };
 
 /* Run one claimed request and write its answer. */

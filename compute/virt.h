@@ -159,6 +159,10 @@ struct virt_driver {
                        uint64_t *sizes, int max, int *n, struct err *err);
     /* create an empty image of size bytes at path (qcow2), for an incoming block migration */
     int (*create_image)(struct virt *v, const char *path, uint64_t size, struct err *err);
+    /* is there a file at path on this host (Nova's shared-storage test file)? */
+    int (*image_exists)(struct virt *v, const char *path, bool *exists, struct err *err);
+    /* remove the image at path; a missing one is not an error */
+    int (*delete_image)(struct virt *v, const char *path, struct err *err);
 };
 
 /* The real driver (virt_libvirt.c). */

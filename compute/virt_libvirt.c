@@ -1224,6 +1224,76 @@ lv_create_image(struct virt *v, const char *path, uint64_t size, struct err *err
     return vol ? 0 : -1;
 }
 
+/* The volume at path, after its directory's pool has been refreshed (files
+ * made behind the pool's back, or by another host on shared storage, only
+ * show after a refresh).  NULL with ERR_NOT_FOUND when there is none. */
+static virStorageVolPtr
+lv_vol_at(struct virt *v, const char *path, struct err *err)
+{
+    AUTOFREE char *dircopy = NULL;
+    virStoragePoolPtr pool;
+    virStorageVolPtr vol;
+
+    if (!path || path[0] != '/')
+        return err_set(err, ERR_INVALID, "image path %s is not absolute", path ? path : ""),
+               NULL;
+    if (!(dircopy = strdup(path)))
+        return err_set(err, ERR_INTERNAL, "out of memory"), NULL;
+    if (!(pool = lv_pool_for(v, dirname(dircopy), err)))
+        return NULL;
+    if (virStoragePoolRefresh(pool, 0) < 0) {
+        lv_fail(v, NULL, "virStoragePoolRefresh", err);
+        virStoragePoolFree(pool);
+        return NULL;
+    }
+    virStoragePoolFree(pool);
+    if (!(vol = virStorageVolLookupByPath(v->conn, path))) {
+        if (lv_last_code() == VIR_ERR_NO_STORAGE_VOL)
+            err_set(err, ERR_NOT_FOUND, "no image at %s", path);
+        else
+            lv_fail(v, NULL, "virStorageVolLookupByPath", err);
+    }
+    return vol;
+}
+
+static int
+lv_image_exists(struct virt *v, const char *path, bool *exists, struct err *err)
+{
+    struct err lookup = ERR_INIT;
+    virStorageVolPtr vol = lv_vol_at(v, path, &lookup);
+
+    *exists = vol != NULL;
+    if (vol) {
+        virStorageVolFree(vol);
+        return 0;
+    }
+    if (lookup.code == ERR_NOT_FOUND)
+        return 0;
+    *err = lookup;
+    return -1;
+}
+
+static int
+lv_delete_image(struct virt *v, const char *path, struct err *err)
+{
+    struct err lookup = ERR_INIT;
+    virStorageVolPtr vol = lv_vol_at(v, path, &lookup);
+    int rc = 0;
+
+    if (!vol) {
+        if (lookup.code == ERR_NOT_FOUND)
+            return 0;
+        *err = lookup;
+        return -1;
+    }
+    if (virStorageVolDelete(vol, 0) < 0)
+        rc = lv_fail(v, NULL, "virStorageVolDelete", err);
+    else
+        log_debug("libvirt image deleted path=%s", path);
+    virStorageVolFree(vol);
+    return rc;
+}
+
 const struct virt_driver virt_libvirt = {
     .name = "libvirt",
     .open = lv_open,
@@ -1243,4 +1313,6 @@ const struct virt_driver virt_libvirt = {
     .resume = lv_resume,
     .local_disks = lv_local_disks,
     .create_image = lv_create_image,
+    .image_exists = lv_image_exists,
+    .delete_image = lv_delete_image,
 };

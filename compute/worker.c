@@ -28,6 +28,7 @@
 #include "common/util.h"
 #include "compute/compute.h"
 #include "compute/policy.h"
+#include "compute/storage.h"
 
 struct worker {
     struct compute *c;
@@ -54,6 +55,10 @@ struct worker {
     struct virt_job_stats last;
     int64_t last_save_ms;
     int seq;                        /* telemetry sample number */
+    /* block migration */
+    json_t *disks;                  /* the source's local disks to copy */
+    json_t *created;                /* images pre_live_migration made at the destination */
+    char disk_targets[VIRT_MAX_DISKS][32];
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -61,6 +66,8 @@ struct worker {
 static void
 worker_free(struct worker *w)
 {
+    json_decref(w->disks);
+    json_decref(w->created);
     if (w->v)
         w->c->drv->close(w->v);
     db_free(w->db);
@@ -101,16 +108,21 @@ worker_transition(struct worker *w, enum mig_status to, const char *reason)
     }
 }
 
-/* Send a host request to the destination and wait for its answer. */
+/* Send a host request to the destination and wait for its answer; extra's
+ * keys (borrowed, may be NULL) are added to the payload. */
 static int
-worker_ask_dest(struct worker *w, const char *kind, int timeout_s, json_t **result,
-                struct err *err)
+worker_ask_dest(struct worker *w, const char *kind, int timeout_s, json_t *extra,
+                json_t **result, struct err *err)
 {
     json_t *payload = json_pack("{s:s,s:s,s:s,s:i}", "instance_uuid", w->m.instance_uuid,
                                 "request_id", w->m.request_id, "domain_name",
                                 w->inst.domain_name, "block_migration",
                                 w->m.block_migration);
-    AUTOFREE char *text = json_dumps(payload, JSON_COMPACT);
+    AUTOFREE char *text = NULL;
+
+    if (extra)
+        json_object_update(payload, extra);
+    text = json_dumps(payload, JSON_COMPACT);
     struct db_hostreq_result res;
     json_error_t jerr;
     int64_t id;
@@ -163,6 +175,32 @@ worker_params(struct worker *w)
     w->params.flags = w->pol.flags;
     w->params.bandwidth_mib = (uint64_t)w->c->cfg->lm_bandwidth;
     w->params.parallel_connections = w->c->cfg->lm_parallel_connections;
+    for (size_t i = 0; w->disks && i < json_array_size(w->disks) && i < VIRT_MAX_DISKS; i++) {
+        json_t *d = json_array_get(w->disks, i);
+
+        strlcpy0(w->disk_targets[i], json_string_value(json_object_get(d, "target")),
+                 sizeof(w->disk_targets[i]));
+        w->params.migrate_disks[w->params.ndisks++] = w->disk_targets[i];
+    }
+}
+
+/* Block migration: the local disks to copy, and the data size the timers
+ * count (Nova: RAM, at least 2 GiB, plus each disk, at least 2 GiB). */
+static int
+worker_disks(struct worker *w, double *data_gb, struct err *err)
+{
+    uint64_t sizes[VIRT_MAX_DISKS];
+    size_t n = 0;
+
+    if (w->m.block_migration == 1) {
+        if (storage_local_disks(w->c, w->v, w->m.instance_uuid, &w->disks, err) < 0)
+            return -1;
+        for (n = 0; n < json_array_size(w->disks) && n < VIRT_MAX_DISKS; n++)
+            sizes[n] = (uint64_t)json_integer_value(
+                json_object_get(json_array_get(w->disks, n), "size"));
+    }
+    *data_gb = policy_data_gb(w->inst.memory_mb, sizes, (int)n);
+    return 0;
 }
 
 /* Roll the destination back after a failure before or during the job. */
@@ -171,10 +209,13 @@ worker_rollback_dest(struct worker *w)
 {
     struct err err = ERR_INIT;
 
+    json_t *extra = json_pack("{s:O}", "created", w->created ? w->created : json_array());
+
     if (worker_ask_dest(w, "rollback_live_migration_at_destination",
-                        w->c->cfg->rpc_response_timeout, NULL, &err) < 0)
+                        w->c->cfg->rpc_response_timeout, extra, NULL, &err) < 0)
         log_warnx("rollback at destination failed mig=%d dest=%s: %s", w->m.id,
                   w->m.dest_compute, err.msg);
+    json_decref(extra);
 }
 
 /* True when someone asked to abort (re-reading the row). */
@@ -199,8 +240,18 @@ worker_prepare(struct worker *w)
     struct err err = ERR_INIT;
     char reason[700];
 
-    if (worker_ask_dest(w, "pre_live_migration", w->c->cfg->long_rpc_timeout, NULL,
-                        &err) < 0) {
+    json_t *extra = json_pack("{s:O}", "disks", w->disks ? w->disks : json_array());
+    json_t *answer = NULL;
+    int rc;
+
+    rc = worker_ask_dest(w, "pre_live_migration", w->c->cfg->long_rpc_timeout, extra, &answer,
+                         &err);
+    json_decref(extra);
+    if (answer) {
+        w->created = json_incref(json_object_get(answer, "created"));
+        json_decref(answer);
+    }
+    if (rc < 0) {
         snprintf(reason, sizeof(reason), "pre_live_migration on %s failed: %s",
                  w->m.dest_compute, err.msg);
         worker_rollback_dest(w);
@@ -425,6 +476,24 @@ worker_totals(struct worker *w, json_t *post)
              w->m.id, (long long)total, (long long)sent, (long long)downtime);
 }
 
+/* After a block migration the source's copies of the disks are left over:
+ * remove them, as Nova's post_live_migration cleans up unshared storage. */
+static void
+worker_cleanup_source(struct worker *w)
+{
+    json_t *paths;
+    size_t i;
+    json_t *d;
+
+    if (w->m.block_migration != 1 || !w->disks || json_array_size(w->disks) == 0)
+        return;
+    paths = json_array();
+    json_array_foreach(w->disks, i, d)
+        json_array_append(paths, json_object_get(d, "path"));
+    storage_delete_disks(w->c, w->v, paths);
+    json_decref(paths);
+}
+
 /* Where does the guest run now?  1 source, 2 destination, 0 neither. */
 static int
 worker_where(struct worker *w, json_t **post)
@@ -436,7 +505,7 @@ worker_where(struct worker *w, json_t **post)
         (d.power_state == POWER_RUNNING || d.power_state == POWER_PAUSED) && !d.incoming)
         return 1;
     if (worker_ask_dest(w, "post_live_migration_at_destination",
-                        w->c->cfg->rpc_response_timeout, post, &err) == 0)
+                        w->c->cfg->rpc_response_timeout, NULL, post, &err) == 0)
         return 2;
     log_warnx("guest found on neither host mig=%d: %s", w->m.id, err.msg);
     return 0;
@@ -456,6 +525,7 @@ worker_finish(struct worker *w)
     worker_totals(w, post);
     if (where == 2) {
         worker_transition(w, MIG_COMPLETED, NULL);
+        worker_cleanup_source(w);
     } else if (where == 1) {
         if (w->paused_by_us && w->c->drv->resume(w->v, w->m.instance_uuid, &err) < 0)
             log_warnx("resuming the guest failed mig=%d: %s", w->m.id, err.msg);
@@ -485,6 +555,7 @@ worker_run(struct worker *w)
 {
     struct err err = ERR_INIT;
     const char *ev = "compute_live_migration";
+    double data_gb;
 
     if (db_instance_get(w->db, w->m.instance_uuid, NULL, &w->inst, &err) < 0 ||
         w->c->drv->open(w->c->uri, &w->v, &err) < 0) {
@@ -493,8 +564,13 @@ worker_run(struct worker *w)
             worker_transition(w, MIG_ERROR, err.msg);
         return;
     }
-    policy_init(&w->pol, w->c->cfg, policy_data_gb(w->inst.memory_mb, NULL, 0),
-                w->m.block_migration == 1);
+    if (worker_disks(w, &data_gb, &err) < 0) {
+        log_warnx("cannot read the guest's disks mig=%d: %s", w->m.id, err.msg);
+        if (w->m.status == MIG_PREPARING)
+            worker_transition(w, MIG_ERROR, err.msg);
+        return;
+    }
+    policy_init(&w->pol, w->c->cfg, data_gb, w->m.block_migration == 1);
     w->pst.post_copy_active = w->m.status == MIG_POSTCOPY;
     worker_uris(w);
     worker_params(w);
@@ -506,8 +582,9 @@ worker_run(struct worker *w)
             return;
         }
         log_info("migration starting mig=%d instance=%s dest=%s uri=%s flags=0x%x "
-                 "bandwidth=%d", w->m.id, w->m.instance_uuid, w->m.dest_compute, w->dest_uri,
-                 w->params.flags, w->c->cfg->lm_bandwidth);
+                 "bandwidth=%d disks=%d data_gb=%.1f", w->m.id, w->m.instance_uuid,
+                 w->m.dest_compute, w->dest_uri, w->params.flags, w->c->cfg->lm_bandwidth,
+                 w->params.ndisks, data_gb);
         if (pthread_create(&w->thread, NULL, worker_perform_thread, w) != 0)
             fatal("pthread_create");
     }

@@ -208,7 +208,7 @@ int
 db_mig_transition(struct db *db, const struct db_transition *t, struct err *err)
 {
     struct numbuf b;
-    const char *p[10];
+    const char *p[11];
     AUTO_PGRES PGresult *r = NULL;
 
     if (!mig_transition_allowed(t->from, t->to))
@@ -224,6 +224,7 @@ db_mig_transition(struct db *db, const struct db_transition *t, struct err *err)
     p[7] = t->dest_node;
     p[8] = t->dest_host;
     p[9] = t->source_node;
+    p[10] = t->set_block_migration ? (t->block_migration ? "true" : "false") : NULL;
     r = db_query(db,
                  "WITH m AS (UPDATE migrations SET status = $3, updated_at = now(),"
                  "   reason = coalesce($5, reason),"
@@ -231,6 +232,7 @@ db_mig_transition(struct db *db, const struct db_transition *t, struct err *err)
                  "   dest_node = coalesce($8, dest_node),"
                  "   dest_host = coalesce($9, dest_host),"
                  "   source_node = coalesce($10, source_node),"
+                 "   block_migration = coalesce($11::boolean, block_migration),"
                  "   started_at = CASE WHEN $3 = 'running' THEN clock_timestamp()"
                  "     ELSE started_at END,"
                  "   finished_at = CASE WHEN $6::boolean THEN clock_timestamp()"
@@ -246,7 +248,7 @@ db_mig_transition(struct db *db, const struct db_transition *t, struct err *err)
                  "   FROM m WHERE i.uuid = m.instance_uuid AND $6::boolean"
                  "   RETURNING i.id)"
                  " SELECT pg_notify('ferry_migration', m.id || ' ' || $3) FROM m",
-                 10, p, err);
+                 11, p, err);
     if (!r)
         return -1;
     if (PQntuples(r) == 0)

@@ -231,6 +231,9 @@ struct db_transition {
     const char *dest_node;
     const char *dest_host;
     const char *source_node;
+    /* accepted -> queued: block_migration as the checks resolved "auto" */
+    bool set_block_migration;
+    bool block_migration;
 };
 
 int db_mig_transition(struct db *db, const struct db_transition *t, struct err *err);

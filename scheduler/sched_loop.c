@@ -33,6 +33,7 @@ struct sched_dest {
     char host[NAME_LEN];
     char node[NAME_LEN];
     char addr[NAME_LEN];
+    int block_migration;            /* as the storage checks resolved it */
 };
 
 struct sched *
@@ -63,8 +64,11 @@ sched_free(struct sched *s)
  * check_can_live_migrate_destination).  0: yes; -1: no, reason in err. */
 static int
 sched_check_destination(struct sched *s, const struct db_mig *m, const struct db_instance *inst,
-                        const struct db_host *src, const struct db_host *dest, struct err *err)
+                        const struct db_host *src, const struct db_host *dest,
+                        struct sched_dest *out, struct err *err)
 {
+    json_error_t jerr;
+    json_t *answer;
     json_t *payload;
     AUTOFREE char *text = NULL;
     struct db_hostreq_result res;
@@ -81,13 +85,19 @@ sched_check_destination(struct sched *s, const struct db_mig *m, const struct db
                         s->cfg->long_rpc_timeout, s->actor, &id, err) < 0)
         return -1;
     if (db_hostreq_wait(s->work_db, id, &res, err) < 0) {
-        if (err->code == ERR_TIMEOUT)
-            return err_set(err, ERR_INVALID, "%s did not answer the destination checks in "
-                                             "%d s", dest->host, s->cfg->long_rpc_timeout);
+        if (err->code == ERR_TIMEOUT)   /* Nova's MessagingTimeout wording */
+            return err_set(err, ERR_INVALID, "Migration pre-check error: Timeout while "
+                           "checking if we can live migrate to host: %s", dest->host);
         return -1;
     }
     if (!res.ok)
         return err_set(err, ERR_INVALID, "%s", res.error);
+    answer = json_loads(res.result, 0, &jerr);
+    out->block_migration = answer && json_is_integer(json_object_get(answer, "block_migration"))
+                               ? (int)json_integer_value(json_object_get(answer,
+                                                                         "block_migration"))
+                               : m->block_migration;
+    json_decref(answer);
     return 0;
 }
 
@@ -111,8 +121,9 @@ sched_forced(struct sched *s, const struct db_mig *m, const struct db_instance *
         return -1;
     if (sched_check_forced(rq, &dest, err) < 0)
         return -1;
-    if (sched_check_destination(s, m, inst, src, &dest, err) < 0)
-        return err_set(err, ERR_INVALID, "Migration pre-check error: %s", err->msg);
+    /* as in Nova, the destination's own refusal reaches the caller as it is */
+    if (sched_check_destination(s, m, inst, src, &dest, out, err) < 0)
+        return -1;
     sched_dest_set(out, &dest);
     return 0;
 }
@@ -140,7 +151,7 @@ sched_scheduled(struct sched *s, const struct db_mig *m, const struct db_instanc
             return err_set(err, ERR_INVALID, "No valid host was found. %s%s%s%s",
                            rq->ntried ? "" : "There are not enough hosts available. ", why,
                            why[0] && tried_why[0] ? "; " : "", tried_why);
-        if (sched_check_destination(s, m, inst, src, &hosts[pick], err) == 0) {
+        if (sched_check_destination(s, m, inst, src, &hosts[pick], out, err) == 0) {
             sched_dest_set(out, &hosts[pick]);
             return 0;
         }
@@ -210,7 +221,7 @@ sched_run_one(struct sched *s, const struct db_mig *m, struct err *err)
     bool sync = cfg_parse_mv(m->api_microversion) < 2034;
     const char *event = sync ? "conductor_migrate_server" : "conductor_live_migrate_instance";
     struct db_transition t = { 0 };
-    struct sched_dest dest = { 0 };
+    struct sched_dest dest = { .block_migration = -1 };
     struct err why = ERR_INIT;
     struct db_host src;
     int rc;
@@ -229,6 +240,8 @@ sched_run_one(struct sched *s, const struct db_mig *m, struct err *err)
         t.dest_compute = dest.host;
         t.dest_node = dest.node;
         t.dest_host = dest.addr;
+        t.set_block_migration = dest.block_migration >= 0;
+        t.block_migration = dest.block_migration == 1;
         if (db_host_get(s->work_db, m->source_compute, s->cfg->service_down_time, &src,
                         err) == 0)
             t.source_node = src.node;

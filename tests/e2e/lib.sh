@@ -53,9 +53,10 @@ reconfigure() {
         "[[ \$(sql \"SELECT count(*) FROM compute_hosts WHERE started_at >= to_timestamp($since)\") == $(wc -w <<< "$FERRY_LAB_HOSTS") ]]"
 }
 
-# new_guest NAME HOST MEM ARGS: a lab guest, imported by Ferry; prints its id
+# new_guest NAME HOST MEM ARGS [LAB OPTIONS...]: a lab guest, imported by
+# Ferry; prints its id
 new_guest() {
-    lab guest "$1" --host "$2" --mem "$3" --args "$4" --flavor "t.$3m" >/dev/null \
+    lab guest "$1" --host "$2" --mem "$3" --args "$4" --flavor "t.$3m" "${@:5}" >/dev/null \
         || fail "lab guest $1"
     wait_for "$1 imported" 30 "[[ -n \$(server_id $1) ]]"
     wait_for "$1 heart-beating" 30 "[[ -n \$(lab heartbeat $1 $2) ]]"

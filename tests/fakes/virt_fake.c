@@ -44,12 +44,15 @@ static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fake_host hosts[FAKE_MAX];
 static struct fake_dom doms[FAKE_MAX];
 
+static void fake_images_reset(void);
+
 void
 fake_reset(void)
 {
     pthread_mutex_lock(&fake_lock);
     memset(hosts, 0, sizeof(hosts));
     memset(doms, 0, sizeof(doms));
+    fake_images_reset();
     pthread_mutex_unlock(&fake_lock);
 }
 
@@ -488,13 +491,77 @@ f_local_disks(struct virt *v, const char *uuid, char targets[][32], char paths[]
     return 0;
 }
 
+/* Images: "URI PATH" entries; a path on shared storage is seen by all. */
+#define FAKE_MAX_IMAGES 64
+static char images[FAKE_MAX_IMAGES][700];
+static bool fake_shared;
+
+static void
+fake_images_reset(void)
+{
+    memset(images, 0, sizeof(images));
+    fake_shared = false;
+}
+
+void
+fake_set_shared_storage(bool shared)
+{
+    fake_shared = shared;
+}
+
+static int
+fake_image_find(struct virt *v, const char *path)
+{
+    for (int i = 0; i < FAKE_MAX_IMAGES; i++) {
+        const char *sp = strchr(images[i], ' ');
+
+        if (images[i][0] && sp && strcmp(sp + 1, path) == 0 &&
+            (fake_shared || strncmp(images[i], v->uri, (size_t)(sp - images[i])) == 0))
+            return i;
+    }
+    return -1;
+}
+
 static int
 f_create_image(struct virt *v, const char *path, uint64_t size, struct err *err)
 {
-    (void)v;
-    (void)path;
+    int rc = 0;
+
     (void)size;
+    pthread_mutex_lock(&fake_lock);
+    if (fake_image_find(v, path) >= 0) {
+        rc = err_set(err, ERR_CONFLICT, "image %s exists", path);
+    } else {
+        for (int i = 0; i < FAKE_MAX_IMAGES; i++)
+            if (!images[i][0]) {
+                snprintf(images[i], sizeof(images[i]), "%s %s", v->uri, path);
+                break;
+            }
+    }
+    pthread_mutex_unlock(&fake_lock);
+    return rc;
+}
+
+static int
+f_image_exists(struct virt *v, const char *path, bool *exists, struct err *err)
+{
     (void)err;
+    pthread_mutex_lock(&fake_lock);
+    *exists = fake_image_find(v, path) >= 0;
+    pthread_mutex_unlock(&fake_lock);
+    return 0;
+}
+
+static int
+f_delete_image(struct virt *v, const char *path, struct err *err)
+{
+    int i;
+
+    (void)err;
+    pthread_mutex_lock(&fake_lock);
+    if ((i = fake_image_find(v, path)) >= 0)
+        images[i][0] = '\0';
+    pthread_mutex_unlock(&fake_lock);
     return 0;
 }
 
@@ -517,4 +584,6 @@ const struct virt_driver virt_fake = {
     .resume = f_resume,
     .local_disks = f_local_disks,
     .create_image = f_create_image,
+    .image_exists = f_image_exists,
+    .delete_image = f_delete_image,
 };

@@ -43,6 +43,9 @@ int fake_max_downtime(const char *uuid);
 /* Host facts reported by host_info. */
 void fake_host_set(const char *uri, const char *hostname, int memory_mb, int free_mb);
 
+/* Is storage shared (every host sees every image)?  Default: no. */
+void fake_set_shared_storage(bool shared);
+
 /* Make compare_cpu refuse every CPU on uri with this reason (NULL: accept). */
 void fake_host_refuse_cpu(const char *uri, const char *reason);
 

@@ -1,0 +1,43 @@
+/* storage.h - where a guest's disks live, and block migration's part in it.
+ *
+ * Nova's rules (check_can_live_migrate_source/destination): the destination
+ * makes a test file in [DEFAULT] instances_path and the source looks for it;
+ * seen means shared storage.  block_migration "auto" becomes "not shared";
+ * true on shared storage, or false with local disks on unshared storage, is
+ * refused with Nova's words.  For a block migration the destination creates
+ * empty images of the source's local disks before the job
+ * (pre_live_migration) and removes them again on a rollback.
+ */
+#ifndef FERRY_STORAGE_H
+#define FERRY_STORAGE_H
+
+#include <jansson.h>
+
+#include "compute/compute.h"
+
+/* Destination: make the shared-storage test file; path is filled in. */
+int storage_test_file_create(struct compute *c, struct virt *v, const char *instance_uuid,
+                             char *path, size_t size, struct err *err);
+
+/* Destination: remove it again (best effort). */
+void storage_test_file_delete(struct compute *c, struct virt *v, const char *path);
+
+/* Source: decide.  *result = {"shared": b, "block_migration": 0|1, "disks":
+ * [{"target", "path", "size"}]}; ERR_INVALID with Nova's text when refused. */
+int storage_check_source(struct compute *c, struct virt *v, const char *instance_uuid,
+                         const char *test_path, int block_migration, json_t **result,
+                         struct err *err);
+
+/* Source: the guest's local disks as [{"target", "path", "size"}]. */
+int storage_local_disks(struct compute *c, struct virt *v, const char *instance_uuid,
+                        json_t **disks, struct err *err);
+
+/* Destination: create each disk's empty image; *created lists the paths
+ * made (for a rollback), even on failure. */
+int storage_create_disks(struct compute *c, struct virt *v, json_t *disks, json_t **created,
+                         struct err *err);
+
+/* Destination: remove the images in paths (a JSON array of strings). */
+void storage_delete_disks(struct compute *c, struct virt *v, json_t *paths);
+
+#endif
