@@ -1,0 +1,15 @@
+#!/bin/bash
+# e200: the stock clients (novaclient, openstack, openstacksdk from Debian's
+# packages, unmodified) drive real migrations on the lab (tests/clients/).
+source "$(dirname "$0")/lib.sh"
+HOSTS=$(for h in $FERRY_LAB_HOSTS; do printf '%s ' "${h%%=*}"; done) \
+    /usr/bin/python3 "$REPO/tests/clients/clients.py" || fail "client tests"
+# and nothing was left behind: each guest runs on exactly one host, its own
+for g in demo-idle demo-busy; do
+    [[ $(lab where "$g") == "$(server_host "$g")" ]] || fail "$g: lab says $(lab where "$g"), Ferry says $(server_host "$g")"
+    ok
+done
+[[ $(sql "SELECT count(*) FROM migrations WHERE status NOT IN ('completed', 'failed', 'error', 'cancelled')") == 0 ]] \
+    || fail "migrations left in progress"
+ok
+done_ok
