@@ -272,6 +272,7 @@ hostreq_thread(void *arg)
     struct db *db = db_new(c->cfg->db_connection, "ferry-compute-hostreq");
     struct virt *v = NULL;
     int64_t backoff = 0;
+    bool requeued = false;
 
     while (!*c->stop) {
         struct err err = ERR_INIT;
@@ -283,6 +284,17 @@ hostreq_thread(void *arg)
             goto retry;
         if (db_listen(db, "ferry_host_request", &err) < 0)
             goto retry;
+        if (!requeued) {
+            /* what an earlier ferry-compute of this host claimed and never
+             * answered (it died) is answered now, if still in time */
+            int again;
+
+            if (db_hostreq_requeue(db, c->host, &again, &err) < 0)
+                goto retry;
+            if (again)
+                log_info("host requests taken up again count=%d", again);
+            requeued = true;
+        }
         rc = db_hostreq_claim(db, c->host, &req, &err);
         if (rc < 0)
             goto retry;

@@ -37,6 +37,7 @@ struct worker {
     struct db *db;
     struct virt *v;                 /* the monitor's connection */
     bool attach;                    /* a job started by an earlier ferry-compute */
+    bool recovered;                 /* preparing when an earlier ferry-compute died */
     struct policy pol;
     struct policy_state pst;
     char dest_uri[600];
@@ -74,12 +75,26 @@ worker_free(struct worker *w)
     free(w);
 }
 
+/* The database went away (a restart, a failover): wait for it, longer
+ * each time, and say whether to try again.  Other errors end the attempt. */
+static bool
+worker_db_away(struct worker *w, const struct err *err, int64_t *backoff)
+{
+    if ((err->code != ERR_UNAVAILABLE && err->code != ERR_RETRY) || *w->c->stop)
+        return false;
+    log_warnx("database unavailable, mig=%d waits for it: %s", w->m.id, err->msg);
+    sleep_ms(*backoff);
+    *backoff = *backoff * 2 > 5000 ? 5000 : *backoff * 2;
+    return true;
+}
+
 /* A status change that must land: retried while the database is away, so a
  * migration that ran through an outage still records how it ended. */
 static int
 worker_transition(struct worker *w, enum mig_status to, const char *reason)
 {
     struct db_transition t = { 0 };
+    struct err err = ERR_INIT;
     int64_t backoff = 250;
 
     t.id = w->m.id;
@@ -87,29 +102,24 @@ worker_transition(struct worker *w, enum mig_status to, const char *reason)
     t.to = to;
     t.actor = w->c->actor;
     t.reason = reason;
-    for (;;) {
-        struct err err = ERR_INIT;
-
-        if (db_mig_transition(w->db, &t, &err) == 0) {
-            w->m.status = to;
-            log_info("migration %s mig=%d instance=%s%s%s", mig_status_name(to), w->m.id,
-                     w->m.instance_uuid, reason ? " reason=" : "", reason ? reason : "");
-            return 0;
-        }
-        if (err.code != ERR_UNAVAILABLE && err.code != ERR_RETRY) {
+    while (db_mig_transition(w->db, &t, &err) < 0) {
+        if (!worker_db_away(w, &err, &backoff)) {
             log_warnx("cannot record migration status mig=%d to=%s: %s %s", w->m.id,
                       mig_status_name(to), err.msg, err.detail);
             return -1;
         }
-        log_warnx("database unavailable, will record mig=%d %s when it is back", w->m.id,
-                  mig_status_name(to));
-        sleep_ms(backoff);
-        backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+        err_clear(&err);
     }
+    w->m.status = to;
+    log_info("migration %s mig=%d instance=%s%s%s", mig_status_name(to), w->m.id,
+             w->m.instance_uuid, reason ? " reason=" : "", reason ? reason : "");
+    return 0;
 }
 
 /* Send a host request to the destination and wait for its answer; extra's
- * keys (borrowed, may be NULL) are added to the payload. */
+ * keys (borrowed, may be NULL) are added to the payload.  An outage of the
+ * database is waited out (the request row survives it); the destination's
+ * refusal or its deadline is an error. */
 static int
 worker_ask_dest(struct worker *w, const char *kind, int timeout_s, json_t *extra,
                 json_t **result, struct err *err)
@@ -119,19 +129,21 @@ worker_ask_dest(struct worker *w, const char *kind, int timeout_s, json_t *extra
                                 w->inst.domain_name, "block_migration",
                                 w->m.block_migration);
     AUTOFREE char *text = NULL;
+    struct db_hostreq_result res;
+    json_error_t jerr;
+    int64_t id, backoff = 250;
 
     if (extra)
         json_object_update(payload, extra);
     text = json_dumps(payload, JSON_COMPACT);
-    struct db_hostreq_result res;
-    json_error_t jerr;
-    int64_t id;
-
     json_decref(payload);
-    if (db_hostreq_send(w->db, w->m.dest_compute, kind, w->m.id, text, timeout_s,
-                        w->c->actor, &id, err) < 0 ||
-        db_hostreq_wait(w->db, id, &res, err) < 0)
-        return -1;
+    while (db_hostreq_send(w->db, w->m.dest_compute, kind, w->m.id, text, timeout_s,
+                           w->c->actor, &id, err) < 0)
+        if (!worker_db_away(w, err, &backoff))
+            return -1;
+    while (db_hostreq_wait(w->db, id, &res, err) < 0)
+        if (!worker_db_away(w, err, &backoff))
+            return -1;
     if (!res.ok)
         return err_set(err, ERR_INVALID, "%s", res.error);
     if (result)
@@ -193,8 +205,14 @@ worker_disks(struct worker *w, double *data_gb, struct err *err)
     size_t n = 0;
 
     if (w->m.block_migration == 1) {
-        if (storage_local_disks(w->c, w->v, w->m.instance_uuid, &w->disks, err) < 0)
-            return -1;
+        if (storage_local_disks(w->c, w->v, w->m.instance_uuid, &w->disks, err) < 0) {
+            /* attached to a job that already took the guest away: no disks
+             * are left here to copy or count */
+            if (!w->attach || err->code != ERR_NOT_FOUND)
+                return -1;
+            err_clear(err);
+            w->disks = json_array();
+        }
         for (n = 0; n < json_array_size(w->disks) && n < VIRT_MAX_DISKS; n++)
             sizes[n] = (uint64_t)json_integer_value(
                 json_object_get(json_array_get(w->disks, n), "size"));
@@ -233,6 +251,31 @@ worker_abort_requested(struct worker *w)
     return now.abort_requested;
 }
 
+/* A migration taken over in preparing: what the dead worker's
+ * pre_live_migration made at the destination is undone before it is done
+ * again (its answer is still in host_requests). */
+static void
+worker_undo_earlier_prepare(struct worker *w)
+{
+    struct db_hostreq_result res;
+    struct err err = ERR_INIT;
+    json_error_t jerr;
+    json_t *answer;
+
+    if (db_hostreq_last_answer(w->db, w->m.id, "pre_live_migration", &res, &err) != 1)
+        return;
+    answer = json_loads(res.result, 0, &jerr);
+    w->created = json_incref(json_object_get(answer, "created"));
+    json_decref(answer);
+    if (w->created && json_array_size(w->created) > 0) {
+        log_info("undoing an earlier pre_live_migration mig=%d images=%zu", w->m.id,
+                 json_array_size(w->created));
+        worker_rollback_dest(w);
+    }
+    json_decref(w->created);
+    w->created = NULL;
+}
+
 /* preparing -> running, or a terminal status (returns -1 then). */
 static int
 worker_prepare(struct worker *w)
@@ -240,9 +283,13 @@ worker_prepare(struct worker *w)
     struct err err = ERR_INIT;
     char reason[700];
 
-    json_t *extra = json_pack("{s:O}", "disks", w->disks ? w->disks : json_array());
+    json_t *extra;
     json_t *answer = NULL;
     int rc;
+
+    if (w->recovered)
+        worker_undo_earlier_prepare(w);
+    extra = json_pack("{s:O}", "disks", w->disks ? w->disks : json_array());
 
     rc = worker_ask_dest(w, "pre_live_migration", w->c->cfg->long_rpc_timeout, extra, &answer,
                          &err);
@@ -612,7 +659,8 @@ worker_thread(void *arg)
 }
 
 static int
-worker_start(struct compute *c, const struct db_mig *m, bool attach, struct err *err)
+worker_start(struct compute *c, const struct db_mig *m, bool attach, bool recovered,
+             struct err *err)
 {
     struct worker *w = calloc(1, sizeof(*w));
     pthread_t t;
@@ -623,6 +671,7 @@ worker_start(struct compute *c, const struct db_mig *m, bool attach, struct err 
     w->c = c;
     w->m = *m;
     w->attach = attach;
+    w->recovered = recovered;
     w->db = db_new(c->cfg->db_connection, "ferry-compute-worker");
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -644,7 +693,7 @@ worker_start(struct compute *c, const struct db_mig *m, bool attach, struct err 
 int
 worker_spawn(struct compute *c, const struct db_mig *m, struct err *err)
 {
-    return worker_start(c, m, false, err);
+    return worker_start(c, m, false, false, err);
 }
 
 int
@@ -666,7 +715,7 @@ worker_recover(struct compute *c, struct db *db, struct virt *v, struct err *err
          * guest ended up */
         log_info("recovering migration mig=%d status=%s job=%s", ms[i].id,
                  mig_status_name(ms[i].status), running ? "running" : "none");
-        if (worker_start(c, &ms[i], ms[i].status != MIG_PREPARING, err) < 0)
+        if (worker_start(c, &ms[i], ms[i].status != MIG_PREPARING, true, err) < 0)
             return -1;
     }
     return 0;

@@ -401,6 +401,25 @@ db_pool_free(struct db_pool *pool)
     free(pool);
 }
 
+/* A pooled connection whose server went away while it sat idle (a restart,
+ * a failover) only shows it when used: an empty query finds out, and the
+ * next statement then goes to a fresh connection instead of failing. */
+static void
+db_pool_check(struct db *db)
+{
+    PGresult *r;
+
+    if (!db->conn || PQstatus(db->conn) != CONNECTION_OK)
+        return;
+    r = PQexec(db->conn, "");
+    if (PQresultStatus(r) != PGRES_EMPTY_QUERY) {
+        log_info("database connection was closed while idle app=%s", db->appname);
+        PQfinish(db->conn);
+        db->conn = NULL;
+    }
+    PQclear(r);
+}
+
 struct db *
 db_pool_get(struct db_pool *pool)
 {
@@ -417,6 +436,7 @@ db_pool_get(struct db_pool *pool)
             pthread_cond_wait(&pool->freed, &pool->lock);
     }
     pthread_mutex_unlock(&pool->lock);
+    db_pool_check(db);
     return db;
 }
 

@@ -146,3 +146,42 @@ db_hostreq_finish(struct db *db, int64_t id, const struct db_hostreq_result *res
                   " SELECT pg_notify('ferry_host_request_done', q.id::text) FROM q",
                   4, p, err);
 }
+
+int
+db_hostreq_requeue(struct db *db, const char *host, int *n, struct err *err)
+{
+    const char *p[1] = { host };
+    AUTO_PGRES PGresult *r = db_query(db,
+        "WITH q AS (UPDATE host_requests SET status = 'pending', claimed_at = NULL"
+        "   WHERE host = $1 AND status = 'running' AND deadline > clock_timestamp()"
+        "   RETURNING id)"
+        " SELECT count(*) AS n FROM q",
+        1, p, err);
+
+    if (!r)
+        return -1;
+    *n = row_int(r, 0, "n");
+    return 0;
+}
+
+int
+db_hostreq_last_answer(struct db *db, int migration_id, const char *kind,
+                       struct db_hostreq_result *out, struct err *err)
+{
+    struct numbuf b;
+    const char *p[2] = { num(&b, migration_id), kind };
+    AUTO_PGRES PGresult *r = db_query(db,
+        "SELECT coalesce(result::text, '{}') AS result FROM host_requests"
+        " WHERE migration_id = $1::int AND kind = $2 AND status = 'done'"
+        " ORDER BY id DESC LIMIT 1",
+        2, p, err);
+
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0)
+        return 0;
+    memset(out, 0, sizeof(*out));
+    out->ok = true;
+    row_cpy(r, 0, "result", out->result, sizeof(out->result));
+    return 1;
+}

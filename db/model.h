@@ -355,6 +355,15 @@ int db_hostreq_wait(struct db *db, int64_t id, struct db_hostreq_result *out,
 int db_hostreq_claim(struct db *db, const char *host, struct db_hostreq *out,
                      struct err *err);
 
+/* At ferry-compute's start: its requests left running by a process that
+ * died go back to pending (if still in time), to be answered again. */
+int db_hostreq_requeue(struct db *db, const char *host, int *n, struct err *err);
+
+/* The answer of the newest successful request of kind for a migration
+ * ("{}"-less: 0 when there is none, 1 with *out filled). */
+int db_hostreq_last_answer(struct db *db, int migration_id, const char *kind,
+                           struct db_hostreq_result *out, struct err *err);
+
 /* Answer a claimed request and NOTIFY ferry_host_request_done "<id>". */
 int db_hostreq_finish(struct db *db, int64_t id, const struct db_hostreq_result *res,
                       struct err *err);

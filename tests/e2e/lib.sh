@@ -82,3 +82,25 @@ live_migrate() {
 
 # max over the migration's telemetry samples of COLUMN
 sample_max() { sql "SELECT coalesce(max($2), -1) FROM migration_samples WHERE migration_id = $1"; }
+
+STACK="$REPO/tools/stack"
+
+# Nothing left behind: every migration ended, every guest runs on exactly
+# one host, the one Ferry says.
+assert_consistent() {
+    local g where
+    [[ $(sql "SELECT count(*) FROM migrations WHERE status NOT IN
+              ('completed', 'failed', 'error', 'cancelled')") == 0 ]] \
+        || fail "migrations left in progress: $(sql "SELECT id || ' ' || status FROM migrations WHERE status NOT IN ('completed', 'failed', 'error', 'cancelled')")"
+    ok
+    for g in "$@"; do
+        where=$(lab where "$g")
+        [[ $where != *$'\n'* && $where != none ]] || fail "$g runs on: $where"
+        [[ $where == "$(server_host "$g")" ]] || fail "$g: lab says $where, Ferry says $(server_host "$g")"
+        [[ -z $(sql "SELECT task_state FROM instances WHERE display_name = '$g'") ]] \
+            || fail "$g still has a task"
+        ok
+    done
+}
+
+proc_pid() { cat "$FERRY_STATE/pids/$1.pid"; }

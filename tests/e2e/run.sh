@@ -12,7 +12,14 @@ source "$REPO/tests/lib/env.sh"
 
 export FERRY_STATE=$(new_state_dir e2e)
 export FERRY_PG_PORT=$(free_port 26432)
-export FERRY_API_PORT=$(free_port 29774)
+# two ferry-api (on PORT and PORT+1) and two ferry-scheduler on one database,
+# as a deployment spread over several machines would run them
+FERRY_API_PORT=$(free_port 29774)
+while [[ $(free_port $((FERRY_API_PORT + 1))) != $((FERRY_API_PORT + 1)) ]]; do
+    FERRY_API_PORT=$(free_port $((FERRY_API_PORT + 2)))
+done
+export FERRY_API_PORT FERRY_APIS=2 FERRY_SCHEDULERS=2
+export API2=http://127.0.0.1:$((FERRY_API_PORT + 1))
 blk=$(free_lab_block 3) || { echo "e2e: no free lab addresses in 127.0.1.0/24" >&2; exit 1; }
 export FERRY_LAB_HOSTS="t-lab-1=127.0.1.$blk t-lab-2=127.0.1.$((blk + 1)) t-lab-3=127.0.1.$((blk + 2))"
 export FERRY_LAB_MIG_PORT_BASE=$((51000 + (blk - 2) / 10 * 64))
@@ -39,6 +46,10 @@ cleanup() {
     if [[ $rc != 0 ]]; then
         echo "e2e: failed; last log lines:" >&2
         tail -n 8 "$FERRY_STATE"/log/*.log >&2 2>/dev/null || true
+    fi
+    if [[ ${E2E_KEEP:-0} == 1 ]]; then   # to look at a failure: tools/stack wipe later
+        echo "e2e: kept running: FERRY_STATE=$FERRY_STATE" >&2
+        return
     fi
     "$STACK" wipe >/dev/null 2>&1 || true
 }
