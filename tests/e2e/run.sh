@@ -26,6 +26,7 @@ export FERRY_LAB_MIG_PORT_BASE=$((51000 + (blk - 2) / 10 * 64))
 export FERRY_PG_FAST=1 FERRY_DEMO=1
 export PGPORT=$FERRY_PG_PORT
 export API=http://127.0.0.1:$FERRY_API_PORT
+export FERRY_CONTRACT_LOG=$FERRY_STATE/contract.jsonl
 export LAB_STATE=$FERRY_STATE/lab
 export LAB="$REPO/tools/lab/lab"
 STACK=$REPO/tools/stack
@@ -56,6 +57,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "e2e: state $FERRY_STATE, lab $FERRY_LAB_HOSTS, api :$FERRY_API_PORT"
+"$REPO/tests/contract/check.sh" --prepare
 t0=$(date +%s)
 "$STACK" up > "$FERRY_STATE/up.log" 2>&1 || { cat "$FERRY_STATE/up.log"; exit 1; }
 echo "  up in $(( $(date +%s) - t0 )) s"
@@ -68,4 +70,5 @@ for t in "$HERE"/e${E2E_ONLY:-[0-9]}*.sh; do
         break
     fi
 done
+"$REPO/tests/contract/check.sh" "$FERRY_CONTRACT_LOG" || failed=1
 exit $failed

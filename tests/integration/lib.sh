@@ -1,6 +1,7 @@
 # lib.sh - helpers for the integration and end-to-end shell tests.
 #
 #   api METHOD PATH [BODY] [MICROVERSION] [TOKEN]   -> $STATUS, $BODY, $HDRS
+#                                                     (logged to $FERRY_CONTRACT_LOG if set)
 #   expect_status N                                   the last answer's status
 #   expect_json JQ VALUE                              jq -r JQ on the body == VALUE
 #   expect_fault NAME CODE [MESSAGE]                  Nova's fault body
@@ -43,6 +44,33 @@ api() {
     fi
     LAST="$method $path${mv:+ (compute $mv)}${body:+ $body}"
     STATUS=$(curl "${args[@]}" "$API$path") || fail "curl failed for $method $path"
+    [[ -z ${FERRY_CONTRACT_LOG:-} ]] || api_log "$method" "$path" "$mv" "$body"
+}
+
+# One JSON line per answer to $FERRY_CONTRACT_LOG, for tests/contract/check.sh:
+# test, method, path, query, requested microversion, the answer's version
+# header, status, Content-Type, body (and the request body).  Under flock, as
+# tests may ask from several shells at once; the headers are read without
+# forking, as this runs for every answer.
+api_log() {
+    local l ct="" ver="" query=""
+    while IFS= read -r l; do
+        l=${l%$'\r'}
+        case ${l,,} in
+        content-type:*) ct=${l#*:} ;;
+        openstack-api-version:*) ver=${l#*:} ;;
+        esac
+    done < "$HDRS"
+    [[ $2 == *\?* ]] && query=${2#*\?}
+    {
+        flock 9
+        jq -cn --arg test "$T_NAME" --arg method "$1" --arg path "${2%%\?*}" --arg query "$query" \
+           --arg mv "$3" --arg version "${ver# }" --arg status "$STATUS" \
+           --arg content_type "${ct# }" --rawfile body "$BODY" --arg request_body "$4" \
+           '{test: $test, method: $method, path: $path, query: $query, mv: $mv,
+             version: $version, status: ($status | tonumber), content_type: $content_type,
+             body: $body, request_body: $request_body}' >> "$FERRY_CONTRACT_LOG"
+    } 9>> "$FERRY_CONTRACT_LOG.lock" || fail "could not log the answer to $FERRY_CONTRACT_LOG"
 }
 
 expect_status() {

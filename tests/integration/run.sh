@@ -15,6 +15,7 @@ export FERRY_API_PORT=$(free_port 28774)
 export FERRY_PG_FAST=1 FERRY_DEMO=0 FERRY_LAB_HOSTS=""
 export PGPORT=$FERRY_PG_PORT
 export API=http://127.0.0.1:$FERRY_API_PORT
+export FERRY_CONTRACT_LOG=$FERRY_STATE/contract.jsonl
 STACK=$REPO/tools/stack
 FAKE_PID=
 
@@ -25,6 +26,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "integration: state $FERRY_STATE, postgres :$PGPORT, api :$FERRY_API_PORT"
+"$REPO/tests/contract/check.sh" --prepare
 "$STACK" pg-start >/dev/null 2>&1 || { cat "$FERRY_STATE/pg/server.log" 2>/dev/null; exit 1; }
 # no compute heart-beats here: the seeded hosts stay up for the whole run
 cat >> "$FERRY_STATE/etc/ferry.conf" <<CONF
@@ -55,4 +57,5 @@ for t in "$HERE"/t[0-9]*.sh; do
         tail -n 5 "$FERRY_STATE"/log/*.log >&2
     fi
 done
+"$REPO/tests/contract/check.sh" "$FERRY_CONTRACT_LOG" || failed=1
 exit $failed
