@@ -28,7 +28,7 @@ pl = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 COMMON_SRCS := common/err.c common/log.c common/cfg.c common/util.c common/mig_state.c common/cli.c
 DB_SRCS     := db/db.c db/db_schema.c db/db_host.c db/db_instance.c db/db_mig.c \
-               db/db_hostreq.c db/db_action.c db/db_service.c
+               db/db_hostreq.c db/db_action.c db/db_service.c db/db_sched.c
 API_SRCS    := api/main.c api/http.c api/router.c api/routes.c api/mv.c api/auth.c \
                api/fault.c api/schema.c api/view.c api/h_versions.c api/h_servers.c \
                api/h_migrate.c api/h_migrations.c api/h_actions.c api/h_services.c \
@@ -119,7 +119,7 @@ test: deps
 lint: $(BUILD)/ferry-manage
 	@tools/lint.sh
 
-bench: all
+bench: all $(BENCH_BINS)
 	@tests/bench/run.sh
 
 clean:

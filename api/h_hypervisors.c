@@ -11,8 +11,9 @@
  *         the detail view
  *
  * Each compute host is one hypervisor.  Its usage is the instances placed on
- * it, plus [DEFAULT] reserved_host_memory_mb in memory_mb_used as Nova's
- * resource tracker counts it.  Ferry does not measure the host's free disk
+ * it, plus the reserved_host_memory_mb that host runs with (recorded when
+ * its ferry-compute registers) in memory_mb_used, as Nova's resource
+ * tracker counts it.  Ferry does not measure the host's free disk
  * (disk_available_least is null) nor its uptime (the uptime route answers
  * 501 as Nova does for a driver without it; uptime is null from 2.88).
  *
@@ -71,7 +72,7 @@ hv_id(const struct ctx *c, int id, const char *uuid)
 static void
 hv_view_resources(const struct ctx *c, const struct db_hypervisor *h, json_t *o)
 {
-    int mem_used = h->memory_mb_used + c->cfg->reserved_host_memory_mb;
+    int mem_used = h->memory_mb_used;
     json_error_t jerr;
     json_t *cpu;
 
@@ -391,7 +392,7 @@ h_hypervisors_statistics(struct ctx *c, struct resp *r, struct err *err)
         db_hypervisor_list(c->db, &f, c->cfg->service_down_time, &v, &n, err) < 0)
         return -1;
     for (int i = 0; i < n; i++) {
-        int mem_used = v[i].memory_mb_used + c->cfg->reserved_host_memory_mb;
+        int mem_used = v[i].memory_mb_used;
 
         sum[0] += v[i].current_workload;
         sum[1] += v[i].local_gb - v[i].local_gb_used;

@@ -47,9 +47,16 @@ static const struct cfg_opt cfg_opts[] = {
     I("DEFAULT", "long_rpc_timeout", long_rpc_timeout, "1800", 1, INT_MAX),
     D("DEFAULT", "ram_allocation_ratio", ram_allocation_ratio, "1.0"),
     D("DEFAULT", "cpu_allocation_ratio", cpu_allocation_ratio, "4.0"),
+    D("DEFAULT", "disk_allocation_ratio", disk_allocation_ratio, "1.0"),
     I("DEFAULT", "reserved_host_memory_mb", reserved_host_memory_mb, "512", 0, INT_MAX),
     S("DEFAULT", "instances_path", instances_path, "/var/lib/libvirt/images"),
     B("DEFAULT", "debug", debug, "false"),
+
+    { "filter_scheduler", "ram_weight_multiplier", CFG_FLOAT, F(ram_weight_multiplier), "1.0",
+      -1, 0, NULL },
+    { "filter_scheduler", "io_ops_weight_multiplier", CFG_FLOAT, F(io_ops_weight_multiplier),
+      "-1.0", -1, 0, NULL },
+    I("filter_scheduler", "max_io_ops_per_host", max_io_ops_per_host, "8", 0, INT_MAX),
 
     E("api", "auth_strategy", auth_strategy, "noauth2", "noauth2|token"),
     I("api", "max_limit", max_limit, "1000", 1, INT_MAX),
@@ -204,8 +211,9 @@ cfg_set(struct cfg *cfg, const struct cfg_opt *o, const char *v, char *why, size
     case CFG_FLOAT:
         errno = 0;
         d = strtod(v, &end);
-        if (errno || *v == '\0' || *end != '\0' || d < 0)
-            return snprintf(why, whylen, "'%s' is not a non-negative number", v), -1;
+        if (errno || *v == '\0' || *end != '\0' || (d < 0 && o->min >= 0))
+            return snprintf(why, whylen, "'%s' is not a %snumber", v,
+                            o->min >= 0 ? "non-negative " : ""), -1;
         *(double *)base = d;
         return 0;
     case CFG_BOOL:

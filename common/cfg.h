@@ -41,9 +41,15 @@ struct cfg {
     int long_rpc_timeout;           /* s a host request may take */
     double ram_allocation_ratio;
     double cpu_allocation_ratio;
+    double disk_allocation_ratio;
     int reserved_host_memory_mb;
     char instances_path[CFG_STR_MAX];   /* where local guest disks live */
     bool debug;
+
+    /* [filter_scheduler] */
+    double ram_weight_multiplier;   /* more free RAM weighs more */
+    double io_ops_weight_multiplier;/* negative: fewer migrations coming in weighs more */
+    int max_io_ops_per_host;        /* incoming migrations a host may take at once */
 
     /* [api] */
     enum auth_strategy auth_strategy;

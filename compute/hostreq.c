@@ -48,18 +48,54 @@ hr_str(json_t *o, const char *key)
     return s ? s : "";
 }
 
-/* Nova compares the guest's CPU with the destination only where it matters:
- * for an explicit guest <cpu>, or the source host's CPU under KVM.  Emulated
- * (TCG) guests are not compared, as Nova's _compare_cpu skips virt_type qemu. */
+/* The source host's CPU (Nova's cpu_info JSON) as a libvirt <cpu>, every
+ * feature required: what a host-model guest on that host may expect. */
+static char *
+hr_cpu_from_info(const char *cpu_info)
+{
+    json_error_t jerr;
+    json_t *ci = json_loads(cpu_info, 0, &jerr);
+    json_t *feats = json_object_get(ci, "features");
+    char *xml = NULL;
+    size_t len = 0, i;
+    FILE *f = ci ? open_memstream(&xml, &len) : NULL;
+    json_t *ft;
+
+    if (!f) {
+        json_decref(ci);
+        return NULL;
+    }
+    fprintf(f, "<cpu><arch>%s</arch><model>%s</model><vendor>%s</vendor>",
+            hr_str(ci, "arch"), hr_str(ci, "model"), hr_str(ci, "vendor"));
+    json_array_foreach(feats, i, ft)
+        if (json_is_string(ft))
+            fprintf(f, "<feature policy='require' name='%s'/>", json_string_value(ft));
+    fprintf(f, "</cpu>");
+    fclose(f);
+    json_decref(ci);
+    return xml;
+}
+
+/* Nova's CPU check: a guest with its own CPU model is compared as it is; a
+ * host-model or host-passthrough guest (no model of its own) is compared as
+ * the source host's CPU, and only under KVM: an emulated (TCG) host CPU does
+ * not matter to the guest, so Nova skips it. */
 static int
 hr_check_cpu(struct hr_ctx *h, struct err *err)
 {
     const char *cpu_xml = hr_str(h->payload, "cpu_xml");
+    AUTOFREE char *from_host = NULL;
     char why[512] = "";
     bool ok = true;
 
-    if (!cpu_xml[0])
-        return 0;
+    if (!strstr(cpu_xml, "<model")) {
+        if (strcmp(hr_str(h->payload, "source_virt_type"), "kvm") != 0 ||
+            strcmp(h->c->virt_type, "kvm") != 0)
+            return 0;
+        if (!(from_host = hr_cpu_from_info(hr_str(h->payload, "source_cpu_info"))))
+            return 0;
+        cpu_xml = from_host;
+    }
     if (h->c->drv->compare_cpu(h->v, cpu_xml, &ok, why, sizeof(why), err) < 0)
         return -1;
     if (!ok)

@@ -48,6 +48,10 @@ compute_register(struct compute *c, struct db *db, const struct virt_host_info *
     h.memory_mb = info->memory_mb;
     h.vcpus = info->vcpus;
     h.local_gb = info->local_gb;
+    h.reserved_memory_mb = c->cfg->reserved_host_memory_mb;
+    h.ram_allocation_ratio = c->cfg->ram_allocation_ratio;
+    h.cpu_allocation_ratio = c->cfg->cpu_allocation_ratio;
+    h.disk_allocation_ratio = c->cfg->disk_allocation_ratio;
     strlcpy0(h.hypervisor_type, info->hypervisor_type, sizeof(h.hypervisor_type));
     h.hypervisor_version = info->hypervisor_version;
     h.libvirt_version = info->libvirt_version;

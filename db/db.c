@@ -12,6 +12,7 @@
 #include "db/db_int.h"
 
 #define DB_MAX_LISTEN 8
+#define DB_MAX_PREPARED 16
 
 struct db {
     char *conninfo;
@@ -20,6 +21,8 @@ struct db {
     bool in_tx;
     int nlisten;
     char listen[DB_MAX_LISTEN][64];
+    int nprepared;                  /* statements prepared on this connection */
+    char prepared[DB_MAX_PREPARED][48];
 };
 
 struct db *
@@ -88,6 +91,7 @@ db_connect(struct db *db, struct err *err)
     if (db->conn)
         PQfinish(db->conn);
     db->in_tx = false;
+    db->nprepared = 0;              /* a new session knows none */
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
         err_set(err, ERR_UNAVAILABLE, "cannot connect to the database");
@@ -132,16 +136,12 @@ db_ensure(struct db *db, struct err *err)
     return 0;
 }
 
-PGresult *
-db_query(struct db *db, const char *sql, int n, const char *const *vals, struct err *err)
+/* The result of a statement, or NULL with err filled. */
+static PGresult *
+db_result(struct db *db, PGresult *r, struct err *err)
 {
-    PGresult *r;
-    ExecStatusType st;
+    ExecStatusType st = PQresultStatus(r);
 
-    if (db_ensure(db, err) < 0)
-        return NULL;
-    r = PQexecParams(db->conn, sql, n, NULL, vals, NULL, NULL, 0);
-    st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return r;
     if (PQstatus(db->conn) != CONNECTION_OK) {
@@ -155,6 +155,36 @@ db_query(struct db *db, const char *sql, int n, const char *const *vals, struct 
     }
     PQclear(r);
     return NULL;
+}
+
+PGresult *
+db_query(struct db *db, const char *sql, int n, const char *const *vals, struct err *err)
+{
+    if (db_ensure(db, err) < 0)
+        return NULL;
+    return db_result(db, PQexecParams(db->conn, sql, n, NULL, vals, NULL, NULL, 0), err);
+}
+
+PGresult *
+db_query_prepared(struct db *db, const char *name, const char *sql, int n,
+                  const char *const *vals, struct err *err)
+{
+    bool known = false;
+
+    if (db_ensure(db, err) < 0)
+        return NULL;
+    for (int i = 0; i < db->nprepared && !known; i++)
+        known = strcmp(db->prepared[i], name) == 0;
+    if (!known) {
+        PGresult *r = db_result(db, PQprepare(db->conn, name, sql, n, NULL), err);
+
+        if (!r)
+            return NULL;
+        PQclear(r);
+        if (db->nprepared < DB_MAX_PREPARED)
+            strlcpy0(db->prepared[db->nprepared++], name, sizeof(db->prepared[0]));
+    }
+    return db_result(db, PQexecPrepared(db->conn, name, n, vals, NULL, NULL, 0), err);
 }
 
 int
@@ -342,6 +372,12 @@ row_int(const PGresult *r, int row, const char *col)
     return (int)row_i64(r, row, col);
 }
 
+double
+row_real(const PGresult *r, int row, const char *col)
+{
+    return strtod(row_str(r, row, col), NULL);
+}
+
 bool
 row_bool(const PGresult *r, int row, const char *col)
 {
@@ -358,6 +394,13 @@ const char *
 num(struct numbuf *b, int64_t v)
 {
     snprintf(b->s, sizeof(b->s), "%lld", (long long)v);
+    return b->s;
+}
+
+const char *
+real(struct numbuf *b, double v)
+{
+    snprintf(b->s, sizeof(b->s), "%.17g", v);
     return b->s;
 }
 

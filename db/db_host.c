@@ -8,26 +8,10 @@
 #include "db/db_int.h"
 #include "db/model.h"
 
-/* Columns of a host read with its derived state; $1 is service_down_time. */
-#define HOST_SELECT                                                                   \
-    "SELECT h.id, h.uuid, h.host, h.hypervisor_hostname, h.libvirt_uri,"              \
-    " h.migration_addr, h.host_ip, h.memory_mb, h.vcpus, h.local_gb,"                 \
-    " h.hypervisor_type, h.hypervisor_version, h.libvirt_version, h.cpu_arch,"        \
-    " h.cpu_vendor, h.cpu_model, coalesce(h.cpu_info::text, '{}') AS cpu_info,"       \
-    " h.virt_type, h.disabled, coalesce(h.disabled_reason, '') AS disabled_reason,"   \
-    " h.forced_down, " US("h.heartbeat_at") " AS heartbeat_us,"                       \
-    " " US("h.started_at") " AS started_us, " US("h.created_at") " AS created_us,"    \
-    " " US("h.updated_at") " AS updated_us,"                                          \
-    " (NOT h.forced_down AND h.heartbeat_at IS NOT NULL AND"                          \
-    "  h.heartbeat_at > now() - make_interval(secs => $1::int)) AS up,"               \
-    " coalesce(u.mem, 0) AS memory_mb_used, coalesce(u.cpus, 0) AS vcpus_used,"       \
-    " coalesce(u.vms, 0) AS running_vms"                                              \
-    " FROM compute_hosts h LEFT JOIN LATERAL ("                                       \
-    "   SELECT sum(i.memory_mb) AS mem, sum(i.vcpus) AS cpus, count(*) AS vms"        \
-    "   FROM instances i WHERE i.host = h.host AND NOT i.deleted) u ON true"
+#define HOST_SELECT "SELECT" HOST_COLS " FROM compute_hosts h"
 
-static void
-host_read(const PGresult *r, int i, struct db_host *h)
+void
+db_host_read(const PGresult *r, int i, struct db_host *h)
 {
     memset(h, 0, sizeof(*h));
     h->id = row_int(r, i, "id");
@@ -40,6 +24,13 @@ host_read(const PGresult *r, int i, struct db_host *h)
     h->memory_mb = row_int(r, i, "memory_mb");
     h->vcpus = row_int(r, i, "vcpus");
     h->local_gb = row_int(r, i, "local_gb");
+    h->reserved_memory_mb = row_int(r, i, "reserved_memory_mb");
+    h->ram_allocation_ratio = row_real(r, i, "ram_allocation_ratio");
+    h->cpu_allocation_ratio = row_real(r, i, "cpu_allocation_ratio");
+    h->disk_allocation_ratio = row_real(r, i, "disk_allocation_ratio");
+    h->free_memory_mb = row_int(r, i, "free_memory_mb");
+    h->free_vcpus = row_int(r, i, "free_vcpus");
+    h->free_disk_gb = row_int(r, i, "free_disk_gb");
     row_cpy(r, i, "hypervisor_type", h->hypervisor_type, sizeof(h->hypervisor_type));
     h->hypervisor_version = row_i64(r, i, "hypervisor_version");
     h->libvirt_version = row_i64(r, i, "libvirt_version");
@@ -47,6 +38,7 @@ host_read(const PGresult *r, int i, struct db_host *h)
     row_cpy(r, i, "cpu_vendor", h->cpu_vendor, sizeof(h->cpu_vendor));
     row_cpy(r, i, "cpu_model", h->cpu_model, sizeof(h->cpu_model));
     row_cpy(r, i, "cpu_info", h->cpu_info, sizeof(h->cpu_info));
+    row_cpy(r, i, "cpu_features", h->cpu_features, sizeof(h->cpu_features));
     row_cpy(r, i, "virt_type", h->virt_type, sizeof(h->virt_type));
     h->disabled = row_bool(r, i, "disabled");
     row_cpy(r, i, "disabled_reason", h->disabled_reason, sizeof(h->disabled_reason));
@@ -59,14 +51,16 @@ host_read(const PGresult *r, int i, struct db_host *h)
     h->memory_mb_used = row_int(r, i, "memory_mb_used");
     h->vcpus_used = row_int(r, i, "vcpus_used");
     h->running_vms = row_int(r, i, "running_vms");
+    h->disk_gb_used = row_int(r, i, "disk_gb_used");
+    h->incoming_migrations = row_int(r, i, "incoming_migrations");
 }
 
 int
 db_host_register(struct db *db, struct db_host *h, const char *cpu_features, struct err *err)
 {
-    struct numbuf b[5];
+    struct numbuf b[9];
     char uuid[UUID_STR_LEN];
-    const char *p[18];
+    const char *p[22];
     AUTO_PGRES PGresult *r = NULL;
 
     uuid_new(uuid);
@@ -88,13 +82,18 @@ db_host_register(struct db *db, struct db_host *h, const char *cpu_features, str
     p[15] = cpu_features;
     p[16] = h->cpu_info[0] ? h->cpu_info : NULL;
     p[17] = h->virt_type;
+    p[18] = num(&b[5], h->reserved_memory_mb);
+    p[19] = real(&b[6], h->ram_allocation_ratio);
+    p[20] = real(&b[7], h->cpu_allocation_ratio);
+    p[21] = real(&b[8], h->disk_allocation_ratio);
     r = db_query(db,
                  "INSERT INTO compute_hosts (uuid, host, hypervisor_hostname, libvirt_uri,"
                  " migration_addr, host_ip, memory_mb, vcpus, local_gb, hypervisor_type,"
                  " hypervisor_version, libvirt_version, cpu_arch, cpu_vendor, cpu_model,"
-                 " cpu_features, cpu_info, virt_type, heartbeat_at, started_at)"
+                 " cpu_features, cpu_info, virt_type, reserved_memory_mb, ram_allocation_ratio,"
+                 " cpu_allocation_ratio, disk_allocation_ratio, heartbeat_at, started_at)"
                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-                 " $15, $16, $17::jsonb, $18, now(), now())"
+                 " $15, $16, $17::jsonb, $18, $19, $20, $21, $22, now(), now())"
                  " ON CONFLICT (host) DO UPDATE SET"
                  " hypervisor_hostname = EXCLUDED.hypervisor_hostname,"
                  " libvirt_uri = EXCLUDED.libvirt_uri,"
@@ -106,9 +105,13 @@ db_host_register(struct db *db, struct db_host *h, const char *cpu_features, str
                  " cpu_vendor = EXCLUDED.cpu_vendor, cpu_model = EXCLUDED.cpu_model,"
                  " cpu_features = EXCLUDED.cpu_features, cpu_info = EXCLUDED.cpu_info,"
                  " virt_type = EXCLUDED.virt_type,"
+                 " reserved_memory_mb = EXCLUDED.reserved_memory_mb,"
+                 " ram_allocation_ratio = EXCLUDED.ram_allocation_ratio,"
+                 " cpu_allocation_ratio = EXCLUDED.cpu_allocation_ratio,"
+                 " disk_allocation_ratio = EXCLUDED.disk_allocation_ratio,"
                  " heartbeat_at = now(), started_at = now(), updated_at = now()"
                  " RETURNING id, uuid",
-                 18, p, err);
+                 22, p, err);
     if (!r)
         return -1;
     h->id = row_int(r, 0, "id");
@@ -137,7 +140,7 @@ db_host_get(struct db *db, const char *host, int down_time_s, struct db_host *ou
         return -1;
     if (PQntuples(r) == 0)
         return err_set(err, ERR_NOT_FOUND, "Compute host %s could not be found.", host);
-    host_read(r, 0, out);
+    db_host_read(r, 0, out);
     return 0;
 }
 
@@ -156,7 +159,30 @@ db_host_list(struct db *db, int down_time_s, struct db_host **out, int *n, struc
     if (!hosts)
         fatalx("out of memory");
     for (int i = 0; i < *n; i++)
-        host_read(r, i, &hosts[i]);
+        db_host_read(r, i, &hosts[i]);
+    *out = hosts;
+    return 0;
+}
+
+int
+db_host_list_named(struct db *db, int down_time_s, const char *names, struct db_host **out,
+                   int *n, struct err *err)
+{
+    struct numbuf b;
+    const char *p[2] = { num(&b, down_time_s), names };
+    AUTO_PGRES PGresult *r = db_query(db,
+                                      HOST_SELECT " WHERE h.host = ANY ($2::text[])"
+                                      " ORDER BY array_position($2::text[], h.host)",
+                                      2, p, err);
+    struct db_host *hosts;
+
+    if (!r)
+        return -1;
+    *n = PQntuples(r);
+    if (!(hosts = calloc((size_t)(*n ? *n : 1), sizeof(*hosts))))
+        fatalx("out of memory");
+    for (int i = 0; i < *n; i++)
+        db_host_read(r, i, &hosts[i]);
     *out = hosts;
     return 0;
 }

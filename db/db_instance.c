@@ -15,6 +15,7 @@
     " f.flavorid, f.name AS flavor_name, i.memory_mb, i.vcpus, i.root_gb,"            \
     " f.ephemeral_gb, f.swap, f.extra_specs::text AS extra_specs,"                    \
     " i.metadata::text AS metadata, i.locked, coalesce(i.progress, -1) AS progress,"  \
+    " coalesce(i.cpu_xml, '') AS cpu_xml,"                                            \
     " " US("i.launched_at") " AS launched_us, " US("i.created_at") " AS created_us,"  \
     " " US("i.updated_at") " AS updated_us"                                           \
     " FROM instances i JOIN flavors f ON f.id = i.flavor_id"
@@ -45,6 +46,7 @@ instance_read(const PGresult *r, int i, struct db_instance *o)
     row_cpy(r, i, "extra_specs", o->flavor_extra_specs, sizeof(o->flavor_extra_specs));
     row_cpy(r, i, "metadata", o->metadata, sizeof(o->metadata));
     o->locked = row_bool(r, i, "locked");
+    row_cpy(r, i, "cpu_xml", o->cpu_xml, sizeof(o->cpu_xml));
     o->progress = row_int(r, i, "progress");
     o->launched_us = row_i64(r, i, "launched_us");
     o->created_us = row_i64(r, i, "created_us");

@@ -241,6 +241,8 @@ db_mig_transition(struct db *db, const struct db_transition *t, struct err *err)
                  "   RETURNING id, instance_uuid, dest_compute, dest_node),"
                  " e AS (INSERT INTO migration_events (migration_id, from_status, to_status,"
                  "   actor, reason) SELECT id, $2, $3, $4, $5 FROM m),"
+                 " c AS (DELETE FROM claims WHERE $6::boolean"
+                 "   AND migration_id = (SELECT id FROM m)),"
                  " i AS (UPDATE instances i SET task_state = NULL, progress = NULL,"
                  "   host = CASE WHEN $3 = 'completed' THEN m.dest_compute ELSE i.host END,"
                  "   node = CASE WHEN $3 = 'completed' THEN m.dest_node ELSE i.node END,"

@@ -25,7 +25,8 @@
     "SELECT" SERVICE_COLS ", h.uuid, h.hypervisor_hostname, h.host_ip,"                \
     " h.hypervisor_type, h.hypervisor_version, h.vcpus, h.memory_mb, h.local_gb,"      \
     " coalesce(h.cpu_info::text, '') AS cpu_info,"                                     \
-    " coalesce(u.mem, 0) AS memory_mb_used, coalesce(u.cpus, 0) AS vcpus_used,"        \
+    " coalesce(u.mem, 0) + h.reserved_memory_mb AS memory_mb_used,"                    \
+    " coalesce(u.cpus, 0) AS vcpus_used,"                                              \
     " coalesce(u.disk, 0) AS local_gb_used, coalesce(u.vms, 0) AS running_vms,"        \
     " coalesce(u.busy, 0) AS current_workload"                                         \
     " FROM compute_hosts h LEFT JOIN LATERAL ("                                        \

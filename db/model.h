@@ -40,6 +40,10 @@ struct db_host {
     int memory_mb;
     int vcpus;
     int local_gb;
+    int reserved_memory_mb;         /* the host's own reserved_host_memory_mb */
+    double ram_allocation_ratio;    /* the host's own allocation ratios */
+    double cpu_allocation_ratio;
+    double disk_allocation_ratio;
     char hypervisor_type[32];
     int64_t hypervisor_version;
     int64_t libvirt_version;
@@ -47,6 +51,7 @@ struct db_host {
     char cpu_vendor[64];
     char cpu_model[64];
     char cpu_info[4096];            /* Nova's cpu_info JSON */
+    char cpu_features[4096];        /* comma-separated, from capabilities */
     char virt_type[16];
     bool disabled;
     char disabled_reason[NAME_LEN];
@@ -57,9 +62,17 @@ struct db_host {
     int64_t updated_us;
     /* derived when read */
     bool up;                        /* heartbeat younger than service_down_time */
-    int memory_mb_used;             /* instances placed here */
+    int memory_mb_used;             /* instances placed here and claims on it */
     int vcpus_used;
+    int disk_gb_used;
     int running_vms;
+    int incoming_migrations;        /* claims: migrations on their way in */
+    /* what is left for a guest: capacity times the host's ratio, less its
+     * reserve, its instances and the claims on it (one formula, in SQL:
+     * 0004_claims_and_usage.sql) */
+    int free_memory_mb;
+    int free_vcpus;
+    int free_disk_gb;
 };
 
 /* Insert or refresh this host's row (ferry-compute start-up); fills h->id
@@ -77,6 +90,44 @@ int db_host_get(struct db *db, const char *host, int down_time_s, struct db_host
 /* Every host, ordered by name. */
 int db_host_list(struct db *db, int down_time_s, struct db_host **out, int *n,
                  struct err *err);
+
+/* The hosts named in names (a text[] literal), in that order. */
+int db_host_list_named(struct db *db, int down_time_s, const char *names,
+                       struct db_host **out, int *n, struct err *err);
+
+/* ---- scheduling (db_sched.c) ---- */
+
+/* What a destination must offer, and how candidates are weighed. */
+struct db_sched_query {
+    int down_time_s;                /* [DEFAULT] service_down_time */
+    const char *source;             /* never the source */
+    const char *requested;          /* only this host, or NULL */
+    const char *const *tried;       /* hosts that already refused */
+    int ntried;
+    int memory_mb, vcpus, disk_gb;  /* disk: a block migration's local disks */
+    const char *hypervisor_type;    /* the source's: the same, and ... */
+    int64_t hypervisor_version;     /* ... a version no older */
+    int max_io_ops;                 /* incoming migrations per host; 0: no limit */
+    double ram_weight;              /* [filter_scheduler] ram_weight_multiplier */
+    double io_ops_weight;           /* [filter_scheduler] io_ops_weight_multiplier */
+};
+
+/* The hosts that pass the database's filters (up, enabled, not the source,
+ * not tried, hypervisor, RAM, vCPUs, disk, io ops), best first by Nova's
+ * normalised weighers, at most limit of them. */
+int db_sched_candidates(struct db *db, const struct db_sched_query *q, int limit,
+                        struct db_host **out, int *n, struct err *err);
+
+/* Claim q's resources on host for migration_id if host still has room:
+ * the host row is locked while its room is checked, so two claims can never
+ * overcommit it.  A claim of the same migration elsewhere moves here.
+ * 1: claimed; 0: no room any more; -1: error. */
+int db_claim_take(struct db *db, int migration_id, const struct db_sched_query *q,
+                  const char *host, struct err *err);
+
+/* Release a migration's claim (a refused destination).  Terminal status
+ * changes release claims by themselves (db_mig_transition). */
+int db_claim_release(struct db *db, int migration_id, struct err *err);
 
 /* ---- instances (db_instance.c) ---- */
 
@@ -103,6 +154,7 @@ struct db_instance {
     char flavor_extra_specs[1024];  /* JSON object */
     char metadata[2048];            /* JSON object */
     bool locked;
+    char cpu_xml[2048];             /* the guest's <cpu>, "" when none */
     int progress;                   /* -1 when NULL */
     int64_t launched_us;
     int64_t created_us;
@@ -494,7 +546,7 @@ struct db_hypervisor {
     int vcpus;
     int vcpus_used;
     int memory_mb;
-    int memory_mb_used;             /* the instances' RAM (reserved RAM not included) */
+    int memory_mb_used;             /* the instances' RAM plus the host's reserve */
     int local_gb;
     int local_gb_used;              /* root + ephemeral + swap of the instances */
     int running_vms;

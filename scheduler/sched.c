@@ -1,25 +1,14 @@
 /* sched.c - filters and weighers over compute hosts, as a table. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/auto.h"
+#include "common/log.h"
 #include "scheduler/sched.h"
 
 typedef bool (*sched_filter_fn)(const struct sched_request *rq, const struct db_host *h,
                                 char *why, size_t size);
-
-long
-sched_free_ram_mb(const struct sched_request *rq, const struct db_host *h)
-{
-    return (long)(h->memory_mb * rq->ram_allocation_ratio) - rq->reserved_host_memory_mb -
-           h->memory_mb_used;
-}
-
-long
-sched_free_vcpus(const struct sched_request *rq, const struct db_host *h)
-{
-    return (long)(h->vcpus * rq->cpu_allocation_ratio) - h->vcpus_used;
-}
 
 static bool
 f_up(const struct sched_request *rq, const struct db_host *h, char *why, size_t size)
@@ -90,7 +79,7 @@ f_hypervisor(const struct sched_request *rq, const struct db_host *h, char *why,
 static bool
 f_ram(const struct sched_request *rq, const struct db_host *h, char *why, size_t size)
 {
-    long free_mb = sched_free_ram_mb(rq, h);
+    long free_mb = h->free_memory_mb;
 
     if (free_mb < rq->memory_mb) {
         snprintf(why, size, "not enough free RAM (needs %d MB, %ld MB free)", rq->memory_mb,
@@ -103,7 +92,7 @@ f_ram(const struct sched_request *rq, const struct db_host *h, char *why, size_t
 static bool
 f_vcpus(const struct sched_request *rq, const struct db_host *h, char *why, size_t size)
 {
-    long free_cpus = sched_free_vcpus(rq, h);
+    long free_cpus = h->free_vcpus;
 
     if (free_cpus < rq->vcpus) {
         snprintf(why, size, "not enough free vCPUs (needs %d, %ld free)", rq->vcpus, free_cpus);
@@ -112,57 +101,276 @@ f_vcpus(const struct sched_request *rq, const struct db_host *h, char *why, size
     return true;
 }
 
-/* In order: the cheap identity checks first, then capacity. */
+static bool
+f_disk(const struct sched_request *rq, const struct db_host *h, char *why, size_t size)
+{
+    long free_gb = h->free_disk_gb;
+
+    /* a host that does not report its disk is not judged on it */
+    if (rq->disk_gb > 0 && h->local_gb > 0 && free_gb < rq->disk_gb) {
+        snprintf(why, size, "not enough free disk for a block migration (needs %d GB, %ld GB "
+                 "free)", rq->disk_gb, free_gb);
+        return false;
+    }
+    return true;
+}
+
+static bool
+f_io_ops(const struct sched_request *rq, const struct db_host *h, char *why, size_t size)
+{
+    if (rq->max_io_ops > 0 && h->incoming_migrations >= rq->max_io_ops) {
+        snprintf(why, size, "already receiving %d migrations (max_io_ops_per_host %d)",
+                 h->incoming_migrations, rq->max_io_ops);
+        return false;
+    }
+    return true;
+}
+
+/* Is name in the comma-separated list? */
+static bool
+sched_in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+        if (len == n && strncmp(p, name, n) == 0)
+            return true;
+        p = comma ? comma + 1 : NULL;
+    }
+    return false;
+}
+
+/* The fast CPU pre-filter: a KVM host must have every feature the guest's
+ * CPU requires (the destination's libvirt comparison, in its host request,
+ * is the final word; an emulated host provides features in software). */
+static bool
+f_cpu(const struct sched_request *rq, const struct db_host *h, char *why, size_t size)
+{
+    if (strcmp(h->virt_type, "kvm") != 0 || !h->cpu_features[0])
+        return true;
+    for (int i = 0; i < rq->ncpu_features; i++)
+        if (!sched_in_list(h->cpu_features, rq->cpu_features[i])) {
+            snprintf(why, size, "its CPU (%s) lacks %s, which the guest's CPU requires",
+                     h->cpu_model, rq->cpu_features[i]);
+            return false;
+        }
+    return true;
+}
+
+void
+sched_cpu_features(struct sched_request *rq, const char *cpu_xml)
+{
+    const char *p = cpu_xml;
+
+    rq->ncpu_features = 0;
+    while (p && (p = strstr(p, "<feature")) != NULL) {
+        const char *end = strchr(p, '>');
+        const char *name = strstr(p, "name=");
+        const char *policy = strstr(p, "policy=");
+        size_t len;
+        char q;
+
+        if (!end)
+            break;
+        /* optional, disable and forbid require nothing */
+        if (policy && policy < end && strncmp(policy + 8, "require", 7) != 0 &&
+            strncmp(policy + 8, "force", 5) != 0) {
+            p = end;
+            continue;
+        }
+        if (name && name < end && rq->ncpu_features < SCHED_MAX_FEATURES) {
+            q = name[5];
+            name += 6;
+            len = strcspn(name, q == '"' ? "\"" : "'");
+            if (len < sizeof(rq->cpu_features[0])) {
+                memcpy(rq->cpu_features[rq->ncpu_features], name, len);
+                rq->cpu_features[rq->ncpu_features++][len] = '\0';
+            }
+        }
+        p = end;
+    }
+}
+
+/* In order: the cheap identity checks first, then capacity.  The first
+ * three only say which hosts are out of the question; their refusals are
+ * not worth a word.  `few` names the others' refusals in a summary. */
+#define SCHED_SILENT 3
 static const struct {
     const char *name;
     sched_filter_fn fn;
+    const char *few;
 } sched_filters[] = {
-    { "RequestedHost", f_requested }, { "NotSource", f_not_source },
-    { "NotTried", f_not_tried },      { "ComputeUp", f_up },
-    { "ComputeEnabled", f_enabled },  { "Hypervisor", f_hypervisor },
-    { "Ram", f_ram },                 { "Vcpu", f_vcpus },
+    { "RequestedHost", f_requested, NULL },
+    { "NotSource", f_not_source, NULL },
+    { "NotTried", f_not_tried, NULL },
+    { "ComputeUp", f_up, "down" },
+    { "ComputeEnabled", f_enabled, "disabled" },
+    { "Hypervisor", f_hypervisor, "another hypervisor or an older one" },
+    { "Ram", f_ram, "not enough free RAM" },
+    { "Vcpu", f_vcpus, "not enough free vCPUs" },
+    { "Disk", f_disk, "not enough free disk" },
+    { "IoOps", f_io_ops, "too many incoming migrations" },
+    { "Cpu", f_cpu, "an incompatible CPU" },
 };
+
+/* The index of the first filter that refuses h (its reason in why), or -1. */
+static int
+sched_refusal(const struct sched_request *rq, const struct db_host *h, char *why,
+              size_t why_size)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(sched_filters); i++)
+        if (!sched_filters[i].fn(rq, h, why, why_size))
+            return (int)i;
+    return -1;
+}
 
 bool
 sched_host_passes(const struct sched_request *rq, const struct db_host *h, char *why,
                   size_t why_size)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(sched_filters); i++)
-        if (!sched_filters[i].fn(rq, h, why, why_size))
-            return false;
-    return true;
+    return sched_refusal(rq, h, why, why_size) < 0;
+}
+
+/* Nova's weighers: each value normalised to 0..1 over the candidates
+ * (0 when they are all equal), times its multiplier, summed.  The database
+ * ranks the same way (db_sched.c); this is the reference it is tested
+ * against. */
+static double
+sched_norm(long v, long lo, long hi)
+{
+    return hi > lo ? (double)(v - lo) / (double)(hi - lo) : 0.0;
+}
+
+struct sched_ranked {
+    int index;
+    double weight;                  /* passed: the weighers' sum */
+    int filter;                     /* refused: by this filter */
+    const char *host;
+};
+
+static int
+sched_ranked_cmp(const void *a, const void *b)
+{
+    const struct sched_ranked *x = a, *y = b;
+
+    if (x->weight != y->weight)
+        return x->weight > y->weight ? -1 : 1;
+    return strcmp(x->host, y->host);
+}
+
+/* Hosts that came closest first: refused by a later filter. */
+static int
+sched_refused_cmp(const void *a, const void *b)
+{
+    const struct sched_ranked *x = a, *y = b;
+
+    if (x->filter != y->filter)
+        return y->filter - x->filter;
+    return strcmp(x->host, y->host);
+}
+
+/* How many refused hosts the words name one by one; the rest are counted. */
+#define SCHED_WHY_HOSTS 10
+
+/* "a: why; b: why; and 9990 more: 9000 down, 990 disabled" into why. */
+static void
+sched_why(const struct sched_request *rq, const struct db_host *hosts,
+          struct sched_ranked *refused, int nr, char *why, size_t why_size)
+{
+    int count[ARRAY_SIZE(sched_filters)] = { 0 };
+    size_t len = 0;
+
+#define WHY_ADD(...)                                                                   \
+    (len += len < why_size ? (size_t)snprintf(why + len, why_size - len, __VA_ARGS__) : 0)
+    why[0] = '\0';
+    qsort(refused, (size_t)nr, sizeof(*refused), sched_refused_cmp);
+    for (int k = 0; k < nr; k++) {
+        char reason[300];
+
+        if (k >= SCHED_WHY_HOSTS) {
+            count[refused[k].filter]++;
+            continue;
+        }
+        sched_filters[refused[k].filter].fn(rq, &hosts[refused[k].index], reason,
+                                            sizeof(reason));
+        WHY_ADD("%s%s: %s", k ? "; " : "", refused[k].host, reason);
+    }
+    if (nr > SCHED_WHY_HOSTS) {
+        bool first = true;
+
+        WHY_ADD("; and %d more:", nr - SCHED_WHY_HOSTS);
+        for (int f = (int)ARRAY_SIZE(sched_filters) - 1; f >= SCHED_SILENT; f--)
+            if (count[f]) {
+                WHY_ADD("%s %d %s", first ? "" : ",", count[f], sched_filters[f].few);
+                first = false;
+            }
+    }
+#undef WHY_ADD
+}
+
+int
+sched_rank(const struct sched_request *rq, const struct db_host *hosts, int n, int *order,
+           char *why, size_t why_size)
+{
+    struct sched_ranked *r = calloc((size_t)(n ? n : 1), sizeof(*r));
+    struct sched_ranked *refused = calloc((size_t)(n ? n : 1), sizeof(*refused));
+    long f0 = 0, f1 = 0, i0 = 0, i1 = 0;
+    int m = 0, nr = 0;
+
+    if (!r || !refused)
+        fatalx("out of memory");
+    for (int i = 0; i < n; i++) {
+        char reason[300];
+        int f = sched_refusal(rq, &hosts[i], reason, sizeof(reason));
+
+        if (f >= SCHED_SILENT) {
+            refused[nr].index = i;
+            refused[nr].filter = f;
+            refused[nr++].host = hosts[i].host;
+        }
+        if (f >= 0)
+            continue;
+        if (m == 0 || hosts[i].free_memory_mb < f0)
+            f0 = hosts[i].free_memory_mb;
+        if (m == 0 || hosts[i].free_memory_mb > f1)
+            f1 = hosts[i].free_memory_mb;
+        if (m == 0 || hosts[i].incoming_migrations < i0)
+            i0 = hosts[i].incoming_migrations;
+        if (m == 0 || hosts[i].incoming_migrations > i1)
+            i1 = hosts[i].incoming_migrations;
+        r[m].index = i;
+        r[m++].host = hosts[i].host;
+    }
+    if (why_size)
+        sched_why(rq, hosts, refused, nr, why, why_size);
+    for (int k = 0; k < m; k++) {
+        const struct db_host *h = &hosts[r[k].index];
+
+        r[k].weight = rq->ram_weight * sched_norm(h->free_memory_mb, f0, f1) +
+                      rq->io_ops_weight * sched_norm(h->incoming_migrations, i0, i1);
+    }
+    qsort(r, (size_t)m, sizeof(*r), sched_ranked_cmp);
+    for (int k = 0; k < m; k++)
+        order[k] = r[k].index;
+    free(r);
+    free(refused);
+    return m;
 }
 
 int
 sched_pick(const struct sched_request *rq, const struct db_host *hosts, int n, char *why,
            size_t why_size)
 {
-    int best = -1;
-    long best_free = 0;
-    size_t len = 0;
+    int *order = calloc((size_t)(n ? n : 1), sizeof(*order));
+    int best;
 
-    why[0] = '\0';
-    for (int i = 0; i < n; i++) {
-        char reason[300];
-
-        if (!sched_host_passes(rq, &hosts[i], reason, sizeof(reason))) {
-            /* the source, hosts not asked for and hosts already tried (whose
-             * own reasons the caller lists) are not worth a word here */
-            if (strcmp(reason, "it is the source host") != 0 &&
-                strcmp(reason, "not the requested host") != 0 &&
-                strcmp(reason, "already tried") != 0 && len < why_size)
-                len += (size_t)snprintf(why + len, why_size - len, "%s%s: %s",
-                                        len ? "; " : "", hosts[i].host, reason);
-            continue;
-        }
-        /* weigher: most free RAM; ties go to the fewest guests, then name order */
-        if (best < 0 || sched_free_ram_mb(rq, &hosts[i]) > best_free ||
-            (sched_free_ram_mb(rq, &hosts[i]) == best_free &&
-             hosts[i].running_vms < hosts[best].running_vms)) {
-            best = i;
-            best_free = sched_free_ram_mb(rq, &hosts[i]);
-        }
-    }
+    if (!order)
+        fatalx("out of memory");
+    best = sched_rank(rq, hosts, n, order, why, why_size) > 0 ? order[0] : -1;
+    free(order);
     return best;
 }
 
@@ -179,7 +387,7 @@ sched_check_forced(const struct sched_request *rq, const struct db_host *dest,
     if (!dest->up)
         return err_set(err, ERR_INVALID,
                        "Compute service of %s is unavailable at this time.", dest->host);
-    free_mb = sched_free_ram_mb(rq, dest);
+    free_mb = dest->free_memory_mb;
     if (free_mb <= rq->memory_mb)
         return err_set(err, ERR_INVALID,
                        "Migration pre-check error: Unable to migrate %s to %s: Lack of "

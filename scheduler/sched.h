@@ -12,35 +12,45 @@
 #include "db/model.h"
 
 #define SCHED_MAX_TRIED 64
+#define SCHED_MAX_FEATURES 64
 
 struct sched_request {
     const char *instance_uuid;
     int memory_mb;
     int vcpus;
+    int disk_gb;                    /* local disks a block migration copies */
+    int max_io_ops;                 /* incoming migrations per host, 0: no limit */
+    /* CPU features the guest's own <cpu> requires (pre-filter) */
+    char cpu_features[SCHED_MAX_FEATURES][64];
+    int ncpu_features;
     const char *source;             /* the source host name */
     const char *hypervisor_type;    /* the source's */
     int64_t hypervisor_version;
     const char *requested;          /* a requested destination, or NULL */
     const char *tried[SCHED_MAX_TRIED];   /* hosts that already failed a check */
     int ntried;
-    double ram_allocation_ratio;
-    double cpu_allocation_ratio;
-    int reserved_host_memory_mb;
+    double ram_weight;              /* [filter_scheduler] ram_weight_multiplier */
+    double io_ops_weight;           /* [filter_scheduler] io_ops_weight_multiplier */
 };
 
-/* Free RAM of host h as the RAM filter sees it (MB; may be negative). */
-long sched_free_ram_mb(const struct sched_request *rq, const struct db_host *h);
-
-/* Free vCPUs of h with the allocation ratio. */
-long sched_free_vcpus(const struct sched_request *rq, const struct db_host *h);
+/* The features a libvirt <cpu> requires (policy 'require' or 'force', and
+ * plain <feature name=.../> which means require), into rq. */
+void sched_cpu_features(struct sched_request *rq, const char *cpu_xml);
 
 /* Run every filter on h.  True if h passes; else *why says which filter
  * refused it and why ("not enough free RAM (needs 256 MB, 120 MB free)"). */
 bool sched_host_passes(const struct sched_request *rq, const struct db_host *h, char *why,
                        size_t why_size);
 
-/* Filter then weigh: the index of the best host among hosts[0..n), or -1.
- * When -1, *why lists each refused host's reason ("lab-2: down; ..."). */
+/* Filter then weigh: the indexes of the hosts among hosts[0..n) that pass,
+ * best first, into order[] (room for n); returns how many.  Nova's
+ * weighers: free RAM and incoming migrations, each normalised to 0..1 over
+ * the hosts that pass and times its multiplier, summed; ties go by name.
+ * *why lists each refused host's reason ("lab-2: down; ..."). */
+int sched_rank(const struct sched_request *rq, const struct db_host *hosts, int n, int *order,
+               char *why, size_t why_size);
+
+/* The best of sched_rank, or -1 (then *why says why each host was refused). */
 int sched_pick(const struct sched_request *rq, const struct db_host *hosts, int n, char *why,
                size_t why_size);
 

@@ -74,11 +74,12 @@ sched_check_destination(struct sched *s, const struct db_mig *m, const struct db
     struct db_hostreq_result res;
     int64_t id;
 
-    payload = json_pack("{s:s,s:s,s:s,s:i,s:i,s:s,s:s,s:s,s:i}", "instance_uuid", inst->uuid,
-                        "request_id", m->request_id, "domain_name", inst->domain_name,
-                        "memory_mb", inst->memory_mb, "vcpus", inst->vcpus, "source_host",
-                        src->host, "source_cpu_info", src->cpu_info, "source_virt_type",
-                        src->virt_type, "block_migration", m->block_migration);
+    payload = json_pack("{s:s,s:s,s:s,s:i,s:i,s:s,s:s,s:s,s:i,s:s}", "instance_uuid",
+                        inst->uuid, "request_id", m->request_id, "domain_name",
+                        inst->domain_name, "memory_mb", inst->memory_mb, "vcpus", inst->vcpus,
+                        "source_host", src->host, "source_cpu_info", src->cpu_info,
+                        "source_virt_type", src->virt_type, "block_migration",
+                        m->block_migration, "cpu_xml", inst->cpu_xml);
     text = json_dumps(payload, JSON_COMPACT);
     json_decref(payload);
     if (db_hostreq_send(s->work_db, dest->host, "check_destination", m->id, text,
@@ -109,67 +110,146 @@ sched_dest_set(struct sched_dest *d, const struct db_host *h)
     strlcpy0(d->addr, h->migration_addr, sizeof(d->addr));
 }
 
-/* Forced destination: Nova's checks on that host only, no retry. */
+/* How many candidates one query asks for: the best few, re-asked after a
+ * refusal (the refused host then counts as tried). */
+#define SCHED_CANDIDATES 8
+
+/* The database's half of a request. */
+static void
+sched_query_of(const struct sched *s, const struct sched_request *rq, struct db_sched_query *q)
+{
+    memset(q, 0, sizeof(*q));
+    q->down_time_s = s->cfg->service_down_time;
+    q->source = rq->source;
+    q->requested = rq->requested;
+    q->tried = rq->tried;
+    q->ntried = rq->ntried;
+    q->memory_mb = rq->memory_mb;
+    q->vcpus = rq->vcpus;
+    q->disk_gb = rq->disk_gb;
+    q->hypervisor_type = rq->hypervisor_type;
+    q->hypervisor_version = rq->hypervisor_version;
+    q->max_io_ops = rq->max_io_ops;
+    q->ram_weight = rq->ram_weight;
+    q->io_ops_weight = rq->io_ops_weight;
+}
+
+/* Claim the guest's resources on h, then let h check itself.  0: h is the
+ * destination (the claim holds until the migration ends); -1: refused, with
+ * ERR_INVALID and the reason, the claim released; other codes: the
+ * database failed. */
+static int
+sched_try(struct sched *s, const struct db_mig *m, const struct db_instance *inst,
+          const struct db_host *src, const struct db_host *h, const struct db_sched_query *q,
+          struct sched_dest *out, struct err *err)
+{
+    struct err ignore = ERR_INIT;
+    int rc = db_claim_take(s->work_db, m->id, q, h->host, err);
+
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        return err_set(err, ERR_INVALID, "%s has no room left for the guest (claimed by "
+                                         "another migration meanwhile)", h->host);
+    if (sched_check_destination(s, m, inst, src, h, out, err) < 0) {
+        if (db_claim_release(s->work_db, m->id, &ignore) < 0)
+            log_warnx("claim not released mig=%d: %s", m->id, ignore.msg);
+        return -1;
+    }
+    sched_dest_set(out, h);
+    return 0;
+}
+
+/* Forced destination: Nova's checks on that host only, no retry.  It is
+ * still claimed: a forced migration never overcommits a host either. */
 static int
 sched_forced(struct sched *s, const struct db_mig *m, const struct db_instance *inst,
              const struct db_host *src, struct sched_request *rq, struct sched_dest *out,
              struct err *err)
 {
+    struct db_sched_query q;
     struct db_host dest;
 
     if (db_host_get(s->work_db, m->requested_host, s->cfg->service_down_time, &dest, err) < 0)
         return -1;
     if (sched_check_forced(rq, &dest, err) < 0)
         return -1;
+    sched_query_of(s, rq, &q);
+    q.max_io_ops = 0;               /* forcing bypasses the scheduler's filters */
     /* as in Nova, the destination's own refusal reaches the caller as it is */
-    if (sched_check_destination(s, m, inst, src, &dest, out, err) < 0)
-        return -1;
-    sched_dest_set(out, &dest);
-    return 0;
+    return sched_try(s, m, inst, src, &dest, &q, out, err);
 }
 
-/* Scheduler path: filters and weighers, then the destination's own checks;
- * a host that fails them is added to the tried list and the next is taken,
- * up to migrate_max_retries (-1: until no host is left). */
+/* Nothing fits: say why, host by host: first the hosts that refused their
+ * own check, then the others, those that came closest first (the filters
+ * run again in C over every host, for the words; sched_rank). */
+static int
+sched_explain(struct sched *s, const struct sched_request *rq, const char *tried_why,
+              struct err *err)
+{
+    AUTOFREE struct db_host *hosts = NULL;
+    char why[2048];
+    int n;
+
+    if (db_host_list(s->work_db, s->cfg->service_down_time, &hosts, &n, err) < 0)
+        return -1;
+    if (sched_pick(rq, hosts, n, why, sizeof(why)) >= 0)
+        why[0] = '\0';             /* room appeared meanwhile: no better words */
+    return err_set(err, ERR_INVALID, "No valid host was found. %s%s%s%s",
+                   rq->ntried ? "" : "There are not enough hosts available. ", tried_why,
+                   why[0] && tried_why[0] ? "; " : "", why);
+}
+
+/* Scheduler path: the database's filters and weighers give the best few
+ * candidates; each passes the C filters (the CPU pre-filter among them), is
+ * claimed, and checks itself.  A host that refuses is tried no more and
+ * the next is taken, up to migrate_max_retries (-1: until none is left). */
 static int
 sched_scheduled(struct sched *s, const struct db_mig *m, const struct db_instance *inst,
                 const struct db_host *src, struct sched_request *rq, struct sched_dest *out,
                 struct err *err)
 {
-    char why[2048], tried_why[2048] = "";
+    char tried_why[2048] = "";
     size_t tlen = 0;
     int retries = 0;
 
     for (;;) {
-        AUTOFREE struct db_host *hosts = NULL;
-        int n, pick;
+        AUTOFREE struct db_host *cands = NULL;
+        struct db_sched_query q;
+        char reason[512];
+        int n, i;
 
-        if (db_host_list(s->work_db, s->cfg->service_down_time, &hosts, &n, err) < 0)
+        sched_query_of(s, rq, &q);
+        if (db_sched_candidates(s->work_db, &q, SCHED_CANDIDATES, &cands, &n, err) < 0)
             return -1;
-        pick = sched_pick(rq, hosts, n, why, sizeof(why));
-        if (pick < 0)
-            return err_set(err, ERR_INVALID, "No valid host was found. %s%s%s%s",
-                           rq->ntried ? "" : "There are not enough hosts available. ", why,
-                           why[0] && tried_why[0] ? "; " : "", tried_why);
-        if (sched_check_destination(s, m, inst, src, &hosts[pick], out, err) == 0) {
-            sched_dest_set(out, &hosts[pick]);
-            return 0;
+        if (n == 0)
+            return sched_explain(s, rq, tried_why, err);
+        for (i = 0; i < n; i++) {
+            if (!sched_host_passes(rq, &cands[i], reason, sizeof(reason))) {
+                err_set(err, ERR_INVALID, "%s", reason);
+                break;              /* a C filter said no: not a retry */
+            }
+            if (sched_try(s, m, inst, src, &cands[i], &q, out, err) == 0)
+                return 0;
+            if (err->code != ERR_INVALID)
+                return -1;
+            retries++;
+            break;
         }
-        if (err->code != ERR_INVALID)
-            return -1;
-        log_info("destination refused mig=%d host=%s reason=\"%s\"", m->id, hosts[pick].host,
+        log_info("destination refused mig=%d host=%s reason=\"%s\"", m->id, cands[i].host,
                  err->msg);
         tlen += (size_t)snprintf(tried_why + tlen, tlen < sizeof(tried_why)
                                                        ? sizeof(tried_why) - tlen : 0,
-                                 "%s%s: %s", tlen ? "; " : "", hosts[pick].host, err->msg);
+                                 "%s%s: %s", tlen ? "; " : "", cands[i].host, err->msg);
         if (rq->ntried < SCHED_MAX_TRIED)
-            rq->tried[rq->ntried++] = strdup(hosts[pick].host);
-        retries++;
+            rq->tried[rq->ntried++] = strdup(cands[i].host);
         if (s->cfg->migrate_max_retries >= 0 && retries > s->cfg->migrate_max_retries)
             return err_set(err, ERR_INVALID,
                            "Exceeded maximum number of retries. Exhausted all hosts available "
                            "for retrying build failures for instance %s. %s",
                            inst->uuid, tried_why);
+        if (rq->ntried == SCHED_MAX_TRIED)
+            return sched_explain(s, rq, tried_why, err);
     }
 }
 
@@ -200,9 +280,11 @@ sched_decide(struct sched *s, const struct db_mig *m, struct sched_dest *out, st
     rq.hypervisor_type = src.hypervisor_type;
     rq.hypervisor_version = src.hypervisor_version;
     rq.requested = m->requested_host[0] ? m->requested_host : NULL;
-    rq.ram_allocation_ratio = s->cfg->ram_allocation_ratio;
-    rq.cpu_allocation_ratio = s->cfg->cpu_allocation_ratio;
-    rq.reserved_host_memory_mb = s->cfg->reserved_host_memory_mb;
+    rq.max_io_ops = s->cfg->max_io_ops_per_host;
+    rq.ram_weight = s->cfg->ram_weight_multiplier;
+    rq.io_ops_weight = s->cfg->io_ops_weight_multiplier;
+    rq.disk_gb = m->block_migration == 1 ? inst.root_gb : 0;
+    sched_cpu_features(&rq, inst.cpu_xml);
     if (m->forced)
         rc = sched_forced(s, m, &inst, &src, &rq, out, err);
     else

@@ -20,6 +20,13 @@ ok
 api POST "/v2.1/servers/$S/action" '{"os-migrateLive": {"host": null, "block_migration": false}}' 2.30
 expect_fault badRequest 400
 expect_json '.badRequest.message | test("t-lab-1 is not on shared storage: Shared storage live-migration requires either shared storage or boot-from-volume with no local disks")' true
+# both other hosts were tried in turn (a retry after each real refusal), and
+# the message gives each one's reason
+expect_json '.badRequest.message | test("^No valid host was found. t-lab-[23]: .*; t-lab-[23]: ")' true
+[[ $(sql "SELECT string_agg(DISTINCT host || ':' || status, ' ') FROM host_requests
+          WHERE kind = 'check_destination' AND migration_id = $(last_migration "$S")") == \
+   "t-lab-2:failed t-lab-3:failed" ]] || fail "each destination checked once and refused"
+ok
 
 # true, scheduled: the disk travels
 api POST "/v2.1/servers/$S/action" '{"os-migrateLive": {"host": null, "block_migration": true}}' 2.80

@@ -104,3 +104,15 @@ assert_consistent() {
 }
 
 proc_pid() { cat "$FERRY_STATE/pids/$1.pid"; }
+
+# host_conf HOST 'INI TEXT': options for one compute host only (its own
+# compute-HOST.conf, as each Nova compute has its own nova.conf); "" puts it
+# back.  The worker is restarted and waited for.
+host_conf() {
+    local f="$FERRY_STATE/etc/compute-$1.conf" since
+    sed -i '/^# test: begin/,$d' "$f"
+    [[ -n $2 ]] && printf '# test: begin\n%s\n' "$2" >> "$f"
+    since=$(sql "SELECT extract(epoch from now())::bigint")
+    "$STACK" restart "ferry-compute@$1" >/dev/null 2>&1
+    wait_for "$1 back" 60 "[[ \$(sql \"SELECT count(*) FROM compute_hosts WHERE host = '$1' AND started_at >= to_timestamp($since)\") == 1 ]]"
+}

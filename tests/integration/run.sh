@@ -42,15 +42,19 @@ FERRY_TEST_DB="host=127.0.0.1 port=$PGPORT dbname=ferry user=postgres" \
     "$REPO/build/tests/test_worker" > "$FERRY_STATE/test_worker.log" 2>&1 \
     || { cat "$FERRY_STATE/test_worker.log"; exit 1; }
 echo "  PASS test_worker ($(grep -c '^\[       OK \]' "$FERRY_STATE/test_worker.log") cases)"
+FERRY_TEST_DB="host=127.0.0.1 port=$PGPORT dbname=ferry user=postgres" \
+    "$REPO/build/tests/test_db_sched" > "$FERRY_STATE/test_db_sched.log" 2>&1 \
+    || { cat "$FERRY_STATE/test_db_sched.log"; exit 1; }
+echo "  PASS test_db_sched ($(grep -c '^\[       OK \]' "$FERRY_STATE/test_db_sched.log") cases)"
 
 "$STACK" start ferry-api >/dev/null 2>&1
 "$STACK" start ferry-scheduler >/dev/null 2>&1
 for _ in $(seq 1 100); do curl -fs -o /dev/null "$API/" && break; sleep 0.1; done
-export FAKE_OK="h2 h3"
+export FAKE_OK="h2 h3 t130-ok1 t130-ok2"
 "$HERE/fake_dest.sh" & FAKE_PID=$!
 
 failed=0
-for t in "$HERE"/t[0-9]*.sh; do
+for t in "$HERE"/t${INTEG_ONLY:-[0-9]}*.sh; do
     if ! T_NAME=$(basename "$t" .sh) bash "$t"; then
         failed=1
         echo "  logs: $FERRY_STATE/log" >&2

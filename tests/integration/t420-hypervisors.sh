@@ -11,15 +11,17 @@ cleanup() {
     sql "DELETE FROM compute_hosts WHERE host LIKE 't420-%'"
 }
 trap 'cleanup >/dev/null; rm -rf "$T_TMP"' EXIT
+# each host records its own reserve (ferry-compute registers it)
+RESERVED=700
 CPU='{"arch": "x86_64", "model": "Nehalem", "vendor": "Intel", "features": ["pge"], "topology": {"cores": 1, "threads": 1, "sockets": 4}}'
 sql "INSERT INTO compute_hosts (uuid, host, hypervisor_hostname, libvirt_uri, migration_addr,
          host_ip, memory_mb, vcpus, local_gb, hypervisor_type, hypervisor_version, cpu_info,
-         disabled, disabled_reason, heartbeat_at)
+         disabled, disabled_reason, heartbeat_at, reserved_memory_mb)
      SELECT gen_random_uuid(), h, h || '.node', 'qemu+tcp://' || h || '/system', h,
             '10.4.2.1', 8192, 4, 100, 'QEMU', 7002022,
             CASE WHEN h = 't420-a' THEN '$CPU'::jsonb END,
             h = 't420-c', CASE WHEN h = 't420-c' THEN 'broken fan' END,
-            CASE WHEN h = 't420-b' THEN NULL ELSE now() END
+            CASE WHEN h = 't420-b' THEN NULL ELSE now() END, $RESERVED
      FROM unnest(ARRAY['t420-a', 't420-b', 't420-c']) h"
 id_of() { sql "SELECT $2 FROM compute_hosts WHERE host = '$1'"; }
 ID_A=$(id_of t420-a id)
@@ -31,8 +33,6 @@ S1=$(seed_instance t420-one t420-a admin)
 S2=$(seed_instance t420-two t420-a fe420)
 sql "UPDATE instances SET root_gb = 10 WHERE uuid = '$S1'"
 sql "UPDATE instances SET root_gb = 5, task_state = 'migrating' WHERE uuid = '$S2'"
-RESERVED=$(sed -n 's/^reserved_host_memory_mb *= *//p' "$FERRY_STATE/etc/ferry.conf" | tail -n 1)
-RESERVED=${RESERVED:-512}
 BRIEF=id,hypervisor_hostname,state,status
 DETAIL=$BRIEF,hypervisor_type,hypervisor_version,host_ip,service
 RESOURCES=vcpus,memory_mb,local_gb,vcpus_used,memory_mb_used,local_gb_used,free_ram_mb,free_disk_gb,current_workload,running_vms,disk_available_least,cpu_info

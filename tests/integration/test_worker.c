@@ -358,6 +358,32 @@ test_timeout_force_complete(void **state)
     assert_string_equal(fake_where(INSTANCE), "fake://b");
 }
 
+/* The destination's CPU check answers through a host request: a fake host
+ * whose CPU comparison refuses gives Nova's "Unacceptable CPU info". */
+static void
+test_cpu_refused(void **state)
+{
+    struct db_hostreq_result res;
+    struct err err = ERR_INIT;
+    int64_t id;
+
+    (void)state;
+    fake_host_refuse_cpu("fake://b", "Host CPU does not provide required features: avx512f");
+    assert_int_equal(db_hostreq_send(db, "b", "check_destination", 0,
+                                     "{\"instance_uuid\": \"" INSTANCE "\", \"domain_name\":"
+                                     " \"vm\", \"memory_mb\": 64, \"source_host\": \"a\","
+                                     " \"block_migration\": -1, \"cpu_xml\": \"<cpu><model>"
+                                     "qemu64</model><feature policy='require' name='avx512f'/>"
+                                     "</cpu>\"}",
+                                     10, "test", &id, &err),
+                     0);
+    assert_int_equal(db_hostreq_wait(db, id, &res, &err), 0);
+    assert_false(res.ok);
+    assert_non_null(strstr(res.error, "Unacceptable CPU info: CPU doesn't have compatibility."));
+    assert_non_null(strstr(res.error, "avx512f"));
+    fake_host_refuse_cpu("fake://b", NULL);
+}
+
 static int
 group_setup(void **state)
 {
@@ -405,6 +431,7 @@ main(void)
         CASE(test_force_complete_pause, hot),
         CASE(test_timeout_abort, hot),
         CASE(test_timeout_force_complete, hot),
+        CASE(test_cpu_refused, converging),
     };
 
     log_init("test_worker", LOG_LVL_WARN);

@@ -24,6 +24,10 @@ host(const char *name, bool up, int mem, int used)
     h.memory_mb = mem;
     h.memory_mb_used = used;
     h.vcpus = 4;
+    h.reserved_memory_mb = 512;
+    /* as the database computes it with ratios 1.0 and 4.0 */
+    h.free_memory_mb = mem - 512 - used;
+    h.free_vcpus = 4 * 4;
     return h;
 }
 
@@ -39,9 +43,8 @@ request(void)
     rq.source = "src";
     rq.hypervisor_type = "QEMU";
     rq.hypervisor_version = 7002022;
-    rq.ram_allocation_ratio = 1.0;
-    rq.cpu_allocation_ratio = 4.0;
-    rq.reserved_host_memory_mb = 512;
+    rq.ram_weight = 1.0;
+    rq.io_ops_weight = -1.0;
     return rq;
 }
 
@@ -76,8 +79,7 @@ test_filters_one_by_one(void **state)
     snprintf(h.hypervisor_type, sizeof(h.hypervisor_type), "Xen");
     assert_false(sched_host_passes(&rq, &h, why, sizeof(why)));
     h = host("a", true, 4096, 0);
-    h.vcpus = 1;
-    h.vcpus_used = 4;
+    h.free_vcpus = 0;
     assert_false(sched_host_passes(&rq, &h, why, sizeof(why)));
     assert_string_equal(why, "not enough free vCPUs (needs 1, 0 free)");
     rq.tried[rq.ntried++] = "a";
@@ -106,6 +108,44 @@ test_pick_most_free_ram(void **state)
     assert_string_equal(why, "d: compute service is down (no heartbeat)");
 }
 
+/* Nova's normalised weighers: free RAM spreads (or packs, multiplier below
+ * 0), incoming migrations keep a busy host for later; ties go by name. */
+static void
+test_weighers(void **state)
+{
+    struct sched_request rq = request();
+    struct db_host hosts[4];
+    int order[4];
+    char why[500];
+
+    (void)state;
+    hosts[0] = host("d", true, 8192, 0);        /* 7680 free */
+    hosts[1] = host("c", true, 8192, 4096);     /* 3584 free */
+    hosts[2] = host("b", true, 8192, 1024);     /* 6656 free */
+    hosts[3] = host("a", true, 8192, 4096);     /* 3584 free */
+    assert_int_equal(sched_rank(&rq, hosts, 4, order, why, sizeof(why)), 4);
+    assert_string_equal(hosts[order[0]].host, "d");
+    assert_string_equal(hosts[order[1]].host, "b");
+    assert_string_equal(hosts[order[2]].host, "a");     /* tie with c: by name */
+    assert_string_equal(hosts[order[3]].host, "c");
+    /* d receives two migrations already: 1.0 - 1.0 < b's 0.75 - 0 */
+    hosts[0].incoming_migrations = 2;
+    assert_int_equal(sched_rank(&rq, hosts, 4, order, why, sizeof(why)), 4);
+    assert_string_equal(hosts[order[0]].host, "b");
+    assert_string_equal(hosts[order[3]].host, "d");
+    /* packing: the least free RAM first */
+    hosts[0].incoming_migrations = 0;
+    rq.ram_weight = -1.0;
+    sched_rank(&rq, hosts, 4, order, why, sizeof(why));
+    assert_string_equal(hosts[order[0]].host, "a");
+    assert_string_equal(hosts[order[3]].host, "d");
+    /* no weigher: name order */
+    rq.ram_weight = 0;
+    sched_rank(&rq, hosts, 4, order, why, sizeof(why));
+    assert_string_equal(hosts[order[0]].host, "a");
+    assert_string_equal(hosts[order[1]].host, "b");
+}
+
 static void
 test_no_host_lists_reasons(void **state)
 {
@@ -118,8 +158,33 @@ test_no_host_lists_reasons(void **state)
     hosts[1] = host("b", false, 8192, 0);
     hosts[2] = host("c", true, 600, 0);
     assert_int_equal(sched_pick(&rq, hosts, 3, why, sizeof(why)), -1);
-    assert_string_equal(why, "b: compute service is down (no heartbeat); c: not enough free "
-                             "RAM (needs 256 MB, 88 MB free)");
+    /* the host that came closest first */
+    assert_string_equal(why, "c: not enough free RAM (needs 256 MB, 88 MB free); b: compute "
+                             "service is down (no heartbeat)");
+}
+
+/* Among thousands of hosts the words name ten and count the rest. */
+static void
+test_many_refusals_summarised(void **state)
+{
+    struct sched_request rq = request();
+    struct db_host hosts[40];
+    char why[4096], name[16];
+
+    (void)state;
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof(name), "h%02d", i);
+        hosts[i] = host(name, i % 4 != 0, i % 2 ? 600 : 4096, 0);
+        if (i % 4 == 2)
+            hosts[i].disabled = true;
+    }
+    /* 10 down, 10 disabled, 20 without the RAM: those came closest */
+    assert_int_equal(sched_pick(&rq, hosts, 40, why, sizeof(why)), -1);
+    assert_int_equal(strncmp(why, "h01: not enough free RAM (needs 256 MB, 88 MB free); h03: ",
+                             58), 0);
+    assert_non_null(strstr(why, "; h19: not enough free RAM (needs 256 MB, 88 MB free); "
+                                "and 30 more: 10 not enough free RAM, 10 disabled, 10 down"));
+    assert_null(strstr(why, "h21"));
 }
 
 static void
@@ -146,12 +211,62 @@ test_forced_checks(void **state)
     assert_int_equal(sched_check_forced(&rq, &h, &err), 0);
 }
 
+static void
+test_disk_io_ops_cpu(void **state)
+{
+    struct sched_request rq = request();
+    struct db_host h;
+    char why[200];
+
+    (void)state;
+    /* disk: only for block migrations, only where the host reports its size */
+    rq.disk_gb = 20;
+    h = host("a", true, 4096, 0);
+    assert_true(sched_host_passes(&rq, &h, why, sizeof(why)));     /* local_gb unknown */
+    h.local_gb = 50;
+    h.free_disk_gb = 10;
+    assert_false(sched_host_passes(&rq, &h, why, sizeof(why)));
+    assert_string_equal(why, "not enough free disk for a block migration (needs 20 GB, 10 GB "
+                             "free)");
+    rq.disk_gb = 0;
+    assert_true(sched_host_passes(&rq, &h, why, sizeof(why)));
+    /* io ops: migrations already on their way in */
+    rq.max_io_ops = 2;
+    h.incoming_migrations = 2;
+    assert_false(sched_host_passes(&rq, &h, why, sizeof(why)));
+    assert_string_equal(why, "already receiving 2 migrations (max_io_ops_per_host 2)");
+    rq.max_io_ops = 0;
+    assert_true(sched_host_passes(&rq, &h, why, sizeof(why)));
+    /* CPU: a KVM host lacking a feature the guest requires */
+    sched_cpu_features(&rq, "<cpu mode='custom' match='exact'><model>Skylake</model>"
+                            "<feature policy='require' name='avx512f'/>"
+                            "<feature policy='disable' name='hle'/>"
+                            "<feature name=\"sse4.2\"/></cpu>");
+    assert_int_equal(rq.ncpu_features, 2);
+    assert_string_equal(rq.cpu_features[0], "avx512f");
+    assert_string_equal(rq.cpu_features[1], "sse4.2");
+    snprintf(h.virt_type, sizeof(h.virt_type), "kvm");
+    snprintf(h.cpu_model, sizeof(h.cpu_model), "Haswell");
+    snprintf(h.cpu_features, sizeof(h.cpu_features), "sse4.2,avx2,vmx");
+    assert_false(sched_host_passes(&rq, &h, why, sizeof(why)));
+    assert_string_equal(why, "its CPU (Haswell) lacks avx512f, which the guest's CPU requires");
+    snprintf(h.cpu_features, sizeof(h.cpu_features), "sse4.2,avx512f");
+    assert_true(sched_host_passes(&rq, &h, why, sizeof(why)));
+    /* an emulated (TCG) host provides features in software: not filtered */
+    snprintf(h.virt_type, sizeof(h.virt_type), "qemu");
+    snprintf(h.cpu_features, sizeof(h.cpu_features), "vmx");
+    assert_true(sched_host_passes(&rq, &h, why, sizeof(why)));
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_filters_one_by_one),
+        cmocka_unit_test(test_disk_io_ops_cpu),
         cmocka_unit_test(test_pick_most_free_ram),
+        cmocka_unit_test(test_weighers),
+        cmocka_unit_test(test_many_refusals_summarised),
         cmocka_unit_test(test_no_host_lists_reasons),
         cmocka_unit_test(test_forced_checks),
     };

@@ -31,13 +31,25 @@ $(UNIT_BINS):
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,cmocka $(ALL_PKGS)) $(LDLIBS_BASE)
 
 # Integration tests in C: real PostgreSQL (FERRY_TEST_DB), fake hypervisor.
-INTEG_BINS := $(UNIT_BIN)/test_worker
+INTEG_BINS := $(UNIT_BIN)/test_worker $(UNIT_BIN)/test_db_sched
 COMPUTE_LIB_SRCS := $(filter-out compute/main.c compute/virt_libvirt.c,$(COMPUTE_SRCS))
 
 $(UNIT_BIN)/test_worker: $(call obj,tests/integration/test_worker.c tests/fakes/virt_fake.c \
                                     $(COMPUTE_LIB_SRCS) $(DB_SRCS) $(COMMON_SRCS))
 
+$(UNIT_BIN)/test_db_sched: $(call obj,tests/integration/test_db_sched.c scheduler/sched.c \
+                                      $(DB_SRCS) $(COMMON_SRCS))
+
 $(INTEG_BINS):
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,cmocka $(ALL_PKGS)) $(LDLIBS_BASE)
+
+# make bench's scheduler timing (tests/bench/run.sh)
+BENCH_BINS := $(UNIT_BIN)/bench_sched
+$(UNIT_BIN)/bench_sched: $(call obj,tests/bench/bench_sched.c scheduler/sched.c $(DB_SRCS) \
+                                    $(COMMON_SRCS))
+$(BENCH_BINS):
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,$(ALL_PKGS)) $(LDLIBS_BASE)
