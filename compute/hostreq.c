@@ -48,8 +48,18 @@ hr_str(json_t *o, const char *key)
     return s ? s : "";
 }
 
+/* A libvirt CPU name (model, vendor, arch, feature): letters, digits and
+ * "_.-" only, so that it goes into XML as it is. */
+static bool
+hr_cpu_name_ok(const char *s)
+{
+    return s[0] && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                             "0123456789_.-") == strlen(s);
+}
+
 /* The source host's CPU (Nova's cpu_info JSON) as a libvirt <cpu>, every
- * feature required: what a host-model guest on that host may expect. */
+ * feature required: what a host-model guest on that host may expect.  NULL
+ * when cpu_info does not name a CPU libvirt could read back. */
 static char *
 hr_cpu_from_info(const char *cpu_info)
 {
@@ -61,14 +71,18 @@ hr_cpu_from_info(const char *cpu_info)
     FILE *f = ci ? open_memstream(&xml, &len) : NULL;
     json_t *ft;
 
-    if (!f) {
+    if (!f || !hr_cpu_name_ok(hr_str(ci, "arch")) || !hr_cpu_name_ok(hr_str(ci, "model")) ||
+        !hr_cpu_name_ok(hr_str(ci, "vendor"))) {
+        if (f)
+            fclose(f);
+        free(xml);
         json_decref(ci);
         return NULL;
     }
     fprintf(f, "<cpu><arch>%s</arch><model>%s</model><vendor>%s</vendor>",
             hr_str(ci, "arch"), hr_str(ci, "model"), hr_str(ci, "vendor"));
     json_array_foreach(feats, i, ft)
-        if (json_is_string(ft))
+        if (json_is_string(ft) && hr_cpu_name_ok(json_string_value(ft)))
             fprintf(f, "<feature policy='require' name='%s'/>", json_string_value(ft));
     fprintf(f, "</cpu>");
     fclose(f);

@@ -17,6 +17,7 @@ struct fake_host {
     int memory_mb;
     int free_mb;
     char refuse_cpu[200];
+    char last_cpu_xml[2048];        /* what compare_cpu was last given */
 };
 
 struct fake_dom {
@@ -101,6 +102,15 @@ fake_host_refuse_cpu(const char *uri, const char *reason)
 {
     pthread_mutex_lock(&fake_lock);
     strlcpy0(fake_host(uri)->refuse_cpu, reason ? reason : "", sizeof(hosts[0].refuse_cpu));
+    pthread_mutex_unlock(&fake_lock);
+}
+
+void
+fake_host_last_cpu_xml(const char *uri, char *out, size_t size)
+{
+    pthread_mutex_lock(&fake_lock);
+    strlcpy0(out, fake_host(uri)->last_cpu_xml, size);
+    fake_host(uri)->last_cpu_xml[0] = '\0';
     pthread_mutex_unlock(&fake_lock);
 }
 
@@ -277,9 +287,9 @@ static int
 f_compare_cpu(struct virt *v, const char *cpu_xml, bool *ok, char *why, size_t size,
               struct err *err)
 {
-    (void)cpu_xml;
     (void)err;
     pthread_mutex_lock(&fake_lock);
+    strlcpy0(fake_host(v->uri)->last_cpu_xml, cpu_xml, sizeof(hosts[0].last_cpu_xml));
     *ok = !fake_host(v->uri)->refuse_cpu[0];
     snprintf(why, size, "%s", fake_host(v->uri)->refuse_cpu);
     pthread_mutex_unlock(&fake_lock);

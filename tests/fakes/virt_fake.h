@@ -48,5 +48,8 @@ void fake_set_shared_storage(bool shared);
 
 /* Make compare_cpu refuse every CPU on uri with this reason (NULL: accept). */
 void fake_host_refuse_cpu(const char *uri, const char *reason);
+/* The CPU definition the host's compare_cpu was last given ("" if none
+ * since the last call). */
+void fake_host_last_cpu_xml(const char *uri, char *out, size_t size);
 
 #endif

@@ -384,6 +384,48 @@ test_cpu_refused(void **state)
     fake_host_refuse_cpu("fake://b", NULL);
 }
 
+/* A guest without a CPU model of its own (host-model) on KVM: the
+ * destination compares the source host's CPU, every feature required, as
+ * Nova does; names that are not CPU names never reach the XML.  Under TCG
+ * nothing is compared. */
+static void
+test_cpu_host_model_kvm(void **state)
+{
+    struct db_hostreq_result res;
+    struct err err = ERR_INIT;
+    char xml[2048];
+    int64_t id;
+    const char *payload =
+        "{\"instance_uuid\": \"" INSTANCE "\", \"domain_name\": \"vm\", \"memory_mb\": 64,"
+        " \"source_host\": \"a\", \"block_migration\": -1, \"cpu_xml\": \"\","
+        " \"source_virt_type\": \"kvm\", \"source_cpu_info\": \"{\\\"arch\\\": \\\"x86_64\\\","
+        " \\\"model\\\": \\\"Skylake-Client\\\", \\\"vendor\\\": \\\"Intel\\\","
+        " \\\"features\\\": [\\\"avx2\\\", \\\"x'/><evil\\\"]}\"}";
+
+    (void)state;
+    snprintf(host_b.virt_type, sizeof(host_b.virt_type), "kvm");
+    fake_host_last_cpu_xml("fake://b", xml, sizeof(xml));
+    assert_int_equal(db_hostreq_send(db, "b", "check_destination", 0, payload, 10, "test", &id,
+                                     &err),
+                     0);
+    assert_int_equal(db_hostreq_wait(db, id, &res, &err), 0);
+    assert_true(res.ok);
+    fake_host_last_cpu_xml("fake://b", xml, sizeof(xml));
+    assert_string_equal(xml, "<cpu><arch>x86_64</arch><model>Skylake-Client</model>"
+                             "<vendor>Intel</vendor><feature policy='require' name='avx2'/>"
+                             "</cpu>");
+    /* emulated: not compared */
+    snprintf(host_b.virt_type, sizeof(host_b.virt_type), "qemu");
+    assert_int_equal(db_hostreq_send(db, "b", "check_destination", 0, payload, 10, "test", &id,
+                                     &err),
+                     0);
+    assert_int_equal(db_hostreq_wait(db, id, &res, &err), 0);
+    assert_true(res.ok);
+    fake_host_last_cpu_xml("fake://b", xml, sizeof(xml));
+    assert_string_equal(xml, "");
+    host_b.virt_type[0] = '\0';
+}
+
 static int
 group_setup(void **state)
 {
@@ -432,6 +474,7 @@ main(void)
         CASE(test_timeout_abort, hot),
         CASE(test_timeout_force_complete, hot),
         CASE(test_cpu_refused, converging),
+        CASE(test_cpu_host_model_kvm, converging),
     };
 
     log_init("test_worker", LOG_LVL_WARN);
