@@ -626,6 +626,11 @@ lv_dom_fill(struct virt *v, virDomainPtr dom, struct virt_domain *out, struct er
         return lv_fail(v, out->uuid, "virDomainGetInfo", err);
     out->power_state =
         state >= 0 && (size_t)state < ARRAY_SIZE(nova_power_state) ? nova_power_state[state] : 0;
+    /* QEMU starts with its CPUs stopped and libvirt resumes them a moment
+     * later: "paused (starting up)" is a guest on its way to running, not
+     * one somebody paused (a guest started paused ends "paused (user)") */
+    if (state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_STARTING_UP)
+        out->power_state = nova_power_state[VIR_DOMAIN_RUNNING];
     out->persistent = persistent == 1;
     out->incoming = lv_dom_incoming(dom, state, reason, out->persistent);
     out->memory_mb = (int)(info.memory / 1024);
