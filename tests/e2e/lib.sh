@@ -60,6 +60,8 @@ new_guest() {
         || fail "lab guest $1"
     wait_for "$1 imported" 30 "[[ -n \$(server_id $1) ]]"
     wait_for "$1 heart-beating" 30 "[[ -n \$(lab heartbeat $1 $2) ]]"
+    # and Ferry has seen it run (its sync may have caught it defined, not started)
+    wait_for "$1 active" 30 "[[ \$(sql \"SELECT vm_state FROM instances WHERE display_name = '$1' AND NOT deleted\") == active ]]"
     server_id "$1"
 }
 
