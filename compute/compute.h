@@ -36,8 +36,13 @@ struct compute {
  * states; domains that vanished are marked shut down. */
 int compute_sync(struct compute *c, struct db *db, struct virt *v, struct err *err);
 
-/* hostreq.c: the host-request thread (arg: struct compute *). */
-void *hostreq_thread(void *arg);
+/* hostreq.c: the host-request threads (one per db_hostreq_lane), until
+ * *c->stop; hostreq_join waits for them and frees t. */
+struct hostreq_threads {
+    struct hr_lane *lane[2];
+};
+struct hostreq_threads *hostreq_start(struct compute *c);
+void hostreq_join(struct hostreq_threads *t);
 
 /* worker.c: run one claimed (preparing) migration to a terminal status, in
  * a new detached thread. */
@@ -53,5 +58,9 @@ void compute_event_start(struct db *db, const char *instance_uuid, const char *r
                          const char *event, const char *host);
 void compute_event_finish(struct db *db, const char *instance_uuid, const char *request_id,
                           const char *event, bool ok, const char *details);
+/* ... an event some other request started (the API's abort): the newest
+ * unfinished one of that name for the instance. */
+void compute_event_finish_open(struct db *db, const char *instance_uuid, const char *event,
+                               bool ok, const char *details);
 
 #endif

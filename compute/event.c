@@ -24,3 +24,13 @@ compute_event_finish(struct db *db, const char *instance_uuid, const char *reque
         db_action_event_finish(db, instance_uuid, request_id, event, ok, details, &err) < 0)
         log_warnx("cannot record event %s instance=%s: %s", event, instance_uuid, err.msg);
 }
+
+void
+compute_event_finish_open(struct db *db, const char *instance_uuid, const char *event, bool ok,
+                          const char *details)
+{
+    struct err err = ERR_INIT;
+
+    if (db_action_event_finish(db, instance_uuid, NULL, event, ok, details, &err) < 0)
+        log_warnx("cannot record event %s instance=%s: %s", event, instance_uuid, err.msg);
+}

@@ -12,9 +12,14 @@
  *                           destination: shared storage, local disks,
  *                           block migration's rules
  *
- * One thread, with its own database and libvirt connections, claims the
- * requests addressed to this host (woken by NOTIFY ferry_host_request) and
- * answers each with a JSON result or an error text.
+ * Two threads, each with its own database and libvirt connections, claim
+ * the requests addressed to this host (woken by NOTIFY ferry_host_request)
+ * and answer each with a JSON result or an error text: one answers
+ * check_destination, which asks the source check_source and waits for it,
+ * the other every kind that never waits on another host (db_hostreq_lane).
+ * Two hosts checking migrations towards each other at once therefore never
+ * wait on each other, and a slow check never holds up the post or rollback
+ * of a migration that is finishing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +234,8 @@ hr_post_at_destination(struct hr_ctx *h, json_t **result, struct err *err)
     if (d.power_state != 1 && d.power_state != 3)
         return err_set(err, ERR_CONFLICT, "the guest is not running on %s (power state %d)",
                        h->c->host, d.power_state);
+    if (d.incoming)
+        return err_set(err, ERR_CONFLICT, "the guest is still arriving on %s", h->c->host);
     memset(&js, 0, sizeof(js));
     if (h->c->drv->job_stats(h->v, h->instance_uuid, true, &js, &ignore) < 0)
         log_debug("no completed job stats instance=%s: %s", h->instance_uuid, ignore.msg);
@@ -270,12 +277,14 @@ static const struct {
     { "check_source", "compute_check_can_live_migrate_source", hr_check_source },
 };
 
-/* Run one claimed request and write its answer. */
+/* Run one claimed request and write its answer.  A libvirt connection found
+ * dead (libvirtd restarted: libvirt never reconnects by itself) is opened
+ * again and the request run once more before it is answered. */
 static int
-hr_handle(struct compute *c, struct db *db, struct virt *v, const struct db_hostreq *req,
+hr_handle(struct compute *c, struct db *db, struct virt **vp, const struct db_hostreq *req,
           struct err *err)
 {
-    struct hr_ctx h = { c, db, v, req, NULL, NULL, NULL };
+    struct hr_ctx h = { c, db, *vp, req, NULL, NULL, NULL };
     struct db_hostreq_result res;
     json_error_t jerr;
     json_t *result = NULL;
@@ -297,6 +306,20 @@ hr_handle(struct compute *c, struct db *db, struct virt *v, const struct db_host
     } else {
         compute_event_start(db, h.instance_uuid, h.request_id, hr_kinds[k].event, c->host);
         rc = hr_kinds[k].fn(&h, &result, &why);
+        if (rc < 0 && why.code == ERR_UNAVAILABLE) {
+            struct virt *nv = NULL;
+            struct err oerr = ERR_INIT;
+
+            log_warnx("libvirt connection lost, reopening it: %s", why.msg);
+            if (c->drv->open(c->uri, &nv, &oerr) == 0) {
+                c->drv->close(*vp);
+                *vp = h.v = nv;
+                err_clear(&why);
+                json_decref(result);
+                result = NULL;
+                rc = hr_kinds[k].fn(&h, &result, &why);
+            }
+        }
         compute_event_finish(db, h.instance_uuid, h.request_id, hr_kinds[k].event, rc == 0,
                              rc == 0 ? NULL : why.msg);
     }
@@ -315,11 +338,20 @@ hr_handle(struct compute *c, struct db *db, struct virt *v, const struct db_host
     return db_hostreq_finish(db, req->id, &res, err);
 }
 
-void *
+struct hr_lane {
+    struct compute *c;
+    enum db_hostreq_lane lane;
+    pthread_t thread;
+};
+
+static void *
 hostreq_thread(void *arg)
 {
-    struct compute *c = arg;
-    struct db *db = db_new(c->cfg->db_connection, "ferry-compute-hostreq");
+    struct hr_lane *l = arg;
+    struct compute *c = l->c;
+    struct db *db = db_new(c->cfg->db_connection, l->lane == DB_HOSTREQ_LANE_CHECKS
+                                                      ? "ferry-compute-checks"
+                                                      : "ferry-compute-hostreq");
     struct virt *v = NULL;
     int64_t backoff = 0;
     bool requeued = false;
@@ -339,17 +371,17 @@ hostreq_thread(void *arg)
              * answered (it died) is answered now, if still in time */
             int again;
 
-            if (db_hostreq_requeue(db, c->host, &again, &err) < 0)
+            if (db_hostreq_requeue(db, c->host, l->lane, &again, &err) < 0)
                 goto retry;
             if (again)
                 log_info("host requests taken up again count=%d", again);
             requeued = true;
         }
-        rc = db_hostreq_claim(db, c->host, &req, &err);
+        rc = db_hostreq_claim(db, c->host, l->lane, &req, &err);
         if (rc < 0)
             goto retry;
         if (rc == 1) {
-            if (hr_handle(c, db, v, &req, &err) < 0)
+            if (hr_handle(c, db, &v, &req, &err) < 0)
                 goto retry;
             backoff = 0;
             continue;
@@ -372,4 +404,33 @@ retry:
         c->drv->close(v);
     db_free(db);
     return NULL;
+}
+
+struct hostreq_threads *
+hostreq_start(struct compute *c)
+{
+    struct hostreq_threads *t = calloc(1, sizeof(*t));
+
+    if (!t)
+        fatalx("out of memory");
+    for (int i = 0; i < 2; i++) {
+        t->lane[i] = calloc(1, sizeof(*t->lane[i]));
+        if (!t->lane[i])
+            fatalx("out of memory");
+        t->lane[i]->c = c;
+        t->lane[i]->lane = i == 0 ? DB_HOSTREQ_LANE_CHECKS : DB_HOSTREQ_LANE_OTHERS;
+        if (pthread_create(&t->lane[i]->thread, NULL, hostreq_thread, t->lane[i]) != 0)
+            fatal("pthread_create");
+    }
+    return t;
+}
+
+void
+hostreq_join(struct hostreq_threads *t)
+{
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t->lane[i]->thread, NULL);
+        free(t->lane[i]);
+    }
+    free(t);
 }

@@ -159,7 +159,7 @@ main(int argc, char **argv)
     struct cli cli;
     struct compute c;
     struct sigaction sa = { 0 };
-    pthread_t hr;
+    struct hostreq_threads *hr;
 
     cli_init(argc, argv, "ferry-compute", &cfg, &cli);
     for (int i = 1; i < cli.argc; i++) {
@@ -189,13 +189,12 @@ main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (pthread_create(&hr, NULL, hostreq_thread, &c) != 0)
-        fatal("pthread_create");
+    hr = hostreq_start(&c);
     log_info("started host=%s uri=%s max_concurrent_live_migrations=%d", c.host, c.uri,
              cfg.max_concurrent_lm);
     compute_loop(&c);
     log_info("stopping (running migrations continue in libvirt; a restart re-attaches)");
-    pthread_join(hr, NULL);
+    hostreq_join(hr);
     free(cli.argv);
     return 0;
 }

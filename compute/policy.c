@@ -10,6 +10,7 @@
  *     elapsed > int(completion_timeout * data_gb)
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "compute/policy.h"
@@ -31,21 +32,23 @@ policy_data_gb(int ram_mb, const uint64_t *disk_bytes, int ndisks)
 }
 
 static unsigned
-policy_flags(const struct cfg *cfg, bool block_migration)
+policy_flags(const struct cfg *cfg, unsigned guest)
 {
     unsigned f = VIRT_MIG_LIVE | VIRT_MIG_PEER2PEER | VIRT_MIG_UNDEFINE_SOURCE |
                  VIRT_MIG_PERSIST_DEST;
 
-    if (block_migration)
-        f |= VIRT_MIG_NON_SHARED_INC;
+    if (guest & POLICY_BLOCK)
+        f |= guest & POLICY_BLOCK_WHOLE ? VIRT_MIG_NON_SHARED_DISK : VIRT_MIG_NON_SHARED_INC;
     if (cfg->lm_tunnelled)
         f |= VIRT_MIG_TUNNELLED;
     if (cfg->lm_native_tls)
         f |= VIRT_MIG_TLS;
-    if (cfg->lm_permit_post_copy)
+    /* Nova: not for a paused instance, which libvirt would refuse to move */
+    if (cfg->lm_permit_post_copy && !(guest & POLICY_PAUSED))
         f |= VIRT_MIG_POSTCOPY;
-    /* Nova: auto-converge is not used when post-copy is permitted */
-    if (cfg->lm_permit_auto_converge && !(f & VIRT_MIG_POSTCOPY))
+    /* Nova: auto-converge is not used when post-copy is permitted (decided
+     * from the options, before a paused guest loses post-copy) */
+    if (cfg->lm_permit_auto_converge && !cfg->lm_permit_post_copy)
         f |= VIRT_MIG_AUTO_CONVERGE;
     if (cfg->lm_parallel_connections > 1)
         f |= VIRT_MIG_PARALLEL;
@@ -53,33 +56,39 @@ policy_flags(const struct cfg *cfg, bool block_migration)
 }
 
 void
-policy_init(struct policy *p, const struct cfg *cfg, double data_gb, bool block_migration)
+policy_init(struct policy *p, const struct cfg *cfg, double data_gb, unsigned guest)
 {
     int steps = cfg->lm_downtime_steps;
-    double base = (double)cfg->lm_downtime / steps;
-    double offset = (cfg->lm_downtime - base) / steps;
-    int64_t delay_s = (int64_t)(cfg->lm_downtime_delay * data_gb);
 
     memset(p, 0, sizeof(*p));
     p->data_gb = data_gb;
-    if (steps + 1 > POLICY_MAX_STEPS)
-        steps = POLICY_MAX_STEPS - 1;
     p->nsteps = steps + 1;
-    for (int i = 0; i <= steps; i++) {
-        p->step_at_ms[i] = delay_s * i * 1000;
-        p->step_ms[i] = (int)(base + offset * i);
-    }
+    p->step_base = (double)cfg->lm_downtime / steps;
+    p->step_offset = (cfg->lm_downtime - p->step_base) / steps;
+    p->step_delay_s = (int64_t)(cfg->lm_downtime_delay * data_gb);
     p->completion_timeout_ms = (int64_t)(cfg->lm_completion_timeout * data_gb) * 1000;
     p->timeout_action = cfg->lm_timeout_action;
-    p->flags = policy_flags(cfg, block_migration);
+    p->flags = policy_flags(cfg, guest);
     p->post_copy = (p->flags & VIRT_MIG_POSTCOPY) != 0;
+}
+
+int
+policy_step_ms(const struct policy *p, int i)
+{
+    return (int)(p->step_base + p->step_offset * i);
+}
+
+int64_t
+policy_step_at_ms(const struct policy *p, int i)
+{
+    return p->step_delay_s * i * 1000;
 }
 
 void
 policy_tick(const struct policy *p, struct policy_state *st, int64_t elapsed_ms,
             struct policy_action *out)
 {
-    int step = -1;
+    int64_t step = -1;
 
     memset(out, 0, sizeof(*out));
     if (!st->timeout_fired && !st->post_copy_active && p->completion_timeout_ms > 0 &&
@@ -91,13 +100,42 @@ policy_tick(const struct policy *p, struct policy_state *st, int64_t elapsed_ms,
         else
             out->abort = true;
     }
-    for (int i = 0; i < p->nsteps; i++)
-        if (elapsed_ms > p->step_at_ms[i])
-            step = i;
-    if (step >= 0 && p->step_ms[step] != st->downtime_ms) {
-        out->set_downtime_ms = p->step_ms[step];
-        st->downtime_ms = p->step_ms[step];
+    /* the last step whose time has passed (all of them when there is no
+     * delay: Nova's generator then yields each at once, the last one wins) */
+    if (elapsed_ms > 0)
+        step = p->step_delay_s > 0 ? (elapsed_ms - 1) / (p->step_delay_s * 1000)
+                                   : p->nsteps - 1;
+    if (step >= p->nsteps)
+        step = p->nsteps - 1;
+    if (step >= 0 && policy_step_ms(p, (int)step) != st->downtime_ms) {
+        out->set_downtime_ms = policy_step_ms(p, (int)step);
+        st->downtime_ms = out->set_downtime_ms;
     }
+}
+
+void
+policy_uris(const struct cfg *cfg, const char *dest, char *dest_uri, size_t dest_size,
+            char *migrate_uri, size_t migrate_size)
+{
+    char addr[300];
+    const char *pct;
+
+    if (strchr(dest, ':') && dest[0] != '[')
+        snprintf(addr, sizeof(addr), "[%s]", dest);
+    else
+        snprintf(addr, sizeof(addr), "%s", dest);
+    if (cfg->lm_uri[0] && (pct = strstr(cfg->lm_uri, "%s")) != NULL)
+        snprintf(dest_uri, dest_size, "%.*s%s%s", (int)(pct - cfg->lm_uri), cfg->lm_uri, addr,
+                 pct + 2);
+    else if (cfg->lm_uri[0])
+        snprintf(dest_uri, dest_size, "%s", cfg->lm_uri);
+    else
+        snprintf(dest_uri, dest_size, "qemu+%s://%s/system",
+                 cfg->lm_scheme[0] ? cfg->lm_scheme : "tcp", addr);
+    if (cfg->lm_tunnelled)
+        migrate_uri[0] = '\0';
+    else
+        snprintf(migrate_uri, migrate_size, "tcp://%s", addr);
 }
 
 int

@@ -16,7 +16,7 @@ storage_test_file_create(struct compute *c, struct virt *v, const char *instance
     /* a leftover of an earlier attempt would read as "shared": remove it */
     c->drv->delete_image(v, path, err);
     err_clear(err);
-    return c->drv->create_image(v, path, TEST_FILE_BYTES, err);
+    return c->drv->create_image(v, path, "raw", TEST_FILE_BYTES, err);
 }
 
 void
@@ -32,18 +32,18 @@ int
 storage_local_disks(struct compute *c, struct virt *v, const char *instance_uuid,
                     json_t **disks, struct err *err)
 {
-    char targets[VIRT_MAX_DISKS][32];
-    char paths[VIRT_MAX_DISKS][512];
-    uint64_t sizes[VIRT_MAX_DISKS];
+    struct virt_disk d[VIRT_MAX_DISKS];
     int n;
 
-    if (c->drv->local_disks(v, instance_uuid, targets, paths, sizes, VIRT_MAX_DISKS, &n,
-                            err) < 0)
+    if (c->drv->local_disks(v, instance_uuid, d, VIRT_MAX_DISKS, &n, err) < 0)
         return -1;
     *disks = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(*disks, json_pack("{s:s,s:s,s:I}", "target", targets[i], "path",
-                                                paths[i], "size", (json_int_t)sizes[i]));
+        json_array_append_new(*disks, json_pack("{s:s,s:s,s:s,s:I,s:I,s:b}", "target",
+                                                d[i].target, "path", d[i].path, "format",
+                                                d[i].format, "size", (json_int_t)d[i].capacity,
+                                                "physical", (json_int_t)d[i].physical,
+                                                "backing", d[i].backing));
     return 0;
 }
 
@@ -87,16 +87,19 @@ storage_create_disks(struct compute *c, struct virt *v, json_t *disks, json_t **
     *created = json_array();
     json_array_foreach(disks, i, d) {
         const char *path = json_string_value(json_object_get(d, "path"));
+        const char *format = json_string_value(json_object_get(d, "format"));
         json_int_t size = json_integer_value(json_object_get(d, "size"));
 
         if (!path || size <= 0)
             return err_set(err, ERR_INVALID, "malformed disk in the request");
-        if (c->drv->create_image(v, path, (uint64_t)size, err) < 0)
+        /* the same format as the source's; a backed image is copied whole
+         * (the chain flattened), so its copy needs no backing file here */
+        if (c->drv->create_image(v, path, format ? format : "qcow2", (uint64_t)size, err) < 0)
             return err_set(err, err->code, "cannot create %s on %s: %s", path, c->host,
                            err->msg);
         json_array_append_new(*created, json_string(path));
-        log_info("disk image created for a block migration path=%s size=%lld", path,
-                 (long long)size);
+        log_info("disk image created for a block migration path=%s format=%s size=%lld", path,
+                 format ? format : "qcow2", (long long)size);
     }
     return 0;
 }

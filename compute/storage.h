@@ -5,8 +5,11 @@
  * seen means shared storage.  block_migration "auto" becomes "not shared";
  * true on shared storage, or false with local disks on unshared storage, is
  * refused with Nova's words.  For a block migration the destination creates
- * empty images of the source's local disks before the job
- * (pre_live_migration) and removes them again on a rollback.
+ * empty images of the source's local disks, in their format, before the job
+ * (pre_live_migration) and removes them again on a rollback.  A disk with a
+ * backing file is copied whole (VIR_MIGRATE_NON_SHARED_DISK): Nova rebuilds
+ * the backing file from Glance's image at the destination and copies only
+ * the top; Ferry has no image service, so it flattens the chain instead.
  */
 #ifndef FERRY_STORAGE_H
 #define FERRY_STORAGE_H
@@ -23,12 +26,13 @@ int storage_test_file_create(struct compute *c, struct virt *v, const char *inst
 void storage_test_file_delete(struct compute *c, struct virt *v, const char *path);
 
 /* Source: decide.  *result = {"shared": b, "block_migration": 0|1, "disks":
- * [{"target", "path", "size"}]}; ERR_INVALID with Nova's text when refused. */
+ * [disk, ...]}; ERR_INVALID with Nova's text when refused. */
 int storage_check_source(struct compute *c, struct virt *v, const char *instance_uuid,
                          const char *test_path, int block_migration, json_t **result,
                          struct err *err);
 
-/* Source: the guest's local disks as [{"target", "path", "size"}]. */
+/* Source: the guest's local disks as [{"target", "path", "format", "size"
+ * (virtual, bytes), "physical" (the file's bytes), "backing" (bool)}]. */
 int storage_local_disks(struct compute *c, struct virt *v, const char *instance_uuid,
                         json_t **disks, struct err *err);
 

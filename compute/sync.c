@@ -71,6 +71,8 @@ compute_sync(struct compute *c, struct db *db, struct virt *v, struct err *err)
         if (doms[i].incoming)
             continue;
         present[np++] = doms[i].uuid;
+        if (doms[i].unreadable)
+            continue;               /* still there; its row stays as it was */
         sync_import_fill(c, &doms[i], &in);
         if (db_instance_import(db, c->host, c->node, &in, &created, err) < 0)
             return -1;

@@ -67,7 +67,9 @@ struct virt_domain {
     int memory_mb;                  /* current allocation */
     int vcpus;
     struct virt_nova_meta nova;
-    char cpu_xml[2048];             /* the domain's <cpu> element, "" when none */
+    char cpu_xml[8192];             /* the domain's <cpu> element, "" when none */
+    bool unreadable;                /* list_domains: only uuid is known (the domain
+                                     * could not be read; the error was logged) */
 };
 
 /* Migration flags, mapped to VIR_MIGRATE_* by the driver. */
@@ -76,15 +78,26 @@ enum virt_mig_flag {
     VIRT_MIG_PEER2PEER = 1 << 1,
     VIRT_MIG_PERSIST_DEST = 1 << 2,
     VIRT_MIG_UNDEFINE_SOURCE = 1 << 3,
-    VIRT_MIG_NON_SHARED_INC = 1 << 4,   /* block migration, incremental */
+    VIRT_MIG_NON_SHARED_INC = 1 << 4,   /* block migration, the top image only */
     VIRT_MIG_TUNNELLED = 1 << 5,
     VIRT_MIG_TLS = 1 << 6,
     VIRT_MIG_POSTCOPY = 1 << 7,         /* allow a later switch to post-copy */
     VIRT_MIG_AUTO_CONVERGE = 1 << 8,
     VIRT_MIG_PARALLEL = 1 << 9,
+    VIRT_MIG_NON_SHARED_DISK = 1 << 10, /* block migration, the whole chain */
 };
 
 #define VIRT_MAX_DISKS 16
+
+/* A local file disk of a domain. */
+struct virt_disk {
+    char target[32];                /* vda, hda */
+    char path[512];
+    char format[16];                /* the driver's type: qcow2, raw */
+    uint64_t capacity;              /* virtual size, bytes */
+    uint64_t physical;              /* the file's size, bytes (Nova's data size counts it) */
+    bool backing;                   /* the image has a backing file */
+};
 
 struct virt_mig_params {
     const char *uuid;               /* the domain */
@@ -131,7 +144,8 @@ struct virt_driver {
     int (*open)(const char *uri, struct virt **out, struct err *err);
     void (*close)(struct virt *v);
     int (*host_info)(struct virt *v, struct virt_host_info *out, struct err *err);
-    /* every domain, running or not; *out is malloc'd */
+    /* every domain, running or not; *out is malloc'd.  A domain that cannot be
+     * read is listed with its uuid and unreadable set, not as an error */
     int (*list_domains)(struct virt *v, struct virt_domain **out, int *n, struct err *err);
     /* one domain; ERR_NOT_FOUND when this host has none with that uuid */
     int (*domain_get)(struct virt *v, const char *uuid, struct virt_domain *out,
@@ -154,11 +168,13 @@ struct virt_driver {
     int (*abort_job)(struct virt *v, const char *uuid, struct err *err);
     int (*suspend)(struct virt *v, const char *uuid, struct err *err);
     int (*resume)(struct virt *v, const char *uuid, struct err *err);
-    /* the domain's disks backed by local files: target names (vda, hda) and paths */
-    int (*local_disks)(struct virt *v, const char *uuid, char targets[][32], char paths[][512],
-                       uint64_t *sizes, int max, int *n, struct err *err);
-    /* create an empty image of size bytes at path (qcow2), for an incoming block migration */
-    int (*create_image)(struct virt *v, const char *path, uint64_t size, struct err *err);
+    /* the domain's disks backed by local files */
+    int (*local_disks)(struct virt *v, const char *uuid, struct virt_disk *out, int max, int *n,
+                       struct err *err);
+    /* create an empty image of size bytes at path in format (qcow2, raw), for
+     * an incoming block migration */
+    int (*create_image)(struct virt *v, const char *path, const char *format, uint64_t size,
+                        struct err *err);
     /* is there a file at path on this host (Nova's shared-storage test file)? */
     int (*image_exists)(struct virt *v, const char *path, bool *exists, struct err *err);
     /* remove the image at path; a missing one is not an error */

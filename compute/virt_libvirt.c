@@ -665,10 +665,20 @@ lv_list_domains(struct virt *v, struct virt_domain **out, int *n, struct err *er
 
         if (rc == 0 && lv_dom_fill(v, doms[i], &list[k], &e) == 0) {
             k++;
-        } else if (rc == 0 && e.code != ERR_NOT_FOUND) {
+        } else if (rc == 0 && e.code == ERR_UNAVAILABLE) {
             if (err)
                 *err = e;
             rc = -1;
+        } else if (rc == 0 && e.code != ERR_NOT_FOUND) {
+            /* one domain that cannot be read must not hide every other
+             * one (nor keep this host from registering): listed by uuid
+             * only, as unreadable */
+            log_warnx("domain unreadable, listed by uuid only: %s", e.msg);
+            memset(&list[k], 0, sizeof(list[k]));
+            if (virDomainGetUUIDString(doms[i], list[k].uuid) == 0) {
+                list[k].unreadable = true;
+                k++;
+            }
         } /* not found: gone since the listing */
         virDomainFree(doms[i]);
     }
@@ -806,6 +816,7 @@ static const struct {
     {VIRT_MIG_PERSIST_DEST, VIR_MIGRATE_PERSIST_DEST},
     {VIRT_MIG_UNDEFINE_SOURCE, VIR_MIGRATE_UNDEFINE_SOURCE},
     {VIRT_MIG_NON_SHARED_INC, VIR_MIGRATE_NON_SHARED_INC},
+    {VIRT_MIG_NON_SHARED_DISK, VIR_MIGRATE_NON_SHARED_DISK},
     {VIRT_MIG_TUNNELLED, VIR_MIGRATE_TUNNELLED},
     {VIRT_MIG_TLS, VIR_MIGRATE_TLS},
     {VIRT_MIG_POSTCOPY, VIR_MIGRATE_POSTCOPY},
@@ -1081,24 +1092,35 @@ lv_resume(struct virt *v, const char *uuid, struct err *err)
 
 /* ---- disks and images -------------------------------------------------- */
 
-/* One <disk type='file' device='disk'> into the output arrays. */
+/* One <disk type='file' device='disk'> of the live XML: its format, and
+ * whether libvirt found a backing chain under it. */
 static int
 lv_disk_one(struct virt *v, virDomainPtr dom, const char *uuid, struct xq *x, xmlNodePtr node,
-            char target[32], char path[512], uint64_t *size, struct err *err)
+            struct virt_disk *out, struct err *err)
 {
     virDomainBlockInfo bi;
+    char backing[8];
 
-    if (!xq_str(x, node, "target/@dev", target, 32) || !xq_str(x, node, "source/@file", path, 512))
-        return err_set(err, ERR_INTERNAL, "disk target or path of domain %s too long", uuid);
-    if (virDomainGetBlockInfo(dom, target, &bi, 0) < 0)
+    memset(out, 0, sizeof(*out));
+    if (!xq_str(x, node, "target/@dev", out->target, sizeof(out->target)) ||
+        !xq_str(x, node, "source/@file", out->path, sizeof(out->path)) ||
+        !xq_str(x, node, "driver/@type", out->format, sizeof(out->format)))
+        return err_set(err, ERR_INTERNAL, "disk target, path or format of domain %s too long",
+                       uuid);
+    if (!out->format[0])
+        strlcpy0(out->format, "raw", sizeof(out->format));
+    xq_str(x, node, "backingStore/source/@file", backing, sizeof(backing));
+    out->backing = backing[0] != '\0';
+    if (virDomainGetBlockInfo(dom, out->target, &bi, 0) < 0)
         return lv_fail(v, uuid, "virDomainGetBlockInfo", err);
-    *size = bi.capacity;
+    out->capacity = bi.capacity;
+    out->physical = bi.physical;
     return 0;
 }
 
 static int
-lv_local_disks(struct virt *v, const char *uuid, char targets[][32], char paths[][512],
-               uint64_t *sizes, int max, int *n, struct err *err)
+lv_local_disks(struct virt *v, const char *uuid, struct virt_disk *out, int max, int *n,
+               struct err *err)
 {
     virDomainPtr dom;
     xmlXPathObjectPtr o = NULL;
@@ -1125,7 +1147,7 @@ lv_local_disks(struct virt *v, const char *uuid, char targets[][32], char paths[
                          max);
             break;
         }
-        rc = lv_disk_one(v, dom, uuid, &x, node, targets[*n], paths[*n], &sizes[*n], err);
+        rc = lv_disk_one(v, dom, uuid, &x, node, &out[*n], err);
         if (rc == 0)
             (*n)++;
     }
@@ -1189,7 +1211,8 @@ lv_pool_for(struct virt *v, const char *dir, struct err *err)
 }
 
 static int
-lv_create_image(struct virt *v, const char *path, uint64_t size, struct err *err)
+lv_create_image(struct virt *v, const char *path, const char *format, uint64_t size,
+                struct err *err)
 {
     AUTOFREE char *dircopy = NULL, *basecopy = NULL, *xml = NULL;
     xmlChar *ename = NULL;
@@ -1212,11 +1235,14 @@ lv_create_image(struct virt *v, const char *path, uint64_t size, struct err *err
         return -1;
     }
     ename = xmlEncodeSpecialChars(NULL, BAD_CAST basename(basecopy));
-    if (!ename || asprintf(&xml,
-                           "<volume><name>%s</name>"
-                           "<capacity unit='bytes'>%llu</capacity><allocation>0</allocation>"
-                           "<target><format type='qcow2'/></target></volume>",
-                           (const char *)ename, (unsigned long long)size) < 0)
+    if (strcmp(format, "qcow2") != 0 && strcmp(format, "raw") != 0)
+        err_set(err, ERR_NOT_SUPPORTED, "cannot create a %s image for %s (qcow2 or raw only)",
+                format, path);
+    else if (!ename || asprintf(&xml,
+                                "<volume><name>%s</name>"
+                                "<capacity unit='bytes'>%llu</capacity><allocation>0</allocation>"
+                                "<target><format type='%s'/></target></volume>",
+                                (const char *)ename, (unsigned long long)size, format) < 0)
         err_set(err, ERR_INTERNAL, "out of memory");
     else if (!(vol = virStorageVolCreateXML(pool, xml, 0)))
         lv_fail(v, NULL, "virStorageVolCreateXML", err);

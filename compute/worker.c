@@ -52,7 +52,9 @@ struct worker {
     bool abort_sent;
     char abort_reason[300];
     bool force_sent;
+    bool timeout_pending;           /* the completion timeout's action, not yet done */
     bool paused_by_us;
+    int64_t job_unknown_since_ms;   /* attached: the job's state unreadable since */
     struct virt_job_stats last;
     int64_t last_save_ms;
     int seq;                        /* telemetry sample number */
@@ -73,6 +75,27 @@ worker_free(struct worker *w)
         w->c->drv->close(w->v);
     db_free(w->db);
     free(w);
+}
+
+/* libvirtd went away (a restart, an upgrade): libvirt never reconnects a
+ * connection by itself, so open a new one.  True when err said so and a
+ * new connection is in place. */
+static bool
+worker_virt_reopen(struct worker *w, const struct err *err)
+{
+    struct virt *nv = NULL;
+    struct err oerr = ERR_INIT;
+
+    if (err->code != ERR_UNAVAILABLE)
+        return false;
+    if (w->c->drv->open(w->c->uri, &nv, &oerr) < 0) {
+        log_warnx("libvirt unreachable mig=%d: %s", w->m.id, oerr.msg);
+        return false;
+    }
+    w->c->drv->close(w->v);
+    w->v = nv;
+    log_info("libvirt connection reopened mig=%d", w->m.id);
+    return true;
 }
 
 /* The database went away (a restart, a failover): wait for it, longer
@@ -156,25 +179,10 @@ worker_ask_dest(struct worker *w, const char *kind, int timeout_s, json_t *extra
 static void
 worker_uris(struct worker *w)
 {
-    const struct cfg *cfg = w->c->cfg;
-    const char *addr = w->m.dest_host[0] ? w->m.dest_host : w->m.dest_compute;
-    const char *pct;
+    const char *dest = w->m.dest_host[0] ? w->m.dest_host : w->m.dest_compute;
 
-    /* Nova: live_migration_uri with %s replaced by the target address, else
-     * qemu+<scheme>://<addr>/system; the data goes to tcp://<addr> unless
-     * tunnelled through libvirtd */
-    if (cfg->lm_uri[0] && (pct = strstr(cfg->lm_uri, "%s")) != NULL)
-        snprintf(w->dest_uri, sizeof(w->dest_uri), "%.*s%s%s", (int)(pct - cfg->lm_uri),
-                 cfg->lm_uri, addr, pct + 2);
-    else if (cfg->lm_uri[0])
-        strlcpy0(w->dest_uri, cfg->lm_uri, sizeof(w->dest_uri));
-    else
-        snprintf(w->dest_uri, sizeof(w->dest_uri), "qemu+%s://%s/system",
-                 cfg->lm_scheme[0] ? cfg->lm_scheme : cfg->lm_native_tls ? "tls" : "tcp",
-                 addr);
-    w->migrate_uri[0] = '\0';
-    if (!cfg->lm_tunnelled)
-        snprintf(w->migrate_uri, sizeof(w->migrate_uri), "tcp://%s", addr);
+    policy_uris(w->c->cfg, dest, w->dest_uri, sizeof(w->dest_uri), w->migrate_uri,
+                sizeof(w->migrate_uri));
 }
 
 static void
@@ -197,13 +205,15 @@ worker_params(struct worker *w)
 }
 
 /* Block migration: the local disks to copy, and the data size the timers
- * count (Nova: RAM, at least 2 GiB, plus each disk, at least 2 GiB). */
+ * count (Nova: RAM, at least 2 GiB, plus each disk's file, at least 2 GiB).
+ * *whole: a disk has a backing file, so the chains are copied whole. */
 static int
-worker_disks(struct worker *w, double *data_gb, struct err *err)
+worker_disks(struct worker *w, double *data_gb, bool *whole, struct err *err)
 {
     uint64_t sizes[VIRT_MAX_DISKS];
     size_t n = 0;
 
+    *whole = false;
     if (w->m.block_migration == 1) {
         if (storage_local_disks(w->c, w->v, w->m.instance_uuid, &w->disks, err) < 0) {
             /* attached to a job that already took the guest away: no disks
@@ -213,9 +223,13 @@ worker_disks(struct worker *w, double *data_gb, struct err *err)
             err_clear(err);
             w->disks = json_array();
         }
-        for (n = 0; n < json_array_size(w->disks) && n < VIRT_MAX_DISKS; n++)
-            sizes[n] = (uint64_t)json_integer_value(
-                json_object_get(json_array_get(w->disks, n), "size"));
+        for (n = 0; n < json_array_size(w->disks) && n < VIRT_MAX_DISKS; n++) {
+            json_t *d = json_array_get(w->disks, n);
+
+            sizes[n] = (uint64_t)json_integer_value(json_object_get(d, "physical"));
+            if (json_is_true(json_object_get(d, "backing")))
+                *whole = true;
+        }
     }
     *data_gb = policy_data_gb(w->inst.memory_mb, sizes, (int)n);
     return 0;
@@ -227,7 +241,8 @@ worker_rollback_dest(struct worker *w)
 {
     struct err err = ERR_INIT;
 
-    json_t *extra = json_pack("{s:O}", "created", w->created ? w->created : json_array());
+    json_t *extra = json_pack("{s:o}", "created",
+                              w->created ? json_incref(w->created) : json_array());
 
     if (worker_ask_dest(w, "rollback_live_migration_at_destination",
                         w->c->cfg->rpc_response_timeout, extra, NULL, &err) < 0)
@@ -289,7 +304,7 @@ worker_prepare(struct worker *w)
 
     if (w->recovered)
         worker_undo_earlier_prepare(w);
-    extra = json_pack("{s:O}", "disks", w->disks ? w->disks : json_array());
+    extra = json_pack("{s:o}", "disks", w->disks ? json_incref(w->disks) : json_array());
 
     rc = worker_ask_dest(w, "pre_live_migration", w->c->cfg->long_rpc_timeout, extra, &answer,
                          &err);
@@ -340,38 +355,49 @@ worker_force_complete(struct worker *w, const char *why)
 {
     struct err err = ERR_INIT;
 
-    w->force_sent = true;
-    if (w->m.status == MIG_POSTCOPY)
+    /* a failed attempt is tried again at the next sample, as Nova's monitor
+     * re-checks at every tick */
+    if (w->m.status == MIG_POSTCOPY) {
+        w->force_sent = true;
         return;
+    }
     if (w->pol.post_copy) {
         if (w->c->drv->start_postcopy(w->v, w->m.instance_uuid, &err) < 0) {
-            log_warnx("switch to post-copy failed mig=%d: %s", w->m.id, err.msg);
+            log_warnx("switch to post-copy failed mig=%d (tried again): %s", w->m.id, err.msg);
             return;
         }
+        w->force_sent = true;
         w->pst.post_copy_active = true;
         log_info("switched to post-copy mig=%d why=%s", w->m.id, why);
         worker_transition(w, MIG_POSTCOPY, NULL);
         return;
     }
     if (w->c->drv->suspend(w->v, w->m.instance_uuid, &err) < 0) {
-        log_warnx("pausing the guest failed mig=%d: %s", w->m.id, err.msg);
+        log_warnx("pausing the guest failed mig=%d (tried again): %s", w->m.id, err.msg);
         return;
     }
+    w->force_sent = true;
     w->paused_by_us = true;
     log_info("guest paused to complete the migration mig=%d why=%s", w->m.id, why);
 }
 
+/* Abort the job; a failed attempt is tried again at the next sample. */
 static void
 worker_abort(struct worker *w, const char *reason)
 {
     struct err err = ERR_INIT;
 
+    if (w->c->drv->abort_job(w->v, w->m.instance_uuid, &err) < 0) {
+        log_warnx("abort failed mig=%d (tried again): %s", w->m.id, err.msg);
+        return;
+    }
     w->abort_sent = true;
     strlcpy0(w->abort_reason, reason, sizeof(w->abort_reason));
-    if (w->c->drv->abort_job(w->v, w->m.instance_uuid, &err) < 0)
-        log_warnx("abort failed mig=%d: %s", w->m.id, err.msg);
-    else
-        log_info("migration job aborted mig=%d reason=\"%s\"", w->m.id, reason);
+    log_info("migration job aborted mig=%d reason=\"%s\"", w->m.id, reason);
+    /* the API's abort event, if a user asked (Nova's compute finishes it
+     * once the job is told to stop) */
+    compute_event_finish_open(w->db, w->m.instance_uuid, "compute_live_migration_abort", true,
+                              NULL);
 }
 
 static void
@@ -426,18 +452,29 @@ worker_tick(struct worker *w, int64_t start_ms)
     struct err err = ERR_INIT;
     int64_t now = now_ms();
 
-    if (w->c->drv->job_stats(w->v, w->m.instance_uuid, false, &js, &err) < 0 ||
-        js.type != VIRT_JOB_UNBOUNDED)
+    if (w->c->drv->job_stats(w->v, w->m.instance_uuid, false, &js, &err) < 0) {
+        worker_virt_reopen(w, &err);
+        return;
+    }
+    if (js.type != VIRT_JOB_UNBOUNDED)
         return;
     w->last = js;
     if (worker_abort_requested(w) && !w->abort_sent) {
         char why[300];
 
         snprintf(why, sizeof(why), "aborted by %s", w->m.abort_requested_by);
-        if (w->m.status == MIG_POSTCOPY)
-            log_warnx("abort ignored in post-copy mig=%d", w->m.id);
-        else
+        if (w->m.status == MIG_POSTCOPY) {
+            /* the guest already runs on the destination: nothing to go
+             * back to (the API refuses this; a race can still get here) */
+            log_warnx("abort refused in post-copy mig=%d", w->m.id);
+            compute_event_finish_open(w->db, w->m.instance_uuid, "compute_live_migration_abort",
+                                      false,
+                                      "the migration is in post-copy and cannot be aborted");
+            w->abort_sent = true;
+            w->abort_reason[0] = '\0';
+        } else {
             worker_abort(w, why);
+        }
     }
     if (w->m.force_complete_requested && !w->force_sent)
         worker_force_complete(w, "requested");
@@ -446,15 +483,21 @@ worker_tick(struct worker *w, int64_t start_ms)
         w->c->drv->set_max_downtime(w->v, w->m.instance_uuid, (uint64_t)act.set_downtime_ms,
                                     &err) == 0)
         log_debug("max downtime set mig=%d ms=%d", w->m.id, act.set_downtime_ms);
-    if (act.abort && !w->abort_sent) {
+    if (act.timeout)
+        w->timeout_pending = true;
+    if (w->timeout_pending && w->pol.timeout_action == TIMEOUT_ABORT) {
         char why[200];
 
         snprintf(why, sizeof(why), "live_migration_completion_timeout reached after %lld s",
                  (long long)((now - start_ms) / 1000));
-        worker_abort(w, why);
+        if (!w->abort_sent)
+            worker_abort(w, why);
+        w->timeout_pending = !w->abort_sent;
+    } else if (w->timeout_pending) {
+        if (!w->force_sent)
+            worker_force_complete(w, "completion timeout");
+        w->timeout_pending = !w->force_sent;
     }
-    if (act.force_complete && !w->force_sent)
-        worker_force_complete(w, "completion timeout");
     worker_sample(w, &js);
     /* Nova saves every live_migration_monitor_interval; libvirt reports
      * zeros for the job's first second or two, which are not worth saving */
@@ -472,9 +515,25 @@ worker_job_running(struct worker *w)
 
     if (!w->attach)
         return !atomic_load(&w->done);
-    if (w->c->drv->job_stats(w->v, w->m.instance_uuid, false, &js, &err) < 0)
-        return err.code != ERR_NOT_FOUND;
-    return js.type == VIRT_JOB_UNBOUNDED || js.type == VIRT_JOB_BOUNDED;
+    if (w->c->drv->job_stats(w->v, w->m.instance_uuid, false, &js, &err) == 0) {
+        w->job_unknown_since_ms = 0;
+        return js.type == VIRT_JOB_UNBOUNDED || js.type == VIRT_JOB_BOUNDED;
+    }
+    if (err.code == ERR_NOT_FOUND)
+        return false;
+    /* unreadable: libvirtd restarting, say.  Reconnect, and after a while
+     * let the finish step read where the guest ended up (a restarted
+     * libvirtd has ended the job anyway) */
+    worker_virt_reopen(w, &err);
+    if (!w->job_unknown_since_ms)
+        w->job_unknown_since_ms = now_ms();
+    if (now_ms() - w->job_unknown_since_ms > (int64_t)w->c->cfg->service_down_time * 1000) {
+        log_warnx("job state unreadable for %d s, finishing mig=%d: %s",
+                  w->c->cfg->service_down_time, w->m.id, err.msg);
+        return false;
+    }
+    sleep_ms(200);
+    return true;
 }
 
 static void
@@ -541,19 +600,54 @@ worker_cleanup_source(struct worker *w)
     json_decref(paths);
 }
 
-/* Where does the guest run now?  1 source, 2 destination, 0 neither. */
+/* The destination's post_live_migration_at_destination, asked again while
+ * it does not answer in time (its ferry-compute restarting, say). */
 static int
-worker_where(struct worker *w, json_t **post)
+worker_post_at_dest(struct worker *w, json_t **post, struct err *err)
+{
+    for (int attempt = 1;; attempt++) {
+        err_clear(err);
+        if (worker_ask_dest(w, "post_live_migration_at_destination",
+                            w->c->cfg->rpc_response_timeout, NULL, post, err) == 0)
+            return 0;
+        if (err->code != ERR_TIMEOUT || attempt == 3 || *w->c->stop)
+            return -1;
+        log_warnx("destination did not answer post_live_migration_at_destination mig=%d, "
+                  "asking again: %s", w->m.id, err->msg);
+    }
+}
+
+/* Where does the guest run now?  1 source, 2 destination, 0 neither (why
+ * says what was seen). */
+static int
+worker_where(struct worker *w, json_t **post, char *why, size_t why_size)
 {
     struct virt_domain d;
     struct err err = ERR_INIT;
+    int rc;
 
-    if (w->c->drv->domain_get(w->v, w->m.instance_uuid, &d, &err) == 0 &&
-        (d.power_state == POWER_RUNNING || d.power_state == POWER_PAUSED) && !d.incoming)
-        return 1;
-    if (worker_ask_dest(w, "post_live_migration_at_destination",
-                        w->c->cfg->rpc_response_timeout, NULL, post, &err) == 0)
+    /* libvirt said the job completed: the guest is on the destination,
+     * whether or not the destination's ferry-compute answers now */
+    if (!w->attach && w->rc == 0) {
+        if (worker_post_at_dest(w, post, &err) < 0)
+            log_warnx("post_live_migration_at_destination failed mig=%d (the migration "
+                      "completed): %s", w->m.id, err.msg);
         return 2;
+    }
+    rc = w->c->drv->domain_get(w->v, w->m.instance_uuid, &d, &err);
+    if (rc < 0 && worker_virt_reopen(w, &err)) {
+        err_clear(&err);
+        rc = w->c->drv->domain_get(w->v, w->m.instance_uuid, &d, &err);
+    }
+    if (rc == 0 && (d.power_state == POWER_RUNNING || d.power_state == POWER_PAUSED) &&
+        !d.incoming)
+        return 1;
+    if (rc < 0 && err.code != ERR_NOT_FOUND)
+        log_warnx("the source's domain is unreadable mig=%d: %s", w->m.id, err.msg);
+    err_clear(&err);
+    if (worker_post_at_dest(w, post, &err) == 0)
+        return 2;
+    snprintf(why, why_size, "the destination says: %s", err.msg);
     log_warnx("guest found on neither host mig=%d: %s", w->m.id, err.msg);
     return 0;
 }
@@ -562,15 +656,26 @@ static void
 worker_finish(struct worker *w)
 {
     json_t *post = NULL;
-    char reason[900];
+    char reason[900], why[600] = "";
     int where;
     struct err err = ERR_INIT;
 
     if (w->last.mem_total)
         worker_save(w, now_ms());
-    where = worker_where(w, &post);
+    where = worker_where(w, &post, why, sizeof(why));
     worker_totals(w, post);
-    if (where == 2) {
+    if (where != 2 && w->pst.post_copy_active) {
+        /* post-copy failed: the guest's newest memory is on the destination,
+         * the rest on the source; neither copy can run on its own.  Nothing
+         * is rolled back or resumed: it needs an operator (libvirt can
+         * resume the post-copy migration, else the guest must be rebooted) */
+        snprintf(reason, sizeof(reason), "post-copy migration to %s failed: the guest is "
+                 "paused, its memory split between %s and %s; recover it (resume the "
+                 "post-copy migration with libvirt, or reboot the guest)%s%s",
+                 w->m.dest_compute, w->m.source_compute, w->m.dest_compute,
+                 w->mig_err.msg[0] ? ": " : "", w->mig_err.msg);
+        worker_transition(w, MIG_ERROR, reason);
+    } else if (where == 2) {
         worker_transition(w, MIG_COMPLETED, NULL);
         worker_cleanup_source(w);
     } else if (where == 1) {
@@ -588,8 +693,8 @@ worker_finish(struct worker *w)
         }
     } else {
         snprintf(reason, sizeof(reason), "the guest runs on neither %s nor %s after the "
-                 "migration%s%s", w->m.source_compute, w->m.dest_compute,
-                 w->mig_err.msg[0] ? ": " : "", w->mig_err.msg);
+                 "migration%s%s%s%s", w->m.source_compute, w->m.dest_compute,
+                 w->mig_err.msg[0] ? ": " : "", w->mig_err.msg, why[0] ? "; " : "", why);
         worker_transition(w, MIG_ERROR, reason);
     }
     json_decref(post);
@@ -602,7 +707,9 @@ worker_run(struct worker *w)
 {
     struct err err = ERR_INIT;
     const char *ev = "compute_live_migration";
+    unsigned guest = 0;
     double data_gb;
+    bool whole;
 
     if (db_instance_get(w->db, w->m.instance_uuid, NULL, &w->inst, &err) < 0 ||
         w->c->drv->open(w->c->uri, &w->v, &err) < 0) {
@@ -611,13 +718,17 @@ worker_run(struct worker *w)
             worker_transition(w, MIG_ERROR, err.msg);
         return;
     }
-    if (worker_disks(w, &data_gb, &err) < 0) {
+    if (worker_disks(w, &data_gb, &whole, &err) < 0) {
         log_warnx("cannot read the guest's disks mig=%d: %s", w->m.id, err.msg);
         if (w->m.status == MIG_PREPARING)
             worker_transition(w, MIG_ERROR, err.msg);
         return;
     }
-    policy_init(&w->pol, w->c->cfg, data_gb, w->m.block_migration == 1);
+    if (w->m.block_migration == 1)
+        guest |= POLICY_BLOCK | (whole ? POLICY_BLOCK_WHOLE : 0);
+    if (strcmp(w->inst.vm_state, "paused") == 0)
+        guest |= POLICY_PAUSED;
+    policy_init(&w->pol, w->c->cfg, data_gb, guest);
     w->pst.post_copy_active = w->m.status == MIG_POSTCOPY;
     worker_uris(w);
     worker_params(w);

@@ -43,7 +43,7 @@ db_action_event_finish(struct db *db, const char *instance_uuid, const char *req
 
     return db_cmd(db,
                   "WITH a AS (SELECT id FROM instance_actions"
-                  "   WHERE instance_uuid = $1::uuid AND request_id = $2),"
+                  "   WHERE instance_uuid = $1::uuid AND ($2::text IS NULL OR request_id = $2)),"
                   " ev AS (UPDATE instance_action_events e SET finish_time = clock_timestamp(),"
                   "   result = $4, details = $5"
                   "   WHERE e.id = (SELECT max(e2.id) FROM instance_action_events e2, a"

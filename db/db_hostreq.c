@@ -105,16 +105,18 @@ db_hostreq_wait(struct db *db, int64_t id, struct db_hostreq_result *out, struct
 }
 
 int
-db_hostreq_claim(struct db *db, const char *host, struct db_hostreq *out, struct err *err)
+db_hostreq_claim(struct db *db, const char *host, enum db_hostreq_lane lane,
+                 struct db_hostreq *out, struct err *err)
 {
-    const char *p[1] = { host };
+    const char *p[2] = { host, lane == DB_HOSTREQ_LANE_CHECKS ? "t" : "f" };
     AUTO_PGRES PGresult *r = db_query(db,
         "UPDATE host_requests SET status = 'running', claimed_at = clock_timestamp()"
         " WHERE id = (SELECT id FROM host_requests WHERE host = $1 AND status = 'pending'"
-        "   AND deadline > clock_timestamp() ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)"
+        "   AND deadline > clock_timestamp() AND (kind = 'check_destination') = $2::bool"
+        "   ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)"
         " RETURNING id, host, kind, coalesce(migration_id, 0) AS migration_id,"
         " payload::text AS payload, requested_by, " US("deadline") " AS deadline_us",
-        1, p, err);
+        2, p, err);
 
     if (!r)
         return -1;
@@ -148,15 +150,16 @@ db_hostreq_finish(struct db *db, int64_t id, const struct db_hostreq_result *res
 }
 
 int
-db_hostreq_requeue(struct db *db, const char *host, int *n, struct err *err)
+db_hostreq_requeue(struct db *db, const char *host, enum db_hostreq_lane lane, int *n,
+                   struct err *err)
 {
-    const char *p[1] = { host };
+    const char *p[2] = { host, lane == DB_HOSTREQ_LANE_CHECKS ? "t" : "f" };
     AUTO_PGRES PGresult *r = db_query(db,
         "WITH q AS (UPDATE host_requests SET status = 'pending', claimed_at = NULL"
         "   WHERE host = $1 AND status = 'running' AND deadline > clock_timestamp()"
-        "   RETURNING id)"
+        "   AND (kind = 'check_destination') = $2::bool RETURNING id)"
         " SELECT count(*) AS n FROM q",
-        1, p, err);
+        2, p, err);
 
     if (!r)
         return -1;

@@ -154,7 +154,7 @@ struct db_instance {
     char flavor_extra_specs[1024];  /* JSON object */
     char metadata[2048];            /* JSON object */
     bool locked;
-    char cpu_xml[2048];             /* the guest's <cpu>, "" when none */
+    char cpu_xml[8192];             /* the guest's <cpu>, "" when none */
     int progress;                   /* -1 when NULL */
     int64_t launched_us;
     int64_t created_us;
@@ -175,7 +175,7 @@ struct db_instance_import {
     int ephemeral_gb;
     int swap;
     int power_state;
-    char cpu_xml[2048];
+    char cpu_xml[8192];
 };
 
 /* By uuid (canonical form).  ERR_NOT_FOUND "Instance <id> could not be
@@ -380,7 +380,7 @@ struct db_hostreq {
     char host[NAME_LEN];
     char kind[64];
     int migration_id;               /* 0 when none */
-    char payload[8192];             /* JSON */
+    char payload[32768];            /* JSON */
     char requested_by[NAME_LEN];
     int64_t deadline_us;
 };
@@ -402,14 +402,25 @@ int db_hostreq_send(struct db *db, const char *host, const char *kind, int migra
 int db_hostreq_wait(struct db *db, int64_t id, struct db_hostreq_result *out,
                     struct err *err);
 
-/* Compute side: claim the oldest pending request for host (status running).
- * 1: claimed; 0: none. */
-int db_hostreq_claim(struct db *db, const char *host, struct db_hostreq *out,
-                     struct err *err);
+/* A compute answers its requests in two lanes, each a thread of its own:
+ * check_destination, which itself asks the source a question and waits, and
+ * every other kind, which never waits on another host.  So two hosts
+ * checking migrations towards each other never wait on each other. */
+enum db_hostreq_lane {
+    DB_HOSTREQ_LANE_CHECKS,         /* check_destination */
+    DB_HOSTREQ_LANE_OTHERS,         /* everything else */
+};
 
-/* At ferry-compute's start: its requests left running by a process that
- * died go back to pending (if still in time), to be answered again. */
-int db_hostreq_requeue(struct db *db, const char *host, int *n, struct err *err);
+/* Compute side: claim the oldest pending request of a lane for host (status
+ * running).  1: claimed; 0: none. */
+int db_hostreq_claim(struct db *db, const char *host, enum db_hostreq_lane lane,
+                     struct db_hostreq *out, struct err *err);
+
+/* At ferry-compute's start: its requests of a lane left running by a
+ * process that died go back to pending (if still in time), to be answered
+ * again. */
+int db_hostreq_requeue(struct db *db, const char *host, enum db_hostreq_lane lane, int *n,
+                       struct err *err);
 
 /* The answer of the newest successful request of kind for a migration
  * ("{}"-less: 0 when there is none, 1 with *out filled). */
@@ -428,7 +439,8 @@ int db_action_start(struct db *db, const char *instance_uuid, const char *reques
                     struct err *err);
 
 /* Start an event of the action (instance, request_id); finish it with
- * result "Success" or "Error" and details. */
+ * result "Success" or "Error" and details (request_id NULL: the newest
+ * unfinished event of that name of any of the instance's actions). */
 int db_action_event_start(struct db *db, const char *instance_uuid, const char *request_id,
                           const char *event, const char *host, struct err *err);
 int db_action_event_finish(struct db *db, const char *instance_uuid, const char *request_id,

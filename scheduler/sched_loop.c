@@ -200,18 +200,48 @@ sched_explain(struct sched *s, const struct sched_request *rq, const char *tried
                    why[0] && tried_why[0] ? "; " : "", why);
 }
 
+/* A growing list of host names (strdup'd). */
+struct sched_names {
+    char **v;
+    int n, cap;
+};
+
+static void
+sched_names_add(struct sched_names *l, const char *name)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        if (!(l->v = realloc(l->v, (size_t)l->cap * sizeof(*l->v))))
+            fatalx("out of memory");
+    }
+    if (!(l->v[l->n++] = strdup(name)))
+        fatalx("out of memory");
+}
+
+static void
+sched_names_free(struct sched_names *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
 /* Scheduler path: the database's filters and weighers give the best few
  * candidates; each passes the C filters (the CPU pre-filter among them), is
- * claimed, and checks itself.  A host that refuses is tried no more and
- * the next is taken, up to migrate_max_retries (-1: until none is left). */
+ * claimed, and checks itself.  A host the C filters refuse is left out of
+ * the next queries (not a retry, and with no bound: on a fleet of mixed
+ * CPUs, many hosts may lack a feature before one has it); a host that
+ * refuses its own check is tried no more and the next is taken, up to
+ * migrate_max_retries (-1: until none is left). */
 static int
 sched_scheduled(struct sched *s, const struct db_mig *m, const struct db_instance *inst,
                 const struct db_host *src, struct sched_request *rq, struct sched_dest *out,
                 struct err *err)
 {
+    struct sched_names excluded = { 0 };   /* tried, and refused by a C filter */
     char tried_why[2048] = "";
     size_t tlen = 0;
-    int retries = 0;
+    int retries = 0, rc;
 
     for (;;) {
         AUTOFREE struct db_host *cands = NULL;
@@ -220,37 +250,52 @@ sched_scheduled(struct sched *s, const struct db_mig *m, const struct db_instanc
         int n, i;
 
         sched_query_of(s, rq, &q);
-        if (db_sched_candidates(s->work_db, &q, SCHED_CANDIDATES, &cands, &n, err) < 0)
-            return -1;
-        if (n == 0)
-            return sched_explain(s, rq, tried_why, err);
-        for (i = 0; i < n; i++) {
-            if (!sched_host_passes(rq, &cands[i], reason, sizeof(reason))) {
-                err_set(err, ERR_INVALID, "%s", reason);
-                break;              /* a C filter said no: not a retry */
-            }
-            if (sched_try(s, m, inst, src, &cands[i], &q, out, err) == 0)
-                return 0;
-            if (err->code != ERR_INVALID)
-                return -1;
-            retries++;
+        q.tried = (const char *const *)excluded.v;
+        q.ntried = excluded.n;
+        if (db_sched_candidates(s->work_db, &q, SCHED_CANDIDATES, &cands, &n, err) < 0) {
+            rc = -1;
             break;
         }
+        if (n == 0) {
+            rc = sched_explain(s, rq, tried_why, err);
+            break;
+        }
+        for (i = 0; i < n; i++) {
+            if (sched_host_passes(rq, &cands[i], reason, sizeof(reason)))
+                break;
+            log_debug("candidate refused mig=%d host=%s reason=\"%s\"", m->id, cands[i].host,
+                      reason);
+            sched_names_add(&excluded, cands[i].host);
+        }
+        if (i == n)
+            continue;               /* the whole batch failed a C filter: the next */
+        if (sched_try(s, m, inst, src, &cands[i], &q, out, err) == 0) {
+            rc = 0;
+            break;
+        }
+        if (err->code != ERR_INVALID) {
+            rc = -1;
+            break;
+        }
+        retries++;
         log_info("destination refused mig=%d host=%s reason=\"%s\"", m->id, cands[i].host,
                  err->msg);
         tlen += (size_t)snprintf(tried_why + tlen, tlen < sizeof(tried_why)
                                                        ? sizeof(tried_why) - tlen : 0,
                                  "%s%s: %s", tlen ? "; " : "", cands[i].host, err->msg);
+        sched_names_add(&excluded, cands[i].host);
         if (rq->ntried < SCHED_MAX_TRIED)
             rq->tried[rq->ntried++] = strdup(cands[i].host);
-        if (s->cfg->migrate_max_retries >= 0 && retries > s->cfg->migrate_max_retries)
-            return err_set(err, ERR_INVALID,
-                           "Exceeded maximum number of retries. Exhausted all hosts available "
-                           "for retrying build failures for instance %s. %s",
-                           inst->uuid, tried_why);
-        if (rq->ntried == SCHED_MAX_TRIED)
-            return sched_explain(s, rq, tried_why, err);
+        if (s->cfg->migrate_max_retries >= 0 && retries > s->cfg->migrate_max_retries) {
+            rc = err_set(err, ERR_INVALID,
+                         "Exceeded maximum number of retries. Exhausted all hosts available "
+                         "for retrying build failures for instance %s. %s",
+                         inst->uuid, tried_why);
+            break;
+        }
     }
+    sched_names_free(&excluded);
+    return rc;
 }
 
 /* The conductor's checks; on success *out is the destination. */

@@ -17,7 +17,7 @@ struct fake_host {
     int memory_mb;
     int free_mb;
     char refuse_cpu[200];
-    char last_cpu_xml[2048];        /* what compare_cpu was last given */
+    char last_cpu_xml[8192];        /* what compare_cpu was last given */
 };
 
 struct fake_dom {
@@ -34,7 +34,18 @@ struct fake_dom {
     int64_t processed, remaining, iteration;
     int max_downtime_ms;
     bool postcopy, abort;
+    unsigned last_flags;
     struct virt_job_stats completed;
+    bool has_disk;
+    struct virt_disk disk;
+};
+
+/* Injected failures: the next `times` calls of op on uri fail. */
+struct fake_fault {
+    char uri[128];
+    char op[32];
+    int times;
+    enum err_code code;
 };
 
 struct virt {
@@ -44,6 +55,7 @@ struct virt {
 static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fake_host hosts[FAKE_MAX];
 static struct fake_dom doms[FAKE_MAX];
+static struct fake_fault faults[8];
 
 static void fake_images_reset(void);
 
@@ -53,6 +65,7 @@ fake_reset(void)
     pthread_mutex_lock(&fake_lock);
     memset(hosts, 0, sizeof(hosts));
     memset(doms, 0, sizeof(doms));
+    memset(faults, 0, sizeof(faults));
     fake_images_reset();
     pthread_mutex_unlock(&fake_lock);
 }
@@ -175,6 +188,65 @@ fake_max_downtime(const char *uuid)
     return ms;
 }
 
+void
+fake_fail_next(const char *uri, const char *op, int times, enum err_code code)
+{
+    pthread_mutex_lock(&fake_lock);
+    for (size_t i = 0; i < ARRAY_SIZE(faults); i++)
+        if (faults[i].times == 0) {
+            strlcpy0(faults[i].uri, uri, sizeof(faults[i].uri));
+            strlcpy0(faults[i].op, op, sizeof(faults[i].op));
+            faults[i].times = times;
+            faults[i].code = code;
+            break;
+        }
+    pthread_mutex_unlock(&fake_lock);
+}
+
+/* Is a failure of op injected for this connection?  (-1 and *err if so) */
+static int
+fake_faulted(struct virt *v, const char *op, struct err *err)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&fake_lock);
+    for (size_t i = 0; i < ARRAY_SIZE(faults); i++)
+        if (faults[i].times > 0 && strcmp(faults[i].uri, v->uri) == 0 &&
+            strcmp(faults[i].op, op) == 0) {
+            faults[i].times--;
+            rc = err_set(err, faults[i].code, "fake: %s failed on %s (injected)", op, v->uri);
+            break;
+        }
+    pthread_mutex_unlock(&fake_lock);
+    return rc;
+}
+
+unsigned
+fake_last_flags(const char *uuid)
+{
+    struct fake_dom *d;
+    unsigned f;
+
+    pthread_mutex_lock(&fake_lock);
+    d = fake_dom(uuid);
+    f = d ? d->last_flags : 0;
+    pthread_mutex_unlock(&fake_lock);
+    return f;
+}
+
+void
+fake_set_disk(const char *uuid, const struct virt_disk *disk)
+{
+    struct fake_dom *d;
+
+    pthread_mutex_lock(&fake_lock);
+    if ((d = fake_dom(uuid)) != NULL) {
+        d->has_disk = true;
+        d->disk = *disk;
+    }
+    pthread_mutex_unlock(&fake_lock);
+}
+
 /* ---- the driver ------------------------------------------------------------------ */
 
 static int
@@ -258,6 +330,8 @@ f_domain_get(struct virt *v, const char *uuid, struct virt_domain *out, struct e
     struct fake_dom *d;
     int rc = 0;
 
+    if (fake_faulted(v, "domain_get", err) < 0)
+        return -1;
     pthread_mutex_lock(&fake_lock);
     d = fake_dom(uuid);
     if (d && strcmp(d->host, v->uri) == 0)
@@ -272,8 +346,9 @@ static int
 f_domain_exists(struct virt *v, const char *uuid, const char *name, bool *exists,
                 struct err *err)
 {
-    (void)err;
     *exists = false;
+    if (fake_faulted(v, "domain_exists", err) < 0)
+        return -1;
     pthread_mutex_lock(&fake_lock);
     for (int i = 0; i < FAKE_MAX; i++)
         if (doms[i].used && strcmp(doms[i].host, v->uri) == 0 &&
@@ -364,6 +439,7 @@ f_migrate(struct virt *v, const struct virt_mig_params *p, struct err *err)
     d->iteration = 0;
     d->abort = false;
     d->postcopy = false;
+    d->last_flags = p->flags;
     pthread_mutex_unlock(&fake_lock);
     for (;;) {
         bool over;
@@ -380,6 +456,8 @@ f_migrate(struct virt *v, const struct virt_mig_params *p, struct err *err)
             if (rc == 0) {
                 strlcpy0(d->host, fake_dest(p->dest_uri), sizeof(d->host));
                 d->power_state = 1;
+            } else if (d->postcopy) {
+                d->power_state = 3;     /* paused (post-copy failed) on both */
             }
         }
         pthread_mutex_unlock(&fake_lock);
@@ -430,6 +508,8 @@ fake_job_op(struct virt *v, const char *uuid, const char *what, enum fake_op op,
     struct fake_dom *d;
     int rc = 0;
 
+    if (fake_faulted(v, what, err) < 0)
+        return -1;
     pthread_mutex_lock(&fake_lock);
     d = fake_dom(uuid);
     if (!d || strcmp(d->host, v->uri) != 0)
@@ -487,23 +567,27 @@ f_resume(struct virt *v, const char *uuid, struct err *err)
 }
 
 static int
-f_local_disks(struct virt *v, const char *uuid, char targets[][32], char paths[][512],
-              uint64_t *sizes, int max, int *n, struct err *err)
+f_local_disks(struct virt *v, const char *uuid, struct virt_disk *out, int max, int *n,
+              struct err *err)
 {
-    (void)v;
-    (void)uuid;
-    (void)targets;
-    (void)paths;
-    (void)sizes;
-    (void)max;
-    (void)err;
+    struct fake_dom *d;
+    int rc = 0;
+
     *n = 0;
-    return 0;
+    pthread_mutex_lock(&fake_lock);
+    d = fake_dom(uuid);
+    if (!d || strcmp(d->host, v->uri) != 0)
+        rc = err_set(err, ERR_NOT_FOUND, "domain %s not found", uuid);
+    else if (d->has_disk && max > 0)
+        out[(*n)++] = d->disk;
+    pthread_mutex_unlock(&fake_lock);
+    return rc;
 }
 
 /* Images: "URI PATH" entries; a path on shared storage is seen by all. */
 #define FAKE_MAX_IMAGES 64
 static char images[FAKE_MAX_IMAGES][700];
+static char image_formats[FAKE_MAX_IMAGES][16];
 static bool fake_shared;
 
 static void
@@ -532,8 +616,21 @@ fake_image_find(struct virt *v, const char *path)
     return -1;
 }
 
+void
+fake_image_format(const char *uri, const char *path, char *out, size_t size)
+{
+    struct virt v;
+
+    strlcpy0(v.uri, uri, sizeof(v.uri));
+    pthread_mutex_lock(&fake_lock);
+    int i = fake_image_find(&v, path);
+    strlcpy0(out, i >= 0 ? image_formats[i] : "", size);
+    pthread_mutex_unlock(&fake_lock);
+}
+
 static int
-f_create_image(struct virt *v, const char *path, uint64_t size, struct err *err)
+f_create_image(struct virt *v, const char *path, const char *format, uint64_t size,
+               struct err *err)
 {
     int rc = 0;
 
@@ -545,6 +642,7 @@ f_create_image(struct virt *v, const char *path, uint64_t size, struct err *err)
         for (int i = 0; i < FAKE_MAX_IMAGES; i++)
             if (!images[i][0]) {
                 snprintf(images[i], sizeof(images[i]), "%s %s", v->uri, path);
+                strlcpy0(image_formats[i], format, sizeof(image_formats[i]));
                 break;
             }
     }

@@ -52,4 +52,18 @@ void fake_host_refuse_cpu(const char *uri, const char *reason);
  * since the last call). */
 void fake_host_last_cpu_xml(const char *uri, char *out, size_t size);
 
+/* The next `times` calls of op ("domain_get", "domain_exists", "abort", ...:
+ * the seam's names) on any connection to uri fail with code; ERR_UNAVAILABLE
+ * is a dead connection, as libvirt's after libvirtd restarted. */
+void fake_fail_next(const char *uri, const char *op, int times, enum err_code code);
+
+/* The flags the last migration of a domain was started with. */
+unsigned fake_last_flags(const char *uuid);
+
+/* Give a domain one local disk (block migration). */
+void fake_set_disk(const char *uuid, const struct virt_disk *disk);
+
+/* The format an image was created in on uri ("" if there is none). */
+void fake_image_format(const char *uri, const char *path, char *out, size_t size);
+
 #endif

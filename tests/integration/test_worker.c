@@ -26,7 +26,8 @@ static struct cfg cfg;
 static struct db *db;
 static volatile sig_atomic_t stop;
 static struct compute host_a, host_b;
-static pthread_t hr_a, hr_b;
+static int block_mig;                   /* the scheduler's verdict: -1 none, 0, 1 */
+static struct hostreq_threads *hr_a, *hr_b;
 
 static void
 sql(const char *q)
@@ -72,6 +73,7 @@ setup(void **state)
     fake_add_domain("fake://a", INSTANCE, "vm", 64, &model);
     fake_host_set("fake://b", "b", 16384, 16384);
     cfg_defaults(&cfg);
+    block_mig = -1;
     snprintf(cfg.db_connection, sizeof(cfg.db_connection), "%s", getenv("FERRY_TEST_DB"));
     cfg.lm_monitor_interval = 1;        /* save counters every second */
     snprintf(cfg.lm_uri, sizeof(cfg.lm_uri), "fake://%%s");
@@ -103,6 +105,8 @@ start_migration(bool abort_first)
     t.dest_compute = "b";
     t.dest_node = "b";
     t.dest_host = "b";
+    t.set_block_migration = block_mig >= 0;
+    t.block_migration = block_mig == 1;
     assert_int_equal(db_mig_transition(db, &t, &err), 0);
     assert_int_equal(db_mig_claim_queued(db, "a", 1, "test", &m, &err), 1);
     assert_int_equal(m.status, MIG_PREPARING);
@@ -202,6 +206,7 @@ sql_num(const char *q, int id)
 static struct fake_model converging = { 64 * MB, 64 * MB, 0, 0, 0, 0 };
 static struct fake_model hot = { 64 * MB, 32 * MB, 64 * MB, 32 * MB, 0, 0 };
 static struct fake_model breaking = { 64 * MB, 32 * MB, 0, 0, 50, 0 };
+static struct fake_model slow_breaking = { 64 * MB, 8 * MB, 0, 0, 60, 0 };
 
 static void
 test_completes(void **state)
@@ -442,8 +447,8 @@ group_setup(void **state)
     snprintf(cfg.db_connection, sizeof(cfg.db_connection), "%s", conn);
     compute_init(&host_a, "a");
     compute_init(&host_b, "b");
-    pthread_create(&hr_a, NULL, hostreq_thread, &host_a);
-    pthread_create(&hr_b, NULL, hostreq_thread, &host_b);
+    hr_a = hostreq_start(&host_a);
+    hr_b = hostreq_start(&host_b);
     return 0;
 }
 
@@ -452,10 +457,115 @@ group_teardown(void **state)
 {
     (void)state;
     stop = 1;
-    pthread_join(hr_a, NULL);
-    pthread_join(hr_b, NULL);
+    hostreq_join(hr_a);
+    hostreq_join(hr_b);
     db_free(db);
     return 0;
+}
+
+/* libvirtd restarted under the destination's host-request thread: its
+ * connection is dead for good; the request is run again on a new one. */
+static void
+test_hostreq_reconnects(void **state)
+{
+    struct db_mig m;
+
+    (void)state;
+    fake_fail_next("fake://b", "domain_exists", 1, ERR_UNAVAILABLE);
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_string_equal(fake_where(INSTANCE), "fake://b");
+}
+
+/* libvirt said the job completed: completed, even when the destination
+ * cannot answer post_live_migration_at_destination. */
+static void
+test_completed_when_post_fails(void **state)
+{
+    struct db_mig m;
+
+    (void)state;
+    fake_fail_next("fake://b", "domain_get", 100, ERR_INTERNAL);
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_string_equal(fake_where(INSTANCE), "fake://b");
+    assert_instance("b", "");
+}
+
+/* An abort libvirt refused once is tried again at the next sample. */
+static void
+test_abort_retried(void **state)
+{
+    struct err err = ERR_INIT;
+    struct db_mig m;
+    int id;
+
+    (void)state;
+    id = start_migration(false);
+    wait_status(id, MIG_RUNNING);
+    fake_fail_next("fake://a", "abort", 1, ERR_CONFLICT);
+    assert_int_equal(db_mig_request_abort(db, id, "tester", &err), 0);
+    m = wait_terminal(id);
+    assert_int_equal(m.status, MIG_CANCELLED);
+    assert_string_equal(m.reason, "aborted by tester");
+    assert_string_equal(fake_where(INSTANCE), "fake://a");
+}
+
+/* Post-copy that breaks: the guest is on neither host in one piece; the
+ * migration says so and nothing is rolled back. */
+static void
+test_postcopy_failure_is_error(void **state)
+{
+    struct err err = ERR_INIT;
+    struct db_mig m;
+    int id;
+
+    (void)state;
+    cfg.lm_permit_post_copy = true;
+    id = start_migration(false);
+    wait_status(id, MIG_RUNNING);
+    assert_int_equal(db_mig_request_force_complete(db, id, "tester", &err), 0);
+    m = wait_terminal(id);
+    assert_true(passed_through(id, "running (post-copy)"));
+    assert_int_equal(m.status, MIG_ERROR);
+    assert_non_null(strstr(m.reason, "post-copy migration to b failed"));
+    assert_int_equal(fake_power_state(INSTANCE), 3);    /* left paused, not resumed */
+}
+
+/* Nova: no post-copy for a paused guest, even when permitted. */
+static void
+test_paused_guest_no_postcopy(void **state)
+{
+    struct db_mig m;
+
+    (void)state;
+    cfg.lm_permit_post_copy = true;
+    sql("UPDATE instances SET vm_state = 'paused', power_state = 3");
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_int_equal(fake_last_flags(INSTANCE) & VIRT_MIG_POSTCOPY, 0);
+}
+
+/* Block migration of a raw disk with a backing file: the destination image
+ * is made raw, and the whole chain is copied. */
+static void
+test_block_backing_copied_whole(void **state)
+{
+    struct virt_disk d = { .target = "vda", .path = "/images/vm-disk.img", .format = "raw",
+                           .capacity = 1 << 30, .physical = 1 << 20, .backing = true };
+    char format[16];
+    struct db_mig m;
+
+    (void)state;
+    block_mig = 1;
+    fake_set_disk(INSTANCE, &d);
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_int_equal(fake_last_flags(INSTANCE) & (VIRT_MIG_NON_SHARED_DISK |
+                                                  VIRT_MIG_NON_SHARED_INC),
+                     VIRT_MIG_NON_SHARED_DISK);
+    fake_image_format("fake://b", "/images/vm-disk.img", format, sizeof(format));
+    assert_string_equal(format, "raw");
 }
 
 #define CASE(fn, model) cmocka_unit_test_prestate_setup_teardown(fn, setup, NULL, &model)
@@ -475,6 +585,12 @@ main(void)
         CASE(test_timeout_force_complete, hot),
         CASE(test_cpu_refused, converging),
         CASE(test_cpu_host_model_kvm, converging),
+        CASE(test_hostreq_reconnects, converging),
+        CASE(test_completed_when_post_fails, converging),
+        CASE(test_abort_retried, hot),
+        CASE(test_postcopy_failure_is_error, slow_breaking),
+        CASE(test_paused_guest_no_postcopy, converging),
+        CASE(test_block_backing_copied_whole, converging),
     };
 
     log_init("test_worker", LOG_LVL_WARN);

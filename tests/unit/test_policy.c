@@ -32,11 +32,11 @@ test_default_steps(void **state)
 
     (void)state;
     cfg_defaults(&cfg);
-    policy_init(&p, &cfg, 4.0, false);
+    policy_init(&p, &cfg, 4.0, 0);
     assert_int_equal(p.nsteps, 11);
     for (int i = 0; i < 11; i++) {
-        assert_int_equal(p.step_ms[i], want[i]);
-        assert_int_equal(p.step_at_ms[i], (int64_t)300 * i * 1000);  /* 75 s/GiB x 4 */
+        assert_int_equal(policy_step_ms(&p, i), want[i]);
+        assert_int_equal(policy_step_at_ms(&p, i), (int64_t)300 * i * 1000);  /* 75 s/GiB x 4 */
     }
     assert_int_equal(p.completion_timeout_ms, 3200 * 1000);         /* 800 s/GiB x 4 */
 }
@@ -51,7 +51,7 @@ test_ticks_follow_the_clock(void **state)
 
     (void)state;
     cfg_defaults(&cfg);
-    policy_init(&p, &cfg, 2.0, false);          /* delay 150 s, timeout 1600 s */
+    policy_init(&p, &cfg, 2.0, 0);          /* delay 150 s, timeout 1600 s */
     policy_tick(&p, &st, 500, &a);
     assert_int_equal(a.set_downtime_ms, 50);    /* step 0 at once */
     policy_tick(&p, &st, 1000, &a);
@@ -82,7 +82,7 @@ test_timeout_action_and_postcopy(void **state)
     (void)state;
     cfg_defaults(&cfg);
     cfg.lm_timeout_action = TIMEOUT_FORCE_COMPLETE;
-    policy_init(&p, &cfg, 2.0, false);
+    policy_init(&p, &cfg, 2.0, 0);
     policy_tick(&p, &st, 1600001, &a);
     assert_true(a.force_complete);
     /* in post-copy the timeout never fires */
@@ -92,7 +92,7 @@ test_timeout_action_and_postcopy(void **state)
     assert_false(a.timeout);
     /* 0 disables it */
     cfg.lm_completion_timeout = 0;
-    policy_init(&p, &cfg, 2.0, false);
+    policy_init(&p, &cfg, 2.0, 0);
     memset(&st, 0, sizeof(st));
     policy_tick(&p, &st, 99999999, &a);
     assert_false(a.timeout);
@@ -108,17 +108,84 @@ test_flags(void **state)
 
     (void)state;
     cfg_defaults(&cfg);
-    policy_init(&p, &cfg, 2.0, false);
+    policy_init(&p, &cfg, 2.0, 0);
     assert_int_equal(p.flags, base);
-    policy_init(&p, &cfg, 2.0, true);
+    policy_init(&p, &cfg, 2.0, POLICY_BLOCK);
     assert_int_equal(p.flags, base | VIRT_MIG_NON_SHARED_INC);
+    /* a disk with a backing file: the whole chain is copied */
+    policy_init(&p, &cfg, 2.0, POLICY_BLOCK | POLICY_BLOCK_WHOLE);
+    assert_int_equal(p.flags, base | VIRT_MIG_NON_SHARED_DISK);
     cfg.lm_permit_auto_converge = true;
-    policy_init(&p, &cfg, 2.0, false);
+    policy_init(&p, &cfg, 2.0, 0);
     assert_int_equal(p.flags, base | VIRT_MIG_AUTO_CONVERGE);
     cfg.lm_permit_post_copy = true;     /* Nova's quirk: then no auto-converge */
-    policy_init(&p, &cfg, 2.0, false);
+    policy_init(&p, &cfg, 2.0, 0);
     assert_int_equal(p.flags, base | VIRT_MIG_POSTCOPY);
     assert_true(p.post_copy);
+    /* Nova: no post-copy for a paused guest (libvirt refuses it), and then
+     * still no auto-converge */
+    policy_init(&p, &cfg, 2.0, POLICY_PAUSED);
+    assert_int_equal(p.flags, base);
+    assert_false(p.post_copy);
+}
+
+/* Many steps (Nova sets no upper limit): the schedule still ends at the
+ * configured downtime, and each step applies after its delay. */
+static void
+test_many_steps(void **state)
+{
+    struct cfg cfg;
+    struct policy p;
+    struct policy_state st = { 0 };
+    struct policy_action a;
+
+    (void)state;
+    cfg_defaults(&cfg);
+    cfg.lm_downtime_steps = 1000;
+    policy_init(&p, &cfg, 2.0, 0);              /* 150 s between steps */
+    assert_int_equal(p.nsteps, 1001);
+    assert_int_equal(policy_step_ms(&p, 1000), 500);
+    policy_tick(&p, &st, 1, &a);
+    assert_int_equal(a.set_downtime_ms, 0);     /* int(0.5 + 0.4995 * 0) */
+    policy_tick(&p, &st, (int64_t)150000 * 999 + 1, &a);
+    assert_int_equal(a.set_downtime_ms, policy_step_ms(&p, 999));
+    policy_tick(&p, &st, (int64_t)150000 * 5000, &a);
+    assert_int_equal(a.set_downtime_ms, 500);
+    /* no delay at all: the last step at once */
+    cfg.lm_downtime_delay = 0;
+    memset(&st, 0, sizeof(st));
+    policy_init(&p, &cfg, 2.0, 0);
+    policy_tick(&p, &st, 0, &a);
+    assert_int_equal(a.set_downtime_ms, 0);
+    policy_tick(&p, &st, 1, &a);
+    assert_int_equal(a.set_downtime_ms, 500);
+}
+
+static void
+test_uris(void **state)
+{
+    struct cfg cfg;
+    char d[300], m[300];
+
+    (void)state;
+    cfg_defaults(&cfg);
+    policy_uris(&cfg, "10.0.0.2", d, sizeof(d), m, sizeof(m));
+    assert_string_equal(d, "qemu+tcp://10.0.0.2/system");
+    assert_string_equal(m, "tcp://10.0.0.2");
+    policy_uris(&cfg, "fd00::2", d, sizeof(d), m, sizeof(m));
+    assert_string_equal(d, "qemu+tcp://[fd00::2]/system");
+    assert_string_equal(m, "tcp://[fd00::2]");
+    cfg.lm_native_tls = true;           /* QEMU's stream: the scheme stays tcp */
+    policy_uris(&cfg, "h2", d, sizeof(d), m, sizeof(m));
+    assert_string_equal(d, "qemu+tcp://h2/system");
+    snprintf(cfg.lm_scheme, sizeof(cfg.lm_scheme), "tls");
+    cfg.lm_tunnelled = true;
+    policy_uris(&cfg, "h2", d, sizeof(d), m, sizeof(m));
+    assert_string_equal(d, "qemu+tls://h2/system");
+    assert_string_equal(m, "");
+    snprintf(cfg.lm_uri, sizeof(cfg.lm_uri), "qemu+ssh://%%s/system");
+    policy_uris(&cfg, "fd00::2", d, sizeof(d), m, sizeof(m));
+    assert_string_equal(d, "qemu+ssh://[fd00::2]/system");
 }
 
 static void
@@ -138,6 +205,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_data_gb),
         cmocka_unit_test(test_default_steps),
+        cmocka_unit_test(test_uris),
+        cmocka_unit_test(test_many_steps),
         cmocka_unit_test(test_ticks_follow_the_clock),
         cmocka_unit_test(test_timeout_action_and_postcopy),
         cmocka_unit_test(test_flags),
