@@ -33,6 +33,7 @@ struct req {
     enum http_method method;
     const char *path;               /* decoded, without the query string */
     struct kv query[REQ_MAX_QUERY]; /* in request order, repeats kept */
+                                    /* (path and query: valid UTF-8, see http.c) */
     int nquery;
     bool query_overflow;            /* more than REQ_MAX_QUERY parameters */
     const char *content_type;       /* NULL when absent */

@@ -1,0 +1,50 @@
+#!/bin/bash
+# t520: hostile input: bytes that are not UTF-8 in paths, query strings and
+# headers, too many query parameters, impossible dates, control characters
+# meant for the log.  Every answer is a Nova fault or a normal answer with a
+# body, and ferry-api stays up.
+source "$(dirname "$0")/lib.sh"
+seed_hosts
+FFFD=$(printf '\xef\xbf\xbd')     # U+FFFD, what an ill-formed byte reads as
+
+# ferry-api still answers (a crash shows as curl failing in the next api call)
+api_alive() {
+    api GET / "" "" ""
+    expect_status 200
+}
+
+# ---- bytes that are not UTF-8 are read as U+FFFD, as webob reads them ----------------
+
+# 2.59+ validates query values and once crashed on them (json_string -> NULL)
+api GET '/v2.1/os-migrations?status=%FF' "" 2.59
+expect_status 200
+expect_json '.migrations | length' 0
+api GET '/v2.1/os-migrations?status=%C3' "" 2.80
+expect_status 200
+api_alive
+api GET '/v2.1/os-migrations?limit=%FF' "" 2.59
+expect_fault badRequest 400 \
+    "Invalid input for query parameters limit. Value: $FFFD. '$FFFD' does not match '^[0-9]*\$'"
+api GET '/v2.1/os-migrations?changes-since=%FF%FE' "" 2.59
+expect_fault badRequest 400 \
+    "Invalid input for query parameters changes-since. Value: $FFFD$FFFD. '$FFFD$FFFD' is not a 'date-time'"
+api GET '/v2.1/os-migrations?%FF=1' "" 2.59
+expect_fault badRequest 400 "Additional properties are not allowed ('$FFFD' was unexpected)"
+# below 2.59 the values are only filters
+api GET '/v2.1/os-migrations?status=%FF&host=%E2%82' ""
+expect_status 200
+api_alive
+
+# in the path: Nova's 404 with the text, never an empty body
+api GET '/v2.1/servers/%FF'
+expect_fault itemNotFound 404 "Instance $FFFD could not be found."
+api GET '/v2.1/servers/%FFabc/migrations' "" 2.80
+expect_fault itemNotFound 404 "Instance ${FFFD}abc could not be found."
+api GET '/v2.1/os-hypervisors/%FF/search' "" 2.1
+expect_fault itemNotFound 404
+api GET '/%FF' "" "" ""
+expect_status 300
+expect_json '.choices[1].links[0].href' "$API/v2.1/$FFFD"
+api_alive
+
+done_ok
