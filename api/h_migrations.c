@@ -284,7 +284,7 @@ osm_values_repr(const struct req *req, const char *key, char *out, size_t size)
 
     for (int i = 0; i < req->nquery; i++)
         if (strcmp(req->query[i].key, key) == 0)
-            json_array_append_new(arr, json_string(req->query[i].value));
+            json_array_append_new(arr, json_string_nocheck(req->query[i].value));
     schema_pyrepr(arr, out, size);
     json_decref(arr);
 }
@@ -309,7 +309,7 @@ osm_validate_one(const struct req *req, const char *key, enum q_kind kind, struc
         if (strcmp(req->query[i].key, key) != 0)
             continue;
         count++;
-        js = json_string(v);
+        js = json_string_nocheck(v);
         schema_pyrepr(js, r, sizeof(r));
         json_decref(js);
         if (kind == Q_INT) {

@@ -100,6 +100,10 @@ repr_value(struct sbuf *b, const json_t *v)
     size_t i;
     bool first = true;
 
+    if (!v) {           /* a value jansson could not make (not UTF-8): never crash */
+        sb_str(b, "None");
+        return;
+    }
     switch (json_typeof(v)) {
     case JSON_NULL:
         sb_str(b, "None");
@@ -315,7 +319,7 @@ schema_object(const char *field, const json_t *v, const struct schema_obj *s, bo
 
         if (schema_has_prop(s, key))
             continue;
-        k = json_string(key);
+        k = json_string_nocheck(key);
         schema_pyrepr(k, r, sizeof(r));
         json_decref(k);
         n = strlen(msg);

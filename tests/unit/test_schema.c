@@ -149,6 +149,21 @@ test_pyrepr(void **state)
     json_decref(v);
 }
 
+/* Text jansson would not make a string of: never a crash. */
+static void
+test_pyrepr_not_utf8(void **state)
+{
+    json_t *v = json_string_nocheck("a\xff");
+    char out[32];
+
+    (void)state;
+    schema_pyrepr(json_string("\xff"), out, sizeof(out));     /* json_string gives NULL */
+    assert_string_equal(out, "None");
+    schema_pyrepr(v, out, sizeof(out));
+    assert_string_equal(out, "'a\xff'");
+    json_decref(v);
+}
+
 int
 main(void)
 {
@@ -157,6 +172,7 @@ main(void)
         cmocka_unit_test(test_legacy_v2_tolerates_unknown_keys),
         cmocka_unit_test(test_boollike),
         cmocka_unit_test(test_pyrepr),
+        cmocka_unit_test(test_pyrepr_not_utf8),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
