@@ -47,4 +47,11 @@ expect_status 300
 expect_json '.choices[1].links[0].href' "$API/v2.1/$FFFD"
 api_alive
 
+# a message cut to fit is cut between characters: still a fault with its text
+LONG=$(printf '\xc3\xa9%.0s' {1..200})       # 200 x é
+api POST /v2.1/servers/00000000-0000-4000-8000-000000000000/action \
+    "{\"os-migrateLive\": {\"host\": \"$LONG\", \"block_migration\": \"auto\"}}" 2.30
+expect_fault badRequest 400
+expect_json '.badRequest.message | startswith("Invalid input for field/attribute host. Value: éé")' true
+
 done_ok

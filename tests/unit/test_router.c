@@ -171,6 +171,25 @@ test_body_too_large(void **state)
     json_decref(r.body);
 }
 
+/* A message quoting bytes that are not UTF-8 is still a fault body. */
+static void
+test_fault_not_utf8(void **state)
+{
+    struct err err = ERR_INIT;
+    struct resp r;
+    const char *msg;
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    err_set(&err, ERR_NOT_FOUND, "Instance %s could not be found.", "a\xff\xc3");
+    fault_render(&err, &r);
+    assert_int_equal(r.status, 404);
+    msg = json_string_value(json_object_get(json_object_get(r.body, "itemNotFound"), "message"));
+    assert_non_null(msg);
+    assert_string_equal(msg, "Instance a\xef\xbf\xbd\xef\xbf\xbd could not be found.");
+    json_decref(r.body);
+}
+
 int
 main(void)
 {
@@ -178,6 +197,7 @@ main(void)
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_version_echo),
         cmocka_unit_test(test_body_too_large),
+        cmocka_unit_test(test_fault_not_utf8),
     };
 
     log_init("test_router", LOG_LVL_WARN);
