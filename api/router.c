@@ -122,11 +122,16 @@ router_body(struct ctx *c, struct err *err)
     return 0;
 }
 
+/* The links' base, from the Host header: any bytes a client sends there are
+ * made valid UTF-8 (and at most a host name's length), or every answer with
+ * a link would lose its body to jansson. */
 static void
 router_urls(struct ctx *c, const char *prefix)
 {
-    const char *host = c->req->host && *c->req->host ? c->req->host : "localhost";
+    char host[256];
 
+    utf8_sanitize(host, sizeof(host),
+                  c->req->host && *c->req->host ? c->req->host : "localhost");
     snprintf(c->root_url, sizeof(c->root_url), "http://%s", host);
     snprintf(c->base_url, sizeof(c->base_url), "http://%s%s%s%s", host, prefix,
              c->url_project[0] ? "/" : "", c->url_project);

@@ -47,6 +47,15 @@ expect_status 300
 expect_json '.choices[1].links[0].href' "$API/v2.1/$FFFD"
 api_alive
 
+# a Host header that is not UTF-8: links (and so the body) still made
+code=$(curl -s -o "$BODY" -w '%{http_code}' -H "X-Auth-Token: $TOKEN" \
+       -H $'Host: ferry\xff.test' "$API/v2.1/servers")
+[[ $code == 200 ]] || fail "bad Host header: status $code"
+expect_json '.servers | type' array
+code=$(curl -s -o "$BODY" -w '%{http_code}' -H $'Host: ferry\xff.test' "$API/")
+[[ $code == 200 ]] || fail "bad Host header on /: status $code"
+expect_json '.versions[1].links[0].href' "http://ferry${FFFD}.test/v2.1/"
+
 # a message cut to fit is cut between characters: still a fault with its text
 LONG=$(printf '\xc3\xa9%.0s' {1..200})       # 200 x é
 api POST /v2.1/servers/00000000-0000-4000-8000-000000000000/action \

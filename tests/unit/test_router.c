@@ -190,6 +190,30 @@ test_fault_not_utf8(void **state)
     json_decref(r.body);
 }
 
+/* A Host header that is not UTF-8 still gives links, and a body. */
+static void
+test_host_not_utf8(void **state)
+{
+    struct req q;
+    struct resp r;
+    json_t *links;
+
+    (void)state;
+    memset(&q, 0, sizeof(q));
+    memset(&r, 0, sizeof(r));
+    q.method = HTTP_GET;
+    q.path = "/v2.1";
+    q.host = "ferry\xff:8774";
+    q.body = "";
+    router_handle(&cfg, NULL, "test", &q, &r);
+    assert_int_equal(r.status, 200);
+    links = json_object_get(json_object_get(r.body, "version"), "links");
+    assert_non_null(links);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(links, 0), "href")),
+                        "http://ferry\xef\xbf\xbd:8774/v2.1/");
+    json_decref(r.body);
+}
+
 int
 main(void)
 {
@@ -198,6 +222,7 @@ main(void)
         cmocka_unit_test(test_version_echo),
         cmocka_unit_test(test_body_too_large),
         cmocka_unit_test(test_fault_not_utf8),
+        cmocka_unit_test(test_host_not_utf8),
     };
 
     log_init("test_router", LOG_LVL_WARN);
