@@ -387,7 +387,8 @@ row_bool(const PGresult *r, int row, const char *col)
 void
 row_cpy(const PGresult *r, int row, const char *col, char *dst, size_t size)
 {
-    strlcpy0(dst, row_str(r, row, col), size);
+    /* text columns are unbounded: cut between characters, never inside one */
+    utf8_sanitize(dst, size, row_str(r, row, col));
 }
 
 const char *

@@ -35,7 +35,8 @@ int64_t row_i64(const PGresult *r, int row, const char *col);
 int row_int(const PGresult *r, int row, const char *col);
 double row_real(const PGresult *r, int row, const char *col);
 bool row_bool(const PGresult *r, int row, const char *col);
-/* Copy a text column into a fixed buffer. */
+/* Copy a text column into a fixed buffer; a value that does not fit is cut
+ * on a UTF-8 character boundary (and anything not UTF-8 reads as U+FFFD). */
 void row_cpy(const PGresult *r, int row, const char *col, char *dst, size_t size);
 
 /* A column holding epoch microseconds: SELECT ... "us(created_at) AS created_us". */

@@ -63,4 +63,14 @@ api POST /v2.1/servers/00000000-0000-4000-8000-000000000000/action \
 expect_fault badRequest 400
 expect_json '.badRequest.message | startswith("Invalid input for field/attribute host. Value: éé")' true
 
+# a database text longer than its buffer is cut between characters: the
+# server is still shown (it used to vanish from lists, and show was empty)
+LONGNAME=$(printf '\xc3\xa9%.0s' {1..300})
+LS=$(seed_instance "$LONGNAME" h1 admin)
+api GET "/v2.1/servers/$LS" "" 2.80
+expect_status 200
+expect_json '.server.name | length' 127
+api GET "/v2.1/servers/detail?name=^$(printf '%%C3%%A9%.0s' {1..5})" "" 2.80
+expect_json '[.servers[] | select(.id == "'"$LS"'")] | length' 1
+
 done_ok
