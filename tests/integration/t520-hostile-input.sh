@@ -73,4 +73,14 @@ expect_json '.server.name | length' 127
 api GET "/v2.1/servers/detail?name=^$(printf '%%C3%%A9%.0s' {1..5})" "" 2.80
 expect_json '[.servers[] | select(.id == "'"$LS"'")] | length' 1
 
+# a noauth2 token that is not UTF-8: its ids are stored as U+FFFD, not
+# refused by PostgreSQL as a 400 "database query failed"
+TS=$(seed_instance t520-token h1 admin)
+api POST "/v2.1/servers/$TS/action" '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' \
+    2.34 $'admin:p\xff'
+expect_status 202
+[[ $(sql "SELECT project_id FROM migrations WHERE instance_uuid = '$TS'") == "p$FFFD" ]] \
+    || fail "the migration's project is not p$FFFD"
+ok
+
 done_ok
