@@ -83,4 +83,18 @@ expect_status 202
     || fail "the migration's project is not p$FFFD"
 ok
 
+# %0A in a path is a newline once MHD has decoded it: the log escapes it, so
+# the request stays one line and no one can write a line of their own
+APILOG=$FERRY_STATE/log/ferry-api.log
+api GET '/v2.1/x%0A2026-01-01T00:00:00.000Z%20ferry-api%5B1%5D%20INFO%20forged-t520%0D%1B'
+expect_status 404
+rid=$(grep -i '^x-openstack-request-id:' "$HDRS" | tr -d '\r' | awk '{print $2}')
+wait_for "the request's log line" 5 "grep -q 'req=$rid' '$APILOG'"
+escaped='/v2.1/x\x0a2026-01-01T00:00:00.000Z ferry-api[1] INFO forged-t520\x0d\x1b status=404'
+grep "req=$rid" "$APILOG" | grep -qF "$escaped" \
+    || fail "request line not escaped: $(grep "req=$rid" "$APILOG")"
+grep -q '^2026-01-01T00:00:00.000Z ferry-api\[1\] INFO forged-t520' "$APILOG" \
+    && fail "a forged line reached the log"
+ok
+
 done_ok
