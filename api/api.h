@@ -35,7 +35,7 @@ struct req {
     struct kv query[REQ_MAX_QUERY]; /* in request order, repeats kept */
                                     /* (path and query: valid UTF-8, see http.c) */
     int nquery;
-    bool query_overflow;            /* more than REQ_MAX_QUERY parameters */
+    bool query_overflow;            /* more than REQ_MAX_QUERY parameters: a 400 */
     const char *content_type;       /* NULL when absent */
     const char *accept;
     const char *auth_token;         /* X-Auth-Token */

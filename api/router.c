@@ -1,7 +1,8 @@
 /* router.c - every generic check, in Nova's order, before a handler runs.
  *
- *   size limit (413) -> version documents -> auth (401) -> route (bare 404)
- *   -> microversion (400/406) -> Content-Type (415) -> action key (400)
+ *   size limit (413) -> query parameter count (400) -> version documents
+ *   -> auth (401) -> route (bare 404) -> microversion (400/406)
+ *   -> Content-Type (415) -> action key (400)
  *   -> project id in the URL (400) -> the method's microversion range (404)
  *   -> the handler: schema (400) -> instance (404) -> policy (403) -> state.
  *
@@ -232,6 +233,11 @@ router_handle(const struct cfg *cfg, struct db_pool *pool, const char *actor,
 
     if (req->body_too_large) {
         rc = err_set(&err, ERR_TOO_LARGE, "Request is too large.");
+    } else if (req->query_overflow) {
+        /* refused rather than cut short: a filter or an unknown key after
+         * the last one kept would be silently ignored */
+        rc = err_set(&err, ERR_INVALID,
+                     "Too many query parameters: at most %d are accepted.", REQ_MAX_QUERY);
     } else if (strcmp(path, "/") == 0) {
         if (req->method == HTTP_GET)
             r->body = versions_index(cfg, c.root_url);

@@ -97,4 +97,13 @@ grep -q '^2026-01-01T00:00:00.000Z ferry-api\[1\] INFO forged-t520' "$APILOG" \
     && fail "a forged line reached the log"
 ok
 
+# more query parameters than a request keeps (32): a 400, never a silent cut
+# (the 33rd on would escape the unknown-key check and "the last one wins")
+q=$(for i in $(seq 1 39); do printf 'status=s%d&' "$i"; done)
+api GET "/v2.1/os-migrations?${q}bogus=1" "" 2.59
+expect_fault badRequest 400 "Too many query parameters: at most 32 are accepted."
+q=$(for i in $(seq 1 32); do printf 'status=s%d&' "$i"; done)
+api GET "/v2.1/os-migrations?${q%&}" "" 2.59
+expect_status 200
+
 done_ok

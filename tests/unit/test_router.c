@@ -214,6 +214,33 @@ test_host_not_utf8(void **state)
     json_decref(r.body);
 }
 
+/* More query parameters than a request keeps is a 400, not a silent cut. */
+static void
+test_query_overflow(void **state)
+{
+    struct req q;
+    struct resp r;
+    const char *msg;
+
+    (void)state;
+    memset(&q, 0, sizeof(q));
+    memset(&r, 0, sizeof(r));
+    q.method = HTTP_GET;
+    q.path = "/v2.1/os-migrations";
+    q.auth_token = ADMIN;
+    q.body = "";
+    q.nquery = REQ_MAX_QUERY;
+    for (int i = 0; i < REQ_MAX_QUERY; i++)
+        q.query[i] = (struct kv){ "status", "running" };
+    q.query_overflow = true;
+    router_handle(&cfg, NULL, "test", &q, &r);
+    assert_int_equal(r.status, 400);
+    msg = json_string_value(json_object_get(json_object_get(r.body, "badRequest"), "message"));
+    assert_non_null(msg);
+    assert_string_equal(msg, "Too many query parameters: at most 32 are accepted.");
+    json_decref(r.body);
+}
+
 int
 main(void)
 {
@@ -223,6 +250,7 @@ main(void)
         cmocka_unit_test(test_body_too_large),
         cmocka_unit_test(test_fault_not_utf8),
         cmocka_unit_test(test_host_not_utf8),
+        cmocka_unit_test(test_query_overflow),
     };
 
     log_init("test_router", LOG_LVL_WARN);
