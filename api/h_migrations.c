@@ -441,7 +441,10 @@ h_os_migrations(struct ctx *c, struct resp *r, struct err *err)
     const struct req *req = c->req;
     struct db_mig_filter f = { 0 };
     struct db_mig *v = NULL;
-    const char *project = req_query_last(req, "project_id");
+    /* project_id and user_id exist from 2.80; before, Nova's schema lets
+     * them through unread (contract 3.7) */
+    bool by_owner = c->mv >= MV(2, 80);
+    const char *project = by_owner ? req_query_last(req, "project_id") : NULL;
     const char *limit = NULL;
     bool paged = c->mv >= MV(2, 59);
     bool host;
@@ -461,7 +464,7 @@ h_os_migrations(struct ctx *c, struct resp *r, struct err *err)
     f.instance_uuid = req_query_last(req, "instance_uuid");
     f.migration_type = req_query_last(req, "migration_type");
     f.hidden = osm_bool(req_query_last(req, "hidden"));
-    f.user_id = req_query_last(req, "user_id");
+    f.user_id = by_owner ? req_query_last(req, "user_id") : NULL;
     f.project_id = project;
     f.paged_order = paged;
     if (paged) {

@@ -106,4 +106,22 @@ q=$(for i in $(seq 1 32); do printf 'status=s%d&' "$i"; done)
 api GET "/v2.1/os-migrations?${q%&}" "" 2.59
 expect_status 200
 
+# os-migrations: project_id and user_id mean something from 2.80 only; before,
+# Nova drops them unread (no filter, and no way round index:all_projects)
+MI=$(seed_instance t520-owner h1 admin)
+sql "INSERT INTO migrations (uuid, instance_uuid, status, source_compute, dest_compute,
+         user_id, project_id, created_at, updated_at)
+     VALUES (gen_random_uuid(), '$MI', 'completed', 'h1', 'h2', 'u520', 'p520', now(), now())"
+api GET "/v2.1/os-migrations?instance_uuid=$MI&project_id=nobody&user_id=nobody" "" 2.1
+expect_status 200
+expect_json '.migrations | length' 1
+api GET "/v2.1/os-migrations?instance_uuid=$MI&project_id=nobody" "" 2.79
+expect_fault badRequest 400
+api GET "/v2.1/os-migrations?instance_uuid=$MI&project_id=nobody" "" 2.80
+expect_json '.migrations | length' 0
+api GET "/v2.1/os-migrations?instance_uuid=$MI&user_id=nobody" "" 2.80
+expect_json '.migrations | length' 0
+api GET "/v2.1/os-migrations?instance_uuid=$MI&project_id=p520&user_id=u520" "" 2.80
+expect_json '.migrations | length' 1
+
 done_ok
