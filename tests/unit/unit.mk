@@ -34,7 +34,7 @@ $(UNIT_BINS):
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,cmocka $(ALL_PKGS)) $(LDLIBS_BASE)
 
 # Integration tests in C: real PostgreSQL (FERRY_TEST_DB), fake hypervisor.
-INTEG_BINS := $(UNIT_BIN)/test_worker $(UNIT_BIN)/test_db_sched
+INTEG_BINS := $(UNIT_BIN)/test_worker $(UNIT_BIN)/test_db_sched $(UNIT_BIN)/test_db_pg
 COMPUTE_LIB_SRCS := $(filter-out compute/main.c compute/virt_libvirt.c,$(COMPUTE_SRCS))
 
 $(UNIT_BIN)/test_worker: $(call obj,tests/integration/test_worker.c tests/fakes/virt_fake.c \
@@ -42,6 +42,8 @@ $(UNIT_BIN)/test_worker: $(call obj,tests/integration/test_worker.c tests/fakes/
 
 $(UNIT_BIN)/test_db_sched: $(call obj,tests/integration/test_db_sched.c scheduler/sched.c \
                                       $(DB_SRCS) $(COMMON_SRCS))
+
+$(UNIT_BIN)/test_db_pg: $(call obj,tests/integration/test_db_pg.c $(DB_SRCS) $(COMMON_SRCS))
 
 $(INTEG_BINS):
 	@mkdir -p $(dir $@)
