@@ -202,11 +202,18 @@ router_api(struct ctx *c, const char *rest, struct resp *r, struct err *err)
     if (c->mv < min_mv || (max_mv && c->mv > max_mv))
         return err_set(err, ERR_NOT_FOUND, "The resource could not be found.");
     router_urls(c, c->legacy_v2 ? "/v2" : "/v2.1");
-    c->db = db_pool_get(c->pool);
+    if (!(c->db = db_pool_get(c->pool, c->cfg->db_pool_timeout * 1000, err)))
+        return -1;      /* every connection busy for pool_timeout: 503 */
     rc = fn(c, r, err);
+    api_db_release(c);
+    return rc;
+}
+
+void
+api_db_release(struct ctx *c)
+{
     db_pool_put(c->pool, c->db);
     c->db = NULL;
-    return rc;
 }
 
 void

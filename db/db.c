@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/auto.h"
 #include "common/log.h"
@@ -419,12 +420,16 @@ struct db_pool *
 db_pool_new(const char *conninfo, const char *appname, int size)
 {
     struct db_pool *pool = calloc(1, sizeof(*pool));
+    pthread_condattr_t attr;
 
     if (!pool || !(pool->dbs = calloc((size_t)size, sizeof(*pool->dbs))) ||
         !(pool->busy = calloc((size_t)size, sizeof(*pool->busy))))
         fatalx("out of memory");
     pthread_mutex_init(&pool->lock, NULL);
-    pthread_cond_init(&pool->freed, NULL);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);     /* deadlines ignore clock steps */
+    pthread_cond_init(&pool->freed, &attr);
+    pthread_condattr_destroy(&attr);
     pool->size = size;
     for (int i = 0; i < size; i++)
         pool->dbs[i] = db_new(conninfo, appname);
@@ -465,21 +470,35 @@ db_pool_check(struct db *db)
 }
 
 struct db *
-db_pool_get(struct db_pool *pool)
+db_pool_get(struct db_pool *pool, int timeout_ms, struct err *err)
 {
     struct db *db = NULL;
+    struct timespec deadline;
+    int rc = 0;
 
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (deadline.tv_nsec >= 1000000000) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000;
+    }
     pthread_mutex_lock(&pool->lock);
-    while (!db) {
+    while (!db && rc != ETIMEDOUT) {
         for (int i = 0; i < pool->size && !db; i++)
             if (!pool->busy[i]) {
                 pool->busy[i] = true;
                 db = pool->dbs[i];
             }
         if (!db)
-            pthread_cond_wait(&pool->freed, &pool->lock);
+            rc = pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline);
     }
     pthread_mutex_unlock(&pool->lock);
+    if (!db) {
+        err_set(err, ERR_UNAVAILABLE, "no database connection was free within %d s",
+                (timeout_ms + 999) / 1000);
+        return NULL;
+    }
     db_pool_check(db);
     return db;
 }

@@ -124,4 +124,93 @@ expect_json '.migrations | length' 0
 api GET "/v2.1/os-migrations?instance_uuid=$MI&project_id=p520&user_id=u520" "" 2.80
 expect_json '.migrations | length' 1
 
+# ---- the pool: a second ferry-api of this test's own, on a scratch database
+# no scheduler watches (so a pre-2.34 os-migrateLive waits its whole
+# rpc_response_timeout), with a pool of one connection ------------------------------
+
+source "$REPO/tests/lib/env.sh"
+DB2=ferry_t520_$$
+PORT2=$(free_port $((FERRY_API_PORT + 100)))
+API2=http://127.0.0.1:$PORT2
+API2_PID=
+DB2URL="host=127.0.0.1 port=$PGPORT dbname=$DB2 user=postgres"
+t520_cleanup() {
+    [[ -n $API2_PID ]] && kill "$API2_PID" 2>/dev/null && wait "$API2_PID" 2>/dev/null
+    psql -h 127.0.0.1 -p "$PGPORT" -U postgres -qc "DROP DATABASE IF EXISTS $DB2" >/dev/null 2>&1
+    rm -rf "$T_TMP"
+}
+trap t520_cleanup EXIT
+sql2() { psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d "$DB2" -Atq -c "$1"; }
+psql -h 127.0.0.1 -p "$PGPORT" -U postgres -qc "CREATE DATABASE $DB2" || fail "createdb $DB2"
+FERRY_DATABASE_CONNECTION=$DB2URL "$REPO/build/ferry-manage" \
+    --config-file "$FERRY_STATE/etc/ferry.conf" db sync >/dev/null 2>&1 || fail "db sync $DB2"
+cat > "$T_TMP/api2.conf" <<CONF
+[DEFAULT]
+osapi_compute_listen_port = $PORT2
+rpc_response_timeout = 4
+
+[database]
+connection = $DB2URL
+max_pool_size = 1
+pool_timeout = 1
+CONF
+"$REPO/build/ferry-api" --config-file "$FERRY_STATE/etc/ferry.conf" \
+    --config-file "$T_TMP/api2.conf" > "$T_TMP/api2.log" 2>&1 &
+API2_PID=$!
+wait_for "the second ferry-api" 10 "curl -fs -o /dev/null $API2/"
+P1=$( (sql() { sql2 "$@"; }; seed_hosts >/dev/null; seed_instance t520-p1 h1 admin) )
+P2=$( (sql() { sql2 "$@"; }; seed_instance t520-p2 h1 admin) )
+LEGACY='{"os-migrateLive": {"host": null, "block_migration": false, "disk_over_commit": false}}'
+post_legacy() {     # $1 = server, $2 = file for the status; in the background
+    curl -s -o /dev/null -w '%{http_code}' -X POST -H "X-Auth-Token: $TOKEN" \
+         -H 'Content-Type: application/json' --data-binary "$LEGACY" \
+         "$API2/v2.1/servers/$1/action" > "$2"
+}
+waiting() { [[ $(sql2 "SELECT count(*) FROM pg_stat_activity
+                       WHERE datname = '$DB2' AND application_name = 'ferry-api-wait'") == 1 ]]; }
+
+# below 2.34 the API waits for the scheduler, without holding its one pooled
+# connection: another request is served meanwhile
+post_legacy "$P1" "$T_TMP/p1.status" &
+BG=$!
+wait_for "the API to wait for the scheduler" 3 waiting
+code=$(curl -s -o "$BODY" -m 2 -w '%{http_code}' -H "X-Auth-Token: $TOKEN" "$API2/v2.1/servers")
+[[ $code == 200 ]] || fail "GET /servers during a pre-2.34 wait: '$code' (the pool is held)"
+ok
+wait "$BG"
+[[ $(cat "$T_TMP/p1.status") == 202 ]] || fail "pre-2.34 os-migrateLive: $(cat "$T_TMP/p1.status")"
+ok
+
+# the row is committed before the wait: if the wait itself fails, the
+# request was still accepted (202, not 503)
+post_legacy "$P2" "$T_TMP/p2.status" &
+BG=$!
+wait_for "the API to wait for the scheduler" 3 waiting
+sql2 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE datname = '$DB2' AND application_name = 'ferry-api-wait'" >/dev/null
+wait "$BG"
+[[ $(cat "$T_TMP/p2.status") == 202 ]] || fail "wait failed: $(cat "$T_TMP/p2.status"), want 202"
+[[ $(sql2 "SELECT status FROM migrations WHERE instance_uuid = '$P2'") == accepted ]] \
+    || fail "the migration of $P2 is not accepted"
+ok
+
+# every pooled connection busy for pool_timeout (a request stuck behind a
+# lock): 503 serviceUnavailable, not a wait without end
+psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d "$DB2" -qc \
+    "BEGIN; LOCK TABLE instances IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT" \
+    >/dev/null 2>&1 &
+LOCKER=$!
+wait_for "the lock" 3 "[[ \$(sql2 \"SELECT count(*) FROM pg_locks l JOIN pg_class c
+    ON c.oid = l.relation WHERE c.relname = 'instances' AND l.granted
+    AND l.mode = 'AccessExclusiveLock'\") == 1 ]]"
+curl -s -o /dev/null -H "X-Auth-Token: $TOKEN" "$API2/v2.1/servers" &
+BG=$!
+wait_for "a request to hold the pool" 3 "[[ \$(sql2 \"SELECT count(*) FROM pg_stat_activity
+    WHERE datname = '$DB2' AND application_name = 'ferry-api' AND wait_event_type = 'Lock'\") == 1 ]]"
+API=$API2 api GET /v2.1/servers
+expect_fault serviceUnavailable 503 "no database connection was free within 1 s"
+wait "$BG" "$LOCKER"
+API=$API2 api GET /v2.1/servers
+expect_status 200
+
 done_ok
