@@ -445,7 +445,7 @@ h_os_migrations(struct ctx *c, struct resp *r, struct err *err)
      * them through unread (contract 3.7) */
     bool by_owner = c->mv >= MV(2, 80);
     const char *project = by_owner ? req_query_last(req, "project_id") : NULL;
-    const char *limit = NULL;
+    const char *limit = NULL, *since, *before;
     bool paged = c->mv >= MV(2, 59);
     bool host;
     json_t *list, *body;
@@ -473,18 +473,16 @@ h_os_migrations(struct ctx *c, struct resp *r, struct err *err)
         if (limit && atol(limit) < page)
             page = atoi(limit);
         f.limit = page;
-        f.changes_since = req_query_last(req, "changes-since");
-        if (c->mv >= MV(2, 66))
-            f.changes_before = req_query_last(req, "changes-before");
-        if (f.changes_since && f.changes_before) {
-            int64_t since = 0, before = 0;
-
-            time_parse_iso(f.changes_since, &since);
-            time_parse_iso(f.changes_before, &before);
-            if (before < since)
-                return err_set(err, ERR_INVALID, "The value of changes-since must be less "
-                                                 "than or equal to changes-before.");
-        }
+        /* validated by osm_validate(): parsed here, and only the instant
+         * goes on, never the client's text */
+        since = req_query_last(req, "changes-since");
+        before = c->mv >= MV(2, 66) ? req_query_last(req, "changes-before") : NULL;
+        f.changes_since.set = since && time_parse_iso(since, &f.changes_since.us);
+        f.changes_before.set = before && time_parse_iso(before, &f.changes_before.us);
+        if (f.changes_since.set && f.changes_before.set &&
+            f.changes_before.us < f.changes_since.us)
+            return err_set(err, ERR_INVALID, "The value of changes-since must be less "
+                                             "than or equal to changes-before.");
         f.marker = req_query_last(req, "marker");
         if (f.marker && db_mig_marker_check(c->db, f.marker, err) < 0)
             return -1;

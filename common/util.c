@@ -116,7 +116,8 @@ read_digits(const char **s, int n, int *out)
 bool
 time_parse_iso(const char *s, int64_t *us)
 {
-    struct tm tm = { 0 };
+    struct tm tm = { 0 }, back;
+    time_t secs;
     int y, mo, d, h = 0, mi = 0, sec = 0, zh = 0, zm = 0, sign = 0;
     long frac = 0, scale = 1000000;
 
@@ -154,7 +155,10 @@ time_parse_iso(const char *s, int64_t *us)
                 return false;
         }
     }
-    if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    /* Python's datetime decides what Nova takes: years 1-9999, no leap
+     * second, a zone under 24 hours */
+    if (*s || y < 1 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 ||
+        zh > 23 || zm > 59)
         return false;
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;
@@ -162,7 +166,13 @@ time_parse_iso(const char *s, int64_t *us)
     tm.tm_hour = h;
     tm.tm_min = mi;
     tm.tm_sec = sec;
-    *us = ((int64_t)timegm(&tm) - sign * (zh * 3600 + zm * 60)) * 1000000 + frac;
+    secs = timegm(&tm);
+    /* timegm() quietly rolls February 30 into March 2: a real day survives
+     * the round trip, an impossible one does not */
+    if (!gmtime_r(&secs, &back) || back.tm_year != tm.tm_year || back.tm_mon != mo - 1 ||
+        back.tm_mday != d)
+        return false;
+    *us = ((int64_t)secs - sign * (zh * 3600 + zm * 60)) * 1000000 + frac;
     return true;
 }
 

@@ -28,7 +28,8 @@ void time_fmt(int64_t us, bool frac, char *out, size_t size);
 
 /* Parse ISO 8601 as Nova's date-time format accepts it: YYYY-MM-DD, then
  * optionally "T" or " " hh:mm[:ss[.frac]] and "Z" or +hh[:mm]; no zone
- * means UTC.  Returns false when s is not such a time. */
+ * means UTC.  Returns false when s is not such a time, a day that does not
+ * exist (February 30) included, as Python's datetime refuses it. */
 bool time_parse_iso(const char *s, int64_t *us);
 
 /* application/x-www-form-urlencoded quoting (Python's quote_plus); the

@@ -41,6 +41,8 @@ void row_cpy(const PGresult *r, int row, const char *col, char *dst, size_t size
 
 /* A column holding epoch microseconds: SELECT ... "us(created_at) AS created_us". */
 #define US(col) "(extract(epoch from " col ") * 1000000)::bigint"
+/* And back: the timestamptz of a parameter holding epoch microseconds. */
+#define EPOCH_US(param) "(timestamptz 'epoch' + " param "::bigint * interval '1 microsecond')"
 
 /* Columns of a host read with its derived state; $1 is service_down_time.
  * Usage counts the instances placed there and the claims of migrations on

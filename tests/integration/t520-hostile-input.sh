@@ -124,6 +124,24 @@ expect_json '.migrations | length' 0
 api GET "/v2.1/os-migrations?instance_uuid=$MI&project_id=p520&user_id=u520" "" 2.80
 expect_json '.migrations | length' 1
 
+# dates: a day that does not exist is the schema's 400, as in Nova, not
+# PostgreSQL's 'database query failed'; what Python accepts works
+api GET '/v2.1/os-migrations?changes-since=2024-02-30T00:00:00' "" 2.59
+expect_fault badRequest 400 "Invalid input for query parameters changes-since. Value: 2024-02-30T00:00:00. '2024-02-30T00:00:00' is not a 'date-time'"
+api GET '/v2.1/os-migrations?changes-before=2023-02-29' "" 2.66
+expect_fault badRequest 400 "Invalid input for query parameters changes-before. Value: 2023-02-29. '2023-02-29' is not a 'date-time'"
+api GET '/v2.1/os-migrations?changes-since=2016-01-29T23:59:60' "" 2.59
+expect_fault badRequest 400
+api GET "/v2.1/servers/$MI/os-instance-actions?changes-since=2024-04-31" "" 2.58
+expect_fault badRequest 400 "Invalid input for query parameters changes-since. Value: 2024-04-31. '2024-04-31' is not a 'date-time'"
+api GET "/v2.1/os-migrations?instance_uuid=$MI&changes-since=2024-02-29T00:00:00%2B16:00" "" 2.59
+expect_status 200
+expect_json '.migrations | length' 1
+api GET "/v2.1/os-migrations?instance_uuid=$MI&changes-before=2024-02-29T00:00:00Z" "" 2.66
+expect_json '.migrations | length' 0
+api GET "/v2.1/servers/$MI/os-instance-actions?changes-since=2024-02-29T12:00:00-15:30" "" 2.58
+expect_status 200
+
 # ---- the pool: a second ferry-api of this test's own, on a scratch database
 # no scheduler watches (so a pre-2.34 os-migrateLive waits its whole
 # rpc_response_timeout), with a pool of one connection ------------------------------
