@@ -24,6 +24,7 @@ struct db {
     char listen[DB_MAX_LISTEN][64];
     int nprepared;                  /* statements prepared on this connection */
     char prepared[DB_MAX_PREPARED][48];
+    int statement_timeout_ms;       /* 0: the server's default */
 };
 
 struct db *
@@ -82,13 +83,26 @@ db_on_notice(void *arg, const char *message)
     log_debug("database notice: %.*s", (int)strcspn(message, "\n"), message);
 }
 
+void
+db_set_statement_timeout(struct db *db, int ms)
+{
+    db->statement_timeout_ms = ms;
+}
+
 int
 db_connect(struct db *db, struct err *err)
 {
+    char options[80];
     const char *keys[] = { "dbname", "application_name", "options", "connect_timeout", NULL };
-    const char *vals[] = { db->conninfo, db->appname, "-c TimeZone=UTC", "5", NULL };
+    const char *vals[] = { db->conninfo, db->appname, options, "5", NULL };
     struct err lerr = ERR_INIT;
 
+    /* without a timeout of our own, the server's (or the role's) applies */
+    if (db->statement_timeout_ms > 0)
+        snprintf(options, sizeof(options), "-c TimeZone=UTC -c statement_timeout=%d",
+                 db->statement_timeout_ms);
+    else
+        snprintf(options, sizeof(options), "-c TimeZone=UTC");
     if (db->conn)
         PQfinish(db->conn);
     db->in_tx = false;
@@ -417,7 +431,7 @@ struct db_pool {
 };
 
 struct db_pool *
-db_pool_new(const char *conninfo, const char *appname, int size)
+db_pool_new(const char *conninfo, const char *appname, int size, int statement_timeout_ms)
 {
     struct db_pool *pool = calloc(1, sizeof(*pool));
     pthread_condattr_t attr;
@@ -431,8 +445,10 @@ db_pool_new(const char *conninfo, const char *appname, int size)
     pthread_cond_init(&pool->freed, &attr);
     pthread_condattr_destroy(&attr);
     pool->size = size;
-    for (int i = 0; i < size; i++)
+    for (int i = 0; i < size; i++) {
         pool->dbs[i] = db_new(conninfo, appname);
+        db_set_statement_timeout(pool->dbs[i], statement_timeout_ms);
+    }
     return pool;
 }
 

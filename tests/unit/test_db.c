@@ -58,7 +58,7 @@ test_row_cpy_utf8(void **state)
 static void
 test_pool_get_times_out(void **state)
 {
-    struct db_pool *pool = db_pool_new("host=/nonexistent dbname=none", "test_db", 1);
+    struct db_pool *pool = db_pool_new("host=/nonexistent dbname=none", "test_db", 1, 0);
     struct err err = ERR_INIT;
     struct db *one, *two;
     int64_t t0;
@@ -98,7 +98,7 @@ give_back_later(void *arg)
 static void
 test_pool_get_waits_for_put(void **state)
 {
-    struct db_pool *pool = db_pool_new("host=/nonexistent dbname=none", "test_db", 1);
+    struct db_pool *pool = db_pool_new("host=/nonexistent dbname=none", "test_db", 1, 0);
     struct err err = ERR_INIT;
     struct giver g = { pool, NULL };
     pthread_t t;
