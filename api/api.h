@@ -33,8 +33,9 @@ struct req {
     enum http_method method;
     const char *path;               /* decoded, without the query string */
     struct kv query[REQ_MAX_QUERY]; /* in request order, repeats kept */
+                                    /* (path and query: valid UTF-8, see http.c) */
     int nquery;
-    bool query_overflow;            /* more than REQ_MAX_QUERY parameters */
+    bool query_overflow;            /* more than REQ_MAX_QUERY parameters: a 400 */
     const char *content_type;       /* NULL when absent */
     const char *accept;
     const char *auth_token;         /* X-Auth-Token */
@@ -81,7 +82,8 @@ struct ctx {
     const char *params[4];          /* path parameters, in route order */
     int nparams;
     json_t *body;                   /* parsed request body, or NULL */
-    struct db *db;                  /* from the pool, for this request only */
+    struct db *db;                  /* from the pool, for this request only;
+                                     * NULL after api_db_release() */
     struct db_pool *pool;
     const char *actor;              /* ferry-api@<hostname> */
 };
@@ -106,6 +108,10 @@ struct http;
 struct http *http_start(const struct cfg *cfg, struct db_pool *pool, const char *actor,
                         struct err *err);
 void http_stop(struct http *h);
+
+/* router.c: give the request's pooled connection back now, before a long
+ * wait (the handler must not touch c->db afterwards: it is NULL). */
+void api_db_release(struct ctx *c);
 
 /* Query helpers (router.c): the last value of key, or NULL. */
 const char *req_query_last(const struct req *req, const char *key);

@@ -135,12 +135,17 @@ auth_identify(const struct cfg *cfg, const char *token, struct identity *who,
     if (cfg->auth_strategy == AUTH_NOAUTH2) {
         const char *colon = strchr(token, ':');
         size_t ulen = colon ? (size_t)(colon - token) : strlen(token);
+        char user[sizeof(who->user_id)];
 
         if (ulen == 0 || ulen >= sizeof(who->user_id))
             return err_set(err, ERR_UNAUTHORIZED, "Authentication required");
-        memcpy(who->user_id, token, ulen);
-        strlcpy0(who->project_id, colon && colon[1] ? colon + 1 : who->user_id,
-                 sizeof(who->project_id));
+        memcpy(user, token, ulen);
+        user[ulen] = '\0';
+        /* the ids go into rows and answers: UTF-8 only, like the rest of
+         * the request */
+        utf8_sanitize(who->user_id, sizeof(who->user_id), user);
+        utf8_sanitize(who->project_id, sizeof(who->project_id),
+                      colon && colon[1] ? colon + 1 : who->user_id);
         who->is_admin = strcmp(who->user_id, "admin") == 0;
         return 0;
     }

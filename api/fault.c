@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "common/auto.h"
 #include "common/log.h"
+#include "common/util.h"
 
 static const struct {
     enum err_code code;
@@ -54,6 +55,7 @@ fault_render(const struct err *err, struct resp *r)
     int status = fault_status(err->code);
     const char *msg = err->msg;
     char buf[600];
+    char safe[3 * sizeof(err->msg)];    /* room for every byte to become U+FFFD */
 
     if (status == 500) {
         /* Nova's wording for an unexpected error; the detail goes to the log */
@@ -73,7 +75,13 @@ fault_render(const struct err *err, struct resp *r)
     json_decref(r->body);
     r->status = status;
     r->raw_body = NULL;
-    r->body = json_pack("{s:{s:i,s:s}}", fault_name(status), "code", status, "message", msg);
+    /* messages quote what the client sent, which may be any bytes: jansson
+     * would refuse them and the client would get an empty body */
+    utf8_sanitize(safe, sizeof(safe), msg);
+    r->body = json_pack("{s:{s:i,s:s}}", fault_name(status), "code", status, "message", safe);
+    if (!r->body)
+        r->body = json_pack("{s:{s:i,s:s}}", fault_name(status), "code", status, "message",
+                            "The request could not be completed.");
     if (status == 413 || status == 429) {
         /* overLimit carries retryAfter when a Retry-After header exists: none here */
     }

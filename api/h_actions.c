@@ -355,13 +355,14 @@ static int
 ia_filters(struct ctx *c, struct db_action_filter *f, int *page, struct err *err)
 {
     const char *limit = req_query_last(c->req, "limit");
-    int64_t since = 0, before = 0;
+    const char *since = req_query_last(c->req, "changes-since");
+    const char *before = req_query_last(c->req, "changes-before");
 
-    f->changes_since = req_query_last(c->req, "changes-since");
-    f->changes_before = req_query_last(c->req, "changes-before");
-    if (f->changes_since && f->changes_before &&
-        time_parse_iso(f->changes_since, &since) && time_parse_iso(f->changes_before, &before) &&
-        before < since)
+    /* validated by the query schema: parsed here, and only the instant goes on */
+    f->changes_since.set = since && time_parse_iso(since, &f->changes_since.us);
+    f->changes_before.set = before && time_parse_iso(before, &f->changes_before.us);
+    if (f->changes_since.set && f->changes_before.set &&
+        f->changes_before.us < f->changes_since.us)
         return err_set(err, ERR_INVALID,
                        "The value of changes-since must be less than or equal to "
                        "changes-before.");

@@ -85,18 +85,28 @@ lm_check_state(struct ctx *c, const struct db_instance *inst, struct err *err)
 }
 
 /* Below 2.34: wait for the scheduler's verdict, as Nova's API waits for the
- * conductor.  A dedicated connection listens, so the pool is not held. */
+ * conductor.  The row is committed and the pooled connection given back
+ * (a wait of up to rpc_response_timeout must not hold one of the few):
+ * a dedicated connection listens, and c->db is not used from here on.
+ * The request is accepted whatever happens to the wait. */
 static int
 lm_wait_verdict(struct ctx *c, const struct db_mig *m, struct err *err)
 {
-    struct db *w = db_new(c->cfg->db_connection, "ferry-api-wait");
+    struct db *w;
     struct db_mig now;
-    int rc = db_mig_wait_leave(w, m->id, MIG_ACCEPTED, c->cfg->rpc_response_timeout * 1000,
-                               &now, err);
+    int rc;
 
+    api_db_release(c);
+    w = db_new(c->cfg->db_connection, "ferry-api-wait");
+    rc = db_mig_wait_leave(w, m->id, MIG_ACCEPTED, c->cfg->rpc_response_timeout * 1000, &now,
+                           err);
     db_free(w);
-    if (rc < 0)
-        return -1;
+    if (rc < 0) {
+        log_warnx("cannot wait for the scheduler, answering 202 req=%s mig=%d: %s%s%s",
+                  c->request_id, m->id, err->msg, err->detail[0] ? ": " : "", err->detail);
+        err_clear(err);
+        return 0;
+    }
     if (rc == 0) {
         log_warnx("scheduler did not decide in time, answering 202 req=%s mig=%d",
                   c->request_id, m->id);

@@ -16,6 +16,7 @@
 #include "api/api.h"
 #include "common/auto.h"
 #include "common/log.h"
+#include "common/util.h"
 
 struct http {
     struct MHD_Daemon *daemon;
@@ -34,6 +35,9 @@ struct http_conn {
     /* copies of repeated headers, joined with "," */
     char *api_version;
     char *nova_api_version;
+    /* valid UTF-8 copies of the path and query strings that were not */
+    char **owned;
+    size_t nowned;
 };
 
 static enum http_method
@@ -66,6 +70,26 @@ http_join(char **joined, const char *value)
         n[old++] = ',';
     strcpy(n + old, value);
     *joined = n;
+}
+
+/* s as valid UTF-8: s itself, or a copy with each ill-formed sequence
+ * replaced by U+FFFD, owned by hc.  webob reads the path and the query
+ * string so (errors="replace"), and Nova's code never sees other bytes:
+ * neither must ours, since jansson cannot build a JSON string from them and
+ * PostgreSQL refuses them as parameters. */
+static const char *
+http_utf8(struct http_conn *hc, const char *s)
+{
+    char **owned;
+
+    if (utf8_valid(s))
+        return s;
+    if (!(owned = realloc(hc->owned, (hc->nowned + 1) * sizeof(*owned))))
+        fatalx("out of memory");
+    hc->owned = owned;
+    if (!(owned[hc->nowned] = utf8_dup(s)))
+        fatalx("out of memory");
+    return owned[hc->nowned++];
 }
 
 static enum MHD_Result
@@ -101,8 +125,8 @@ http_query_cb(void *cls, enum MHD_ValueKind kind, const char *key, const char *v
         hc->req.query_overflow = true;
         return MHD_YES;
     }
-    hc->req.query[hc->req.nquery].key = key;
-    hc->req.query[hc->req.nquery].value = value ? value : "";
+    hc->req.query[hc->req.nquery].key = http_utf8(hc, key);
+    hc->req.query[hc->req.nquery].value = http_utf8(hc, value ? value : "");
     hc->req.nquery++;
     return MHD_YES;
 }
@@ -199,7 +223,7 @@ http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const c
         return MHD_YES;
     }
     hc->req.method = http_method(method);
-    hc->req.path = url;
+    hc->req.path = http_utf8(hc, url);
     MHD_get_connection_values(conn, MHD_HEADER_KIND, http_header_cb, hc);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, http_query_cb, hc);
     hc->req.api_version = hc->api_version;
@@ -229,6 +253,9 @@ http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(hc->body);
     free(hc->api_version);
     free(hc->nova_api_version);
+    for (size_t i = 0; i < hc->nowned; i++)
+        free(hc->owned[i]);
+    free(hc->owned);
     free(hc);
     *con_cls = NULL;
 }

@@ -16,6 +16,11 @@
 #include "common/cli.h"
 #include "common/log.h"
 
+/* No request statement may run longer than this: a client's ?name= regex
+ * or a stuck lock must not hold one of the few pooled connections for ever
+ * (PostgreSQL cancels it; the client gets a 503). */
+#define API_STATEMENT_TIMEOUT_MS 30000
+
 static volatile sig_atomic_t api_stop;
 
 static void
@@ -44,7 +49,8 @@ main(int argc, char **argv)
     if (gethostname(hostname, sizeof(hostname)) < 0)
         snprintf(hostname, sizeof(hostname), "localhost");
     snprintf(actor, sizeof(actor), "ferry-api@%s:%d", hostname, cfg.api_port);
-    pool = db_pool_new(cfg.db_connection, "ferry-api", cfg.db_max_pool_size);
+    pool = db_pool_new(cfg.db_connection, "ferry-api", cfg.db_max_pool_size,
+                       API_STATEMENT_TIMEOUT_MS);
     if (!(http = http_start(&cfg, pool, actor, &err)))
         fatalx("%s", err.msg);
     log_info("listening on http://%s:%d/v2.1 max_microversion=%d.%d auth=%s", cfg.api_listen,

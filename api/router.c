@@ -1,7 +1,8 @@
 /* router.c - every generic check, in Nova's order, before a handler runs.
  *
- *   size limit (413) -> version documents -> auth (401) -> route (bare 404)
- *   -> microversion (400/406) -> Content-Type (415) -> action key (400)
+ *   size limit (413) -> query parameter count (400) -> version documents
+ *   -> auth (401) -> route (bare 404) -> microversion (400/406)
+ *   -> Content-Type (415) -> action key (400)
  *   -> project id in the URL (400) -> the method's microversion range (404)
  *   -> the handler: schema (400) -> instance (404) -> policy (403) -> state.
  *
@@ -122,11 +123,16 @@ router_body(struct ctx *c, struct err *err)
     return 0;
 }
 
+/* The links' base, from the Host header: any bytes a client sends there are
+ * made valid UTF-8 (and at most a host name's length), or every answer with
+ * a link would lose its body to jansson. */
 static void
 router_urls(struct ctx *c, const char *prefix)
 {
-    const char *host = c->req->host && *c->req->host ? c->req->host : "localhost";
+    char host[256];
 
+    utf8_sanitize(host, sizeof(host),
+                  c->req->host && *c->req->host ? c->req->host : "localhost");
     snprintf(c->root_url, sizeof(c->root_url), "http://%s", host);
     snprintf(c->base_url, sizeof(c->base_url), "http://%s%s%s%s", host, prefix,
              c->url_project[0] ? "/" : "", c->url_project);
@@ -196,11 +202,18 @@ router_api(struct ctx *c, const char *rest, struct resp *r, struct err *err)
     if (c->mv < min_mv || (max_mv && c->mv > max_mv))
         return err_set(err, ERR_NOT_FOUND, "The resource could not be found.");
     router_urls(c, c->legacy_v2 ? "/v2" : "/v2.1");
-    c->db = db_pool_get(c->pool);
+    if (!(c->db = db_pool_get(c->pool, c->cfg->db_pool_timeout * 1000, err)))
+        return -1;      /* every connection busy for pool_timeout: 503 */
     rc = fn(c, r, err);
+    api_db_release(c);
+    return rc;
+}
+
+void
+api_db_release(struct ctx *c)
+{
     db_pool_put(c->pool, c->db);
     c->db = NULL;
-    return rc;
 }
 
 void
@@ -227,6 +240,11 @@ router_handle(const struct cfg *cfg, struct db_pool *pool, const char *actor,
 
     if (req->body_too_large) {
         rc = err_set(&err, ERR_TOO_LARGE, "Request is too large.");
+    } else if (req->query_overflow) {
+        /* refused rather than cut short: a filter or an unknown key after
+         * the last one kept would be silently ignored */
+        rc = err_set(&err, ERR_INVALID,
+                     "Too many query parameters: at most %d are accepted.", REQ_MAX_QUERY);
     } else if (strcmp(path, "/") == 0) {
         if (req->method == HTTP_GET)
             r->body = versions_index(cfg, c.root_url);

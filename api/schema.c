@@ -25,17 +25,23 @@ struct sbuf {
     char *p;
     size_t size;
     size_t len;
+    bool full;          /* truncated: nothing more is added */
 };
 
 static void
 sb_add(struct sbuf *b, const char *s, size_t n)
 {
-    if (b->len >= b->size - 1)
+    if (b->full)
         return;
-    if (n > b->size - 1 - b->len)
+    if (n > b->size - 1 - b->len) {
+        /* cut here, but never in the middle of a character */
         n = b->size - 1 - b->len;
+        b->full = true;
+    }
     memcpy(b->p + b->len, s, n);
     b->len += n;
+    if (b->full)
+        b->len = utf8_trim(b->p, b->len);
     b->p[b->len] = '\0';
 }
 
@@ -100,6 +106,10 @@ repr_value(struct sbuf *b, const json_t *v)
     size_t i;
     bool first = true;
 
+    if (!v) {           /* a value jansson could not make (not UTF-8): never crash */
+        sb_str(b, "None");
+        return;
+    }
     switch (json_typeof(v)) {
     case JSON_NULL:
         sb_str(b, "None");
@@ -145,7 +155,7 @@ repr_value(struct sbuf *b, const json_t *v)
 void
 schema_pyrepr(const json_t *v, char *out, size_t size)
 {
-    struct sbuf b = { out, size, 0 };
+    struct sbuf b = { out, size, 0, false };
 
     out[0] = '\0';
     repr_value(&b, v);
@@ -155,10 +165,12 @@ schema_pyrepr(const json_t *v, char *out, size_t size)
 static void
 schema_pystr(const json_t *v, char *out, size_t size)
 {
-    if (json_is_string(v))
-        snprintf(out, size, "%s", json_string_value(v));
-    else
+    if (!json_is_string(v)) {
         schema_pyrepr(v, out, size);
+        return;
+    }
+    if (snprintf(out, size, "%s", json_string_value(v)) >= (int)size)
+        out[utf8_trim(out, strlen(out))] = '\0';     /* cut, but not inside a character */
 }
 
 /* ---- validation ---------------------------------------------------------------- */
@@ -315,7 +327,7 @@ schema_object(const char *field, const json_t *v, const struct schema_obj *s, bo
 
         if (schema_has_prop(s, key))
             continue;
-        k = json_string(key);
+        k = json_string_nocheck(key);
         schema_pyrepr(k, r, sizeof(r));
         json_decref(k);
         n = strlen(msg);

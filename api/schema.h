@@ -48,7 +48,8 @@ int schema_validate(const json_t *value, const struct schema_obj *schema, bool t
 /* Parse a boolean-like value (after validation): 1, 0, or -1 for "auto". */
 int schema_boollike(const json_t *v);
 
-/* Python's repr() of a JSON value, as Nova's messages show it. */
+/* Python's repr() of a JSON value, as Nova's messages show it; NULL (what
+ * json_string() makes of text that is not UTF-8) reads as None. */
 void schema_pyrepr(const json_t *v, char *out, size_t size);
 
 /* An ISO 8601 date-time as Nova's "date-time" format accepts it. */

@@ -64,6 +64,7 @@ static const struct cfg_opt cfg_opts[] = {
     { "database", "connection", CFG_DBURL, F(db_connection),
       "host=127.0.0.1 dbname=ferry user=postgres", 0, 0, NULL },
     I("database", "max_pool_size", db_max_pool_size, "5", 1, 1000),
+    I("database", "pool_timeout", db_pool_timeout, "30", 1, 3600),
 
     E("libvirt", "virt_type", virt_type, "kvm", "kvm|qemu"),
     S("libvirt", "connection_uri", connection_uri, ""),

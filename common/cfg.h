@@ -58,6 +58,7 @@ struct cfg {
     /* [database] */
     char db_connection[CFG_STR_MAX];
     int db_max_pool_size;           /* connections per ferry-api process */
+    int db_pool_timeout;            /* s a request waits for a free one (then 503) */
 
     /* [libvirt] */
     char virt_type[16];

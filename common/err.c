@@ -4,19 +4,31 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/util.h"
+
+/* After a truncating vsnprintf into buf: never end on a character cut short
+ * (a broken last character would make the whole text unusable as JSON). */
+static void
+err_trim(char *buf, size_t size, int written)
+{
+    if (written >= (int)size)
+        buf[utf8_trim(buf, strlen(buf))] = '\0';
+}
 
 int
 err_set(struct err *err, enum err_code code, const char *fmt, ...)
 {
     va_list ap;
+    int n;
 
     if (!err)
         return -1;
     err->code = code;
     err->detail[0] = '\0';
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
+    err_trim(err->msg, sizeof(err->msg), n);
     return -1;
 }
 
@@ -24,12 +36,14 @@ void
 err_detail(struct err *err, const char *fmt, ...)
 {
     va_list ap;
+    int n;
 
     if (!err)
         return;
     va_start(ap, fmt);
-    vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+    n = vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
     va_end(ap);
+    err_trim(err->detail, sizeof(err->detail), n);
 }
 
 void

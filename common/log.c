@@ -48,6 +48,29 @@ log_append(char *line, size_t size, size_t *n, const char *fmt, ...)
         *n = *n + (size_t)r < size - 1 ? *n + (size_t)r : size - 1;
 }
 
+/* Append text to line[*n..size) with every control character (below 0x20,
+ * and DEL) written as \xNN: a log line is one line, whatever a client put in
+ * a path or a header (MHD has already percent-decoded %0A into a newline). */
+static void
+log_append_escaped(char *line, size_t size, size_t *n, const char *text)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    for (const unsigned char *c = (const unsigned char *)text; *c && *n < size - 1; c++) {
+        if (*c >= 0x20 && *c != 0x7f) {
+            line[(*n)++] = (char)*c;
+        } else if (*n + 4 <= size - 1) {
+            line[(*n)++] = '\\';
+            line[(*n)++] = 'x';
+            line[(*n)++] = hex[*c >> 4];
+            line[(*n)++] = hex[*c & 15];
+        } else {
+            break;
+        }
+    }
+    line[*n] = '\0';
+}
+
 static void
 log_vwrite(const char *tag, const char *fmt, va_list ap, int errnum)
 {
@@ -61,8 +84,9 @@ log_vwrite(const char *tag, const char *fmt, va_list ap, int errnum)
     gmtime_r(&tv.tv_sec, &tm);
     n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    log_append(line, sizeof(line), &n, ".%03ldZ %s[%d] %s %s", (long)(tv.tv_usec / 1000),
-               log_prog, (int)getpid(), tag, msg);
+    log_append(line, sizeof(line), &n, ".%03ldZ %s[%d] %s ", (long)(tv.tv_usec / 1000),
+               log_prog, (int)getpid(), tag);
+    log_append_escaped(line, sizeof(line), &n, msg);
     if (errnum)
         log_append(line, sizeof(line), &n, ": %s", strerror(errnum));
     line[n++] = '\n';

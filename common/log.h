@@ -5,7 +5,9 @@
  * Messages are short and lowercase, followed by key=value pairs.  log_warn()
  * appends strerror(errno); log_warnx() does not.  fatal()/fatalx() log and
  * exit(1).  Lines are written with a single write(2), so threads never
- * interleave within a line.
+ * interleave within a line.  Control characters in a message (below 0x20,
+ * and DEL) are written as \xNN: whatever a client sends, one event is one
+ * line and no one can forge another.
  */
 #ifndef FERRY_LOG_H
 #define FERRY_LOG_H

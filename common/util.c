@@ -1,4 +1,4 @@
-/* util.c - uuids, clocks and time formats. */
+/* util.c - uuids, clocks, time formats and UTF-8. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -116,7 +116,8 @@ read_digits(const char **s, int n, int *out)
 bool
 time_parse_iso(const char *s, int64_t *us)
 {
-    struct tm tm = { 0 };
+    struct tm tm = { 0 }, back;
+    time_t secs;
     int y, mo, d, h = 0, mi = 0, sec = 0, zh = 0, zm = 0, sign = 0;
     long frac = 0, scale = 1000000;
 
@@ -154,7 +155,10 @@ time_parse_iso(const char *s, int64_t *us)
                 return false;
         }
     }
-    if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    /* Python's datetime decides what Nova takes: years 1-9999, no leap
+     * second, a zone under 24 hours */
+    if (*s || y < 1 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 ||
+        zh > 23 || zm > 59)
         return false;
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;
@@ -162,7 +166,13 @@ time_parse_iso(const char *s, int64_t *us)
     tm.tm_hour = h;
     tm.tm_min = mi;
     tm.tm_sec = sec;
-    *us = ((int64_t)timegm(&tm) - sign * (zh * 3600 + zm * 60)) * 1000000 + frac;
+    secs = timegm(&tm);
+    /* timegm() quietly rolls February 30 into March 2: a real day survives
+     * the round trip, an impossible one does not */
+    if (!gmtime_r(&secs, &back) || back.tm_year != tm.tm_year || back.tm_mon != mo - 1 ||
+        back.tm_mday != d)
+        return false;
+    *us = ((int64_t)secs - sign * (zh * 3600 + zm * 60)) * 1000000 + frac;
     return true;
 }
 
@@ -188,4 +198,101 @@ url_quote_plus(const char *s)
     }
     *o = '\0';
     return out;
+}
+
+/* The length (1 to 4) of the well-formed UTF-8 character at s, or 0 with
+ * *bad set to the length of its maximal ill-formed subpart (at least 1).  A
+ * NUL ends any sequence, so this never reads past the string. */
+static size_t
+utf8_seq(const unsigned char *s, size_t *bad)
+{
+    unsigned char lo = 0x80, hi = 0xbf;
+    size_t len;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        len = 2;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        len = 3;
+        lo = s[0] == 0xe0 ? 0xa0 : 0x80;    /* no overlong forms */
+        hi = s[0] == 0xed ? 0x9f : 0xbf;    /* no surrogates */
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        len = 4;
+        lo = s[0] == 0xf0 ? 0x90 : 0x80;    /* no overlong forms */
+        hi = s[0] == 0xf4 ? 0x8f : 0xbf;    /* nothing above U+10FFFF */
+    } else {
+        *bad = 1;
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if (s[i] < lo || s[i] > hi) {
+            *bad = i;
+            return 0;
+        }
+        lo = 0x80;
+        hi = 0xbf;
+    }
+    return len;
+}
+
+bool
+utf8_valid(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t bad, len;
+
+    for (; *u; u += len)
+        if ((len = utf8_seq(u, &bad)) == 0)
+            return false;
+    return true;
+}
+
+size_t
+utf8_sanitize(char *dst, size_t size, const char *src)
+{
+    static const char replacement[] = "\xef\xbf\xbd";   /* U+FFFD */
+    const unsigned char *s = (const unsigned char *)(src ? src : "");
+    size_t n = 0;
+
+    if (size == 0)
+        return 0;
+    while (*s) {
+        size_t bad = 0, len = utf8_seq(s, &bad);
+        size_t take = len ? len : sizeof(replacement) - 1;
+
+        if (take > size - 1 - n)
+            break;
+        memcpy(dst + n, len ? (const char *)s : replacement, take);
+        n += take;
+        s += len ? len : bad;
+    }
+    dst[n] = '\0';
+    return n;
+}
+
+char *
+utf8_dup(const char *s)
+{
+    size_t size = strlen(s) * 3 + 1;    /* each bad byte may become 3 */
+    char *out = malloc(size);
+
+    if (out)
+        utf8_sanitize(out, size, s);
+    return out;
+}
+
+size_t
+utf8_trim(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t lead = n, need;
+
+    while (lead > 0 && n - lead < 4 && (u[lead - 1] & 0xc0) == 0x80)
+        lead--;
+    if (lead == 0 || n - lead >= 4)
+        return n;       /* no lead byte within reach: not a cut character */
+    lead--;
+    need = u[lead] >= 0xf0 ? 4 : u[lead] >= 0xe0 ? 3 : u[lead] >= 0xc0 ? 2 : 1;
+    return n - lead < need ? lead : n;
 }

@@ -28,7 +28,8 @@ void time_fmt(int64_t us, bool frac, char *out, size_t size);
 
 /* Parse ISO 8601 as Nova's date-time format accepts it: YYYY-MM-DD, then
  * optionally "T" or " " hh:mm[:ss[.frac]] and "Z" or +hh[:mm]; no zone
- * means UTC.  Returns false when s is not such a time. */
+ * means UTC.  Returns false when s is not such a time, a day that does not
+ * exist (February 30) included, as Python's datetime refuses it. */
 bool time_parse_iso(const char *s, int64_t *us);
 
 /* application/x-www-form-urlencoded quoting (Python's quote_plus); the
@@ -40,5 +41,28 @@ void sleep_ms(int64_t ms);
 
 /* Copy src into dst (size bytes), always NUL-terminated. */
 void strlcpy0(char *dst, const char *src, size_t size);
+
+/* UTF-8 as jansson and PostgreSQL take it (RFC 3629: no overlong forms,
+ * surrogates or code points above U+10FFFF).  Request text (percent-decoded
+ * paths and queries, headers) may be anything; these make it safe to put in
+ * JSON, SQL parameters and fixed buffers. */
+
+/* Whether s is entirely valid UTF-8. */
+bool utf8_valid(const char *s);
+
+/* Copy src (NULL reads as "") into dst (size > 0 bytes) as valid UTF-8:
+ * each ill-formed sequence (its maximal subpart, as Python's
+ * errors="replace" counts them) becomes U+FFFD, and a copy that does not fit
+ * ends on a character boundary.  Always NUL-terminated; returns the length
+ * written. */
+size_t utf8_sanitize(char *dst, size_t size, const char *src);
+
+/* A malloc'd copy of s made valid as utf8_sanitize() does, never truncated;
+ * NULL when out of memory. */
+char *utf8_dup(const char *s);
+
+/* The length of s[0..n) without a last character that was cut short (what a
+ * truncating snprintf leaves); n when nothing was cut. */
+size_t utf8_trim(const char *s, size_t n);
 
 #endif

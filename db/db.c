@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/auto.h"
 #include "common/log.h"
@@ -23,6 +24,7 @@ struct db {
     char listen[DB_MAX_LISTEN][64];
     int nprepared;                  /* statements prepared on this connection */
     char prepared[DB_MAX_PREPARED][48];
+    int statement_timeout_ms;       /* 0: the server's default */
 };
 
 struct db *
@@ -81,13 +83,26 @@ db_on_notice(void *arg, const char *message)
     log_debug("database notice: %.*s", (int)strcspn(message, "\n"), message);
 }
 
+void
+db_set_statement_timeout(struct db *db, int ms)
+{
+    db->statement_timeout_ms = ms;
+}
+
 int
 db_connect(struct db *db, struct err *err)
 {
+    char options[80];
     const char *keys[] = { "dbname", "application_name", "options", "connect_timeout", NULL };
-    const char *vals[] = { db->conninfo, db->appname, "-c TimeZone=UTC", "5", NULL };
+    const char *vals[] = { db->conninfo, db->appname, options, "5", NULL };
     struct err lerr = ERR_INIT;
 
+    /* without a timeout of our own, the server's (or the role's) applies */
+    if (db->statement_timeout_ms > 0)
+        snprintf(options, sizeof(options), "-c TimeZone=UTC -c statement_timeout=%d",
+                 db->statement_timeout_ms);
+    else
+        snprintf(options, sizeof(options), "-c TimeZone=UTC");
     if (db->conn)
         PQfinish(db->conn);
     db->in_tx = false;
@@ -387,7 +402,8 @@ row_bool(const PGresult *r, int row, const char *col)
 void
 row_cpy(const PGresult *r, int row, const char *col, char *dst, size_t size)
 {
-    strlcpy0(dst, row_str(r, row, col), size);
+    /* text columns are unbounded: cut between characters, never inside one */
+    utf8_sanitize(dst, size, row_str(r, row, col));
 }
 
 const char *
@@ -415,18 +431,24 @@ struct db_pool {
 };
 
 struct db_pool *
-db_pool_new(const char *conninfo, const char *appname, int size)
+db_pool_new(const char *conninfo, const char *appname, int size, int statement_timeout_ms)
 {
     struct db_pool *pool = calloc(1, sizeof(*pool));
+    pthread_condattr_t attr;
 
     if (!pool || !(pool->dbs = calloc((size_t)size, sizeof(*pool->dbs))) ||
         !(pool->busy = calloc((size_t)size, sizeof(*pool->busy))))
         fatalx("out of memory");
     pthread_mutex_init(&pool->lock, NULL);
-    pthread_cond_init(&pool->freed, NULL);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);     /* deadlines ignore clock steps */
+    pthread_cond_init(&pool->freed, &attr);
+    pthread_condattr_destroy(&attr);
     pool->size = size;
-    for (int i = 0; i < size; i++)
+    for (int i = 0; i < size; i++) {
         pool->dbs[i] = db_new(conninfo, appname);
+        db_set_statement_timeout(pool->dbs[i], statement_timeout_ms);
+    }
     return pool;
 }
 
@@ -464,21 +486,35 @@ db_pool_check(struct db *db)
 }
 
 struct db *
-db_pool_get(struct db_pool *pool)
+db_pool_get(struct db_pool *pool, int timeout_ms, struct err *err)
 {
     struct db *db = NULL;
+    struct timespec deadline;
+    int rc = 0;
 
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (deadline.tv_nsec >= 1000000000) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000;
+    }
     pthread_mutex_lock(&pool->lock);
-    while (!db) {
+    while (!db && rc != ETIMEDOUT) {
         for (int i = 0; i < pool->size && !db; i++)
             if (!pool->busy[i]) {
                 pool->busy[i] = true;
                 db = pool->dbs[i];
             }
         if (!db)
-            pthread_cond_wait(&pool->freed, &pool->lock);
+            rc = pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline);
     }
     pthread_mutex_unlock(&pool->lock);
+    if (!db) {
+        err_set(err, ERR_UNAVAILABLE, "no database connection was free within %d s",
+                (timeout_ms + 999) / 1000);
+        return NULL;
+    }
     db_pool_check(db);
     return db;
 }

@@ -24,6 +24,11 @@ struct db;
 struct db *db_new(const char *conninfo, const char *appname);
 void db_free(struct db *db);
 
+/* Cancel any statement of this handle's sessions that runs longer than ms
+ * (0, the default: the server's setting applies); ERR_TIMEOUT then.  Takes
+ * effect from the next (re)connection. */
+void db_set_statement_timeout(struct db *db, int ms);
+
 /* Connect (or reconnect) now. */
 int db_connect(struct db *db, struct err *err);
 
@@ -54,12 +59,20 @@ void db_drain(struct db *db);
 /* Run a one-off SQL statement with no parameters and no result (tools). */
 int db_exec_simple(struct db *db, const char *sql, struct err *err);
 
-/* A fixed-size pool of connections shared by threads (ferry-api): get
- * blocks until one is free. */
+/* A fixed-size pool of connections shared by threads (ferry-api), each with
+ * a statement timeout (0: the server's). */
 struct db_pool;
-struct db_pool *db_pool_new(const char *conninfo, const char *appname, int size);
+struct db_pool *db_pool_new(const char *conninfo, const char *appname, int size,
+                            int statement_timeout_ms);
 void db_pool_free(struct db_pool *pool);
-struct db *db_pool_get(struct db_pool *pool);
+
+/* Take a connection, waiting up to timeout_ms for one to be given back;
+ * NULL with ERR_UNAVAILABLE when none was.  The connection is the caller's
+ * until db_pool_put(). */
+struct db *db_pool_get(struct db_pool *pool, int timeout_ms, struct err *err);
+
+/* Give a connection back (rolled back, unlistened); NULL is a no-op, so a
+ * caller that gave it back early may put it again as NULL. */
 void db_pool_put(struct db_pool *pool, struct db *db);
 
 #endif

@@ -131,20 +131,20 @@ int
 db_action_list(struct db *db, const char *instance_uuid, const struct db_action_filter *f,
                struct db_action **out, int *n, struct err *err)
 {
-    struct numbuf b[2];
+    struct numbuf b[4];
     const char *p[5];
     AUTO_PGRES PGresult *r = NULL;
     struct db_action *v;
 
     p[0] = instance_uuid;
-    p[1] = f->changes_since;
-    p[2] = f->changes_before;
+    p[1] = f->changes_since.set ? num(&b[2], f->changes_since.us) : NULL;
+    p[2] = f->changes_before.set ? num(&b[3], f->changes_before.us) : NULL;
     p[3] = f->marker ? num(&b[0], f->marker->id) : NULL;
     p[4] = f->limit > 0 ? num(&b[1], f->limit) : NULL;
     r = db_query(db,
                  ACTION_SELECT " WHERE a.instance_uuid = $1::uuid"
-                 " AND ($2::timestamptz IS NULL OR " ACTION_UPDATED " >= $2::timestamptz)"
-                 " AND ($3::timestamptz IS NULL OR " ACTION_UPDATED " <= $3::timestamptz)"
+                 " AND ($2::bigint IS NULL OR " ACTION_UPDATED " >= " EPOCH_US("$2") ")"
+                 " AND ($3::bigint IS NULL OR " ACTION_UPDATED " <= " EPOCH_US("$3") ")"
                  " AND ($4::int IS NULL OR (a.start_time, a.id) <"
                  "   (SELECT m.start_time, m.id FROM instance_actions m WHERE m.id = $4::int))"
                  " ORDER BY a.start_time DESC, a.id DESC LIMIT $5::int",

@@ -35,11 +35,14 @@ int64_t row_i64(const PGresult *r, int row, const char *col);
 int row_int(const PGresult *r, int row, const char *col);
 double row_real(const PGresult *r, int row, const char *col);
 bool row_bool(const PGresult *r, int row, const char *col);
-/* Copy a text column into a fixed buffer. */
+/* Copy a text column into a fixed buffer; a value that does not fit is cut
+ * on a UTF-8 character boundary (and anything not UTF-8 reads as U+FFFD). */
 void row_cpy(const PGresult *r, int row, const char *col, char *dst, size_t size);
 
 /* A column holding epoch microseconds: SELECT ... "us(created_at) AS created_us". */
 #define US(col) "(extract(epoch from " col ") * 1000000)::bigint"
+/* And back: the timestamptz of a parameter holding epoch microseconds. */
+#define EPOCH_US(param) "(timestamptz 'epoch' + " param "::bigint * interval '1 microsecond')"
 
 /* Columns of a host read with its derived state; $1 is service_down_time.
  * Usage counts the instances placed there and the claims of migrations on

@@ -477,7 +477,7 @@ int
 db_mig_list(struct db *db, const struct db_mig_filter *f, struct db_mig **out, int *n,
             struct err *err)
 {
-    struct numbuf b;
+    struct numbuf b, since, before;
     char marker[UUID_STR_LEN];
     const char *p[13];
     AUTO_PGRES PGresult *r = NULL;
@@ -488,8 +488,8 @@ db_mig_list(struct db *db, const struct db_mig_filter *f, struct db_mig **out, i
     p[3] = f->instance_uuid;
     p[4] = f->migration_type;
     p[5] = f->hidden < 0 ? NULL : f->hidden ? "true" : "false";
-    p[6] = f->changes_since;
-    p[7] = f->changes_before;
+    p[6] = f->changes_since.set ? num(&since, f->changes_since.us) : NULL;
+    p[7] = f->changes_before.set ? num(&before, f->changes_before.us) : NULL;
     p[8] = f->user_id;
     p[9] = f->project_id;
     p[10] = f->marker && uuid_normalize(f->marker, marker) ? marker : NULL;
@@ -503,8 +503,8 @@ db_mig_list(struct db *db, const struct db_mig_filter *f, struct db_mig **out, i
                  " AND ($4::text IS NULL OR m.instance_uuid::text = lower($4))"
                  " AND ($5::text IS NULL OR m.migration_type = $5)"
                  " AND ($6::boolean IS NULL OR m.hidden = $6::boolean)"
-                 " AND ($7::timestamptz IS NULL OR m.updated_at >= $7::timestamptz)"
-                 " AND ($8::timestamptz IS NULL OR m.updated_at <= $8::timestamptz)"
+                 " AND ($7::bigint IS NULL OR m.updated_at >= " EPOCH_US("$7") ")"
+                 " AND ($8::bigint IS NULL OR m.updated_at <= " EPOCH_US("$8") ")"
                  " AND ($9::text IS NULL OR m.user_id = $9)"
                  " AND ($10::text IS NULL OR m.project_id = $10)"
                  " AND ($11::uuid IS NULL OR (m.created_at, m.id) <"

@@ -6,6 +6,7 @@
 
 #include "common/auto.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "db/db_int.h"
 #include "db/model.h"
 
@@ -73,7 +74,12 @@ schema_apply(struct db *db, const char *dir, const char *name, struct err *err)
     if (!(sql = schema_read(path, err)))
         goto fail;
     if (db_exec_simple(db, sql, err) < 0) {
-        err_set(err, err->code, "%s failed: %s", name, err->detail);
+        char detail[sizeof(err->detail)];
+
+        /* err_set() clears the detail: keep PostgreSQL's words */
+        strlcpy0(detail, err->detail, sizeof(detail));
+        err_set(err, err->code, "%s failed", name);
+        err_detail(err, "%s", detail);
         goto fail;
     }
     if (db_cmd(db, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, p, err) < 0 ||

@@ -17,6 +17,12 @@
 
 #define NAME_LEN 256
 
+/* A time filter: set (microseconds since the epoch) or not given. */
+struct db_time {
+    bool set;
+    int64_t us;
+};
+
 /* Nova's power_state values. */
 enum power_state {
     POWER_NOSTATE = 0,
@@ -357,8 +363,8 @@ struct db_mig_filter {
     const char *instance_uuid;
     const char *migration_type;
     int hidden;                     /* -1: not given */
-    const char *changes_since;      /* ISO 8601 */
-    const char *changes_before;
+    struct db_time changes_since;   /* parsed by the API: PostgreSQL never */
+    struct db_time changes_before;  /* sees the client's own text */
     const char *user_id;
     const char *project_id;
     const char *marker;             /* uuid of the last row seen, or NULL */
@@ -492,8 +498,8 @@ int db_action_get(struct db *db, const char *instance_uuid, const char *request_
                   struct db_action *out, struct err *err);
 
 struct db_action_filter {
-    const char *changes_since;      /* ISO 8601 (validated), on updated_at */
-    const char *changes_before;
+    struct db_time changes_since;   /* on updated_at */
+    struct db_time changes_before;
     const struct db_action *marker; /* the last action seen, or NULL */
     int limit;                      /* <= 0: none */
 };

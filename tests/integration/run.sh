@@ -1,5 +1,6 @@
 #!/bin/bash
-# run.sh - integration tests: the C worker test (fake hypervisor) and the
+# run.sh - integration tests: the C worker test (fake hypervisor), the C
+# tests of the database layer (test_db_sched, test_db_pg) and the
 # shell tests t*.sh (curl against ferry-api and ferry-scheduler), all on the
 # tests' own private PostgreSQL, brought up the way `make run` does it
 # (tools/stack) but without a lab.  Everything started here is stopped here.
@@ -46,6 +47,10 @@ FERRY_TEST_DB="host=127.0.0.1 port=$PGPORT dbname=ferry user=postgres" \
     "$REPO/build/tests/test_db_sched" > "$FERRY_STATE/test_db_sched.log" 2>&1 \
     || { cat "$FERRY_STATE/test_db_sched.log"; exit 1; }
 echo "  PASS test_db_sched ($(grep -c '^\[       OK \]' "$FERRY_STATE/test_db_sched.log") cases)"
+FERRY_TEST_DB="host=127.0.0.1 port=$PGPORT dbname=ferry user=postgres" \
+    "$REPO/build/tests/test_db_pg" > "$FERRY_STATE/test_db_pg.log" 2>&1 \
+    || { cat "$FERRY_STATE/test_db_pg.log"; exit 1; }
+echo "  PASS test_db_pg ($(grep -c '^\[       OK \]' "$FERRY_STATE/test_db_pg.log") cases)"
 
 "$STACK" start ferry-api >/dev/null 2>&1
 "$STACK" start ferry-scheduler >/dev/null 2>&1

@@ -171,6 +171,76 @@ test_body_too_large(void **state)
     json_decref(r.body);
 }
 
+/* A message quoting bytes that are not UTF-8 is still a fault body. */
+static void
+test_fault_not_utf8(void **state)
+{
+    struct err err = ERR_INIT;
+    struct resp r;
+    const char *msg;
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    err_set(&err, ERR_NOT_FOUND, "Instance %s could not be found.", "a\xff\xc3");
+    fault_render(&err, &r);
+    assert_int_equal(r.status, 404);
+    msg = json_string_value(json_object_get(json_object_get(r.body, "itemNotFound"), "message"));
+    assert_non_null(msg);
+    assert_string_equal(msg, "Instance a\xef\xbf\xbd\xef\xbf\xbd could not be found.");
+    json_decref(r.body);
+}
+
+/* A Host header that is not UTF-8 still gives links, and a body. */
+static void
+test_host_not_utf8(void **state)
+{
+    struct req q;
+    struct resp r;
+    json_t *links;
+
+    (void)state;
+    memset(&q, 0, sizeof(q));
+    memset(&r, 0, sizeof(r));
+    q.method = HTTP_GET;
+    q.path = "/v2.1";
+    q.host = "ferry\xff:8774";
+    q.body = "";
+    router_handle(&cfg, NULL, "test", &q, &r);
+    assert_int_equal(r.status, 200);
+    links = json_object_get(json_object_get(r.body, "version"), "links");
+    assert_non_null(links);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(links, 0), "href")),
+                        "http://ferry\xef\xbf\xbd:8774/v2.1/");
+    json_decref(r.body);
+}
+
+/* More query parameters than a request keeps is a 400, not a silent cut. */
+static void
+test_query_overflow(void **state)
+{
+    struct req q;
+    struct resp r;
+    const char *msg;
+
+    (void)state;
+    memset(&q, 0, sizeof(q));
+    memset(&r, 0, sizeof(r));
+    q.method = HTTP_GET;
+    q.path = "/v2.1/os-migrations";
+    q.auth_token = ADMIN;
+    q.body = "";
+    q.nquery = REQ_MAX_QUERY;
+    for (int i = 0; i < REQ_MAX_QUERY; i++)
+        q.query[i] = (struct kv){ "status", "running" };
+    q.query_overflow = true;
+    router_handle(&cfg, NULL, "test", &q, &r);
+    assert_int_equal(r.status, 400);
+    msg = json_string_value(json_object_get(json_object_get(r.body, "badRequest"), "message"));
+    assert_non_null(msg);
+    assert_string_equal(msg, "Too many query parameters: at most 32 are accepted.");
+    json_decref(r.body);
+}
+
 int
 main(void)
 {
@@ -178,6 +248,9 @@ main(void)
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_version_echo),
         cmocka_unit_test(test_body_too_large),
+        cmocka_unit_test(test_fault_not_utf8),
+        cmocka_unit_test(test_host_not_utf8),
+        cmocka_unit_test(test_query_overflow),
     };
 
     log_init("test_router", LOG_LVL_WARN);

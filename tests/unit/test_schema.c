@@ -12,6 +12,7 @@
 #include "api/api.h"
 #include "api/routes.h"
 #include "api/schema.h"
+#include "common/util.h"
 
 static const struct {
     int mv;
@@ -149,6 +150,45 @@ test_pyrepr(void **state)
     json_decref(v);
 }
 
+/* Text jansson would not make a string of: never a crash. */
+static void
+test_pyrepr_not_utf8(void **state)
+{
+    json_t *v = json_string_nocheck("a\xff");
+    char out[32];
+
+    (void)state;
+    schema_pyrepr(json_string("\xff"), out, sizeof(out));     /* json_string gives NULL */
+    assert_string_equal(out, "None");
+    schema_pyrepr(v, out, sizeof(out));
+    assert_string_equal(out, "'a\xff'");
+    json_decref(v);
+}
+
+/* A long value of multi-byte characters is cut between characters, so the
+ * message stays UTF-8 (jansson would refuse it, leaving an empty 400). */
+static void
+test_long_utf8_value(void **state)
+{
+    char host[401] = "", body[600];
+    json_error_t jerr;
+    json_t *v;
+    struct err err = ERR_INIT;
+
+    (void)state;
+    for (int i = 0; i < 200; i++)
+        strcat(host, "\xc3\xa9");     /* é */
+    snprintf(body, sizeof(body), "{\"os-migrateLive\": {\"host\": \"%s\", "
+             "\"block_migration\": \"auto\"}}", host);
+    v = json_loads(body, 0, &jerr);
+    assert_non_null(v);
+    assert_int_equal(schema_validate(v, migrate_live_schema(2030), false, &err), -1);
+    if (strncmp(err.msg, "Invalid input for field/attribute host. Value: \xc3\xa9", 49) != 0)
+        fail_msg("%s", err.msg);
+    assert_true(utf8_valid(err.msg));
+    json_decref(v);
+}
+
 int
 main(void)
 {
@@ -157,6 +197,8 @@ main(void)
         cmocka_unit_test(test_legacy_v2_tolerates_unknown_keys),
         cmocka_unit_test(test_boollike),
         cmocka_unit_test(test_pyrepr),
+        cmocka_unit_test(test_pyrepr_not_utf8),
+        cmocka_unit_test(test_long_utf8_value),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,4 @@
-/* test_util.c - uuids as Nova accepts them, ISO 8601 times, URL quoting. */
+/* test_util.c - uuids as Nova accepts them, ISO 8601 times, URL quoting, UTF-8. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,6 +60,16 @@ test_time_parse_iso(void **state)
         { "2016-01-29T13:42", 1454074920000000LL },
         { "2016-01-29", 1454025600000000LL },
         { "2016-13-29", -1 },
+        { "2024-02-29", 1709164800000000LL },       /* a leap day */
+        { "2024-02-30T00:00:00", -1 },
+        { "2023-02-29", -1 },
+        { "2016-04-31", -1 },
+        { "0000-01-01", -1 },
+        { "2016-01-29T24:00:00", -1 },
+        { "2016-01-29T23:59:60", -1 },              /* no leap second in datetime */
+        { "2016-01-29T13:42:02+24:00", -1 },
+        { "2016-01-29T13:42:02+02:60", -1 },
+        { "2016-01-30T05:42:02+16:00", 1454074922000000LL },  /* PostgreSQL would refuse */
         { "yesterday", -1 },
         { "2016-01-29T13:42:02X", -1 },
         { "", -1 },
@@ -103,6 +113,86 @@ test_url_quote_plus(void **state)
     free(q);
 }
 
+/* Ill-formed input becomes U+FFFD per maximal subpart; valid text is kept. */
+static void
+test_utf8_sanitize(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *out;
+    } rows[] = {
+        { "plain ascii", "plain ascii" },
+        { "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\xa2",
+          "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\xa2" },
+        { "\xff", "\xef\xbf\xbd" },
+        { "a\xff" "b", "a\xef\xbf\xbd" "b" },
+        { "\xc3", "\xef\xbf\xbd" },                   /* cut short at the end */
+        { "\xe2\x82" "x", "\xef\xbf\xbd" "x" },       /* one subpart, one U+FFFD */
+        { "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },      /* overlong '/' */
+        { "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* a surrogate */
+        { "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+        { "\x80", "\xef\xbf\xbd" },
+        { "", "" },
+    };
+    char out[64];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        utf8_sanitize(out, sizeof(out), rows[i].in);
+        assert_string_equal(out, rows[i].out);
+        assert_true(utf8_valid(out));
+        assert_int_equal(utf8_valid(rows[i].in), strcmp(rows[i].in, rows[i].out) == 0);
+    }
+    utf8_sanitize(out, sizeof(out), NULL);
+    assert_string_equal(out, "");
+}
+
+/* A copy that does not fit ends on a character boundary. */
+static void
+test_utf8_sanitize_truncates_on_boundary(void **state)
+{
+    char out[6];
+    char *dup;
+
+    (void)state;
+    assert_int_equal(utf8_sanitize(out, sizeof(out), "\xc3\xa9\xc3\xa9\xc3\xa9"), 4);
+    assert_string_equal(out, "\xc3\xa9\xc3\xa9");
+    assert_int_equal(utf8_sanitize(out, sizeof(out), "ab\xe2\x82\xac\xe2\x82\xac"), 5);
+    assert_string_equal(out, "ab\xe2\x82\xac");
+    assert_int_equal(utf8_sanitize(out, sizeof(out), "abcd\xff"), 4);     /* no room for it */
+    assert_string_equal(out, "abcd");
+    assert_int_equal(utf8_sanitize(out, 1, "abc"), 0);
+    dup = utf8_dup("\xff\xfe\xfd");
+    assert_string_equal(dup, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    free(dup);
+}
+
+/* What a truncating snprintf left: a last character cut short goes. */
+static void
+test_utf8_trim(void **state)
+{
+    static const struct {
+        const char *in;
+        size_t len;
+    } rows[] = {
+        { "abc", 3 },
+        { "ab\xc3", 2 },
+        { "ab\xc3\xa9", 4 },
+        { "a\xe2\x82", 1 },
+        { "a\xe2\x82\xac", 4 },
+        { "\xf0\x9f\x9a", 0 },
+        { "\xf0\x9f\x9a\xa2", 4 },
+        { "a\x80\x80\x80\x80", 5 },          /* not a cut character: left alone */
+        { "", 0 },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        if (utf8_trim(rows[i].in, strlen(rows[i].in)) != rows[i].len)
+            fail_msg("row %zu: %zu, expected %zu", i, utf8_trim(rows[i].in, strlen(rows[i].in)),
+                     rows[i].len);
+}
+
 int
 main(void)
 {
@@ -111,6 +201,9 @@ main(void)
         cmocka_unit_test(test_time_parse_iso),
         cmocka_unit_test(test_time_fmt),
         cmocka_unit_test(test_url_quote_plus),
+        cmocka_unit_test(test_utf8_sanitize),
+        cmocka_unit_test(test_utf8_sanitize_truncates_on_boundary),
+        cmocka_unit_test(test_utf8_trim),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

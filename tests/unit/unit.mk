@@ -8,7 +8,8 @@ UNIT_BIN := $(BUILD)/tests
 
 UNIT_BINS := $(UNIT_BIN)/test_mig_state $(UNIT_BIN)/test_cfg $(UNIT_BIN)/test_util \
              $(UNIT_BIN)/test_mv $(UNIT_BIN)/test_schema $(UNIT_BIN)/test_router \
-             $(UNIT_BIN)/test_sched $(UNIT_BIN)/test_policy
+             $(UNIT_BIN)/test_sched $(UNIT_BIN)/test_policy $(UNIT_BIN)/test_db \
+             $(UNIT_BIN)/test_log
 
 # the API without its main() and its HTTP server
 API_LIB_SRCS := $(filter-out api/main.c api/http.c,$(API_SRCS))
@@ -24,6 +25,8 @@ $(UNIT_BIN)/test_router: $(call obj,$(UNIT_DIR)/test_router.c $(API_LIB_SRCS) $(
 $(UNIT_BIN)/test_sched: $(call obj,$(UNIT_DIR)/test_sched.c scheduler/sched.c $(DB_SRCS) \
                                    $(COMMON_SRCS))
 $(UNIT_BIN)/test_policy: $(call obj,$(UNIT_DIR)/test_policy.c compute/policy.c $(COMMON_SRCS))
+$(UNIT_BIN)/test_log: $(call obj,$(UNIT_DIR)/test_log.c $(COMMON_SRCS))
+$(UNIT_BIN)/test_db: $(call obj,$(UNIT_DIR)/test_db.c $(DB_SRCS) $(COMMON_SRCS))
 
 $(UNIT_BINS):
 	@mkdir -p $(dir $@)
@@ -31,7 +34,7 @@ $(UNIT_BINS):
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,cmocka $(ALL_PKGS)) $(LDLIBS_BASE)
 
 # Integration tests in C: real PostgreSQL (FERRY_TEST_DB), fake hypervisor.
-INTEG_BINS := $(UNIT_BIN)/test_worker $(UNIT_BIN)/test_db_sched
+INTEG_BINS := $(UNIT_BIN)/test_worker $(UNIT_BIN)/test_db_sched $(UNIT_BIN)/test_db_pg
 COMPUTE_LIB_SRCS := $(filter-out compute/main.c compute/virt_libvirt.c,$(COMPUTE_SRCS))
 
 $(UNIT_BIN)/test_worker: $(call obj,tests/integration/test_worker.c tests/fakes/virt_fake.c \
@@ -39,6 +42,8 @@ $(UNIT_BIN)/test_worker: $(call obj,tests/integration/test_worker.c tests/fakes/
 
 $(UNIT_BIN)/test_db_sched: $(call obj,tests/integration/test_db_sched.c scheduler/sched.c \
                                       $(DB_SRCS) $(COMMON_SRCS))
+
+$(UNIT_BIN)/test_db_pg: $(call obj,tests/integration/test_db_pg.c $(DB_SRCS) $(COMMON_SRCS))
 
 $(INTEG_BINS):
 	@mkdir -p $(dir $@)

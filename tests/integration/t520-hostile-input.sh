@@ -1,0 +1,234 @@
+#!/bin/bash
+# t520: hostile input: bytes that are not UTF-8 in paths, query strings and
+# headers, too many query parameters, impossible dates, control characters
+# meant for the log.  Every answer is a Nova fault or a normal answer with a
+# body, and ferry-api stays up.
+source "$(dirname "$0")/lib.sh"
+seed_hosts
+FFFD=$(printf '\xef\xbf\xbd')     # U+FFFD, what an ill-formed byte reads as
+
+# ferry-api still answers (a crash shows as curl failing in the next api call)
+api_alive() {
+    api GET / "" "" ""
+    expect_status 200
+}
+
+# ---- bytes that are not UTF-8 are read as U+FFFD, as webob reads them ----------------
+
+# 2.59+ validates query values and once crashed on them (json_string -> NULL)
+api GET '/v2.1/os-migrations?status=%FF' "" 2.59
+expect_status 200
+expect_json '.migrations | length' 0
+api GET '/v2.1/os-migrations?status=%C3' "" 2.80
+expect_status 200
+api_alive
+api GET '/v2.1/os-migrations?limit=%FF' "" 2.59
+expect_fault badRequest 400 \
+    "Invalid input for query parameters limit. Value: $FFFD. '$FFFD' does not match '^[0-9]*\$'"
+api GET '/v2.1/os-migrations?changes-since=%FF%FE' "" 2.59
+expect_fault badRequest 400 \
+    "Invalid input for query parameters changes-since. Value: $FFFD$FFFD. '$FFFD$FFFD' is not a 'date-time'"
+api GET '/v2.1/os-migrations?%FF=1' "" 2.59
+expect_fault badRequest 400 "Additional properties are not allowed ('$FFFD' was unexpected)"
+# below 2.59 the values are only filters
+api GET '/v2.1/os-migrations?status=%FF&host=%E2%82' ""
+expect_status 200
+api_alive
+
+# in the path: Nova's 404 with the text, never an empty body
+api GET '/v2.1/servers/%FF'
+expect_fault itemNotFound 404 "Instance $FFFD could not be found."
+api GET '/v2.1/servers/%FFabc/migrations' "" 2.80
+expect_fault itemNotFound 404 "Instance ${FFFD}abc could not be found."
+api GET '/v2.1/os-hypervisors/%FF/search' "" 2.1
+expect_fault itemNotFound 404
+api GET '/%FF' "" "" ""
+expect_status 300
+expect_json '.choices[1].links[0].href' "$API/v2.1/$FFFD"
+api_alive
+
+# a Host header that is not UTF-8: links (and so the body) still made
+code=$(curl -s -o "$BODY" -w '%{http_code}' -H "X-Auth-Token: $TOKEN" \
+       -H $'Host: ferry\xff.test' "$API/v2.1/servers")
+[[ $code == 200 ]] || fail "bad Host header: status $code"
+expect_json '.servers | type' array
+code=$(curl -s -o "$BODY" -w '%{http_code}' -H $'Host: ferry\xff.test' "$API/")
+[[ $code == 200 ]] || fail "bad Host header on /: status $code"
+expect_json '.versions[1].links[0].href' "http://ferry${FFFD}.test/v2.1/"
+
+# a message cut to fit is cut between characters: still a fault with its text
+LONG=$(printf '\xc3\xa9%.0s' {1..200})       # 200 x é
+api POST /v2.1/servers/00000000-0000-4000-8000-000000000000/action \
+    "{\"os-migrateLive\": {\"host\": \"$LONG\", \"block_migration\": \"auto\"}}" 2.30
+expect_fault badRequest 400
+expect_json '.badRequest.message | startswith("Invalid input for field/attribute host. Value: éé")' true
+
+# a database text longer than its buffer is cut between characters: the
+# server is still shown (it used to vanish from lists, and show was empty)
+LONGNAME=$(printf '\xc3\xa9%.0s' {1..300})
+LS=$(seed_instance "$LONGNAME" h1 admin)
+api GET "/v2.1/servers/$LS" "" 2.80
+expect_status 200
+expect_json '.server.name | length' 127
+api GET "/v2.1/servers/detail?name=^$(printf '%%C3%%A9%.0s' {1..5})" "" 2.80
+expect_json '[.servers[] | select(.id == "'"$LS"'")] | length' 1
+
+# a noauth2 token that is not UTF-8: its ids are stored as U+FFFD, not
+# refused by PostgreSQL as a 400 "database query failed"
+TS=$(seed_instance t520-token h1 admin)
+api POST "/v2.1/servers/$TS/action" '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' \
+    2.34 $'admin:p\xff'
+expect_status 202
+[[ $(sql "SELECT project_id FROM migrations WHERE instance_uuid = '$TS'") == "p$FFFD" ]] \
+    || fail "the migration's project is not p$FFFD"
+ok
+
+# %0A in a path is a newline once MHD has decoded it: the log escapes it, so
+# the request stays one line and no one can write a line of their own
+APILOG=$FERRY_STATE/log/ferry-api.log
+api GET '/v2.1/x%0A2026-01-01T00:00:00.000Z%20ferry-api%5B1%5D%20INFO%20forged-t520%0D%1B'
+expect_status 404
+rid=$(grep -i '^x-openstack-request-id:' "$HDRS" | tr -d '\r' | awk '{print $2}')
+wait_for "the request's log line" 5 "grep -q 'req=$rid' '$APILOG'"
+escaped='/v2.1/x\x0a2026-01-01T00:00:00.000Z ferry-api[1] INFO forged-t520\x0d\x1b status=404'
+grep "req=$rid" "$APILOG" | grep -qF "$escaped" \
+    || fail "request line not escaped: $(grep "req=$rid" "$APILOG")"
+grep -q '^2026-01-01T00:00:00.000Z ferry-api\[1\] INFO forged-t520' "$APILOG" \
+    && fail "a forged line reached the log"
+ok
+
+# more query parameters than a request keeps (32): a 400, never a silent cut
+# (the 33rd on would escape the unknown-key check and "the last one wins")
+q=$(for i in $(seq 1 39); do printf 'status=s%d&' "$i"; done)
+api GET "/v2.1/os-migrations?${q}bogus=1" "" 2.59
+expect_fault badRequest 400 "Too many query parameters: at most 32 are accepted."
+q=$(for i in $(seq 1 32); do printf 'status=s%d&' "$i"; done)
+api GET "/v2.1/os-migrations?${q%&}" "" 2.59
+expect_status 200
+
+# os-migrations: project_id and user_id mean something from 2.80 only; before,
+# Nova drops them unread (no filter, and no way round index:all_projects)
+MI=$(seed_instance t520-owner h1 admin)
+sql "INSERT INTO migrations (uuid, instance_uuid, status, source_compute, dest_compute,
+         user_id, project_id, created_at, updated_at)
+     VALUES (gen_random_uuid(), '$MI', 'completed', 'h1', 'h2', 'u520', 'p520', now(), now())"
+api GET "/v2.1/os-migrations?instance_uuid=$MI&project_id=nobody&user_id=nobody" "" 2.1
+expect_status 200
+expect_json '.migrations | length' 1
+api GET "/v2.1/os-migrations?instance_uuid=$MI&project_id=nobody" "" 2.79
+expect_fault badRequest 400
+api GET "/v2.1/os-migrations?instance_uuid=$MI&project_id=nobody" "" 2.80
+expect_json '.migrations | length' 0
+api GET "/v2.1/os-migrations?instance_uuid=$MI&user_id=nobody" "" 2.80
+expect_json '.migrations | length' 0
+api GET "/v2.1/os-migrations?instance_uuid=$MI&project_id=p520&user_id=u520" "" 2.80
+expect_json '.migrations | length' 1
+
+# dates: a day that does not exist is the schema's 400, as in Nova, not
+# PostgreSQL's 'database query failed'; what Python accepts works
+api GET '/v2.1/os-migrations?changes-since=2024-02-30T00:00:00' "" 2.59
+expect_fault badRequest 400 "Invalid input for query parameters changes-since. Value: 2024-02-30T00:00:00. '2024-02-30T00:00:00' is not a 'date-time'"
+api GET '/v2.1/os-migrations?changes-before=2023-02-29' "" 2.66
+expect_fault badRequest 400 "Invalid input for query parameters changes-before. Value: 2023-02-29. '2023-02-29' is not a 'date-time'"
+api GET '/v2.1/os-migrations?changes-since=2016-01-29T23:59:60' "" 2.59
+expect_fault badRequest 400
+api GET "/v2.1/servers/$MI/os-instance-actions?changes-since=2024-04-31" "" 2.58
+expect_fault badRequest 400 "Invalid input for query parameters changes-since. Value: 2024-04-31. '2024-04-31' is not a 'date-time'"
+api GET "/v2.1/os-migrations?instance_uuid=$MI&changes-since=2024-02-29T00:00:00%2B16:00" "" 2.59
+expect_status 200
+expect_json '.migrations | length' 1
+api GET "/v2.1/os-migrations?instance_uuid=$MI&changes-before=2024-02-29T00:00:00Z" "" 2.66
+expect_json '.migrations | length' 0
+api GET "/v2.1/servers/$MI/os-instance-actions?changes-since=2024-02-29T12:00:00-15:30" "" 2.58
+expect_status 200
+
+# ---- the pool: a second ferry-api of this test's own, on a scratch database
+# no scheduler watches (so a pre-2.34 os-migrateLive waits its whole
+# rpc_response_timeout), with a pool of one connection ------------------------------
+
+source "$REPO/tests/lib/env.sh"
+DB2=ferry_t520_$$
+PORT2=$(free_port $((FERRY_API_PORT + 100)))
+API2=http://127.0.0.1:$PORT2
+API2_PID=
+DB2URL="host=127.0.0.1 port=$PGPORT dbname=$DB2 user=postgres"
+t520_cleanup() {
+    [[ -n $API2_PID ]] && kill "$API2_PID" 2>/dev/null && wait "$API2_PID" 2>/dev/null
+    psql -h 127.0.0.1 -p "$PGPORT" -U postgres -qc "DROP DATABASE IF EXISTS $DB2" >/dev/null 2>&1
+    rm -rf "$T_TMP"
+}
+trap t520_cleanup EXIT
+sql2() { psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d "$DB2" -Atq -c "$1"; }
+psql -h 127.0.0.1 -p "$PGPORT" -U postgres -qc "CREATE DATABASE $DB2" || fail "createdb $DB2"
+FERRY_DATABASE_CONNECTION=$DB2URL "$REPO/build/ferry-manage" \
+    --config-file "$FERRY_STATE/etc/ferry.conf" db sync >/dev/null 2>&1 || fail "db sync $DB2"
+cat > "$T_TMP/api2.conf" <<CONF
+[DEFAULT]
+osapi_compute_listen_port = $PORT2
+rpc_response_timeout = 4
+
+[database]
+connection = $DB2URL
+max_pool_size = 1
+pool_timeout = 1
+CONF
+"$REPO/build/ferry-api" --config-file "$FERRY_STATE/etc/ferry.conf" \
+    --config-file "$T_TMP/api2.conf" > "$T_TMP/api2.log" 2>&1 &
+API2_PID=$!
+wait_for "the second ferry-api" 10 "curl -fs -o /dev/null $API2/"
+P1=$( (sql() { sql2 "$@"; }; seed_hosts >/dev/null; seed_instance t520-p1 h1 admin) )
+P2=$( (sql() { sql2 "$@"; }; seed_instance t520-p2 h1 admin) )
+LEGACY='{"os-migrateLive": {"host": null, "block_migration": false, "disk_over_commit": false}}'
+post_legacy() {     # $1 = server, $2 = file for the status; in the background
+    curl -s -o /dev/null -w '%{http_code}' -X POST -H "X-Auth-Token: $TOKEN" \
+         -H 'Content-Type: application/json' --data-binary "$LEGACY" \
+         "$API2/v2.1/servers/$1/action" > "$2"
+}
+waiting() { [[ $(sql2 "SELECT count(*) FROM pg_stat_activity
+                       WHERE datname = '$DB2' AND application_name = 'ferry-api-wait'") == 1 ]]; }
+
+# below 2.34 the API waits for the scheduler, without holding its one pooled
+# connection: another request is served meanwhile
+post_legacy "$P1" "$T_TMP/p1.status" &
+BG=$!
+wait_for "the API to wait for the scheduler" 3 waiting
+code=$(curl -s -o "$BODY" -m 2 -w '%{http_code}' -H "X-Auth-Token: $TOKEN" "$API2/v2.1/servers")
+[[ $code == 200 ]] || fail "GET /servers during a pre-2.34 wait: '$code' (the pool is held)"
+ok
+wait "$BG"
+[[ $(cat "$T_TMP/p1.status") == 202 ]] || fail "pre-2.34 os-migrateLive: $(cat "$T_TMP/p1.status")"
+ok
+
+# the row is committed before the wait: if the wait itself fails, the
+# request was still accepted (202, not 503)
+post_legacy "$P2" "$T_TMP/p2.status" &
+BG=$!
+wait_for "the API to wait for the scheduler" 3 waiting
+sql2 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE datname = '$DB2' AND application_name = 'ferry-api-wait'" >/dev/null
+wait "$BG"
+[[ $(cat "$T_TMP/p2.status") == 202 ]] || fail "wait failed: $(cat "$T_TMP/p2.status"), want 202"
+[[ $(sql2 "SELECT status FROM migrations WHERE instance_uuid = '$P2'") == accepted ]] \
+    || fail "the migration of $P2 is not accepted"
+ok
+
+# every pooled connection busy for pool_timeout (a request stuck behind a
+# lock): 503 serviceUnavailable, not a wait without end
+psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d "$DB2" -qc \
+    "BEGIN; LOCK TABLE instances IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT" \
+    >/dev/null 2>&1 &
+LOCKER=$!
+wait_for "the lock" 3 "[[ \$(sql2 \"SELECT count(*) FROM pg_locks l JOIN pg_class c
+    ON c.oid = l.relation WHERE c.relname = 'instances' AND l.granted
+    AND l.mode = 'AccessExclusiveLock'\") == 1 ]]"
+curl -s -o /dev/null -H "X-Auth-Token: $TOKEN" "$API2/v2.1/servers" &
+BG=$!
+wait_for "a request to hold the pool" 3 "[[ \$(sql2 \"SELECT count(*) FROM pg_stat_activity
+    WHERE datname = '$DB2' AND application_name = 'ferry-api' AND wait_event_type = 'Lock'\") == 1 ]]"
+API=$API2 api GET /v2.1/servers
+expect_fault serviceUnavailable 503 "no database connection was free within 1 s"
+wait "$BG" "$LOCKER"
+API=$API2 api GET /v2.1/servers
+expect_status 200
+
+done_ok
