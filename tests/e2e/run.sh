@@ -47,6 +47,11 @@ cleanup() {
     if [[ $rc != 0 ]]; then
         echo "e2e: failed; last log lines:" >&2
         tail -n 8 "$FERRY_STATE"/log/*.log >&2 2>/dev/null || true
+        # the whole logs outlive the wipe, to read the failure later
+        local keep
+        keep=$(mktemp -d "${TMPDIR:-/tmp}/ferry-e2e-failed.XXXXXX") &&
+            cp -r "$FERRY_STATE/log" "$keep/" 2>/dev/null &&
+            echo "e2e: logs kept in $keep/log" >&2
     fi
     if [[ ${E2E_KEEP:-0} == 1 ]]; then   # to look at a failure: tools/stack wipe later
         echo "e2e: kept running: FERRY_STATE=$FERRY_STATE" >&2
