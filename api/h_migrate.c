@@ -112,9 +112,13 @@ lm_wait_verdict(struct ctx *c, const struct db_mig *m, struct err *err)
                   c->request_id, m->id);
         return 0;
     }
+    /* the conductor's InstanceInvalidState (the power state) is a 409 in
+     * Nova; every other refusal a 400 */
     if (now.status == MIG_ERROR)
-        return err_set(err, ERR_INVALID, "%s", now.reason[0] ? now.reason
-                                                             : "Migration pre-check error");
+        return err_set(err,
+                       strncmp(now.reason, "Cannot 'os-migrateLive' instance ", 33) == 0
+                           ? ERR_CONFLICT : ERR_INVALID,
+                       "%s", now.reason[0] ? now.reason : "Migration pre-check error");
     return 0;
 }
 

@@ -183,11 +183,21 @@ h_server_migration_force_complete(struct ctx *c, struct resp *r, struct err *err
                               "compute_live_migration_force_complete", m.source_compute,
                               err) < 0)
         return -1;
-    if (db_mig_request_force_complete(c->db, m.id, c->who.user_id, err) < 0)
-        return err_set(err, ERR_INVALID,
-                       "Migration %s state of instance %s is no longer running. Cannot force "
-                       "complete while the migration is in this state.",
-                       c->params[1], inst.uuid);
+    if (db_mig_request_force_complete(c->db, m.id, c->who.user_id, err) < 0) {
+        struct err ignore = ERR_INIT;
+
+        if (err->code != ERR_CONFLICT)
+            return -1;              /* the database: its own status (503) */
+        err_set(err, ERR_INVALID,
+                "Migration %s state of instance %s is no longer running. Cannot force "
+                "complete while the migration is in this state.",
+                c->params[1], inst.uuid);
+        /* the migration ended meanwhile: the event started above says so */
+        db_action_event_finish(c->db, inst.uuid, c->request_id,
+                               "compute_live_migration_force_complete", false, err->msg,
+                               &ignore);
+        return -1;
+    }
     log_info("force-complete requested req=%s mig=%d instance=%s", c->request_id, m.id,
              inst.uuid);
     r->status = 202;
@@ -244,14 +254,19 @@ h_server_migration_delete(struct ctx *c, struct resp *r, struct err *err)
     }
     /* preparing or running (or it left queued meanwhile): the worker aborts */
     if (db_mig_request_abort(c->db, m.id, c->who.user_id, err) < 0) {
+        struct err ignore = ERR_INIT;
         struct db_mig now;
 
-        if (db_mig_get(c->db, m.id, &now, err) < 0)
-            return -1;
-        return err_set(err, ERR_INVALID,
-                       "Migration %s state of instance %s is %s. Cannot abort live migration "
-                       "while the migration is in this state.",
-                       mid, inst.uuid, now.status_text);
+        if (err->code != ERR_CONFLICT || db_mig_get(c->db, m.id, &now, err) < 0)
+            return -1;              /* the database: its own status (503) */
+        err_set(err, ERR_INVALID,
+                "Migration %s state of instance %s is %s. Cannot abort live migration "
+                "while the migration is in this state.",
+                mid, inst.uuid, now.status_text);
+        /* the migration ended meanwhile: the event started above says so */
+        db_action_event_finish(c->db, inst.uuid, c->request_id, "compute_live_migration_abort",
+                               false, err->msg, &ignore);
+        return -1;
     }
     log_info("abort requested req=%s mig=%d status=%s", c->request_id, m.id, m.status_text);
     r->status = 202;

@@ -73,4 +73,10 @@ wait_for "error" 10 '[[ $(status_of "$C") == error ]]'
    'No valid host was found. There are not enough hosts available. h-down: compute service is down (no heartbeat)' ]] \
     || fail "reason: $(sql "SELECT reason FROM migrations WHERE id = $(last_migration "$C")")"
 ok
+
+# below 2.34 the conductor's power-state refusal is Nova's 409, not a 400
+sql "UPDATE instances SET power_state = 4 WHERE uuid = '$C'"
+act "$C" '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' 2.30
+expect_fault conflictingRequest 409 "Cannot 'os-migrateLive' instance $C while it is in power_state 4"
+sql "UPDATE instances SET power_state = 1 WHERE uuid = '$C'"
 done_ok
