@@ -74,8 +74,16 @@ server_list(struct ctx *c, struct resp *r, bool detail, struct err *err)
             return err_set(err, ERR_INVALID, "limit param must be an integer");
         f.limit = l > c->cfg->max_limit || l == 0 ? c->cfg->max_limit : (int)l;
     }
-    if (db_instance_list(c->db, &f, &v, &n, err) < 0)
+    if (db_instance_list(c->db, &f, &v, &n, err) < 0) {
+        /* PostgreSQL's regex engine judged the pattern: say so, with its words */
+        if (err->code == ERR_INVALID && f.name_regex) {
+            char why[sizeof(err->detail)];
+
+            strlcpy0(why, err->detail[0] ? err->detail : "malformed pattern", sizeof(why));
+            err_set(err, ERR_INVALID, "Invalid regular expression in filter 'name': %s", why);
+        }
         return -1;
+    }
     list = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(list, detail ? view_server(c, &v[i], server_host_status(c, &v[i]))

@@ -73,6 +73,12 @@ expect_json '.server.name | length' 127
 api GET "/v2.1/servers/detail?name=^$(printf '%%C3%%A9%.0s' {1..5})" "" 2.80
 expect_json '[.servers[] | select(.id == "'"$LS"'")] | length' 1
 
+# a name filter PostgreSQL cannot compile is the caller's mistake, said plainly
+api GET "/v2.1/servers?name=%28unclosed" "" 2.80
+expect_fault badRequest 400
+expect_json '.badRequest.message | startswith("Invalid regular expression in filter '"'"'name'"'"': ")' true
+expect_json '.badRequest.message | test("parenthes")' true
+
 # a noauth2 token that is not UTF-8: its ids are stored as U+FFFD, not
 # refused by PostgreSQL as a 400 "database query failed"
 TS=$(seed_instance t520-token h1 admin)
