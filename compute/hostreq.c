@@ -45,6 +45,10 @@ struct hr_ctx {
 
 typedef int (*hr_fn)(struct hr_ctx *h, json_t **result, struct err *err);
 
+/* Undo what a request did when its answer came too late: the asker gave up
+ * and will never act on it (nor roll it back). */
+typedef void (*hr_undo_fn)(struct hr_ctx *h, json_t *result);
+
 static const char *
 hr_str(json_t *o, const char *key)
 {
@@ -222,6 +226,21 @@ hr_pre_live_migration(struct hr_ctx *h, json_t **result, struct err *err)
     return 0;
 }
 
+/* A late pre_live_migration: the source gave up (it failed the migration
+ * and asked for a rollback that knew of no images), so the images made for
+ * it go now, before anything else in this lane runs. */
+static void
+hr_pre_live_undo(struct hr_ctx *h, json_t *result)
+{
+    json_t *created = json_object_get(result, "created");
+
+    if (json_array_size(created) == 0)
+        return;
+    log_info("pre_live_migration answered too late, removing its images mig=%d images=%zu",
+             h->req->migration_id, json_array_size(created));
+    storage_delete_disks(h->c, h->v, created);
+}
+
 static int
 hr_post_at_destination(struct hr_ctx *h, json_t **result, struct err *err)
 {
@@ -266,15 +285,17 @@ static const struct {
     const char *kind;
     const char *event;              /* the instance-action event it records */
     hr_fn fn;
+    hr_undo_fn undo_late;           /* NULL: a late answer changed nothing */
 } hr_kinds[] = {
     { "check_destination", "compute_check_can_live_migrate_destination",
-      hr_check_destination },
-    { "pre_live_migration", "compute_pre_live_migration", hr_pre_live_migration },
+      hr_check_destination, NULL },
+    { "pre_live_migration", "compute_pre_live_migration", hr_pre_live_migration,
+      hr_pre_live_undo },
     { "post_live_migration_at_destination", "compute_post_live_migration_at_destination",
-      hr_post_at_destination },
+      hr_post_at_destination, NULL },
     { "rollback_live_migration_at_destination",
-      "compute_rollback_live_migration_at_destination", hr_rollback_at_destination },
-    { "check_source", "compute_check_can_live_migrate_source", hr_check_source },
+      "compute_rollback_live_migration_at_destination", hr_rollback_at_destination, NULL },
+    { "check_source", "compute_check_can_live_migrate_source", hr_check_source, NULL },
 };
 
 /* Run one claimed request and write its answer.  A libvirt connection found
@@ -333,9 +354,16 @@ hr_handle(struct compute *c, struct db *db, struct virt **vp, const struct db_ho
     }
     log_info("host request answered id=%lld kind=%s mig=%d ok=%d%s%s", (long long)req->id,
              req->kind, req->migration_id, res.ok, res.ok ? "" : " error=", res.error);
+    rc = db_hostreq_finish(db, req->id, &res, err);
+    if (rc == 0) {
+        log_warnx("host request answered too late id=%lld kind=%s mig=%d: its asker gave up",
+                  (long long)req->id, req->kind, req->migration_id);
+        if (res.ok && hr_kinds[k].undo_late)
+            hr_kinds[k].undo_late(&h, result);
+    }
     json_decref(result);
     json_decref(h.payload);
-    return db_hostreq_finish(db, req->id, &res, err);
+    return rc < 0 ? -1 : 0;
 }
 
 struct hr_lane {

@@ -141,12 +141,17 @@ db_hostreq_finish(struct db *db, int64_t id, const struct db_hostreq_result *res
     const char *p[4] = { num(&b, id), res->ok ? "done" : "failed",
                          res->result[0] ? res->result : "{}", res->ok ? NULL : res->error };
 
-    return db_cmd(db,
-                  "WITH q AS (UPDATE host_requests SET status = $2, result = $3::jsonb,"
-                  "   error = $4, finished_at = clock_timestamp()"
-                  "   WHERE id = $1::bigint AND status = 'running' RETURNING id)"
-                  " SELECT pg_notify('ferry_host_request_done', q.id::text) FROM q",
-                  4, p, err);
+    AUTO_PGRES PGresult *r = db_query(db,
+        "WITH q AS (UPDATE host_requests SET status = $2, result = $3::jsonb,"
+        "   error = $4, finished_at = clock_timestamp()"
+        "   WHERE id = $1::bigint AND status = 'running' RETURNING id)"
+        " SELECT pg_notify('ferry_host_request_done', q.id::text) FROM q",
+        4, p, err);
+
+    if (!r)
+        return -1;
+    /* no row: the asker's deadline passed and it failed the request */
+    return PQntuples(r) == 1 ? 1 : 0;
 }
 
 int

@@ -433,7 +433,9 @@ int db_hostreq_requeue(struct db *db, const char *host, enum db_hostreq_lane lan
 int db_hostreq_last_answer(struct db *db, int migration_id, const char *kind,
                            struct db_hostreq_result *out, struct err *err);
 
-/* Answer a claimed request and NOTIFY ferry_host_request_done "<id>". */
+/* Answer a claimed request and NOTIFY ferry_host_request_done "<id>".
+ * 1: the answer is recorded; 0: too late, the asker gave up waiting and
+ * failed the request (it will never read this answer); -1: error. */
 int db_hostreq_finish(struct db *db, int64_t id, const struct db_hostreq_result *res,
                       struct err *err);
 

@@ -40,12 +40,14 @@ struct fake_dom {
     struct virt_disk disk;
 };
 
-/* Injected failures: the next `times` calls of op on uri fail. */
+/* Injected failures: the next `times` calls of op on uri fail (after
+ * delay_ms; with code ERR_NONE they only take that long). */
 struct fake_fault {
     char uri[128];
     char op[32];
     int times;
     enum err_code code;
+    int delay_ms;
 };
 
 struct virt {
@@ -198,6 +200,23 @@ fake_fail_next(const char *uri, const char *op, int times, enum err_code code)
             strlcpy0(faults[i].op, op, sizeof(faults[i].op));
             faults[i].times = times;
             faults[i].code = code;
+            faults[i].delay_ms = 0;
+            break;
+        }
+    pthread_mutex_unlock(&fake_lock);
+}
+
+void
+fake_delay_next(const char *uri, const char *op, int ms)
+{
+    pthread_mutex_lock(&fake_lock);
+    for (size_t i = 0; i < ARRAY_SIZE(faults); i++)
+        if (faults[i].times == 0) {
+            strlcpy0(faults[i].uri, uri, sizeof(faults[i].uri));
+            strlcpy0(faults[i].op, op, sizeof(faults[i].op));
+            faults[i].times = 1;
+            faults[i].code = ERR_NONE;
+            faults[i].delay_ms = ms;
             break;
         }
     pthread_mutex_unlock(&fake_lock);
@@ -207,18 +226,24 @@ fake_fail_next(const char *uri, const char *op, int times, enum err_code code)
 static int
 fake_faulted(struct virt *v, const char *op, struct err *err)
 {
-    int rc = 0;
+    enum err_code code = ERR_NONE;
+    int delay_ms = 0;
 
     pthread_mutex_lock(&fake_lock);
     for (size_t i = 0; i < ARRAY_SIZE(faults); i++)
         if (faults[i].times > 0 && strcmp(faults[i].uri, v->uri) == 0 &&
             strcmp(faults[i].op, op) == 0) {
             faults[i].times--;
-            rc = err_set(err, faults[i].code, "fake: %s failed on %s (injected)", op, v->uri);
+            code = faults[i].code;
+            delay_ms = faults[i].delay_ms;
             break;
         }
     pthread_mutex_unlock(&fake_lock);
-    return rc;
+    if (delay_ms)
+        sleep_ms(delay_ms);
+    if (code == ERR_NONE)
+        return 0;
+    return err_set(err, code, "fake: %s failed on %s (injected)", op, v->uri);
 }
 
 unsigned
@@ -589,12 +614,14 @@ f_local_disks(struct virt *v, const char *uuid, struct virt_disk *out, int max, 
 static char images[FAKE_MAX_IMAGES][700];
 static char image_formats[FAKE_MAX_IMAGES][16];
 static bool fake_shared;
+static int images_created;
 
 static void
 fake_images_reset(void)
 {
     memset(images, 0, sizeof(images));
     fake_shared = false;
+    images_created = 0;
 }
 
 void
@@ -616,6 +643,17 @@ fake_image_find(struct virt *v, const char *path)
     return -1;
 }
 
+int
+fake_images_created(void)
+{
+    int n;
+
+    pthread_mutex_lock(&fake_lock);
+    n = images_created;
+    pthread_mutex_unlock(&fake_lock);
+    return n;
+}
+
 void
 fake_image_format(const char *uri, const char *path, char *out, size_t size)
 {
@@ -635,12 +673,15 @@ f_create_image(struct virt *v, const char *path, const char *format, uint64_t si
     int rc = 0;
 
     (void)size;
+    if (fake_faulted(v, "create_image", err) < 0)
+        return -1;
     pthread_mutex_lock(&fake_lock);
     if (fake_image_find(v, path) >= 0) {
         rc = err_set(err, ERR_CONFLICT, "image %s exists", path);
     } else {
         for (int i = 0; i < FAKE_MAX_IMAGES; i++)
             if (!images[i][0]) {
+                images_created++;
                 snprintf(images[i], sizeof(images[i]), "%s %s", v->uri, path);
                 strlcpy0(image_formats[i], format, sizeof(image_formats[i]));
                 break;

@@ -57,11 +57,17 @@ void fake_host_last_cpu_xml(const char *uri, char *out, size_t size);
  * is a dead connection, as libvirt's after libvirtd restarted. */
 void fake_fail_next(const char *uri, const char *op, int times, enum err_code code);
 
+/* The next call of op on uri takes ms longer (and then succeeds). */
+void fake_delay_next(const char *uri, const char *op, int ms);
+
 /* The flags the last migration of a domain was started with. */
 unsigned fake_last_flags(const char *uuid);
 
 /* Give a domain one local disk (block migration). */
 void fake_set_disk(const char *uuid, const struct virt_disk *disk);
+
+/* How many images create_image made since fake_reset. */
+int fake_images_created(void);
 
 /* The format an image was created in on uri ("" if there is none). */
 void fake_image_format(const char *uri, const char *path, char *out, size_t size);

@@ -297,6 +297,34 @@ test_pre_live_migration_fails(void **state)
     assert_instance("a", "");
 }
 
+/* pre_live_migration answers after the source gave up waiting: the source
+ * rolled back knowing of no images, so the destination removes the images
+ * it made itself, and the late answer is never taken for a success. */
+static void
+test_pre_live_migration_late(void **state)
+{
+    struct virt_disk d = { .target = "vda", .path = "/images/vm-late.img", .format = "qcow2",
+                           .capacity = 1 << 30, .physical = 1 << 20 };
+    char format[16] = "";
+    struct db_mig m;
+
+    (void)state;
+    block_mig = 1;
+    cfg.long_rpc_timeout = 1;           /* Nova: 1800 s */
+    fake_set_disk(INSTANCE, &d);
+    fake_delay_next("fake://b", "create_image", 2500);
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_ERROR);
+    assert_non_null(strstr(m.reason, "pre_live_migration on b failed: "));
+    assert_non_null(strstr(m.reason, "timed out"));
+    assert_instance("a", "");
+    /* the rollback (behind the slow request in its lane) knew of no image;
+     * the image was made all the same, and is gone again */
+    assert_int_equal(fake_images_created(), 1);
+    fake_image_format("fake://b", "/images/vm-late.img", format, sizeof(format));
+    assert_string_equal(format, "");
+}
+
 static void
 test_force_complete_postcopy(void **state)
 {
@@ -579,6 +607,7 @@ main(void)
         CASE(test_abort_preparing, hot),
         CASE(test_job_fails, breaking),
         CASE(test_pre_live_migration_fails, converging),
+        CASE(test_pre_live_migration_late, converging),
         CASE(test_force_complete_postcopy, hot),
         CASE(test_force_complete_pause, hot),
         CASE(test_timeout_abort, hot),
