@@ -28,7 +28,8 @@ pl = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 COMMON_SRCS := common/err.c common/log.c common/cfg.c common/util.c common/mig_state.c common/cli.c
 DB_SRCS     := db/db.c db/db_schema.c db/db_host.c db/db_instance.c db/db_mig.c \
-               db/db_hostreq.c db/db_action.c db/db_service.c db/db_sched.c
+               db/db_hostreq.c db/db_action.c db/db_service.c db/db_sched.c \
+               db/db_watch.c
 API_SRCS    := api/main.c api/http.c api/router.c api/routes.c api/mv.c api/auth.c \
                api/fault.c api/schema.c api/view.c api/h_versions.c api/h_servers.c \
                api/h_migrate.c api/h_migrations.c api/h_actions.c api/h_services.c \

@@ -85,6 +85,7 @@ struct ctx {
     struct db *db;                  /* from the pool, for this request only;
                                      * NULL after api_db_release() */
     struct db_pool *pool;
+    struct db_watch *watch;         /* to wait for a notification (db_watch.c) */
     const char *actor;              /* ferry-api@<hostname> */
 };
 
@@ -95,8 +96,8 @@ typedef int (*handler_fn)(struct ctx *c, struct resp *r, struct err *err);
 #define MV_NOVA_MAX MV(2, 104)      /* the newest Nova this contract describes */
 
 /* router.c: run one request to completion; r is filled in every case. */
-void router_handle(const struct cfg *cfg, struct db_pool *pool, const char *actor,
-                   const struct req *req, struct resp *r);
+void router_handle(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watch,
+                   const char *actor, const struct req *req, struct resp *r);
 
 /* fault.c: render err as Nova's fault body into r. */
 void fault_render(const struct err *err, struct resp *r);
@@ -105,8 +106,8 @@ int fault_status(enum err_code code);
 
 /* http.c */
 struct http;
-struct http *http_start(const struct cfg *cfg, struct db_pool *pool, const char *actor,
-                        struct err *err);
+struct http *http_start(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watch,
+                        const char *actor, struct err *err);
 void http_stop(struct http *h);
 
 /* router.c: give the request's pooled connection back now, before a long

@@ -7,6 +7,7 @@
  * action, all in one statement -> 202 at once from 2.34, else once the
  * scheduler has decided (202, or Nova's 400 with its reason).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -85,22 +86,37 @@ lm_check_state(struct ctx *c, const struct db_instance *inst, struct err *err)
 }
 
 /* Below 2.34: wait for the scheduler's verdict, as Nova's API waits for the
- * conductor.  The row is committed and the pooled connection given back
- * (a wait of up to rpc_response_timeout must not hold one of the few):
- * a dedicated connection listens, and c->db is not used from here on.
- * The request is accepted whatever happens to the wait. */
+ * conductor.  The row is committed and the pooled connection given back (a
+ * wait of up to rpc_response_timeout must not hold one of the few): the
+ * process's one listening connection wakes this thread when the migration
+ * moves (db_watch.c), and each look at the row borrows a pooled connection
+ * for a moment.  The request is accepted whatever happens to the wait. */
 static int
 lm_wait_verdict(struct ctx *c, const struct db_mig *m, struct err *err)
 {
-    struct db *w;
+    int64_t deadline = now_ms() + (int64_t)c->cfg->rpc_response_timeout * 1000;
+    struct db_waiter *me = db_watch_add(c->watch, "ferry_migration", m->id);
     struct db_mig now;
     int rc;
 
     api_db_release(c);
-    w = db_new(c->cfg->db_connection, "ferry-api-wait");
-    rc = db_mig_wait_leave(w, m->id, MIG_ACCEPTED, c->cfg->rpc_response_timeout * 1000, &now,
-                           err);
-    db_free(w);
+    for (;;) {
+        struct db *db = db_pool_get(c->pool, c->cfg->db_pool_timeout * 1000, err);
+        int64_t left;
+
+        rc = db ? db_mig_get(db, m->id, &now, err) : -1;
+        db_pool_put(c->pool, db);
+        if (rc < 0 || now.status != MIG_ACCEPTED) {
+            rc = rc < 0 ? -1 : 1;
+            break;
+        }
+        if ((left = deadline - now_ms()) <= 0) {
+            rc = 0;
+            break;
+        }
+        db_waiter_sleep(me, left > INT32_MAX ? INT32_MAX : (int)left);
+    }
+    db_waiter_free(me);
     if (rc < 0) {
         log_warnx("cannot wait for the scheduler, answering 202 req=%s mig=%d: %s%s%s",
                   c->request_id, m->id, err->msg, err->detail[0] ? ": " : "", err->detail);

@@ -22,6 +22,7 @@ struct http {
     struct MHD_Daemon *daemon;
     const struct cfg *cfg;
     struct db_pool *pool;
+    struct db_watch *watch;
     const char *actor;
 };
 
@@ -233,7 +234,7 @@ http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const c
     hc->req.body_too_large = hc->too_large;
 
     memset(&r, 0, sizeof(r));
-    router_handle(h->cfg, h->pool, h->actor, &hc->req, &r);
+    router_handle(h->cfg, h->pool, h->watch, h->actor, &hc->req, &r);
     ret = http_send(conn, &hc->req, &r);
     json_decref(r.body);
     return ret;
@@ -261,7 +262,8 @@ http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 struct http *
-http_start(const struct cfg *cfg, struct db_pool *pool, const char *actor, struct err *err)
+http_start(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watch,
+           const char *actor, struct err *err)
 {
     struct http *h = calloc(1, sizeof(*h));
     struct sockaddr_in sa;
@@ -279,6 +281,7 @@ http_start(const struct cfg *cfg, struct db_pool *pool, const char *actor, struc
     }
     h->cfg = cfg;
     h->pool = pool;
+    h->watch = watch;
     h->actor = actor;
     h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
                                      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL,

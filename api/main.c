@@ -37,6 +37,7 @@ main(int argc, char **argv)
     struct cli cli;
     struct err err = ERR_INIT;
     struct db_pool *pool;
+    struct db_watch *watch;
     struct http *http;
     char hostname[200], actor[256];
     struct sigaction sa = { 0 };
@@ -51,7 +52,9 @@ main(int argc, char **argv)
     snprintf(actor, sizeof(actor), "ferry-api@%s:%d", hostname, cfg.api_port);
     pool = db_pool_new(cfg.db_connection, "ferry-api", cfg.db_max_pool_size,
                        API_STATEMENT_TIMEOUT_MS);
-    if (!(http = http_start(&cfg, pool, actor, &err)))
+    /* one listening connection for every request that waits (below 2.34) */
+    watch = db_watch_new(cfg.db_connection, "ferry-api-listen");
+    if (!(http = http_start(&cfg, pool, watch, actor, &err)))
         fatalx("%s", err.msg);
     log_info("listening on http://%s:%d/v2.1 max_microversion=%d.%d auth=%s", cfg.api_listen,
              cfg.api_port, cfg.max_microversion / 1000, cfg.max_microversion % 1000,
@@ -65,6 +68,7 @@ main(int argc, char **argv)
         pause();
     log_info("stopping");
     http_stop(http);
+    db_watch_free(watch);
     db_pool_free(pool);
     free(cli.argv);
     return 0;

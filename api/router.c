@@ -217,8 +217,8 @@ api_db_release(struct ctx *c)
 }
 
 void
-router_handle(const struct cfg *cfg, struct db_pool *pool, const char *actor,
-              const struct req *req, struct resp *r)
+router_handle(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watch,
+              const char *actor, const struct req *req, struct resp *r)
 {
     struct ctx c;
     struct err err = ERR_INIT;
@@ -230,6 +230,7 @@ router_handle(const struct cfg *cfg, struct db_pool *pool, const char *actor,
     c.req = req;
     c.cfg = cfg;
     c.pool = pool;
+    c.watch = watch;
     c.actor = actor;
     c.mv = MV_MIN;
     uuid_new(uuid);

@@ -75,4 +75,23 @@ struct db *db_pool_get(struct db_pool *pool, int timeout_ms, struct err *err);
  * caller that gave it back early may put it again as NULL. */
 void db_pool_put(struct db_pool *pool, struct db *db);
 
+/* Waiting for a notification without a connection each (db_watch.c): one
+ * listener thread and connection per process wake the waiters a
+ * notification names by key, the first word of its payload ("42 queued" on
+ * ferry_migration is key 42). */
+struct db_watch;
+struct db_watch *db_watch_new(const char *conninfo, const char *appname);
+void db_watch_free(struct db_watch *w);
+
+/* Register for (channel, key) before reading the state waited on, so that a
+ * notification sent in between is not missed. */
+struct db_waiter;
+struct db_waiter *db_watch_add(struct db_watch *w, const char *channel, long key);
+
+/* 1: woken since the last sleep (a notification for the key, or the
+ * listener lost or regained its connection: re-read either way); 0: the
+ * timeout passed (at most a second while the listener is down). */
+int db_waiter_sleep(struct db_waiter *me, int timeout_ms);
+void db_waiter_free(struct db_waiter *me);
+
 #endif

@@ -180,31 +180,6 @@ db_mig_get(struct db *db, int id, struct db_mig *out, struct err *err)
 }
 
 int
-db_mig_wait_leave(struct db *db, int id, enum mig_status from, int timeout_ms,
-                  struct db_mig *out, struct err *err)
-{
-    int64_t deadline = now_ms() + timeout_ms;
-
-    if (db_listen(db, "ferry_migration", err) < 0)
-        return -1;
-    for (;;) {
-        struct db_notify n;
-        int64_t left;
-
-        if (db_mig_get(db, id, out, err) < 0)
-            return -1;
-        if (out->status != from)
-            return 1;
-        left = deadline - now_ms();
-        if (left <= 0)
-            return 0;
-        /* any transition wakes us; re-read our row (at most once a second) */
-        if (db_wait(db, left < 1000 ? (int)left : 1000, &n, err) < 0)
-            return -1;
-    }
-}
-
-int
 db_mig_transition(struct db *db, const struct db_transition *t, struct err *err)
 {
     struct numbuf b;

@@ -267,12 +267,6 @@ int db_mig_create(struct db *db, const struct db_mig_request *req, struct db_mig
 
 int db_mig_get(struct db *db, int id, struct db_mig *out, struct err *err);
 
-/* Wait up to timeout_ms for migration id to leave status `from` (LISTEN on
- * ferry_migration; db must be a connection of its own).  1: it left, *out
- * is the row now; 0: timed out; -1: error. */
-int db_mig_wait_leave(struct db *db, int id, enum mig_status from, int timeout_ms,
-                      struct db_mig *out, struct err *err);
-
 /* A status change and its consequences, applied in one statement:
  * the row must still be in `from` (else ERR_CONFLICT); an event row is
  * written; NOTIFY ferry_migration "<id> <status>".  Entering a terminal

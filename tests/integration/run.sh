@@ -55,7 +55,7 @@ echo "  PASS test_db_pg ($(grep -c '^\[       OK \]' "$FERRY_STATE/test_db_pg.lo
 "$STACK" start ferry-api >/dev/null 2>&1
 "$STACK" start ferry-scheduler >/dev/null 2>&1
 for _ in $(seq 1 100); do curl -fs -o /dev/null "$API/" && break; sleep 0.1; done
-export FAKE_OK="h2 h3 t130-ok1 t130-ok2 t131-ok"
+export FAKE_OK="h2 h3 t121-d1 t121-d2 t130-ok1 t130-ok2 t131-ok"
 "$HERE/fake_dest.sh" & FAKE_PID=$!
 
 failed=0

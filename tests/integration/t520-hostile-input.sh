@@ -190,50 +190,65 @@ post_legacy() {     # $1 = server, $2 = file for the status; in the background
          -H 'Content-Type: application/json' --data-binary "$LEGACY" \
          "$API2/v2.1/servers/$1/action" > "$2"
 }
-waiting() { [[ $(sql2 "SELECT count(*) FROM pg_stat_activity
-                       WHERE datname = '$DB2' AND application_name = 'ferry-api-wait'") == 1 ]]; }
+waiting() {     # $1 = server: its migration is accepted, the API waits on it
+    [[ $(sql2 "SELECT count(*) FROM migrations WHERE instance_uuid = '$1'
+               AND status = 'accepted'") == 1 ]]
+}
+hold_pool() {   # a request stuck behind a lock holds the one pooled connection for 4 s
+    psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d "$DB2" -qc \
+        "BEGIN; LOCK TABLE instances IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT" \
+        >/dev/null 2>&1 &
+    LOCKER=$!
+    wait_for "the lock" 3 "[[ \$(sql2 \"SELECT count(*) FROM pg_locks l JOIN pg_class c
+        ON c.oid = l.relation WHERE c.relname = 'instances' AND l.granted
+        AND l.mode = 'AccessExclusiveLock'\") == 1 ]]"
+    curl -s -o /dev/null -H "X-Auth-Token: $TOKEN" "$API2/v2.1/servers" &
+    HOLDER=$!
+    wait_for "a request to hold the pool" 3 "[[ \$(sql2 \"SELECT count(*) FROM pg_stat_activity
+        WHERE datname = '$DB2' AND application_name = 'ferry-api' AND wait_event_type = 'Lock'\") == 1 ]]"
+}
 
 # below 2.34 the API waits for the scheduler, without holding its one pooled
-# connection: another request is served meanwhile
+# connection (nor a connection of its own: the process's listener wakes it):
+# another request is served meanwhile
 post_legacy "$P1" "$T_TMP/p1.status" &
 BG=$!
-wait_for "the API to wait for the scheduler" 3 waiting
+wait_for "the API to wait for the scheduler" 3 "waiting $P1"
 code=$(curl -s -o "$BODY" -m 2 -w '%{http_code}' -H "X-Auth-Token: $TOKEN" "$API2/v2.1/servers")
 [[ $code == 200 ]] || fail "GET /servers during a pre-2.34 wait: '$code' (the pool is held)"
+ok
+[[ $(sql2 "SELECT string_agg(application_name, ',' ORDER BY application_name)
+           FROM pg_stat_activity WHERE datname = '$DB2' AND application_name LIKE 'ferry-api%'") \
+   == ferry-api,ferry-api-listen ]] || fail "ferry-api's connections during a wait"
 ok
 wait "$BG"
 [[ $(cat "$T_TMP/p1.status") == 202 ]] || fail "pre-2.34 os-migrateLive: $(cat "$T_TMP/p1.status")"
 ok
 
-# the row is committed before the wait: if the wait itself fails, the
-# request was still accepted (202, not 503)
+# the row is committed before the wait: if the wait itself fails (its look
+# at the row finds no free connection within pool_timeout), the request was
+# still accepted (202, not 503)
 post_legacy "$P2" "$T_TMP/p2.status" &
 BG=$!
-wait_for "the API to wait for the scheduler" 3 waiting
-sql2 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-      WHERE datname = '$DB2' AND application_name = 'ferry-api-wait'" >/dev/null
-wait "$BG"
+wait_for "the API to wait for the scheduler" 3 "waiting $P2"
+hold_pool
+sql2 "SELECT pg_notify('ferry_migration', id || ' poked') FROM migrations
+      WHERE instance_uuid = '$P2'" >/dev/null
+wait "$BG" "$HOLDER" "$LOCKER"
 [[ $(cat "$T_TMP/p2.status") == 202 ]] || fail "wait failed: $(cat "$T_TMP/p2.status"), want 202"
 [[ $(sql2 "SELECT status FROM migrations WHERE instance_uuid = '$P2'") == accepted ]] \
     || fail "the migration of $P2 is not accepted"
 ok
+grep -q "cannot wait for the scheduler, answering 202 .*no database connection was free" \
+    "$T_TMP/api2.log" || fail "the failed wait is not logged"
+ok
 
 # every pooled connection busy for pool_timeout (a request stuck behind a
 # lock): 503 serviceUnavailable, not a wait without end
-psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d "$DB2" -qc \
-    "BEGIN; LOCK TABLE instances IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT" \
-    >/dev/null 2>&1 &
-LOCKER=$!
-wait_for "the lock" 3 "[[ \$(sql2 \"SELECT count(*) FROM pg_locks l JOIN pg_class c
-    ON c.oid = l.relation WHERE c.relname = 'instances' AND l.granted
-    AND l.mode = 'AccessExclusiveLock'\") == 1 ]]"
-curl -s -o /dev/null -H "X-Auth-Token: $TOKEN" "$API2/v2.1/servers" &
-BG=$!
-wait_for "a request to hold the pool" 3 "[[ \$(sql2 \"SELECT count(*) FROM pg_stat_activity
-    WHERE datname = '$DB2' AND application_name = 'ferry-api' AND wait_event_type = 'Lock'\") == 1 ]]"
+hold_pool
 API=$API2 api GET /v2.1/servers
 expect_fault serviceUnavailable 503 "no database connection was free within 1 s"
-wait "$BG" "$LOCKER"
+wait "$HOLDER" "$LOCKER"
 API=$API2 api GET /v2.1/servers
 expect_status 200
 

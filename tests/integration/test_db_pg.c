@@ -1,6 +1,7 @@
 /* test_db_pg.c - the database layer's own behaviour against a real
  * PostgreSQL (FERRY_TEST_DB): what `db sync` reports when a schema file
- * fails; the statement timeout of pooled connections. */
+ * fails; the statement timeout of pooled connections; the shared listener
+ * (db_watch.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "db/db_int.h"
 #include "db/model.h"
 
@@ -89,12 +91,68 @@ test_pool_statement_timeout(void **state)
     db_pool_free(pool);
 }
 
+static void
+notify(struct db *db, const char *payload)
+{
+    const char *p[1] = { payload };
+    struct err err = ERR_INIT;
+
+    if (db_cmd(db, "SELECT pg_notify('ferry_test_watch', $1)", 1, p, &err) < 0)
+        fail_msg("notify: %s %s", err.msg, err.detail);
+}
+
+/* A waiter wakes for its key only; a notification sent between its
+ * registration and its sleep is not lost; a cut listener connection wakes
+ * everyone (they must re-read) and comes back. */
+static void
+test_watch(void **state)
+{
+    struct db_watch *w = db_watch_new(conninfo, "test_db_pg_listen");
+    struct db *db = db_new(conninfo, "test_db_pg");
+    struct err err = ERR_INIT;
+    struct db_waiter *a, *b;
+    int64_t t0;
+
+    (void)state;
+    a = db_watch_add(w, "ferry_test_watch", 41);
+    b = db_watch_add(w, "ferry_test_watch", 42);
+    notify(db, "42 running");                   /* before b sleeps */
+    t0 = now_ms();
+    assert_int_equal(db_waiter_sleep(b, 5000), 1);
+    assert_true(now_ms() - t0 < 4000);
+    assert_int_equal(db_waiter_sleep(a, 300), 0);   /* not a's key */
+    assert_int_equal(db_waiter_sleep(b, 300), 0);   /* woken once per notification */
+    notify(db, "41");
+    assert_int_equal(db_waiter_sleep(a, 5000), 1);
+    notify(db, "not a key");
+    assert_int_equal(db_waiter_sleep(a, 300), 0);
+    /* the listener's connection cut: both woken to re-read */
+    assert_int_equal(db_cmd(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                " WHERE application_name = 'test_db_pg_listen'", 0, NULL, &err), 0);
+    assert_int_equal(db_waiter_sleep(a, 5000), 1);
+    assert_int_equal(db_waiter_sleep(b, 5000), 1);
+    /* and it listens again: a key still wakes its waiter alone */
+    for (int i = 0; i < 100; i++) {
+        (void)db_waiter_sleep(a, 100);
+        (void)db_waiter_sleep(b, 1);
+        notify(db, "42");
+        if (db_waiter_sleep(b, 1000) == 1 && db_waiter_sleep(a, 100) == 0)
+            break;
+        assert_true(i < 99);
+    }
+    db_waiter_free(a);
+    db_waiter_free(b);
+    db_watch_free(w);
+    db_free(db);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema_failure_keeps_detail),
         cmocka_unit_test(test_pool_statement_timeout),
+        cmocka_unit_test(test_watch),
     };
 
     log_init("test_db_pg", LOG_LVL_WARN);

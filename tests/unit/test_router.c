@@ -96,7 +96,7 @@ run_row(const struct row *w, struct resp *r)
     q.host = "ferry.test:8774";
     q.body = w->body ? w->body : "";
     q.body_len = w->body ? strlen(w->body) : 0;
-    router_handle(&cfg, NULL, "test", &q, r);
+    router_handle(&cfg, NULL, NULL, "test", &q, r);
 }
 
 static void
@@ -165,7 +165,7 @@ test_body_too_large(void **state)
     q.auth_token = ADMIN;
     q.body = "";
     q.body_too_large = true;
-    router_handle(&cfg, NULL, "test", &q, &r);
+    router_handle(&cfg, NULL, NULL, "test", &q, &r);
     assert_int_equal(r.status, 413);
     assert_non_null(json_object_get(r.body, "overLimit"));
     json_decref(r.body);
@@ -205,7 +205,7 @@ test_host_not_utf8(void **state)
     q.path = "/v2.1";
     q.host = "ferry\xff:8774";
     q.body = "";
-    router_handle(&cfg, NULL, "test", &q, &r);
+    router_handle(&cfg, NULL, NULL, "test", &q, &r);
     assert_int_equal(r.status, 200);
     links = json_object_get(json_object_get(r.body, "version"), "links");
     assert_non_null(links);
@@ -233,7 +233,7 @@ test_query_overflow(void **state)
     for (int i = 0; i < REQ_MAX_QUERY; i++)
         q.query[i] = (struct kv){ "status", "running" };
     q.query_overflow = true;
-    router_handle(&cfg, NULL, "test", &q, &r);
+    router_handle(&cfg, NULL, NULL, "test", &q, &r);
     assert_int_equal(r.status, 400);
     msg = json_string_value(json_object_get(json_object_get(r.body, "badRequest"), "message"));
     assert_non_null(msg);
