@@ -82,6 +82,31 @@ static const char SQL_SCAN[] =
 static const char SQL_ONE[] =
     "SELECT" HOST_COLS " FROM compute_hosts h WHERE h.host = $10 AND" CANDIDATE;
 
+/* Each host's first refusing stage (enum db_sched_stage), with the
+ * parameters of CANDIDATE and $10 the requested host (NULL: any). */
+#define STAGE                                                                           \
+    " CASE WHEN $10::text IS NOT NULL AND h.host <> $10 THEN 0"                          \
+    "  WHEN h.host = $2 THEN 1 WHEN h.host = ANY ($3::text[]) THEN 2"                    \
+    "  WHEN h.forced_down OR h.heartbeat_at IS NULL"                                     \
+    "   OR h.heartbeat_at <= now() - make_interval(secs => $1::int) THEN 3"              \
+    "  WHEN h.disabled THEN 4"                                                           \
+    "  WHEN h.hypervisor_type IS DISTINCT FROM $4"                                       \
+    "   OR h.hypervisor_version < $5::bigint THEN 5"                                     \
+    "  WHEN h.free_memory_mb < $6::int THEN 6 WHEN h.free_vcpus < $7::int THEN 7"        \
+    "  WHEN NOT ($8::int = 0 OR h.local_gb = 0 OR h.free_disk_gb >= $8::int) THEN 8"     \
+    "  WHEN NOT ($9::int = 0 OR h.incoming_migrations < $9::int) THEN 9"                 \
+    "  ELSE 10 END"
+
+static const char SQL_STAGE_COUNTS[] =
+    "SELECT stage, count(*) AS n FROM (SELECT" STAGE " AS stage FROM compute_hosts h) s"
+    " GROUP BY stage";
+
+static const char SQL_CLOSEST[] =
+    "SELECT" HOST_COLS " FROM compute_hosts h JOIN"
+    " (SELECT h.id," STAGE " AS stage FROM compute_hosts h"
+    "  ORDER BY 2 DESC, h.host COLLATE \"C\" LIMIT $11::int) c ON c.id = h.id"
+    " ORDER BY c.stage DESC, h.host COLLATE \"C\"";
+
 /* A PostgreSQL text[] literal of names (malloc'd). */
 static char *
 sched_array(const char *const *items, int n)
@@ -189,4 +214,40 @@ db_claim_release(struct db *db, int migration_id, struct err *err)
                                                1, p, err);
 
     return r ? 0 : -1;
+}
+
+int
+db_sched_refusals(struct db *db, const struct db_sched_query *q, int limit,
+                  int counts[DB_STAGE_COUNT], struct db_host **out, int *n, struct err *err)
+{
+    struct numbuf b[7];
+    AUTOFREE char *tried = sched_array(q->tried, q->ntried);
+    AUTO_PGRES PGresult *rc = NULL;
+    AUTO_PGRES PGresult *r = NULL;
+    struct db_host *hosts;
+    const char *p[11] = {
+        num(&b[0], q->down_time_s), q->source, tried, q->hypervisor_type,
+        num(&b[1], q->hypervisor_version), num(&b[2], q->memory_mb), num(&b[3], q->vcpus),
+        num(&b[4], q->disk_gb), num(&b[5], q->max_io_ops), q->requested, num(&b[6], limit),
+    };
+
+    /* one scan of the hosts for the counts, the closest few by an index-free
+     * top-N sort of the same: no host row is read whole but those */
+    if (!(rc = db_query(db, SQL_STAGE_COUNTS, 10, p, err)) ||
+        !(r = db_query(db, SQL_CLOSEST, 11, p, err)))
+        return -1;
+    memset(counts, 0, sizeof(int) * DB_STAGE_COUNT);
+    for (int i = 0; i < PQntuples(rc); i++) {
+        int stage = row_int(rc, i, "stage");
+
+        if (stage >= 0 && stage < DB_STAGE_COUNT)
+            counts[stage] = row_int(rc, i, "n");
+    }
+    *n = PQntuples(r);
+    if (!(hosts = calloc((size_t)(*n ? *n : 1), sizeof(*hosts))))
+        fatalx("out of memory");
+    for (int i = 0; i < *n; i++)
+        db_host_read(r, i, &hosts[i]);
+    *out = hosts;
+    return 0;
 }

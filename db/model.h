@@ -124,6 +124,32 @@ struct db_sched_query {
 int db_sched_candidates(struct db *db, const struct db_sched_query *q, int limit,
                         struct db_host **out, int *n, struct err *err);
 
+/* The first of the scheduler's filters that refuses a host, numbered as
+ * scheduler/sched.c numbers them (DB_STAGE_PASSES: none of the database's:
+ * only the C filters, the CPU pre-filter, can still refuse it). */
+enum db_sched_stage {
+    DB_STAGE_REQUESTED,             /* not the requested host */
+    DB_STAGE_SOURCE,                /* the source itself */
+    DB_STAGE_TRIED,                 /* refused its own check already */
+    DB_STAGE_DOWN,
+    DB_STAGE_DISABLED,
+    DB_STAGE_HYPERVISOR,            /* another type, or an older version */
+    DB_STAGE_RAM,
+    DB_STAGE_VCPUS,
+    DB_STAGE_DISK,
+    DB_STAGE_IO_OPS,
+    DB_STAGE_PASSES,
+    DB_STAGE_COUNT
+};
+
+/* Why no host passes q, for the words of "No valid host was found",
+ * without reading every host: how many hosts each stage refused
+ * (counts[stage]), and the rows of the `limit` that came closest (refused
+ * by the latest stage; by name within one), into *out. */
+int db_sched_refusals(struct db *db, const struct db_sched_query *q, int limit,
+                      int counts[DB_STAGE_COUNT], struct db_host **out, int *n,
+                      struct err *err);
+
 /* Claim q's resources on host for migration_id if host still has room:
  * the host row is locked while its room is checked, so two claims can never
  * overcommit it.  A claim of the same migration elsewhere moves here.

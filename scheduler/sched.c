@@ -196,25 +196,29 @@ sched_cpu_features(struct sched_request *rq, const char *cpu_xml)
 
 /* In order: the cheap identity checks first, then capacity.  The first
  * three only say which hosts are out of the question; their refusals are
- * not worth a word.  `few` names the others' refusals in a summary. */
-#define SCHED_SILENT 3
+ * not worth a word.  `few` names the others' refusals in a summary.  The
+ * database's filters are the same, numbered the same (db_sched_refusals);
+ * the CPU pre-filter is the one it leaves to C. */
+#define SCHED_SILENT DB_STAGE_DOWN
 static const struct {
     const char *name;
     sched_filter_fn fn;
     const char *few;
 } sched_filters[] = {
-    { "RequestedHost", f_requested, NULL },
-    { "NotSource", f_not_source, NULL },
-    { "NotTried", f_not_tried, NULL },
-    { "ComputeUp", f_up, "down" },
-    { "ComputeEnabled", f_enabled, "disabled" },
-    { "Hypervisor", f_hypervisor, "another hypervisor or an older one" },
-    { "Ram", f_ram, "not enough free RAM" },
-    { "Vcpu", f_vcpus, "not enough free vCPUs" },
-    { "Disk", f_disk, "not enough free disk" },
-    { "IoOps", f_io_ops, "too many incoming migrations" },
-    { "Cpu", f_cpu, "an incompatible CPU" },
+    [DB_STAGE_REQUESTED] = { "RequestedHost", f_requested, NULL },
+    [DB_STAGE_SOURCE] = { "NotSource", f_not_source, NULL },
+    [DB_STAGE_TRIED] = { "NotTried", f_not_tried, NULL },
+    [DB_STAGE_DOWN] = { "ComputeUp", f_up, "down" },
+    [DB_STAGE_DISABLED] = { "ComputeEnabled", f_enabled, "disabled" },
+    [DB_STAGE_HYPERVISOR] = { "Hypervisor", f_hypervisor, "another hypervisor or an older one" },
+    [DB_STAGE_RAM] = { "Ram", f_ram, "not enough free RAM" },
+    [DB_STAGE_VCPUS] = { "Vcpu", f_vcpus, "not enough free vCPUs" },
+    [DB_STAGE_DISK] = { "Disk", f_disk, "not enough free disk" },
+    [DB_STAGE_IO_OPS] = { "IoOps", f_io_ops, "too many incoming migrations" },
+    [DB_STAGE_PASSES] = { "Cpu", f_cpu, "an incompatible CPU" },
 };
+_Static_assert(ARRAY_SIZE(sched_filters) == DB_STAGE_COUNT,
+               "a filter for every stage the database knows, and the CPU's last");
 
 /* The index of the first filter that refuses h (its reason in why), or -1. */
 static int
@@ -272,15 +276,16 @@ sched_refused_cmp(const void *a, const void *b)
     return strcmp(x->host, y->host);
 }
 
-/* How many refused hosts the words name one by one; the rest are counted. */
-#define SCHED_WHY_HOSTS 10
-
-/* "a: why; b: why; and 9990 more: 9000 down, 990 disabled" into why. */
+/* "a: why; b: why; and 9990 more: 9000 down, 990 disabled" into why: the
+ * first SCHED_WHY_HOSTS of refused (sorted here, closest first) by name,
+ * the others counted by filter, plus more[filter] hosts not in refused
+ * (NULL: none). */
 static void
 sched_why(const struct sched_request *rq, const struct db_host *hosts,
-          struct sched_ranked *refused, int nr, char *why, size_t why_size)
+          struct sched_ranked *refused, int nr, const int *more, char *why, size_t why_size)
 {
     int count[ARRAY_SIZE(sched_filters)] = { 0 };
+    int rest = 0;
     size_t len = 0;
 
 #define WHY_ADD(...)                                                                   \
@@ -292,16 +297,21 @@ sched_why(const struct sched_request *rq, const struct db_host *hosts,
 
         if (k >= SCHED_WHY_HOSTS) {
             count[refused[k].filter]++;
+            rest++;
             continue;
         }
         sched_filters[refused[k].filter].fn(rq, &hosts[refused[k].index], reason,
                                             sizeof(reason));
         WHY_ADD("%s%s: %s", k ? "; " : "", refused[k].host, reason);
     }
-    if (nr > SCHED_WHY_HOSTS) {
+    for (int f = SCHED_SILENT; more && f < (int)ARRAY_SIZE(sched_filters); f++) {
+        count[f] += more[f];
+        rest += more[f];
+    }
+    if (rest) {
         bool first = true;
 
-        WHY_ADD("; and %d more:", nr - SCHED_WHY_HOSTS);
+        WHY_ADD(len ? "; and %d more:" : "%d hosts:", rest);
         for (int f = (int)ARRAY_SIZE(sched_filters) - 1; f >= SCHED_SILENT; f--)
             if (count[f]) {
                 WHY_ADD("%s %d %s", first ? "" : ",", count[f], sched_filters[f].few);
@@ -309,6 +319,42 @@ sched_why(const struct sched_request *rq, const struct db_host *hosts,
             }
     }
 #undef WHY_ADD
+}
+
+bool
+sched_explain(const struct sched_request *rq, const struct db_host *closest, int n,
+              const int counts[DB_STAGE_COUNT], char *why, size_t why_size)
+{
+    struct sched_ranked *refused = calloc((size_t)(n ? n : 1), sizeof(*refused));
+    int more[DB_STAGE_COUNT];
+    int nr = 0;
+
+    if (!refused)
+        fatalx("out of memory");
+    memcpy(more, counts, sizeof(more));
+    for (int i = 0; i < n; i++) {
+        char reason[300];
+        int f = sched_refusal(rq, &closest[i], reason, sizeof(reason));
+
+        if (f < 0) {                /* room appeared meanwhile: no better words */
+            free(refused);
+            why[0] = '\0';
+            return false;
+        }
+        if (f >= SCHED_SILENT) {
+            refused[nr].index = i;
+            refused[nr].filter = f;
+            refused[nr++].host = closest[i].host;
+        }
+        /* judged here: no longer among those counted (a host that changed
+         * between the two reads may be counted under another filter: the
+         * words are approximate then, as any picture of a moving fleet) */
+        if (more[f] > 0)
+            more[f]--;
+    }
+    sched_why(rq, closest, refused, nr, more, why, why_size);
+    free(refused);
+    return true;
 }
 
 int
@@ -345,7 +391,7 @@ sched_rank(const struct sched_request *rq, const struct db_host *hosts, int n, i
         r[m++].host = hosts[i].host;
     }
     if (why_size)
-        sched_why(rq, hosts, refused, nr, why, why_size);
+        sched_why(rq, hosts, refused, nr, NULL, why, why_size);
     for (int k = 0; k < m; k++) {
         const struct db_host *h = &hosts[r[k].index];
 

@@ -54,6 +54,17 @@ int sched_rank(const struct sched_request *rq, const struct db_host *hosts, int 
 int sched_pick(const struct sched_request *rq, const struct db_host *hosts, int n, char *why,
                size_t why_size);
 
+/* How many refused hosts the words of "No valid host" name one by one. */
+#define SCHED_WHY_HOSTS 10
+
+/* The words of "No valid host was found" from the database's summary
+ * (db_sched_refusals): the hosts that came closest, judged again here for
+ * their reasons, and the others counted by filter ("h4: not enough free
+ * RAM (...); ...; and 9990 more: 9000 down, 990 disabled").  False (and
+ * why empty) if one of them passes after all: room appeared meanwhile. */
+bool sched_explain(const struct sched_request *rq, const struct db_host *closest, int n,
+                   const int counts[DB_STAGE_COUNT], char *why, size_t why_size);
+
 /* Nova's forced-destination checks (no filters beyond these): not the
  * source, up, enough RAM, hypervisor type and version.  0 or -1 with Nova's
  * exception text in err (ERR_INVALID). */

@@ -181,20 +181,23 @@ sched_forced(struct sched *s, const struct db_mig *m, const struct db_instance *
 }
 
 /* Nothing fits: say why, host by host: first the hosts that refused their
- * own check, then the others, those that came closest first (the filters
- * run again in C over every host, for the words; sched_rank). */
+ * own check, then the others, those that came closest first, and the rest
+ * counted (the database numbers each host's first refusing filter; only
+ * the closest few are read whole, for the words: sched_explain). */
 static int
-sched_explain(struct sched *s, const struct sched_request *rq, const char *tried_why,
-              struct err *err)
+sched_no_valid_host(struct sched *s, const struct sched_request *rq, const char *tried_why,
+                    struct err *err)
 {
     AUTOFREE struct db_host *hosts = NULL;
+    int counts[DB_STAGE_COUNT];
+    struct db_sched_query q;
     char why[2048];
     int n;
 
-    if (db_host_list(s->work_db, s->cfg->service_down_time, &hosts, &n, err) < 0)
+    sched_query_of(s, rq, &q);                  /* tried: those named above */
+    if (db_sched_refusals(s->work_db, &q, SCHED_WHY_HOSTS, counts, &hosts, &n, err) < 0)
         return -1;
-    if (sched_pick(rq, hosts, n, why, sizeof(why)) >= 0)
-        why[0] = '\0';             /* room appeared meanwhile: no better words */
+    sched_explain(rq, hosts, n, counts, why, sizeof(why));
     return err_set(err, ERR_INVALID, "No valid host was found. %s%s%s%s",
                    rq->ntried ? "" : "There are not enough hosts available. ", tried_why,
                    why[0] && tried_why[0] ? "; " : "", why);
@@ -257,7 +260,7 @@ sched_scheduled(struct sched *s, const struct db_mig *m, const struct db_instanc
             break;
         }
         if (n == 0) {
-            rc = sched_explain(s, rq, tried_why, err);
+            rc = sched_no_valid_host(s, rq, tried_why, err);
             break;
         }
         for (i = 0; i < n; i++) {

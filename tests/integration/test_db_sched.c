@@ -1,7 +1,8 @@
 /* test_db_sched.c - the scheduler's database half against a real PostgreSQL
  * (FERRY_TEST_DB): the candidates the SQL ranks (index path, full scan,
  * requested host) are exactly those the C filters and weighers rank over
- * every host (sched_rank, the reference), over many random host states;
+ * every host (sched_rank, the reference), over many random host states,
+ * and so are the words of "No valid host" (db_sched_refusals);
  * and a claim never overcommits a host, even when two race for its last
  * slot. */
 #include <pthread.h>
@@ -174,6 +175,38 @@ compare(const struct sched_request *rq, int limit)
     free(cands);
 }
 
+/* When nothing fits, the words the database's summary gives
+ * (db_sched_refusals + sched_explain, reading the closest few hosts) are
+ * those of the reference reading every host. */
+static int words_compared;
+
+static void
+compare_words(const struct sched_request *rq)
+{
+    struct err err = ERR_INIT;
+    struct db_sched_query q;
+    struct db_host *all, *closest;
+    int counts[DB_STAGE_COUNT];
+    int nall, nclosest, order[NHOSTS + 64];
+    char ref[4096], got[4096];
+
+    assert_int_equal(db_host_list(db, DOWN_TIME, &all, &nall, &err), 0);
+    if (sched_rank(rq, all, nall, order, ref, sizeof(ref)) > 0) {
+        free(all);
+        return;                     /* something fits: no words to compare */
+    }
+    query_of(rq, &q);
+    if (db_sched_refusals(db, &q, SCHED_WHY_HOSTS, counts, &closest, &nclosest, &err) < 0)
+        fail_msg("refusals: %s %s", err.msg, err.detail);
+    assert_true(nclosest <= SCHED_WHY_HOSTS);
+    assert_true(sched_explain(rq, closest, nclosest, counts, got, sizeof(got)));
+    if (strcmp(got, ref) != 0)
+        fail_msg("words differ:\n  database:  %s\n  reference: %s", got, ref);
+    words_compared++;
+    free(all);
+    free(closest);
+}
+
 static void
 test_candidates_match_reference(void **state)
 {
@@ -184,10 +217,22 @@ test_candidates_match_reference(void **state)
             struct sched_request rq = random_request();
 
             compare(&rq, 1 + rand() % 8);
+            compare_words(&rq);
             rq.requested = (const char *[]){ "ds-00", "ds-07", "ds-31", "ds-59" }[k % 4];
             compare(&rq, 8);
+            compare_words(&rq);
+            /* and where nothing fits, for many different reasons */
+            rq.requested = NULL;
+            rq.memory_mb = (int[]){ 256, 4096, 9000, 1 << 20 }[k % 4];
+            rq.vcpus = (int[]){ 1, 3, 8, 64 }[(k / 4) % 4];
+            rq.max_io_ops = k % 3 ? 1 : 0;
+            rq.disk_gb = k % 5 ? 20 : 1000;
+            compare_words(&rq);
         }
     }
+    if (words_compared < 100)
+        fail_msg("only %d requests found no host: the words were hardly compared",
+                 words_compared);
     clean();
 }
 
