@@ -58,6 +58,7 @@ struct worker {
     struct virt_job_stats last;
     int64_t last_save_ms;
     int seq;                        /* telemetry sample number */
+    char reason[1024];              /* the last transition's, for the event's details */
     /* block migration */
     json_t *disks;                  /* the source's local disks to copy */
     json_t *created;                /* images pre_live_migration made at the destination */
@@ -134,6 +135,8 @@ worker_transition(struct worker *w, enum mig_status to, const char *reason)
         err_clear(&err);
     }
     w->m.status = to;
+    if (reason)
+        strlcpy0(w->reason, reason, sizeof(w->reason));
     log_info("migration %s mig=%d instance=%s%s%s", mig_status_name(to), w->m.id,
              w->m.instance_uuid, reason ? " reason=" : "", reason ? reason : "");
     return 0;
@@ -736,7 +739,7 @@ worker_run(struct worker *w)
         compute_event_start(w->db, w->m.instance_uuid, w->m.request_id, ev, w->c->host);
         if (worker_prepare(w) < 0) {
             compute_event_finish(w->db, w->m.instance_uuid, w->m.request_id, ev, false,
-                                 "the migration did not start");
+                                 w->reason[0] ? w->reason : "the migration did not start");
             return;
         }
         log_info("migration starting mig=%d instance=%s dest=%s uri=%s flags=0x%x "
@@ -750,9 +753,13 @@ worker_run(struct worker *w)
     if (!w->attach)
         pthread_join(w->thread, NULL);
     worker_finish(w);
+    /* the event says why, as the migration's reason does (Nova: the
+     * exception's message, in the event's details from 2.84) */
     compute_event_finish(w->db, w->m.instance_uuid, w->m.request_id, ev,
                          w->m.status == MIG_COMPLETED,
-                         w->m.status == MIG_COMPLETED ? NULL : mig_status_name(w->m.status));
+                         w->m.status == MIG_COMPLETED ? NULL
+                         : w->reason[0]               ? w->reason
+                                                      : mig_status_name(w->m.status));
 }
 
 static void *

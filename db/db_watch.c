@@ -159,7 +159,8 @@ lost:
                       WATCH_BLIND_MS, err.msg, err.detail[0] ? ": " : "", err.detail);
         watch_set_healthy(w, false);
         backoff = backoff ? (backoff * 2 > 5000 ? 5000 : backoff * 2) : 250;
-        sleep_ms(backoff);
+        for (int64_t slept = 0; slept < backoff && !w->stop; slept += 250)
+            sleep_ms(250);      /* a stop is not kept waiting */
     }
     return NULL;
 }

@@ -270,15 +270,35 @@ test_abort_preparing(void **state)
     assert_instance("a", "");
 }
 
+/* "Success", or "Error: <details>" of the instance action's event. */
+static void
+event_result(const char *event, char *out, size_t size)
+{
+    const char *p[1] = { event };
+    struct err err = ERR_INIT;
+    PGresult *r = db_query(db, "SELECT result || coalesce(': ' || details, '') AS r"
+                               " FROM instance_action_events WHERE event = $1", 1, p, &err);
+
+    if (!r || PQntuples(r) != 1)
+        fail_msg("event %s: %s", event, r ? "not one row" : err.msg);
+    snprintf(out, size, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+}
+
 static void
 test_job_fails(void **state)
 {
     struct db_mig m;
+    char ev[1200], want[1200];
 
     (void)state;
     m = wait_terminal(start_migration(false));
     assert_int_equal(m.status, MIG_FAILED);
     assert_non_null(strstr(m.reason, "the migration stream broke at"));
+    /* the compute event says why too, not only that it failed */
+    event_result("compute_live_migration", ev, sizeof(ev));
+    snprintf(want, sizeof(want), "Error: %s", m.reason);
+    assert_string_equal(ev, want);
     assert_string_equal(fake_where(INSTANCE), "fake://a");
     assert_instance("a", "");
 }
@@ -287,6 +307,7 @@ static void
 test_pre_live_migration_fails(void **state)
 {
     struct db_mig m;
+    char ev[1200], want[1200];
 
     (void)state;
     /* a domain of the same name already on the destination */
@@ -294,6 +315,9 @@ test_pre_live_migration_fails(void **state)
     m = wait_terminal(start_migration(false));
     assert_int_equal(m.status, MIG_ERROR);
     assert_non_null(strstr(m.reason, "pre_live_migration on b failed: a domain vm"));
+    event_result("compute_live_migration", ev, sizeof(ev));
+    snprintf(want, sizeof(want), "Error: %s", m.reason);
+    assert_string_equal(ev, want);
     assert_instance("a", "");
 }
 
