@@ -265,6 +265,15 @@ sched_ranked_cmp(const void *a, const void *b)
     return strcmp(x->host, y->host);
 }
 
+/* Is a refusal by filter f worth a word?  Being the source is, for the
+ * requested host: "No valid host" then says why that one was not taken
+ * (one that refused its own check is named with its reason already). */
+static bool
+sched_worth_a_word(const struct sched_request *rq, int f)
+{
+    return f >= SCHED_SILENT || (rq->requested && f == DB_STAGE_SOURCE);
+}
+
 /* Hosts that came closest first: refused by a later filter. */
 static int
 sched_refused_cmp(const void *a, const void *b)
@@ -341,7 +350,7 @@ sched_explain(const struct sched_request *rq, const struct db_host *closest, int
             why[0] = '\0';
             return false;
         }
-        if (f >= SCHED_SILENT) {
+        if (sched_worth_a_word(rq, f)) {
             refused[nr].index = i;
             refused[nr].filter = f;
             refused[nr++].host = closest[i].host;
@@ -372,7 +381,7 @@ sched_rank(const struct sched_request *rq, const struct db_host *hosts, int n, i
         char reason[300];
         int f = sched_refusal(rq, &hosts[i], reason, sizeof(reason));
 
-        if (f >= SCHED_SILENT) {
+        if (sched_worth_a_word(rq, f)) {
             refused[nr].index = i;
             refused[nr].filter = f;
             refused[nr++].host = hosts[i].host;

@@ -198,9 +198,12 @@ sched_no_valid_host(struct sched *s, const struct sched_request *rq, const char 
     if (db_sched_refusals(s->work_db, &q, SCHED_WHY_HOSTS, counts, &hosts, &n, err) < 0)
         return -1;
     sched_explain(rq, hosts, n, counts, why, sizeof(why));
-    return err_set(err, ERR_INVALID, "No valid host was found. %s%s%s%s",
-                   rq->ntried ? "" : "There are not enough hosts available. ", tried_why,
-                   why[0] && tried_why[0] ? "; " : "", why);
+    /* Nova's words, then ours: the hosts that refused their check, then
+     * the others */
+    return err_set(err, ERR_INVALID, "No valid host was found.%s%s%s%s%s",
+                   rq->ntried ? "" : " There are not enough hosts available.",
+                   tried_why[0] ? " " : "", tried_why,
+                   why[0] ? (tried_why[0] ? "; " : " ") : "", why);
 }
 
 /* A growing list of host names (strdup'd). */

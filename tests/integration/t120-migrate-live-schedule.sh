@@ -79,4 +79,9 @@ sql "UPDATE instances SET power_state = 4 WHERE uuid = '$C'"
 act "$C" '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' 2.30
 expect_fault conflictingRequest 409 "Cannot 'os-migrateLive' instance $C while it is in power_state 4"
 sql "UPDATE instances SET power_state = 1 WHERE uuid = '$C'"
+
+# the source itself requested (not forced): Nova's words, then why that host
+act "$C" '{"os-migrateLive": {"host": "h1", "block_migration": "auto"}}' 2.30
+expect_fault badRequest 400 \
+    'No valid host was found. There are not enough hosts available. h1: it is the source host'
 done_ok
