@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """clients.py - the stock OpenStack clients, unmodified, against Ferry.
 
-Runs Debian's python3-novaclient, python3-openstackclient (the `openstack`
-command) and python3-openstacksdk against a running Ferry with lab guests
+Runs Debian's python3-novaclient (its library and the `nova` command),
+python3-openstackclient (the `openstack` command) and python3-openstacksdk against a running Ferry with lab guests
 demo-idle (converges) and demo-busy (never converges on the lab's link), and
 checks what each client sees: live migrations with and without a host, at
 2.1, 2.25, 2.30, 2.68 and the newest, --block-migration, migration list
@@ -10,7 +10,8 @@ and show (by id, and by uuid for openstack), force-complete, abort, the
 migration list with filters, server show and the instance-action events.
 
 No Keystone: novaclient and openstacksdk get a keystoneauth session with a
-plain token and the endpoint; openstack gets --os-auth-type admin_token.
+plain token and the endpoint; openstack and nova get keystoneauth's
+admin_token plugin.
 
 Usage: API=http://127.0.0.1:PORT /usr/bin/python3 clients.py
 (must run under Debian's /usr/bin/python3, which sees the client packages)
@@ -18,6 +19,7 @@ Usage: API=http://127.0.0.1:PORT /usr/bin/python3 clients.py
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -191,6 +193,42 @@ def test_novaclient_busy(busy):
     check(end.status == "cancelled", "abort by novaclient: %s" % end.status)
 
 
+def nova_cli(*args, version=None):
+    """Run the nova command (deprecated, still shipped); returns its output.
+    Without Keystone it wants keystoneauth's admin_token plugin and, though
+    it never contacts them then, a project and an auth URL."""
+    env = dict(os.environ, OS_AUTH_TYPE="admin_token", OS_TOKEN="admin:admin",
+               OS_ENDPOINT=ENDPOINT, OS_PROJECT_NAME="admin", OS_AUTH_URL=ENDPOINT)
+    cmd = ["/usr/bin/nova"] + (["--os-compute-api-version", version] if version else [])
+    p = subprocess.run(cmd + list(args), capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        fail("nova %s: rc=%d %s" % (" ".join(args), p.returncode, p.stderr.strip()[-800:]))
+    return p.stdout
+
+
+def test_nova_cli(idle, busy):
+    cs = nova("2.80")
+    # the nova command's default is the newest microversion both sides know
+    m = migrate_and_check(cs, idle, lambda: nova_cli("live-migration", "demo-idle"),
+                          "nova CLI")
+    out = nova_cli("migration-list", "--instance-uuid", idle, "--status", "completed")
+    check(m.uuid in out, "nova migration-list:\n%s" % out)
+    out = nova_cli("instance-action-list", "demo-idle")
+    check("live-migration" in out, "nova instance-action-list:\n%s" % out)
+    # a migration that cannot converge: listed while it runs, then aborted
+    before = last_id(cs, busy)
+    nova_cli("live-migration", "demo-busy")
+    m = wait_running(cs, busy, before)
+    out = nova_cli("server-migration-list", "demo-busy")
+    check(re.search(r"^\|\s*%d\s*\|.*\|\s*running\s*\|" % m.id, out, re.M),
+          "nova server-migration-list:\n%s" % out)
+    out = nova_cli("server-migration-show", "demo-busy", str(m.id))
+    check("running" in out, "nova server-migration-show:\n%s" % out)
+    nova_cli("live-migration-abort", "demo-busy", str(m.id))
+    end = wait_done(cs, busy, before)
+    check(end.status == "cancelled", "abort by the nova CLI: %s" % end.status)
+
+
 def test_openstack_cli(idle, busy):
     out = osc("server", "show", "demo-idle", "-f", "json")
     check(out["name"] == "demo-idle" and out["status"] == "ACTIVE", "server show: %s" % out)
@@ -292,6 +330,7 @@ def main():
     busy = cs.servers.find(name="demo-busy").id
     for name, fn in (("novaclient", lambda: test_novaclient(idle)),
                      ("novaclient-busy", lambda: test_novaclient_busy(busy)),
+                     ("nova", lambda: test_nova_cli(idle, busy)),
                      ("openstack", lambda: test_openstack_cli(idle, busy)),
                      ("openstacksdk", lambda: test_sdk(idle, busy))):
         t0 = time.time()
