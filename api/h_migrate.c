@@ -95,11 +95,12 @@ static int
 lm_wait_verdict(struct ctx *c, const struct db_mig *m, struct err *err)
 {
     int64_t deadline = now_ms() + (int64_t)c->cfg->rpc_response_timeout * 1000;
-    struct db_waiter *me = db_watch_add(c->watch, "ferry_migration", m->id);
+    struct db_waiter *me;
     struct db_mig now;
     int rc;
 
     api_db_release(c);
+    me = db_watch_add(c->watch, "ferry_migration", m->id);     /* before the first read */
     for (;;) {
         struct db *db = db_pool_get(c->pool, c->cfg->db_pool_timeout * 1000, err);
         int64_t left;
@@ -132,8 +133,9 @@ lm_wait_verdict(struct ctx *c, const struct db_mig *m, struct err *err)
      * Nova; every other refusal a 400 */
     if (now.status == MIG_ERROR)
         return err_set(err,
-                       strncmp(now.reason, "Cannot 'os-migrateLive' instance ", 33) == 0
-                           ? ERR_CONFLICT : ERR_INVALID,
+                       strncmp(now.reason, MIG_REASON_INVALID_STATE,
+                               strlen(MIG_REASON_INVALID_STATE)) == 0 ? ERR_CONFLICT
+                                                                      : ERR_INVALID,
                        "%s", now.reason[0] ? now.reason : "Migration pre-check error");
     return 0;
 }

@@ -75,6 +75,16 @@ db_detail(struct err *err, const char *text)
     err_detail(err, "%.*s", (int)strcspn(text ? text : "", "\n"), text ? text : "");
 }
 
+/* The server's own words for a failed statement: its primary message,
+ * without libpq's "ERROR:  " and the lines after (libpq's text if none). */
+static const char *
+db_primary(struct db *db, const PGresult *r)
+{
+    const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+    return m ? m : r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn);
+}
+
 /* Server NOTICEs ("relation already exists, skipping") are debug noise. */
 static void
 db_on_notice(void *arg, const char *message)
@@ -127,7 +137,12 @@ db_connect(struct db *db, struct err *err)
         r = PQexec(db->conn, sql);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             err_set(&lerr, ERR_UNAVAILABLE, "cannot re-listen after reconnect");
+            db_detail(&lerr, PQresultErrorMessage(r));
             PQclear(r);
+            /* a connection that does not listen would look fine and hear
+             * nothing: drop it, the next use connects again */
+            PQfinish(db->conn);
+            db->conn = NULL;
             *err = lerr;
             return -1;
         }
@@ -166,7 +181,7 @@ db_result(struct db *db, PGresult *r, struct err *err)
         const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 
         err_set(err, db_map_sqlstate(state), "database query failed");
-        db_detail(err, r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+        db_detail(err, db_primary(db, r));
     }
     PQclear(r);
     return NULL;
@@ -227,7 +242,7 @@ db_exec_simple(struct db *db, const char *sql, struct err *err)
         err_set(err, PQstatus(db->conn) != CONNECTION_OK ? ERR_UNAVAILABLE
                                                           : db_map_sqlstate(state),
                 "database statement failed");
-        db_detail(err, r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+        db_detail(err, db_primary(db, r));
         PQclear(r);
         return -1;
     }

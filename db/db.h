@@ -90,7 +90,8 @@ struct db_waiter *db_watch_add(struct db_watch *w, const char *channel, long key
 
 /* 1: woken since the last sleep (a notification for the key, or the
  * listener lost or regained its connection: re-read either way); 0: the
- * timeout passed (at most a second while the listener is down). */
+ * timeout passed (it is cut to 2 s, to a second while the listener is
+ * down: a listener can go deaf unseen). */
 int db_waiter_sleep(struct db_waiter *me, int timeout_ms);
 void db_waiter_free(struct db_waiter *me);
 

@@ -10,8 +10,9 @@
  *
  * A waiter registers before it reads that state, so a notification sent in
  * between still wakes it.  When the listener loses its connection, and
- * again when it has it back, every waiter is woken to re-read (what was
- * sent meanwhile is lost); while it is down, waiters re-read every second.
+ * again when it has it back or listens to a new channel, every waiter is
+ * woken to re-read (what was sent meanwhile is lost); while it is down,
+ * waiters re-read every second, and every 2 s even while all looks well.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,6 +28,8 @@
 #define WATCH_MAX_CHANNELS 4
 #define WATCH_POLL_MS 250           /* how soon a new channel is listened to */
 #define WATCH_BLIND_MS 1000         /* a waiter's re-read period while unlistened */
+#define WATCH_RECHECK_MS 2000       /* and while listening: a connection can go
+                                     * deaf unseen (a half-open TCP peer) */
 
 struct db_waiter {
     struct db_watch *watch;
@@ -44,7 +47,6 @@ struct db_watch {
     pthread_cond_t changed;         /* a channel was listened to, or healthy changed */
     volatile bool stop;
     bool healthy;                   /* listening now: nothing is being missed */
-    bool lost;                      /* was listening, and lost it */
     int nchannels, nlistened;
     char channels[WATCH_MAX_CHANNELS][64];
     struct db_waiter *waiters;
@@ -93,9 +95,7 @@ watch_set_healthy(struct db_watch *w, bool healthy)
     pthread_mutex_lock(&w->lock);
     if (w->healthy != healthy) {
         w->healthy = healthy;
-        if (!healthy || w->lost)
-            watch_wake(w, -1, 0);   /* lost, or back after a gap: re-read */
-        w->lost = !healthy;
+        watch_wake(w, -1, 0);       /* lost, or (back) listening: re-read */
         pthread_cond_broadcast(&w->changed);
     }
     pthread_mutex_unlock(&w->lock);
@@ -145,6 +145,7 @@ watch_thread(void *arg)
         pthread_mutex_lock(&w->lock);
         if (w->nlistened != want) {
             w->nlistened = want;    /* a turn of db_wait proved those LISTENs */
+            watch_wake(w, -1, 0);   /* sent before them was not heard: re-read */
             pthread_cond_broadcast(&w->changed);
         }
         pthread_mutex_unlock(&w->lock);
@@ -222,6 +223,7 @@ db_watch_add(struct db_watch *w, const char *channel, long key)
     while (i >= w->nlistened || !w->healthy)
         if (pthread_cond_timedwait(&w->changed, &w->lock, &deadline) == ETIMEDOUT)
             break;
+    me->woken = false;              /* the caller reads its state after this */
     pthread_mutex_unlock(&w->lock);
     return me;
 }
@@ -236,6 +238,8 @@ db_waiter_sleep(struct db_waiter *me, int timeout_ms)
     pthread_mutex_lock(&w->lock);
     if ((!w->healthy || me->channel >= w->nlistened) && timeout_ms > WATCH_BLIND_MS)
         timeout_ms = WATCH_BLIND_MS;
+    else if (timeout_ms > WATCH_RECHECK_MS)
+        timeout_ms = WATCH_RECHECK_MS;
     deadline = watch_deadline(timeout_ms > 0 ? timeout_ms : 0);
     while (!me->woken)
         if (pthread_cond_timedwait(&me->cond, &w->lock, &deadline) == ETIMEDOUT)
