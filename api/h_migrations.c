@@ -156,6 +156,18 @@ static const struct schema_prop fc_props[] = {
 static const char *const fc_req[] = { "force_complete", NULL };
 static const struct schema_obj fc_schema = { fc_props, fc_req, false };
 
+/* A database error after the event was started: try to say so on it (the
+ * database may be away, and then the event stays open, as Nova's does
+ * when its RPC fails). */
+static void
+sm_event_failed(struct ctx *c, const struct db_instance *inst, const char *event,
+                const struct err *why)
+{
+    struct err ignore = ERR_INIT;
+
+    db_action_event_finish(c->db, inst->uuid, c->request_id, event, false, why->msg, &ignore);
+}
+
 int
 h_server_migration_force_complete(struct ctx *c, struct resp *r, struct err *err)
 {
@@ -185,13 +197,16 @@ h_server_migration_force_complete(struct ctx *c, struct resp *r, struct err *err
         return -1;
     if (db_mig_request_force_complete(c->db, m.id, c->who.user_id, err) < 0) {
         struct err ignore = ERR_INIT;
+        struct db_mig now;
 
-        if (err->code != ERR_CONFLICT)
+        if (err->code != ERR_CONFLICT || db_mig_get(c->db, m.id, &now, err) < 0) {
+            sm_event_failed(c, &inst, "compute_live_migration_force_complete", err);
             return -1;              /* the database: its own status (503) */
+        }
         err_set(err, ERR_INVALID,
-                "Migration %s state of instance %s is no longer running. Cannot force "
-                "complete while the migration is in this state.",
-                c->params[1], inst.uuid);
+                "Migration %s state of instance %s is %s. Cannot force complete while the "
+                "migration is in this state.",
+                c->params[1], inst.uuid, now.status_text);
         /* the migration ended meanwhile: the event started above says so */
         db_action_event_finish(c->db, inst.uuid, c->request_id,
                                "compute_live_migration_force_complete", false, err->msg,
@@ -245,20 +260,30 @@ h_server_migration_delete(struct ctx *c, struct resp *r, struct err *err)
         db_action_event_start(c->db, inst.uuid, c->request_id, "compute_live_migration_abort",
                               m.source_compute, err) < 0)
         return -1;
-    if (m.status == MIG_QUEUED && sm_cancel_queued(c, &m, err) == 0) {
-        db_action_event_finish(c->db, inst.uuid, c->request_id, "compute_live_migration_abort",
-                               true, "cancelled while queued", err);
-        log_info("queued live migration cancelled req=%s mig=%d", c->request_id, m.id);
-        r->status = 202;
-        return 0;
+    if (m.status == MIG_QUEUED) {
+        if (sm_cancel_queued(c, &m, err) == 0) {
+            db_action_event_finish(c->db, inst.uuid, c->request_id,
+                                   "compute_live_migration_abort", true,
+                                   "cancelled while queued", err);
+            log_info("queued live migration cancelled req=%s mig=%d", c->request_id, m.id);
+            r->status = 202;
+            return 0;
+        }
+        if (err->code != ERR_CONFLICT) {
+            sm_event_failed(c, &inst, "compute_live_migration_abort", err);
+            return -1;              /* the database: its own status (503) */
+        }
+        err_clear(err);             /* it left queued meanwhile: the worker aborts */
     }
     /* preparing or running (or it left queued meanwhile): the worker aborts */
     if (db_mig_request_abort(c->db, m.id, c->who.user_id, err) < 0) {
         struct err ignore = ERR_INIT;
         struct db_mig now;
 
-        if (err->code != ERR_CONFLICT || db_mig_get(c->db, m.id, &now, err) < 0)
+        if (err->code != ERR_CONFLICT || db_mig_get(c->db, m.id, &now, err) < 0) {
+            sm_event_failed(c, &inst, "compute_live_migration_abort", err);
             return -1;              /* the database: its own status (503) */
+        }
         err_set(err, ERR_INVALID,
                 "Migration %s state of instance %s is %s. Cannot abort live migration "
                 "while the migration is in this state.",

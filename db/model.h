@@ -33,6 +33,27 @@ enum power_state {
     POWER_SUSPENDED = 7,
 };
 
+/* Nova's name of a power state (power_state.STATE_MAP), as its messages
+ * say it. */
+static inline const char *
+power_state_name(int ps)
+{
+    switch (ps) {
+    case POWER_NOSTATE: return "pending";
+    case POWER_RUNNING: return "running";
+    case POWER_PAUSED: return "paused";
+    case POWER_SHUTDOWN: return "shutdown";
+    case POWER_CRASHED: return "crashed";
+    case POWER_SUSPENDED: return "suspended";
+    default: return "unknown";
+    }
+}
+
+/* How a migration's reason begins when the conductor refused the
+ * instance's state (Nova's InstanceInvalidState, which the API answers
+ * with 409 below 2.34; every other refusal is a 400). */
+#define MIG_REASON_INVALID_STATE "Cannot 'os-migrateLive' instance "
+
 /* ---- compute hosts (db_host.c) ---- */
 
 struct db_host {

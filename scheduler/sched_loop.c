@@ -317,8 +317,8 @@ sched_decide(struct sched *s, const struct db_mig *m, struct sched_dest *out, st
         return -1;
     if (inst.power_state != POWER_RUNNING && inst.power_state != POWER_PAUSED)
         return err_set(err, ERR_CONFLICT,
-                       "Cannot 'os-migrateLive' instance %s while it is in power_state %d",
-                       inst.uuid, inst.power_state);
+                       MIG_REASON_INVALID_STATE "%s while it is in power_state %s", inst.uuid,
+                       power_state_name(inst.power_state));
     if (db_host_get(s->work_db, m->source_compute, s->cfg->service_down_time, &src, err) < 0)
         return -1;
     if (!src.up)

@@ -41,7 +41,8 @@ struct fake_dom {
 };
 
 /* Injected failures: the next `times` calls of op on uri fail (after
- * delay_ms; with code ERR_NONE they only take that long). */
+ * delay_ms; with code ERR_NONE they only take that long; delay_ms -1:
+ * until fake_release()). */
 struct fake_fault {
     char uri[128];
     char op[32];
@@ -58,6 +59,8 @@ static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fake_host hosts[FAKE_MAX];
 static struct fake_dom doms[FAKE_MAX];
 static struct fake_fault faults[8];
+static pthread_cond_t fake_released = PTHREAD_COND_INITIALIZER;
+static unsigned fake_release_gen;
 
 static void fake_images_reset(void);
 
@@ -207,6 +210,21 @@ fake_fail_next(const char *uri, const char *op, int times, enum err_code code)
 }
 
 void
+fake_hold_next(const char *uri, const char *op)
+{
+    fake_delay_next(uri, op, -1);
+}
+
+void
+fake_release(void)
+{
+    pthread_mutex_lock(&fake_lock);
+    fake_release_gen++;
+    pthread_cond_broadcast(&fake_released);
+    pthread_mutex_unlock(&fake_lock);
+}
+
+void
 fake_delay_next(const char *uri, const char *op, int ms)
 {
     pthread_mutex_lock(&fake_lock);
@@ -238,6 +256,13 @@ fake_faulted(struct virt *v, const char *op, struct err *err)
             delay_ms = faults[i].delay_ms;
             break;
         }
+    if (delay_ms < 0) {             /* held until the test lets it go */
+        unsigned gen = fake_release_gen;
+
+        while (gen == fake_release_gen)
+            pthread_cond_wait(&fake_released, &fake_lock);
+        delay_ms = 0;
+    }
     pthread_mutex_unlock(&fake_lock);
     if (delay_ms)
         sleep_ms(delay_ms);

@@ -60,6 +60,10 @@ void fake_fail_next(const char *uri, const char *op, int times, enum err_code co
 /* The next call of op on uri takes ms longer (and then succeeds). */
 void fake_delay_next(const char *uri, const char *op, int ms);
 
+/* The next call of op on uri waits for fake_release() (and then succeeds). */
+void fake_hold_next(const char *uri, const char *op);
+void fake_release(void);
+
 /* The flags the last migration of a domain was started with. */
 unsigned fake_last_flags(const char *uuid);
 

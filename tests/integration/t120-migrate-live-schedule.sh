@@ -77,7 +77,7 @@ ok
 # below 2.34 the conductor's power-state refusal is Nova's 409, not a 400
 sql "UPDATE instances SET power_state = 4 WHERE uuid = '$C'"
 act "$C" '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' 2.30
-expect_fault conflictingRequest 409 "Cannot 'os-migrateLive' instance $C while it is in power_state 4"
+expect_fault conflictingRequest 409 "Cannot 'os-migrateLive' instance $C while it is in power_state shutdown"
 sql "UPDATE instances SET power_state = 1 WHERE uuid = '$C'"
 
 # the source itself requested (not forced): Nova's words, then why that host

@@ -75,9 +75,8 @@ expect_json '[.servers[] | select(.id == "'"$LS"'")] | length' 1
 
 # a name filter PostgreSQL cannot compile is the caller's mistake, said plainly
 api GET "/v2.1/servers?name=%28unclosed" "" 2.80
-expect_fault badRequest 400
-expect_json '.badRequest.message | startswith("Invalid regular expression in filter '"'"'name'"'"': ")' true
-expect_json '.badRequest.message | test("parenthes")' true
+# (PostgreSQL's words: the tests' cluster runs in the C.UTF-8 locale)
+expect_fault badRequest 400 "Invalid regular expression in filter 'name': parentheses () not balanced"
 
 # a noauth2 token that is not UTF-8: its ids are stored as U+FFFD, not
 # refused by PostgreSQL as a 400 "database query failed"
@@ -171,7 +170,7 @@ FERRY_DATABASE_CONNECTION=$DB2URL "$REPO/build/ferry-manage" \
 cat > "$T_TMP/api2.conf" <<CONF
 [DEFAULT]
 osapi_compute_listen_port = $PORT2
-rpc_response_timeout = 4
+rpc_response_timeout = 8
 
 [database]
 connection = $DB2URL

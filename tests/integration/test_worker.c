@@ -323,7 +323,8 @@ test_pre_live_migration_fails(void **state)
 
 /* pre_live_migration answers after the source gave up waiting: the source
  * rolled back knowing of no images, so the destination removes the images
- * it made itself, and the late answer is never taken for a success. */
+ * it made itself, and the late answer is never taken for a success.  The
+ * destination's image creation is held until the migration has ended. */
 static void
 test_pre_live_migration_late(void **state)
 {
@@ -335,17 +336,26 @@ test_pre_live_migration_late(void **state)
     (void)state;
     block_mig = 1;
     cfg.long_rpc_timeout = 1;           /* Nova: 1800 s */
+    cfg.rpc_response_timeout = 1;       /* the rollback waits behind it: Nova 60 s */
     fake_set_disk(INSTANCE, &d);
-    fake_delay_next("fake://b", "create_image", 2500);
+    fake_hold_next("fake://b", "create_image");
     m = wait_terminal(start_migration(false));
     assert_int_equal(m.status, MIG_ERROR);
     assert_non_null(strstr(m.reason, "pre_live_migration on b failed: "));
     assert_non_null(strstr(m.reason, "timed out"));
     assert_instance("a", "");
-    /* the rollback (behind the slow request in its lane) knew of no image;
-     * the image was made all the same, and is gone again */
+    assert_int_equal(fake_images_created(), 0);
+    fake_release();
+    /* the image is made now, too late, and goes again */
+    for (int i = 0; i < 100 && fake_images_created() == 0; i++)
+        sleep_ms(50);
     assert_int_equal(fake_images_created(), 1);
-    fake_image_format("fake://b", "/images/vm-late.img", format, sizeof(format));
+    for (int i = 0; i < 100; i++) {
+        fake_image_format("fake://b", "/images/vm-late.img", format, sizeof(format));
+        if (!format[0])
+            break;
+        sleep_ms(50);
+    }
     assert_string_equal(format, "");
 }
 
