@@ -5,12 +5,16 @@
 # refuses with Nova's words; the lab's own guests' CPU passes.
 source "$(dirname "$0")/lib.sh"
 S=$(server_id demo-idle)
+# asked of a host demo-idle is not on (earlier tests move it around): its
+# uuid must not clash with a domain there
+SRC=$(server_host demo-idle)
+DST=$(for h in $FERRY_LAB_HOSTS; do [[ ${h%%=*} != "$SRC" ]] && echo "${h%%=*}"; done | head -1)
 ask() {   # cpu_xml -> prints "ok" or the error
     local id
     id=$(sql "WITH q AS (INSERT INTO host_requests (host, kind, payload, deadline, requested_by)
-              VALUES ('t-lab-2', 'check_destination',
+              VALUES ('$DST', 'check_destination',
                       jsonb_build_object('instance_uuid', '$S', 'domain_name', 'e620-nobody',
-                                         'memory_mb', 64, 'source_host', 't-lab-1',
+                                         'memory_mb', 64, 'source_host', '$SRC',
                                          'block_migration', 0, 'cpu_xml', \$x\$$1\$x\$),
                       clock_timestamp() + interval '30 s', 'e620') RETURNING id, host)
               SELECT q.id FROM q, pg_notify('ferry_host_request', q.host) n")
