@@ -2,9 +2,11 @@
 #ifndef FERRY_UTIL_H
 #define FERRY_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define UUID_STR_LEN 37     /* 36 characters and the NUL */
 
@@ -18,6 +20,12 @@ bool uuid_normalize(const char *s, char out[UUID_STR_LEN]);
 
 /* Monotonic clock in milliseconds, for deadlines and intervals. */
 int64_t now_ms(void);
+
+/* A condition variable whose timed waits run on the monotonic clock, and
+ * the deadline timeout_ms from now on that clock, for
+ * pthread_cond_timedwait(): deadlines ignore steps of the wall clock. */
+void cond_init_monotonic(pthread_cond_t *cond);
+struct timespec mono_deadline(int timeout_ms);
 
 /* Wall clock in microseconds since the epoch. */
 int64_t wall_us(void);

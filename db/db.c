@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/auto.h"
 #include "common/log.h"
@@ -449,16 +448,12 @@ struct db_pool *
 db_pool_new(const char *conninfo, const char *appname, int size, int statement_timeout_ms)
 {
     struct db_pool *pool = calloc(1, sizeof(*pool));
-    pthread_condattr_t attr;
 
     if (!pool || !(pool->dbs = calloc((size_t)size, sizeof(*pool->dbs))) ||
         !(pool->busy = calloc((size_t)size, sizeof(*pool->busy))))
         fatalx("out of memory");
     pthread_mutex_init(&pool->lock, NULL);
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);     /* deadlines ignore clock steps */
-    pthread_cond_init(&pool->freed, &attr);
-    pthread_condattr_destroy(&attr);
+    cond_init_monotonic(&pool->freed);
     pool->size = size;
     for (int i = 0; i < size; i++) {
         pool->dbs[i] = db_new(conninfo, appname);
@@ -504,16 +499,9 @@ struct db *
 db_pool_get(struct db_pool *pool, int timeout_ms, struct err *err)
 {
     struct db *db = NULL;
-    struct timespec deadline;
+    struct timespec deadline = mono_deadline(timeout_ms);
     int rc = 0;
 
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-    if (deadline.tv_nsec >= 1000000000) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000;
-    }
     pthread_mutex_lock(&pool->lock);
     while (!db && rc != ETIMEDOUT) {
         for (int i = 0; i < pool->size && !db; i++)

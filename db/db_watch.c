@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -51,32 +50,6 @@ struct db_watch {
     char channels[WATCH_MAX_CHANNELS][64];
     struct db_waiter *waiters;
 };
-
-static void
-watch_cond_init(pthread_cond_t *c)
-{
-    pthread_condattr_t attr;
-
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);     /* deadlines ignore clock steps */
-    pthread_cond_init(c, &attr);
-    pthread_condattr_destroy(&attr);
-}
-
-static struct timespec
-watch_deadline(int timeout_ms)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += timeout_ms / 1000;
-    t.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-    if (t.tv_nsec >= 1000000000) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000;
-    }
-    return t;
-}
 
 /* Under the lock: wake the waiters of (channel, key), or all of them (channel < 0). */
 static void
@@ -175,7 +148,7 @@ db_watch_new(const char *conninfo, const char *appname)
         fatalx("out of memory");
     w->db = db_new(conninfo, appname);
     pthread_mutex_init(&w->lock, NULL);
-    watch_cond_init(&w->changed);
+    cond_init_monotonic(&w->changed);
     if (pthread_create(&w->thread, NULL, watch_thread, w) != 0)
         fatalx("cannot start the database listener thread");
     return w;
@@ -198,14 +171,14 @@ struct db_waiter *
 db_watch_add(struct db_watch *w, const char *channel, long key)
 {
     struct db_waiter *me = calloc(1, sizeof(*me));
-    struct timespec deadline = watch_deadline(2000);
+    struct timespec deadline = mono_deadline(2000);
     int i;
 
     if (!me)
         fatalx("out of memory");
     me->watch = w;
     me->key = key;
-    watch_cond_init(&me->cond);
+    cond_init_monotonic(&me->cond);
     pthread_mutex_lock(&w->lock);
     for (i = 0; i < w->nchannels; i++)
         if (strcmp(w->channels[i], channel) == 0)
@@ -240,7 +213,7 @@ db_waiter_sleep(struct db_waiter *me, int timeout_ms)
         timeout_ms = WATCH_BLIND_MS;
     else if (timeout_ms > WATCH_RECHECK_MS)
         timeout_ms = WATCH_RECHECK_MS;
-    deadline = watch_deadline(timeout_ms > 0 ? timeout_ms : 0);
+    deadline = mono_deadline(timeout_ms > 0 ? timeout_ms : 0);
     while (!me->woken)
         if (pthread_cond_timedwait(&me->cond, &w->lock, &deadline) == ETIMEDOUT)
             break;
