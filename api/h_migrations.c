@@ -156,6 +156,17 @@ static const struct schema_prop fc_props[] = {
 static const char *const fc_req[] = { "force_complete", NULL };
 static const struct schema_obj fc_schema = { fc_props, fc_req, false };
 
+/* Nova's 400 for an action (`what`: "force complete", "abort live
+ * migration") on a migration in a status that does not allow it. */
+static int
+sm_wrong_status(struct err *err, const char *mid, const struct db_instance *inst,
+                const char *status, const char *what)
+{
+    return err_set(err, ERR_INVALID,
+                   "Migration %s state of instance %s is %s. Cannot %s while the migration "
+                   "is in this state.", mid, inst->uuid, status, what);
+}
+
 /* A database error after the event was started: try to say so on it (the
  * database may be away, and then the event stays open, as Nova's does
  * when its RPC fails). */
@@ -166,6 +177,22 @@ sm_event_failed(struct ctx *c, const struct db_instance *inst, const char *event
     struct err ignore = ERR_INIT;
 
     db_action_event_finish(c->db, inst->uuid, c->request_id, event, false, why->msg, &ignore);
+}
+
+/* The request for the worker was refused after the event was started:
+ * either the migration left its status meanwhile (ERR_CONFLICT: Nova's
+ * 400 with the status now) or the database failed (its own status, 503);
+ * the event ends Error with the same words.  Returns -1. */
+static int
+sm_request_refused(struct ctx *c, const struct db_instance *inst, const struct db_mig *m,
+                   const char *mid, const char *event, const char *what, struct err *err)
+{
+    struct db_mig now;
+
+    if (err->code == ERR_CONFLICT && db_mig_get(c->db, m->id, &now, err) == 0)
+        sm_wrong_status(err, mid, inst, now.status_text, what);
+    sm_event_failed(c, inst, event, err);
+    return -1;
 }
 
 int
@@ -185,34 +212,17 @@ h_server_migration_force_complete(struct ctx *c, struct resp *r, struct err *err
         return -1;
     }
     if (m.status != MIG_RUNNING)
-        return err_set(err, ERR_INVALID,
-                       "Migration %s state of instance %s is %s. Cannot force complete while "
-                       "the migration is in this state.",
-                       c->params[1], inst.uuid, m.status_text);
+        return sm_wrong_status(err, c->params[1], &inst, m.status_text, "force complete");
     if (db_action_start(c->db, inst.uuid, c->request_id, "live_migration_force_complete",
                         c->who.user_id, c->who.project_id, err) < 0 ||
         db_action_event_start(c->db, inst.uuid, c->request_id,
                               "compute_live_migration_force_complete", m.source_compute,
                               err) < 0)
         return -1;
-    if (db_mig_request_force_complete(c->db, m.id, c->who.user_id, err) < 0) {
-        struct err ignore = ERR_INIT;
-        struct db_mig now;
-
-        if (err->code != ERR_CONFLICT || db_mig_get(c->db, m.id, &now, err) < 0) {
-            sm_event_failed(c, &inst, "compute_live_migration_force_complete", err);
-            return -1;              /* the database: its own status (503) */
-        }
-        err_set(err, ERR_INVALID,
-                "Migration %s state of instance %s is %s. Cannot force complete while the "
-                "migration is in this state.",
-                c->params[1], inst.uuid, now.status_text);
-        /* the migration ended meanwhile: the event started above says so */
-        db_action_event_finish(c->db, inst.uuid, c->request_id,
-                               "compute_live_migration_force_complete", false, err->msg,
-                               &ignore);
-        return -1;
-    }
+    if (db_mig_request_force_complete(c->db, m.id, c->who.user_id, err) < 0)
+        return sm_request_refused(c, &inst, &m, c->params[1],
+                                  "compute_live_migration_force_complete", "force complete",
+                                  err);
     log_info("force-complete requested req=%s mig=%d instance=%s", c->request_id, m.id,
              inst.uuid);
     r->status = 202;
@@ -251,10 +261,7 @@ h_server_migration_delete(struct ctx *c, struct resp *r, struct err *err)
         return -1;
     if (!(m.status == MIG_RUNNING ||
           (queued_ok && (m.status == MIG_QUEUED || m.status == MIG_PREPARING))))
-        return err_set(err, ERR_INVALID,
-                       "Migration %s state of instance %s is %s. Cannot abort live migration "
-                       "while the migration is in this state.",
-                       mid, inst.uuid, m.status_text);
+        return sm_wrong_status(err, mid, &inst, m.status_text, "abort live migration");
     if (db_action_start(c->db, inst.uuid, c->request_id, "live_migration_cancel",
                         c->who.user_id, c->who.project_id, err) < 0 ||
         db_action_event_start(c->db, inst.uuid, c->request_id, "compute_live_migration_abort",
@@ -276,23 +283,9 @@ h_server_migration_delete(struct ctx *c, struct resp *r, struct err *err)
         err_clear(err);             /* it left queued meanwhile: the worker aborts */
     }
     /* preparing or running (or it left queued meanwhile): the worker aborts */
-    if (db_mig_request_abort(c->db, m.id, c->who.user_id, err) < 0) {
-        struct err ignore = ERR_INIT;
-        struct db_mig now;
-
-        if (err->code != ERR_CONFLICT || db_mig_get(c->db, m.id, &now, err) < 0) {
-            sm_event_failed(c, &inst, "compute_live_migration_abort", err);
-            return -1;              /* the database: its own status (503) */
-        }
-        err_set(err, ERR_INVALID,
-                "Migration %s state of instance %s is %s. Cannot abort live migration "
-                "while the migration is in this state.",
-                mid, inst.uuid, now.status_text);
-        /* the migration ended meanwhile: the event started above says so */
-        db_action_event_finish(c->db, inst.uuid, c->request_id, "compute_live_migration_abort",
-                               false, err->msg, &ignore);
-        return -1;
-    }
+    if (db_mig_request_abort(c->db, m.id, c->who.user_id, err) < 0)
+        return sm_request_refused(c, &inst, &m, mid, "compute_live_migration_abort",
+                                  "abort live migration", err);
     log_info("abort requested req=%s mig=%d status=%s", c->request_id, m.id, m.status_text);
     r->status = 202;
     return 0;
