@@ -26,6 +26,33 @@ cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* A request (and its database half) as the bench's fleet takes it: a
+ * guest of mem MB and vcpus on source, QEMU 7.2, at most 8 incoming
+ * migrations per host, Nova's default weighers. */
+static void
+bench_request(struct sched_request *rq, struct db_sched_query *q, const char *source,
+              int memory_mb, int vcpus)
+{
+    memset(rq, 0, sizeof(*rq));
+    memset(q, 0, sizeof(*q));
+    rq->instance_uuid = "bench";
+    rq->memory_mb = memory_mb;
+    rq->vcpus = vcpus;
+    rq->source = source;
+    rq->hypervisor_type = "QEMU";
+    rq->hypervisor_version = 7002022;
+    rq->max_io_ops = 8;
+    q->down_time_s = 3600;
+    q->source = rq->source;
+    q->memory_mb = rq->memory_mb;
+    q->vcpus = rq->vcpus;
+    q->hypervisor_type = rq->hypervisor_type;
+    q->hypervisor_version = rq->hypervisor_version;
+    q->max_io_ops = rq->max_io_ops;
+    q->ram_weight = 1.0;
+    q->io_ops_weight = -1.0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -54,29 +81,15 @@ main(int argc, char **argv)
     for (int k = 0; k < n; k++) {
         int row = k % nhosts;
         int mig = atoi(PQgetvalue(r, row, 0));
-        struct sched_request rq = { 0 };
-        struct db_sched_query q = { 0 };
+        struct sched_request rq;
+        struct db_sched_query q;
         struct db_host *cands = NULL;
         char why[300];
         int nc, got = 0;
         int64_t t0 = wall_us();
 
-        rq.instance_uuid = "bench";
-        rq.memory_mb = atoi(PQgetvalue(r, row, 1));
-        rq.vcpus = atoi(PQgetvalue(r, row, 2));
-        rq.source = PQgetvalue(r, row, 3);
-        rq.hypervisor_type = "QEMU";
-        rq.hypervisor_version = 7002022;
-        rq.max_io_ops = 8;
-        q.down_time_s = 3600;
-        q.source = rq.source;
-        q.memory_mb = rq.memory_mb;
-        q.vcpus = rq.vcpus;
-        q.hypervisor_type = "QEMU";
-        q.hypervisor_version = 7002022;
-        q.max_io_ops = 8;
-        q.ram_weight = 1.0;
-        q.io_ops_weight = -1.0;
+        bench_request(&rq, &q, PQgetvalue(r, row, 3), atoi(PQgetvalue(r, row, 1)),
+                      atoi(PQgetvalue(r, row, 2)));
         if (db_sched_candidates(db, &q, 8, &cands, &nc, &err) < 0)
             fatalx("candidates: %s %s", err.msg, err.detail);
         for (int i = 0; i < nc && !got; i++)
@@ -112,27 +125,14 @@ main(int argc, char **argv)
         int64_t ex[NEXPLAIN];
 
         for (int k = 0; k < NEXPLAIN; k++) {
-            struct sched_request rq = { 0 };
-            struct db_sched_query q = { 0 };
+            struct sched_request rq;
+            struct db_sched_query q;
             struct db_host *closest = NULL;
             int counts[DB_STAGE_COUNT], nc;
             char why[2048];
             int64_t t0 = wall_us();
 
-            rq.instance_uuid = "bench";
-            rq.memory_mb = 1 << 24;         /* fits nowhere */
-            rq.vcpus = 1;
-            rq.source = PQgetvalue(r, k % nhosts, 3);
-            rq.hypervisor_type = "QEMU";
-            rq.hypervisor_version = 7002022;
-            rq.max_io_ops = 8;
-            q.down_time_s = 3600;
-            q.source = rq.source;
-            q.memory_mb = rq.memory_mb;
-            q.vcpus = rq.vcpus;
-            q.hypervisor_type = "QEMU";
-            q.hypervisor_version = 7002022;
-            q.max_io_ops = 8;
+            bench_request(&rq, &q, PQgetvalue(r, k % nhosts, 3), 1 << 24 /* fits nowhere */, 1);
             if (db_sched_refusals(db, &q, SCHED_WHY_HOSTS, counts, &closest, &nc, &err) < 0)
                 fatalx("refusals: %s %s", err.msg, err.detail);
             sched_explain(&rq, closest, nc, counts, why, sizeof(why));

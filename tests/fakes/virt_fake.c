@@ -193,8 +193,9 @@ fake_max_downtime(const char *uuid)
     return ms;
 }
 
-void
-fake_fail_next(const char *uri, const char *op, int times, enum err_code code)
+/* Arm the first free injection slot. */
+static void
+fake_inject(const char *uri, const char *op, int times, enum err_code code, int delay_ms)
 {
     pthread_mutex_lock(&fake_lock);
     for (size_t i = 0; i < ARRAY_SIZE(faults); i++)
@@ -203,16 +204,28 @@ fake_fail_next(const char *uri, const char *op, int times, enum err_code code)
             strlcpy0(faults[i].op, op, sizeof(faults[i].op));
             faults[i].times = times;
             faults[i].code = code;
-            faults[i].delay_ms = 0;
+            faults[i].delay_ms = delay_ms;
             break;
         }
     pthread_mutex_unlock(&fake_lock);
 }
 
 void
+fake_fail_next(const char *uri, const char *op, int times, enum err_code code)
+{
+    fake_inject(uri, op, times, code, 0);
+}
+
+void
+fake_delay_next(const char *uri, const char *op, int ms)
+{
+    fake_inject(uri, op, 1, ERR_NONE, ms);
+}
+
+void
 fake_hold_next(const char *uri, const char *op)
 {
-    fake_delay_next(uri, op, -1);
+    fake_inject(uri, op, 1, ERR_NONE, -1);
 }
 
 void
@@ -221,22 +234,6 @@ fake_release(void)
     pthread_mutex_lock(&fake_lock);
     fake_release_gen++;
     pthread_cond_broadcast(&fake_released);
-    pthread_mutex_unlock(&fake_lock);
-}
-
-void
-fake_delay_next(const char *uri, const char *op, int ms)
-{
-    pthread_mutex_lock(&fake_lock);
-    for (size_t i = 0; i < ARRAY_SIZE(faults); i++)
-        if (faults[i].times == 0) {
-            strlcpy0(faults[i].uri, uri, sizeof(faults[i].uri));
-            strlcpy0(faults[i].op, op, sizeof(faults[i].op));
-            faults[i].times = 1;
-            faults[i].code = ERR_NONE;
-            faults[i].delay_ms = ms;
-            break;
-        }
     pthread_mutex_unlock(&fake_lock);
 }
 
