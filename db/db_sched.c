@@ -97,15 +97,17 @@ static const char SQL_ONE[] =
     "  WHEN NOT ($9::int = 0 OR h.incoming_migrations < $9::int) THEN 9"                 \
     "  ELSE 10 END"
 
-static const char SQL_STAGE_COUNTS[] =
-    "SELECT stage, count(*) AS n FROM (SELECT" STAGE " AS stage FROM compute_hosts h) s"
-    " GROUP BY stage";
-
-static const char SQL_CLOSEST[] =
-    "SELECT" HOST_COLS " FROM compute_hosts h JOIN"
-    " (SELECT h.id," STAGE " AS stage FROM compute_hosts h"
-    "  ORDER BY 2 DESC, h.host COLLATE \"C\" LIMIT $11::int) c ON c.id = h.id"
-    " ORDER BY c.stage DESC, h.host COLLATE \"C\"";
+/* One scan of the hosts: each one's stage; the closest $11 of them read
+ * whole (by a top-N sort, not an index), each row carrying the count of
+ * hosts per stage as "stage:count,...". */
+static const char SQL_REFUSALS[] =
+    "WITH s AS MATERIALIZED (SELECT h.id, h.host," STAGE " AS stage FROM compute_hosts h),"
+    " c AS (SELECT string_agg(stage || ':' || n, ',') AS counts"
+    "       FROM (SELECT stage, count(*) AS n FROM s GROUP BY stage) g),"
+    " top AS (SELECT id, stage, host FROM s ORDER BY stage DESC, host COLLATE \"C\""
+    "         LIMIT $11::int)"
+    " SELECT" HOST_COLS ", c.counts FROM top JOIN compute_hosts h ON h.id = top.id"
+    " CROSS JOIN c ORDER BY top.stage DESC, top.host COLLATE \"C\"";
 
 /* A PostgreSQL text[] literal of names (malloc'd). */
 static char *
@@ -222,7 +224,6 @@ db_sched_refusals(struct db *db, const struct db_sched_query *q, int limit,
 {
     struct numbuf b[7];
     AUTOFREE char *tried = sched_array(q->tried, q->ntried);
-    AUTO_PGRES PGresult *rc = NULL;
     AUTO_PGRES PGresult *r = NULL;
     struct db_host *hosts;
     const char *p[11] = {
@@ -230,18 +231,22 @@ db_sched_refusals(struct db *db, const struct db_sched_query *q, int limit,
         num(&b[1], q->hypervisor_version), num(&b[2], q->memory_mb), num(&b[3], q->vcpus),
         num(&b[4], q->disk_gb), num(&b[5], q->max_io_ops), q->requested, num(&b[6], limit),
     };
+    const char *c;
 
-    /* one scan of the hosts for the counts, the closest few by an index-free
-     * top-N sort of the same: no host row is read whole but those */
-    if (!(rc = db_query(db, SQL_STAGE_COUNTS, 10, p, err)) ||
-        !(r = db_query(db, SQL_CLOSEST, 11, p, err)))
+    if (!(r = db_query(db, SQL_REFUSALS, 11, p, err)))
         return -1;
+    /* "stage:count,..." on every row; no row: no host at all, every count 0 */
     memset(counts, 0, sizeof(int) * DB_STAGE_COUNT);
-    for (int i = 0; i < PQntuples(rc); i++) {
-        int stage = row_int(rc, i, "stage");
+    for (c = PQntuples(r) ? row_str(r, 0, "counts") : ""; *c;) {
+        char *end;
+        long stage = strtol(c, &end, 10), count;
 
+        if (*end != ':')
+            break;
+        count = strtol(end + 1, &end, 10);
         if (stage >= 0 && stage < DB_STAGE_COUNT)
-            counts[stage] = row_int(rc, i, "n");
+            counts[stage] = (int)count;
+        c = *end == ',' ? end + 1 : end;
     }
     *n = PQntuples(r);
     if (!(hosts = calloc((size_t)(*n ? *n : 1), sizeof(*hosts))))

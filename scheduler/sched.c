@@ -355,9 +355,8 @@ sched_explain(const struct sched_request *rq, const struct db_host *closest, int
             refused[nr].filter = f;
             refused[nr++].host = closest[i].host;
         }
-        /* judged here: no longer among those counted (a host that changed
-         * between the two reads may be counted under another filter: the
-         * words are approximate then, as any picture of a moving fleet) */
+        /* judged here: no longer among those counted (the database counted
+         * it under this same filter, in the same statement) */
         if (more[f] > 0)
             more[f]--;
     }
