@@ -114,7 +114,8 @@ int db_host_heartbeat(struct db *db, const char *host, struct err *err);
 int db_host_get(struct db *db, const char *host, int down_time_s, struct db_host *out,
                 struct err *err);
 
-/* Every host, ordered by name. */
+/* Every host, ordered by name (every row read whole: for tools and the
+ * scheduler's reference test, never a decision). */
 int db_host_list(struct db *db, int down_time_s, struct db_host **out, int *n,
                  struct err *err);
 

@@ -46,7 +46,10 @@ bool sched_host_passes(const struct sched_request *rq, const struct db_host *h, 
  * best first, into order[] (room for n); returns how many.  Nova's
  * weighers: free RAM and incoming migrations, each normalised to 0..1 over
  * the hosts that pass and times its multiplier, summed; ties go by name.
- * *why lists each refused host's reason ("lab-2: down; ..."). */
+ * *why lists each refused host's reason ("lab-2: down; ...").  The
+ * scheduler asks the database instead (db_sched_candidates,
+ * db_sched_refusals); this, over every host, is the reference both are
+ * tested against (tests/integration/test_db_sched.c). */
 int sched_rank(const struct sched_request *rq, const struct db_host *hosts, int n, int *order,
                char *why, size_t why_size);
 
