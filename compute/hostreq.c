@@ -31,6 +31,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "compute/compute.h"
+#include "compute/cpu.h"
 #include "compute/storage.h"
 
 struct hr_ctx {
@@ -57,69 +58,24 @@ hr_str(json_t *o, const char *key)
     return s ? s : "";
 }
 
-/* A libvirt CPU name (model, vendor, arch, feature): letters, digits and
- * "_.-" only, so that it goes into XML as it is. */
-static bool
-hr_cpu_name_ok(const char *s)
-{
-    return s[0] && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                             "0123456789_.-") == strlen(s);
-}
-
-/* The source host's CPU (Nova's cpu_info JSON) as a libvirt <cpu>, every
- * feature required: what a host-model guest on that host may expect.  NULL
- * when cpu_info does not name a CPU libvirt could read back. */
-static char *
-hr_cpu_from_info(const char *cpu_info)
-{
-    json_error_t jerr;
-    json_t *ci = json_loads(cpu_info, 0, &jerr);
-    json_t *feats = json_object_get(ci, "features");
-    char *xml = NULL;
-    size_t len = 0, i;
-    FILE *f = ci ? open_memstream(&xml, &len) : NULL;
-    json_t *ft;
-
-    if (!f || !hr_cpu_name_ok(hr_str(ci, "arch")) || !hr_cpu_name_ok(hr_str(ci, "model")) ||
-        !hr_cpu_name_ok(hr_str(ci, "vendor"))) {
-        if (f)
-            fclose(f);
-        free(xml);
-        json_decref(ci);
-        return NULL;
-    }
-    fprintf(f, "<cpu><arch>%s</arch><model>%s</model><vendor>%s</vendor>",
-            hr_str(ci, "arch"), hr_str(ci, "model"), hr_str(ci, "vendor"));
-    json_array_foreach(feats, i, ft)
-        if (json_is_string(ft) && hr_cpu_name_ok(json_string_value(ft)))
-            fprintf(f, "<feature policy='require' name='%s'/>", json_string_value(ft));
-    fprintf(f, "</cpu>");
-    fclose(f);
-    json_decref(ci);
-    return xml;
-}
-
-/* Nova's CPU check: a guest with its own CPU model is compared as it is; a
- * host-model or host-passthrough guest (no model of its own) is compared as
- * the source host's CPU, and only under KVM: an emulated (TCG) host CPU does
- * not matter to the guest, so Nova skips it. */
+/* Nova's CPU check (cpu_compare_xml() says what is compared, and whether):
+ * only a KVM destination compares, against its hypervisor's CPU for the
+ * configured virt type, never one guessed from what the host could run. */
 static int
 hr_check_cpu(struct hr_ctx *h, struct err *err)
 {
-    const char *cpu_xml = hr_str(h->payload, "cpu_xml");
-    AUTOFREE char *from_host = NULL;
+    AUTOFREE char *xml = NULL;
     char why[512] = "";
     bool ok = true;
+    int rc;
 
-    if (!strstr(cpu_xml, "<model")) {
-        if (strcmp(hr_str(h->payload, "source_virt_type"), "kvm") != 0 ||
-            strcmp(h->c->virt_type, "kvm") != 0)
-            return 0;
-        if (!(from_host = hr_cpu_from_info(hr_str(h->payload, "source_cpu_info"))))
-            return 0;
-        cpu_xml = from_host;
-    }
-    if (h->c->drv->compare_cpu(h->v, cpu_xml, &ok, why, sizeof(why), err) < 0)
+    rc = cpu_compare_xml(h->c->virt_type, hr_str(h->payload, "cpu_xml"),
+                         hr_str(h->payload, "source_cpu_info"), &xml);
+    if (rc < 0)
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    if (rc == 0)
+        return 0;
+    if (h->c->drv->compare_cpu(h->v, h->c->virt_type, xml, &ok, why, sizeof(why), err) < 0)
         return -1;
     if (!ok)
         return err_set(err, ERR_INVALID, "Unacceptable CPU info: CPU doesn't have "

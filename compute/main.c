@@ -87,6 +87,24 @@ compute_claim(struct compute *c, struct db *db, struct err *err)
     return rc;
 }
 
+/* What the scheduler's CPU pre-filter checks a guest's required features
+ * against: every feature the configured hypervisor gives its guests (a
+ * guest's live XML names some, such as `hypervisor`, that no bare-metal CPU
+ * reports).  Without them the pre-filter lets every guest through, and the
+ * destination's own comparison decides. */
+static void
+compute_cpu_features(struct compute *c, struct virt *v, struct virt_host_info *info)
+{
+    struct err e = ERR_INIT;
+
+    if (c->drv->guest_cpu_features(v, c->virt_type, info->cpu_features,
+                                   sizeof(info->cpu_features), &e) < 0) {
+        log_warnx("no CPU features for the scheduler's pre-filter host=%s virt_type=%s: %s",
+                  c->host, c->virt_type, e.msg);
+        info->cpu_features[0] = '\0';
+    }
+}
+
 /* Connect, import the guests, register, recover: in this order, because a
  * registered host is one whose guests are known (`make run` waits for it). */
 static int
@@ -98,6 +116,7 @@ compute_start(struct compute *c, struct db *db, struct virt **v, struct err *err
         return -1;
     if (c->drv->host_info(*v, &info, err) < 0)
         return -1;
+    compute_cpu_features(c, *v, &info);
     strlcpy0(c->node, info.hostname, sizeof(c->node));
     if (compute_sync(c, db, *v, err) < 0 || compute_register(c, db, &info, err) < 0)
         return -1;

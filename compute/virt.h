@@ -37,7 +37,7 @@ struct virt_host_info {
     char cpu_arch[32];              /* x86_64 */
     char cpu_vendor[64];            /* Intel */
     char cpu_model[64];             /* host CPU model name from capabilities */
-    char cpu_features[4096];        /* comma-separated feature names */
+    char cpu_features[4096];        /* the host CPU's features, comma-separated */
     char cpu_info[4096];            /* Nova's cpu_info JSON: arch, model, vendor,
                                      * topology {cells, sockets, cores, threads},
                                      * features [...] */
@@ -153,9 +153,17 @@ struct virt_driver {
     /* is a domain of this name or uuid defined here (a clash for an incoming guest)? */
     int (*domain_exists)(struct virt *v, const char *uuid, const char *name, bool *exists,
                          struct err *err);
-    /* can this host run a guest with this <cpu> definition?  *why explains a no */
-    int (*compare_cpu)(struct virt *v, const char *cpu_xml, bool *ok, char *why,
-                       size_t why_size, struct err *err);
+    /* can this host's hypervisor of virt_type ("kvm", "qemu": the configured
+     * [libvirt] virt_type, never a guess) run a guest with this <cpu>
+     * definition?  *why explains a no */
+    int (*compare_cpu)(struct virt *v, const char *virt_type, const char *cpu_xml, bool *ok,
+                       char *why, size_t why_size, struct err *err);
+    /* every CPU feature the hypervisor of virt_type can give a guest here (its
+     * host-model CPU with the model's own features expanded), comma-separated
+     * into out: what the scheduler's pre-filter checks a guest's required
+     * features against.  "" when the hypervisor has no host-model CPU */
+    int (*guest_cpu_features)(struct virt *v, const char *virt_type, char *out, size_t size,
+                              struct err *err);
     /* run the migration to completion (blocks; call it from its own thread,
      * on its own connection) */
     int (*migrate)(struct virt *v, const struct virt_mig_params *p, struct err *err);

@@ -745,31 +745,24 @@ lv_cpu_elem(const char *cpu_xml, char **out, struct err *err)
     return rc;
 }
 
-/* The host's arch and the virt type its guests get: kvm when the
- * capabilities offer it for that arch, else qemu (TCG). */
+/* The host's arch, from its capabilities. */
 static int
-lv_host_virttype(struct virt *v, char *arch, size_t arch_size, const char **virttype,
-                 struct err *err)
+lv_host_arch(struct virt *v, char *arch, size_t arch_size, struct err *err)
 {
     struct xq x;
-    char expr[192];
 
     if (lv_caps_open(v, &x, err) < 0)
         return -1;
     xq_str(&x, NULL, "/capabilities/host/cpu/arch", arch, arch_size);
-    snprintf(expr, sizeof(expr),
-             "count(/capabilities/guest[arch/@name='%s']/arch/domain[@type='kvm'])", arch);
-    *virttype = xq_int(&x, NULL, expr) > 0 ? "kvm" : "qemu";
     xq_close(&x);
     return 0;
 }
 
 static int
-lv_compare_cpu(struct virt *v, const char *cpu_xml, bool *ok, char *why, size_t why_size,
-               struct err *err)
+lv_compare_cpu(struct virt *v, const char *virt_type, const char *cpu_xml, bool *ok, char *why,
+               size_t why_size, struct err *err)
 {
     AUTOFREE char *elem = NULL;
-    const char *virttype;
     char arch[32];
     virErrorPtr e;
     int rc;
@@ -787,10 +780,10 @@ lv_compare_cpu(struct virt *v, const char *cpu_xml, bool *ok, char *why, size_t 
         *ok = true;
         return 0;
     }
-    if (lv_host_virttype(v, arch, sizeof(arch), &virttype, err) < 0)
+    if (lv_host_arch(v, arch, sizeof(arch), err) < 0)
         return -1;
     /* FAIL_INCOMPATIBLE makes libvirt say which features are missing */
-    rc = virConnectCompareHypervisorCPU(v->conn, NULL, arch, NULL, virttype, elem,
+    rc = virConnectCompareHypervisorCPU(v->conn, NULL, arch, NULL, virt_type, elem,
                                         VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE);
     if (rc == VIR_CPU_COMPARE_IDENTICAL || rc == VIR_CPU_COMPARE_SUPERSET) {
         *ok = true;
@@ -803,6 +796,93 @@ lv_compare_cpu(struct virt *v, const char *cpu_xml, bool *ok, char *why, size_t 
         return 0;
     }
     return lv_fail(v, NULL, "virConnectCompareHypervisorCPU", err);
+}
+
+/* The hypervisor's host-model CPU (domain capabilities) as a <cpu>
+ * definition, malloc'd into *out; NULL when it offers none. */
+static int
+lv_host_model_cpu(struct virt *v, const char *arch, const char *virt_type, char **out,
+                  struct err *err)
+{
+    AUTOFREE char *caps = NULL;
+    xmlXPathObjectPtr o;
+    xmlNodePtr cpu = NULL;
+    xmlBufferPtr b = NULL;
+    struct xq x;
+    int n, rc = 0;
+
+    *out = NULL;
+    caps = virConnectGetDomainCapabilities(v->conn, NULL, arch, NULL, virt_type, 0);
+    if (!caps)
+        return lv_fail(v, NULL, "virConnectGetDomainCapabilities", err);
+    if (xq_open(&x, caps, "domain capabilities", ERR_INTERNAL, err) < 0)
+        return -1;
+    o = xq_nodes(&x, NULL, "/domainCapabilities/cpu/mode[@name='host-model' and "
+                           "@supported='yes' and model]", &n);
+    /* <mode name='host-model' ...>model, vendor, features</mode> becomes
+     * <cpu mode='custom' match='exact'>the same</cpu> */
+    if (n > 0 && (cpu = xmlCopyNode(o->nodesetval->nodeTab[0], 1)) != NULL) {
+        xmlUnsetProp(cpu, BAD_CAST "name");
+        xmlUnsetProp(cpu, BAD_CAST "supported");
+        xmlNodeSetName(cpu, BAD_CAST "cpu");
+        xmlSetProp(cpu, BAD_CAST "mode", BAD_CAST "custom");
+        xmlSetProp(cpu, BAD_CAST "match", BAD_CAST "exact");
+        b = xmlBufferCreate();
+        if (!b || xmlNodeDump(b, x.doc, cpu, 0, 0) < 0 ||
+            !(*out = strdup((const char *)xmlBufferContent(b))))
+            rc = err_set(err, ERR_INTERNAL, "cannot serialise the host-model CPU");
+    } else if (n > 0) {
+        rc = err_set(err, ERR_INTERNAL, "out of memory copying the host-model CPU");
+    }
+    xmlBufferFree(b);
+    xmlFreeNode(cpu);
+    xmlXPathFreeObject(o);
+    xq_close(&x);
+    return rc;
+}
+
+static int
+lv_guest_cpu_features(struct virt *v, const char *virt_type, char *out, size_t size,
+                      struct err *err)
+{
+    AUTOFREE char *cpu = NULL;
+    AUTOFREE char *expanded = NULL;
+    const char *cpus[1];
+    xmlXPathObjectPtr o;
+    char arch[32], name[128];
+    size_t len = 0;
+    struct xq x;
+    int i, n, rc = 0;
+
+    if (size)
+        out[0] = '\0';
+    if (lv_host_arch(v, arch, sizeof(arch), err) < 0 ||
+        lv_host_model_cpu(v, arch, virt_type, &cpu, err) < 0)
+        return -1;
+    if (!cpu)
+        return 0;
+    /* the model's own features listed too, so that a guest's <feature> is
+     * found whichever model either side names */
+    cpus[0] = cpu;
+    expanded = virConnectBaselineHypervisorCPU(v->conn, NULL, arch, NULL, virt_type, cpus, 1,
+                                               VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES);
+    if (!expanded)
+        return lv_fail(v, NULL, "virConnectBaselineHypervisorCPU", err);
+    if (xq_open(&x, expanded, "the expanded host-model CPU", ERR_INTERNAL, err) < 0)
+        return -1;
+    o = xq_nodes(&x, NULL, "/cpu/feature[@policy='require' or @policy='force' or not(@policy)]",
+                 &n);
+    for (i = 0; i < n && rc == 0; i++) {
+        xq_str(&x, o->nodesetval->nodeTab[i], "@name", name, sizeof(name));
+        if (len + (len ? 1 : 0) + strlen(name) >= size)
+            rc = err_set(err, ERR_INTERNAL, "the hypervisor's CPU feature list is longer "
+                                            "than %zu bytes", size - 1);
+        else
+            len += (size_t)snprintf(out + len, size - len, "%s%s", len ? "," : "", name);
+    }
+    xmlXPathFreeObject(o);
+    xq_close(&x);
+    return rc;
 }
 
 /* ---- migration --------------------------------------------------------- */
@@ -1334,6 +1414,7 @@ const struct virt_driver virt_libvirt = {
     .domain_get = lv_domain_get,
     .domain_exists = lv_domain_exists,
     .compare_cpu = lv_compare_cpu,
+    .guest_cpu_features = lv_guest_cpu_features,
     .migrate = lv_migrate,
     .job_stats = lv_job_stats,
     .set_max_downtime = lv_set_max_downtime,

@@ -62,6 +62,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "e2e: state $FERRY_STATE, lab $FERRY_LAB_HOSTS, api :$FERRY_API_PORT"
+"$HERE/preflight.sh" "$REPO/build/lab/dirtier.elf"
 "$REPO/tests/contract/check.sh" --prepare
 t0=$(date +%s)
 "$STACK" up > "$FERRY_STATE/up.log" 2>&1 || { cat "$FERRY_STATE/up.log"; exit 1; }

@@ -18,6 +18,7 @@ struct fake_host {
     int free_mb;
     char refuse_cpu[200];
     char last_cpu_xml[8192];        /* what compare_cpu was last given */
+    char last_virt_type[16];        /* ... and for which virt type */
 };
 
 struct fake_dom {
@@ -126,9 +127,19 @@ fake_host_refuse_cpu(const char *uri, const char *reason)
 void
 fake_host_last_cpu_xml(const char *uri, char *out, size_t size)
 {
+    fake_host_last_cpu(uri, out, size, NULL, 0);
+}
+
+void
+fake_host_last_cpu(const char *uri, char *xml, size_t xml_size, char *virt_type,
+                   size_t virt_type_size)
+{
     pthread_mutex_lock(&fake_lock);
-    strlcpy0(out, fake_host(uri)->last_cpu_xml, size);
+    strlcpy0(xml, fake_host(uri)->last_cpu_xml, xml_size);
+    if (virt_type)
+        strlcpy0(virt_type, fake_host(uri)->last_virt_type, virt_type_size);
     fake_host(uri)->last_cpu_xml[0] = '\0';
+    fake_host(uri)->last_virt_type[0] = '\0';
     pthread_mutex_unlock(&fake_lock);
 }
 
@@ -406,15 +417,27 @@ f_domain_exists(struct virt *v, const char *uuid, const char *name, bool *exists
 }
 
 static int
-f_compare_cpu(struct virt *v, const char *cpu_xml, bool *ok, char *why, size_t size,
-              struct err *err)
+f_compare_cpu(struct virt *v, const char *virt_type, const char *cpu_xml, bool *ok, char *why,
+              size_t size, struct err *err)
 {
     (void)err;
     pthread_mutex_lock(&fake_lock);
     strlcpy0(fake_host(v->uri)->last_cpu_xml, cpu_xml, sizeof(hosts[0].last_cpu_xml));
+    strlcpy0(fake_host(v->uri)->last_virt_type, virt_type, sizeof(hosts[0].last_virt_type));
     *ok = !fake_host(v->uri)->refuse_cpu[0];
     snprintf(why, size, "%s", fake_host(v->uri)->refuse_cpu);
     pthread_mutex_unlock(&fake_lock);
+    return 0;
+}
+
+static int
+f_guest_cpu_features(struct virt *v, const char *virt_type, char *out, size_t size,
+                     struct err *err)
+{
+    (void)v;
+    (void)virt_type;
+    (void)err;
+    snprintf(out, size, "sse2,hypervisor");
     return 0;
 }
 
@@ -745,6 +768,7 @@ const struct virt_driver virt_fake = {
     .domain_get = f_domain_get,
     .domain_exists = f_domain_exists,
     .compare_cpu = f_compare_cpu,
+    .guest_cpu_features = f_guest_cpu_features,
     .migrate = f_migrate,
     .job_stats = f_job_stats,
     .set_max_downtime = f_set_max_downtime,

@@ -51,6 +51,9 @@ void fake_host_refuse_cpu(const char *uri, const char *reason);
 /* The CPU definition the host's compare_cpu was last given ("" if none
  * since the last call). */
 void fake_host_last_cpu_xml(const char *uri, char *out, size_t size);
+/* ... and the virt type it was asked to compare for ("" if none). */
+void fake_host_last_cpu(const char *uri, char *xml, size_t xml_size, char *virt_type,
+                        size_t virt_type_size);
 
 /* The next `times` calls of op ("domain_get", "domain_exists", "abort", ...:
  * the seam's names) on any connection to uri fail with code; ERR_UNAVAILABLE

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "common/log.h"
 #include "compute/compute.h"
@@ -425,30 +426,76 @@ test_timeout_force_complete(void **state)
     assert_string_equal(fake_where(INSTANCE), "fake://b");
 }
 
-/* The destination's CPU check answers through a host request: a fake host
- * whose CPU comparison refuses gives Nova's "Unacceptable CPU info". */
+/* Ask host b's check_destination for the guest with this CPU definition
+ * (and the source host's cpu_info); *res is its answer. */
+static void
+ask_check_destination(const char *cpu_xml, const char *source_cpu_info,
+                      struct db_hostreq_result *res)
+{
+    json_t *p = json_pack("{s:s,s:s,s:i,s:s,s:i,s:s,s:s}", "instance_uuid", INSTANCE,
+                          "domain_name", "vm", "memory_mb", 64, "source_host", "a",
+                          "block_migration", -1, "cpu_xml", cpu_xml, "source_cpu_info",
+                          source_cpu_info);
+    char *text = json_dumps(p, JSON_COMPACT);
+    struct err err = ERR_INIT;
+    int64_t id;
+
+    assert_int_equal(db_hostreq_send(db, "b", "check_destination", 0, text, 10, "test", &id,
+                                     &err),
+                     0);
+    assert_int_equal(db_hostreq_wait(db, id, res, &err), 0);
+    free(text);
+    json_decref(p);
+}
+
+#define AVX512_GUEST "<cpu mode='custom' match='exact'><model>qemu64</model>" \
+                     "<feature policy='require' name='avx512f'/></cpu>"
+
+/* A KVM destination compares the guest's own CPU model against its
+ * hypervisor's CPU, for the configured virt type; a refusal is Nova's
+ * "Unacceptable CPU info" with libvirt's reason. */
 static void
 test_cpu_refused(void **state)
 {
     struct db_hostreq_result res;
-    struct err err = ERR_INIT;
-    int64_t id;
+    char xml[2048], vt[16];
 
     (void)state;
+    snprintf(host_b.virt_type, sizeof(host_b.virt_type), "kvm");
     fake_host_refuse_cpu("fake://b", "Host CPU does not provide required features: avx512f");
-    assert_int_equal(db_hostreq_send(db, "b", "check_destination", 0,
-                                     "{\"instance_uuid\": \"" INSTANCE "\", \"domain_name\":"
-                                     " \"vm\", \"memory_mb\": 64, \"source_host\": \"a\","
-                                     " \"block_migration\": -1, \"cpu_xml\": \"<cpu><model>"
-                                     "qemu64</model><feature policy='require' name='avx512f'/>"
-                                     "</cpu>\"}",
-                                     10, "test", &id, &err),
-                     0);
-    assert_int_equal(db_hostreq_wait(db, id, &res, &err), 0);
+    ask_check_destination(AVX512_GUEST, "", &res);
     assert_false(res.ok);
     assert_non_null(strstr(res.error, "Unacceptable CPU info: CPU doesn't have compatibility."));
     assert_non_null(strstr(res.error, "avx512f"));
+    fake_host_last_cpu("fake://b", xml, sizeof(xml), vt, sizeof(vt));
+    assert_string_equal(xml, AVX512_GUEST);
+    assert_string_equal(vt, "kvm");
     fake_host_refuse_cpu("fake://b", NULL);
+    host_b.virt_type[0] = '\0';
+}
+
+/* An emulated destination ([libvirt] virt_type = qemu) compares nothing,
+ * as Nova: a guest whose CPU model its host "could not run" is accepted
+ * (what made every lab migration fail on an Intel host with /dev/kvm). */
+static void
+test_cpu_emulated_not_compared(void **state)
+{
+    struct db_hostreq_result res;
+    char xml[2048], vt[16];
+
+    (void)state;
+    snprintf(host_b.virt_type, sizeof(host_b.virt_type), "qemu");
+    fake_host_refuse_cpu("fake://b", "Host CPU does not provide required features: pni, svm");
+    ask_check_destination("<cpu mode='custom' match='exact' check='full'><model "
+                          "fallback='forbid'>qemu64</model><feature policy='require' "
+                          "name='hypervisor'/></cpu>",
+                          "{\"arch\": \"x86_64\", \"model\": \"EPYC\", \"vendor\": \"AMD\"}",
+                          &res);
+    assert_true(res.ok);
+    fake_host_last_cpu("fake://b", xml, sizeof(xml), vt, sizeof(vt));
+    assert_string_equal(xml, "");
+    fake_host_refuse_cpu("fake://b", NULL);
+    host_b.virt_type[0] = '\0';
 }
 
 /* A guest without a CPU model of its own (host-model) on KVM: the
@@ -459,34 +506,32 @@ static void
 test_cpu_host_model_kvm(void **state)
 {
     struct db_hostreq_result res;
-    struct err err = ERR_INIT;
-    char xml[2048];
-    int64_t id;
-    const char *payload =
-        "{\"instance_uuid\": \"" INSTANCE "\", \"domain_name\": \"vm\", \"memory_mb\": 64,"
-        " \"source_host\": \"a\", \"block_migration\": -1, \"cpu_xml\": \"\","
-        " \"source_virt_type\": \"kvm\", \"source_cpu_info\": \"{\\\"arch\\\": \\\"x86_64\\\","
-        " \\\"model\\\": \\\"Skylake-Client\\\", \\\"vendor\\\": \\\"Intel\\\","
-        " \\\"features\\\": [\\\"avx2\\\", \\\"x'/><evil\\\"]}\"}";
+    char xml[2048], vt[16];
+    const char *amd = "{\"arch\": \"x86_64\", \"model\": \"EPYC-Rome\", \"vendor\": \"AMD\","
+                      " \"features\": [\"svm\", \"x'/><evil\"]}";
 
     (void)state;
     snprintf(host_b.virt_type, sizeof(host_b.virt_type), "kvm");
     fake_host_last_cpu_xml("fake://b", xml, sizeof(xml));
-    assert_int_equal(db_hostreq_send(db, "b", "check_destination", 0, payload, 10, "test", &id,
-                                     &err),
-                     0);
-    assert_int_equal(db_hostreq_wait(db, id, &res, &err), 0);
+    ask_check_destination("", "{\"arch\": \"x86_64\", \"model\": \"Skylake-Client\","
+                              " \"vendor\": \"Intel\", \"features\": [\"avx2\", \"x'/><evil\"]}",
+                          &res);
     assert_true(res.ok);
-    fake_host_last_cpu_xml("fake://b", xml, sizeof(xml));
+    fake_host_last_cpu("fake://b", xml, sizeof(xml), vt, sizeof(vt));
     assert_string_equal(xml, "<cpu><arch>x86_64</arch><model>Skylake-Client</model>"
                              "<vendor>Intel</vendor><feature policy='require' name='avx2'/>"
                              "</cpu>");
+    assert_string_equal(vt, "kvm");
+    /* an AMD source the same way */
+    ask_check_destination("", amd, &res);
+    assert_true(res.ok);
+    fake_host_last_cpu_xml("fake://b", xml, sizeof(xml));
+    assert_string_equal(xml, "<cpu><arch>x86_64</arch><model>EPYC-Rome</model>"
+                             "<vendor>AMD</vendor><feature policy='require' name='svm'/>"
+                             "</cpu>");
     /* emulated: not compared */
     snprintf(host_b.virt_type, sizeof(host_b.virt_type), "qemu");
-    assert_int_equal(db_hostreq_send(db, "b", "check_destination", 0, payload, 10, "test", &id,
-                                     &err),
-                     0);
-    assert_int_equal(db_hostreq_wait(db, id, &res, &err), 0);
+    ask_check_destination("", amd, &res);
     assert_true(res.ok);
     fake_host_last_cpu_xml("fake://b", xml, sizeof(xml));
     assert_string_equal(xml, "");
@@ -648,6 +693,7 @@ main(void)
         CASE(test_timeout_force_complete, hot),
         CASE(test_cpu_refused, converging),
         CASE(test_cpu_host_model_kvm, converging),
+        CASE(test_cpu_emulated_not_compared, converging),
         CASE(test_hostreq_reconnects, converging),
         CASE(test_completed_when_post_fails, converging),
         CASE(test_abort_retried, hot),

@@ -258,12 +258,54 @@ test_disk_io_ops_cpu(void **state)
     assert_true(sched_host_passes(&rq, &h, why, sizeof(why)));
 }
 
+/* The pre-filter against a running guest's live XML, as Ferry imports it:
+ * libvirt lists features such as `hypervisor` (and x2apic, which KVM
+ * emulates) that no bare-metal CPU reports.  A KVM host records what its
+ * hypervisor gives guests, the host-model CPU with its model's features
+ * expanded (virt_libvirt.c, guest_cpu_features), so the guest passes there;
+ * the host's own CPU features would have filtered it off every host. */
+static void
+test_cpu_live_xml(void **state)
+{
+    struct sched_request rq = request();
+    struct db_host h = host("a", true, 4096, 0);
+    char why[200];
+
+    (void)state;
+    sched_cpu_features(&rq, "<cpu mode=\"custom\" match=\"exact\" check=\"full\">"
+                            "<model fallback=\"forbid\">Skylake-Client-IBRS</model>"
+                            "<vendor>Intel</vendor>"
+                            "<feature policy=\"require\" name=\"ss\"/>"
+                            "<feature policy=\"require\" name=\"vmx\"/>"
+                            "<feature policy=\"require\" name=\"hypervisor\"/>"
+                            "<feature policy=\"require\" name=\"tsc_adjust\"/>"
+                            "<feature policy=\"require\" name=\"x2apic\"/>"
+                            "<feature policy=\"disable\" name=\"mpx\"/></cpu>");
+    assert_int_equal(rq.ncpu_features, 5);
+    snprintf(h.virt_type, sizeof(h.virt_type), "kvm");
+    snprintf(h.cpu_model, sizeof(h.cpu_model), "Skylake-Client-IBRS");
+    /* the host CPU of capabilities: the model's extras only, no hypervisor */
+    snprintf(h.cpu_features, sizeof(h.cpu_features),
+             "ds,acpi,ss,ht,tm,pbe,dtes64,monitor,ds_cpl,vmx,smx,est,tm2,xtpr,pdcm,osxsave,"
+             "tsc_adjust,clflushopt,intel-pt,md-clear,stibp,ssbd,xsaves,pdpe1gb,invtsc");
+    assert_false(sched_host_passes(&rq, &h, why, sizeof(why)));
+    /* what the hypervisor gives guests, expanded: the guest passes */
+    snprintf(h.cpu_features, sizeof(h.cpu_features),
+             "3dnowprefetch,abm,adx,aes,apic,arat,avx,avx2,bmi1,bmi2,clflush,clflushopt,cmov,"
+             "cx16,cx8,de,erms,f16c,fma,fpu,fsgsbase,fxsr,hypervisor,invpcid,invtsc,lahf_lm,lm,"
+             "mca,mce,mmx,movbe,msr,mtrr,nx,pae,pat,pcid,pclmuldq,pdpe1gb,pge,pni,popcnt,pse,"
+             "pse36,rdrand,rdseed,rdtscp,sep,smap,smep,ss,sse,sse2,sse4.1,sse4.2,ssse3,"
+             "syscall,tsc,tsc-deadline,tsc_adjust,vme,vmx,x2apic,xgetbv1,xsave,xsavec");
+    assert_true(sched_host_passes(&rq, &h, why, sizeof(why)));
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_filters_one_by_one),
         cmocka_unit_test(test_disk_io_ops_cpu),
+        cmocka_unit_test(test_cpu_live_xml),
         cmocka_unit_test(test_pick_most_free_ram),
         cmocka_unit_test(test_weighers),
         cmocka_unit_test(test_many_refusals_summarised),

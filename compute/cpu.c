@@ -1,0 +1,74 @@
+/* cpu.c - the CPU definition a destination compares (see cpu.h). */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "compute/cpu.h"
+
+static const char *
+cpu_str(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+
+    return s ? s : "";
+}
+
+/* A libvirt CPU name (model, vendor, arch, feature): letters, digits and
+ * "_.-" only, so that it goes into XML as it is. */
+static bool
+cpu_name_ok(const char *s)
+{
+    return s[0] && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                             "0123456789_.-") == strlen(s);
+}
+
+/* The source host's CPU (Nova's cpu_info JSON) as a libvirt <cpu>, every
+ * feature required: what a host-model guest on that host may expect.  NULL
+ * when cpu_info does not name a CPU libvirt could read back. */
+static char *
+cpu_from_info(const char *cpu_info)
+{
+    json_error_t jerr;
+    json_t *ci = json_loads(cpu_info ? cpu_info : "", 0, &jerr);
+    json_t *feats = json_object_get(ci, "features");
+    char *xml = NULL;
+    size_t len = 0, i;
+    FILE *f = ci ? open_memstream(&xml, &len) : NULL;
+    json_t *ft;
+
+    if (!f || !cpu_name_ok(cpu_str(ci, "arch")) || !cpu_name_ok(cpu_str(ci, "model")) ||
+        !cpu_name_ok(cpu_str(ci, "vendor"))) {
+        if (f)
+            fclose(f);
+        free(xml);
+        json_decref(ci);
+        return NULL;
+    }
+    fprintf(f, "<cpu><arch>%s</arch><model>%s</model><vendor>%s</vendor>",
+            cpu_str(ci, "arch"), cpu_str(ci, "model"), cpu_str(ci, "vendor"));
+    json_array_foreach(feats, i, ft)
+        if (json_is_string(ft) && cpu_name_ok(json_string_value(ft)))
+            fprintf(f, "<feature policy='require' name='%s'/>", json_string_value(ft));
+    fprintf(f, "</cpu>");
+    fclose(f);
+    json_decref(ci);
+    return xml;
+}
+
+int
+cpu_compare_xml(const char *virt_type, const char *guest_cpu_xml, const char *source_cpu_info,
+                char **xml)
+{
+    *xml = NULL;
+    if (!virt_type || strcmp(virt_type, "kvm") != 0)
+        return 0;
+    if (guest_cpu_xml && strstr(guest_cpu_xml, "<model")) {
+        *xml = strdup(guest_cpu_xml);
+        return *xml ? 1 : -1;
+    }
+    *xml = cpu_from_info(source_cpu_info);
+    return *xml ? 1 : 0;
+}
