@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "common/auto.h"
 #include "common/log.h"
 #include "compute/compute.h"
 #include "db/db_int.h"
@@ -81,9 +82,9 @@ setup(void **state)
     return 0;
 }
 
-/* accepted -> queued (to b) -> claimed by a -> a worker.  Returns the id. */
-static int
-start_migration(bool abort_first)
+/* accepted -> queued (to b) -> claimed by a: the row a worker starts from. */
+static struct db_mig
+claim_migration(bool abort_first)
 {
     struct db_mig_request rq = { 0 };
     struct db_transition t = { 0 };
@@ -113,6 +114,16 @@ start_migration(bool abort_first)
     assert_int_equal(m.status, MIG_PREPARING);
     if (abort_first)
         assert_int_equal(db_mig_request_abort(db, m.id, "tester", &err), 0);
+    return m;
+}
+
+/* ... and a worker on it.  Returns the id. */
+static int
+start_migration(bool abort_first)
+{
+    struct db_mig m = claim_migration(abort_first);
+    struct err err = ERR_INIT;
+
     assert_int_equal(worker_spawn(&host_a, &m, &err), 0);
     return m.id;
 }
@@ -200,6 +211,35 @@ sql_num(const char *q, int id)
     v = PQgetisnull(r, 0, 0) ? -1 : atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
     return v;
+}
+
+/* One text from SQL about migration id ("%d" in q), "" for NULL. */
+static void
+sql_text(const char *q, int id, char *out, size_t size)
+{
+    struct err err = ERR_INIT;
+    char text[512];
+    PGresult *r;
+
+    snprintf(text, sizeof(text), q, id);
+    r = db_query(db, text, 0, NULL, &err);
+    assert_non_null(r);
+    snprintf(out, size, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+}
+
+/* A pre_live_migration payload for one qcow2 disk at path. */
+static char *
+pre_live_payload(const char *path)
+{
+    json_t *p = json_pack("{s:s,s:s,s:s,s:i,s:[{s:s,s:s,s:s,s:I}]}", "instance_uuid", INSTANCE,
+                          "request_id", "req-test", "domain_name", "vm", "block_migration", 1,
+                          "disks", "target", "vda", "path", path, "format", "qcow2", "size",
+                          (json_int_t)(1 << 30));
+    char *text = json_dumps(p, JSON_COMPACT);
+
+    json_decref(p);
+    return text;
 }
 
 /* ---- the cases ---------------------------------------------------------------------- */
@@ -675,6 +715,123 @@ test_block_backing_copied_whole(void **state)
     assert_string_equal(format, "raw");
 }
 
+/* A block migration that fails, or is aborted, takes back the image its
+ * pre_live_migration made at the destination. */
+static void
+test_block_rolled_back(void **state)
+{
+    struct virt_disk d = { .target = "vda", .path = "/images/vm-rb.img", .format = "qcow2",
+                           .capacity = 1 << 30, .physical = 1 << 20 };
+    struct fake_model *model = *state;
+    struct err err = ERR_INIT;
+    char format[16] = "";
+    struct db_mig m;
+    int id;
+
+    block_mig = 1;
+    fake_set_disk(INSTANCE, &d);
+    id = start_migration(false);
+    if (model->fail_at_pct == 0) {      /* hot: never converges, so abort it */
+        wait_status(id, MIG_RUNNING);
+        for (int i = 0; i < 100 && fake_images_created() == 0; i++)
+            sleep_ms(20);
+        assert_int_equal(db_mig_request_abort(db, id, "tester", &err), 0);
+    }
+    m = wait_terminal(id);
+    assert_int_equal(m.status, model->fail_at_pct ? MIG_FAILED : MIG_CANCELLED);
+    assert_int_equal(fake_images_created(), 1);
+    fake_image_format("fake://b", d.path, format, sizeof(format));
+    assert_string_equal(format, "");                   /* rolled back */
+    assert_string_equal(fake_where(INSTANCE), "fake://a");
+}
+
+/* A ferry-compute killed in preparing: its pre_live_migration had made the
+ * destination's image.  The restarted one (worker_recover) undoes that
+ * first, prepares again and completes the migration. */
+static void
+test_recover_preparing(void **state)
+{
+    struct db_hostreq_result res;
+    struct virt_disk d = { .target = "vda", .path = "/images/vm-rec.img", .format = "qcow2",
+                           .capacity = 1 << 30, .physical = 1 << 20 };
+    struct err err = ERR_INIT;
+    AUTOFREE char *payload = pre_live_payload(d.path);
+    char kinds[512];
+    struct virt *v;
+    struct db_mig m;
+    int64_t rq;
+
+    (void)state;
+    block_mig = 1;
+    fake_set_disk(INSTANCE, &d);
+    m = claim_migration(false);         /* preparing, and its worker is gone */
+    assert_int_equal(db_hostreq_send(db, "b", "pre_live_migration", m.id, payload, 10,
+                                     "ferry-compute@a", &rq, &err),
+                     0);
+    assert_int_equal(db_hostreq_wait(db, rq, &res, &err), 0);
+    assert_true(res.ok);
+    assert_int_equal(fake_images_created(), 1);
+    assert_int_equal(virt_fake.open("fake://a", &v, &err), 0);
+    assert_int_equal(worker_recover(&host_a, db, v, &err), 0);
+    m = wait_terminal(m.id);
+    virt_fake.close(v);
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_string_equal(fake_where(INSTANCE), "fake://b");
+    assert_instance("b", "");
+    sql_text("SELECT string_agg(kind, ' ' ORDER BY id) FROM host_requests"
+             " WHERE migration_id = %d AND host = 'b'", m.id, kinds, sizeof(kinds));
+    assert_string_equal(kinds, "pre_live_migration rollback_live_migration_at_destination "
+                               "pre_live_migration post_live_migration_at_destination");
+    assert_int_equal(fake_images_created(), 2);   /* undone, then made again */
+}
+
+#define C_STATUS_OF(img) "SELECT status FROM host_requests WHERE host = 'c' AND" \
+    " payload->'disks'->0->>'path' = '/images/" img ".img' AND %d = 0"
+
+/* Host requests a dead ferry-compute had claimed are answered by the next
+ * one on that host, if still in time; one past its deadline is left to
+ * its asker, who has given up. */
+static void
+test_hostreq_reanswered_after_restart(void **state)
+{
+    static volatile sig_atomic_t stop_c;
+    AUTOFREE char *live = pre_live_payload("/images/c-live.img");
+    AUTOFREE char *late = pre_live_payload("/images/c-late.img");
+    struct hostreq_threads *hr_c;
+    struct compute host_c;
+    char st[64] = "", format[16] = "";
+    const char *p[2] = { live, late };
+    struct err err = ERR_INIT;
+    PGresult *r;
+
+    (void)state;
+    r = db_query(db, "INSERT INTO host_requests (host, kind, payload, status, claimed_at,"
+                     " requested_by, deadline) VALUES"
+                     " ('c', 'pre_live_migration', $1::jsonb, 'running', now(), 'test',"
+                     "  clock_timestamp() + interval '30 s'),"
+                     " ('c', 'pre_live_migration', $2::jsonb, 'running', now(), 'test',"
+                     "  clock_timestamp() - interval '1 s')",
+                 2, p, &err);
+    assert_non_null(r);
+    PQclear(r);
+    compute_init(&host_c, "c");
+    host_c.stop = &stop_c;
+    hr_c = hostreq_start(&host_c);
+    for (int i = 0; i < 200 && strcmp(st, "done") != 0; i++) {
+        sql_text(C_STATUS_OF("c-live"), 0, st, sizeof(st));
+        sleep_ms(20);
+    }
+    stop_c = 1;
+    hostreq_join(hr_c);
+    assert_string_equal(st, "done");
+    fake_image_format("fake://c", "/images/c-live.img", format, sizeof(format));
+    assert_string_equal(format, "qcow2");
+    fake_image_format("fake://c", "/images/c-late.img", format, sizeof(format));
+    assert_string_equal(format, "");
+    sql_text(C_STATUS_OF("c-late"), 0, st, sizeof(st));
+    assert_string_equal(st, "running");
+}
+
 #define CASE(fn, model) cmocka_unit_test_prestate_setup_teardown(fn, setup, NULL, &model)
 
 int
@@ -694,6 +851,10 @@ main(void)
         CASE(test_cpu_refused, converging),
         CASE(test_cpu_host_model_kvm, converging),
         CASE(test_cpu_emulated_not_compared, converging),
+        CASE(test_block_rolled_back, breaking),
+        CASE(test_block_rolled_back, hot),
+        CASE(test_recover_preparing, converging),
+        CASE(test_hostreq_reanswered_after_restart, converging),
         CASE(test_hostreq_reconnects, converging),
         CASE(test_completed_when_post_fails, converging),
         CASE(test_abort_retried, hot),
