@@ -202,6 +202,7 @@ hr_post_at_destination(struct hr_ctx *h, json_t **result, struct err *err)
 {
     struct virt_domain d;
     struct virt_job_stats js;
+    struct virt_lifecycle life;
     struct err ignore = ERR_INIT;
 
     if (h->c->drv->domain_get(h->v, h->instance_uuid, &d, err) < 0)
@@ -214,10 +215,15 @@ hr_post_at_destination(struct hr_ctx *h, json_t **result, struct err *err)
     memset(&js, 0, sizeof(js));
     if (h->c->drv->job_stats(h->v, h->instance_uuid, true, &js, &ignore) < 0)
         log_debug("no completed job stats instance=%s: %s", h->instance_uuid, ignore.msg);
-    *result = json_pack("{s:i,s:I,s:I,s:I}", "power_state", d.power_state, "downtime_ms",
+    /* when the guest last resumed here: the end of a post-copy's downtime
+     * (this lane's connection listens to the host's lifecycle events) */
+    if (h->c->drv->lifecycle(h->v, h->instance_uuid, &life, &ignore) < 0)
+        life.resumed_ms = 0;
+    *result = json_pack("{s:i,s:I,s:I,s:I,s:I}", "power_state", d.power_state, "downtime_ms",
                         (json_int_t)js.downtime_ms, "data_processed",
                         (json_int_t)js.data_processed, "time_elapsed_ms",
-                        (json_int_t)js.time_elapsed_ms);
+                        (json_int_t)js.time_elapsed_ms, "resumed_at_ms",
+                        (json_int_t)life.resumed_ms);
     return 0;
 }
 

@@ -138,6 +138,15 @@ struct virt_job_stats {
     int64_t setup_time_ms;
 };
 
+/* The last pause and resume of a domain that libvirt reported on one
+ * connection (lifecycle events SUSPENDED and RESUMED, any detail), in
+ * wall-clock ms since the epoch, 0 when none was seen.  Comparable across
+ * hosts as far as their clocks agree (NTP). */
+struct virt_lifecycle {
+    int64_t suspended_ms;
+    int64_t resumed_ms;
+};
+
 struct virt_driver {
     const char *name;
     /* connect to uri; *out is the new connection */
@@ -185,6 +194,10 @@ struct virt_driver {
                         struct err *err);
     /* is there a file at path on this host (Nova's shared-storage test file)? */
     int (*image_exists)(struct virt *v, const char *path, bool *exists, struct err *err);
+    /* what this connection heard of the domain's pauses and resumes since it
+     * was opened (every connection listens from its open on) */
+    int (*lifecycle)(struct virt *v, const char *uuid, struct virt_lifecycle *out,
+                     struct err *err);
     /* remove the image at path; a missing one is not an error */
     int (*delete_image)(struct virt *v, const char *path, struct err *err);
 };

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/statvfs.h>
 
 #include <jansson.h>
@@ -40,9 +41,25 @@
 #define KEEPALIVE_INTERVAL 5
 #define KEEPALIVE_COUNT    3
 
+#define LV_EVENT_DOMAINS 16
+
+/* Lifecycle times heard on one connection, for the last few domains.  Its
+ * own allocation: libvirt's event thread may still hold it after the
+ * connection's owner deregistered, so libvirt frees it (lv_events_free). */
+struct lv_events {
+    pthread_mutex_t lock;
+    unsigned next;                  /* the slot to reuse next */
+    struct {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+        struct virt_lifecycle t;
+    } dom[LV_EVENT_DOMAINS];
+};
+
 struct virt {
     virConnectPtr conn;
     bool local; /* the URI names no server: this machine's libvirtd */
+    struct lv_events *events;       /* owned by libvirt's callback once registered */
+    int events_cb;                  /* its callback id, -1 when none */
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -301,6 +318,85 @@ lv_uri_is_local(const char *uri)
     return local;
 }
 
+/* ---- lifecycle events --------------------------------------------------- */
+
+static void
+lv_events_free(void *opaque)
+{
+    struct lv_events *ev = opaque;
+
+    pthread_mutex_destroy(&ev->lock);
+    free(ev);
+}
+
+/* libvirt's event thread: note when a domain paused or resumed. */
+static int
+lv_lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
+{
+    struct lv_events *ev = opaque;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    int64_t now = wall_us() / 1000;
+    unsigned i;
+
+    (void)conn;
+    (void)detail;
+    if ((event != VIR_DOMAIN_EVENT_SUSPENDED && event != VIR_DOMAIN_EVENT_RESUMED) ||
+        virDomainGetUUIDString(dom, uuid) < 0)
+        return 0;
+    pthread_mutex_lock(&ev->lock);
+    for (i = 0; i < LV_EVENT_DOMAINS && strcmp(ev->dom[i].uuid, uuid) != 0; i++)
+        ;
+    if (i == LV_EVENT_DOMAINS) {
+        i = ev->next++ % LV_EVENT_DOMAINS;
+        strlcpy0(ev->dom[i].uuid, uuid, sizeof(ev->dom[i].uuid));
+        memset(&ev->dom[i].t, 0, sizeof(ev->dom[i].t));
+    }
+    if (event == VIR_DOMAIN_EVENT_SUSPENDED)
+        ev->dom[i].t.suspended_ms = now;
+    else
+        ev->dom[i].t.resumed_ms = now;
+    pthread_mutex_unlock(&ev->lock);
+    return 0;
+}
+
+/* Listen to every domain's lifecycle events on v's connection. */
+static int
+lv_events_listen(struct virt *v, struct err *err)
+{
+    struct lv_events *ev = calloc(1, sizeof(*ev));
+
+    v->events_cb = -1;
+    if (!ev)
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    pthread_mutex_init(&ev->lock, NULL);
+    v->events_cb = virConnectDomainEventRegisterAny(v->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                                    VIR_DOMAIN_EVENT_CALLBACK(lv_lifecycle_cb),
+                                                    ev, lv_events_free);
+    if (v->events_cb < 0) {
+        lv_events_free(ev);
+        return lv_fail(v, NULL, "virConnectDomainEventRegisterAny", err);
+    }
+    v->events = ev;     /* freed by libvirt when the callback goes */
+    return 0;
+}
+
+static int
+lv_lifecycle(struct virt *v, const char *uuid, struct virt_lifecycle *out, struct err *err)
+{
+    (void)err;
+    memset(out, 0, sizeof(*out));
+    if (!v->events)
+        return 0;
+    pthread_mutex_lock(&v->events->lock);
+    for (unsigned i = 0; i < LV_EVENT_DOMAINS; i++)
+        if (strcasecmp(v->events->dom[i].uuid, uuid) == 0)
+            *out = v->events->dom[i].t;
+    pthread_mutex_unlock(&v->events->lock);
+    return 0;
+}
+
+/* ---- open and close ------------------------------------------------------ */
+
 static int
 lv_open(const char *uri, struct virt **out, struct err *err)
 {
@@ -323,6 +419,10 @@ lv_open(const char *uri, struct virt **out, struct err *err)
         return -1;
     }
     v->local = lv_uri_is_local(uri);
+    if (lv_events_listen(v, err) < 0) {
+        virConnectClose(v->conn);
+        return -1;
+    }
     log_debug("libvirt connected uri=%s", uri);
     *out = TAKE(&v);
     return 0;
@@ -333,6 +433,8 @@ lv_close(struct virt *v)
 {
     if (!v)
         return;
+    if (v->conn && v->events_cb >= 0)
+        virConnectDomainEventDeregisterAny(v->conn, v->events_cb);
     if (v->conn)
         virConnectClose(v->conn);
     free(v);
@@ -1415,6 +1517,7 @@ const struct virt_driver virt_libvirt = {
     .domain_exists = lv_domain_exists,
     .compare_cpu = lv_compare_cpu,
     .guest_cpu_features = lv_guest_cpu_features,
+    .lifecycle = lv_lifecycle,
     .migrate = lv_migrate,
     .job_stats = lv_job_stats,
     .set_max_downtime = lv_set_max_downtime,

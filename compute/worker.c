@@ -54,6 +54,9 @@ struct worker {
     bool force_sent;
     bool timeout_pending;           /* the completion timeout's action, not yet done */
     bool paused_by_us;
+    int64_t started_wall_ms;        /* the job started (wall clock), 0 when attached */
+    int64_t downtime_ms;            /* measured at the end, -1 when unknown */
+    const char *downtime_source;    /* "job_stats", "lifecycle_events" or NULL */
     int64_t job_unknown_since_ms;   /* attached: the job's state unreadable since */
     struct virt_job_stats last;
     int64_t last_save_ms;
@@ -564,25 +567,61 @@ worker_monitor(struct worker *w)
 
 /* ---- finish ----------------------------------------------------------------------------- */
 
-/* What the job cost: the destination's completed-job statistics (actual
- * downtime, time) when it arrived there, else the last sample. */
+/* The downtime the guest really saw.  Pre-copy: QEMU's own measure, in the
+ * destination's completed-job statistics.  Post-copy (libvirt keeps no
+ * completed statistics for it on the destination), or a guest paused to
+ * complete (the job's stop-and-copy is only the end of its pause): from the
+ * source's SUSPENDED event to the destination's RESUMED one, as each host's
+ * libvirt reported them. */
+static void
+worker_downtime(struct worker *w, json_t *post)
+{
+    struct virt_lifecycle life;
+    struct err err = ERR_INIT;
+    int64_t resumed = json_integer_value(json_object_get(post, "resumed_at_ms"));
+
+    w->downtime_ms = -1;
+    w->downtime_source = NULL;
+    if (!post)
+        return;
+    if (w->pst.post_copy_active || w->paused_by_us) {
+        if (w->c->drv->lifecycle(w->v, w->m.instance_uuid, &life, &err) < 0 ||
+            life.suspended_ms <= 0 || life.suspended_ms < w->started_wall_ms ||
+            resumed < life.suspended_ms) {
+            log_warnx("downtime unknown mig=%d: the pause and resume events were not both "
+                      "seen (suspended=%lld resumed=%lld)", w->m.id,
+                      (long long)life.suspended_ms, (long long)resumed);
+            return;
+        }
+        w->downtime_ms = resumed - life.suspended_ms;
+        w->downtime_source = "lifecycle_events";
+    } else if (json_integer_value(json_object_get(post, "time_elapsed_ms")) > 0) {
+        w->downtime_ms = json_integer_value(json_object_get(post, "downtime_ms"));
+        w->downtime_source = "job_stats";
+    }
+}
+
+/* What the job cost: the downtime, and the destination's completed-job
+ * statistics (time, bytes) when it arrived there, else the last sample. */
 static void
 worker_totals(struct worker *w, json_t *post)
 {
     struct err err = ERR_INIT;
-    int64_t downtime = -1, total = w->last.time_elapsed_ms;
+    int64_t total = w->last.time_elapsed_ms;
     int64_t sent = w->last.mem_processed + w->last.disk_processed;
 
+    worker_downtime(w, post);
     if (post && json_integer_value(json_object_get(post, "time_elapsed_ms")) > 0) {
-        downtime = json_integer_value(json_object_get(post, "downtime_ms"));
         total = json_integer_value(json_object_get(post, "time_elapsed_ms"));
         if (json_integer_value(json_object_get(post, "data_processed")) > sent)
             sent = json_integer_value(json_object_get(post, "data_processed"));
     }
-    if (db_mig_record_totals(w->db, w->m.id, downtime, sent, total, &err) < 0)
+    if (db_mig_record_totals(w->db, w->m.id, w->downtime_ms, w->downtime_source, sent, total,
+                             &err) < 0)
         log_warnx("totals not recorded mig=%d: %s", w->m.id, err.msg);
-    log_info("migration totals mig=%d time_ms=%lld sent_bytes=%lld downtime_ms=%lld",
-             w->m.id, (long long)total, (long long)sent, (long long)downtime);
+    log_info("migration totals mig=%d time_ms=%lld sent_bytes=%lld downtime_ms=%lld "
+             "downtime_source=%s", w->m.id, (long long)total, (long long)sent,
+             (long long)w->downtime_ms, w->downtime_source ? w->downtime_source : "none");
 }
 
 /* After a block migration the source's copies of the disks are left over:
@@ -746,6 +785,7 @@ worker_run(struct worker *w)
                  "bandwidth=%d disks=%d data_gb=%.1f", w->m.id, w->m.instance_uuid,
                  w->m.dest_compute, w->dest_uri, w->params.flags, w->c->cfg->lm_bandwidth,
                  w->params.ndisks, data_gb);
+        w->started_wall_ms = wall_us() / 1000;
         if (pthread_create(&w->thread, NULL, worker_perform_thread, w) != 0)
             fatal("pthread_create");
     }
@@ -754,12 +794,16 @@ worker_run(struct worker *w)
         pthread_join(w->thread, NULL);
     worker_finish(w);
     /* the event says why, as the migration's reason does (Nova: the
-     * exception's message, in the event's details from 2.84) */
+     * exception's message, in the event's details from 2.84); a completed
+     * one, what the guest's downtime was */
+    if (w->m.status == MIG_COMPLETED && w->downtime_source)
+        snprintf(w->reason, sizeof(w->reason), "completed; downtime %lld ms (%s)",
+                 (long long)w->downtime_ms, w->downtime_source);
+    else if (w->m.status == MIG_COMPLETED)
+        snprintf(w->reason, sizeof(w->reason), "completed; downtime not measured");
     compute_event_finish(w->db, w->m.instance_uuid, w->m.request_id, ev,
                          w->m.status == MIG_COMPLETED,
-                         w->m.status == MIG_COMPLETED ? NULL
-                         : w->reason[0]               ? w->reason
-                                                      : mig_status_name(w->m.status));
+                         w->reason[0] ? w->reason : mig_status_name(w->m.status));
 }
 
 static void *

@@ -301,17 +301,18 @@ db_mig_sample_add(struct db *db, int id, const struct db_mig_sample *smp, struct
 }
 
 int
-db_mig_record_totals(struct db *db, int id, int64_t downtime_ms, int64_t data_sent_bytes,
-                     int64_t total_time_ms, struct err *err)
+db_mig_record_totals(struct db *db, int id, int64_t downtime_ms, const char *downtime_source,
+                     int64_t data_sent_bytes, int64_t total_time_ms, struct err *err)
 {
     struct numbuf b[4];
-    const char *p[4] = { num(&b[0], id), downtime_ms >= 0 ? num(&b[1], downtime_ms) : NULL,
-                         num(&b[2], data_sent_bytes), num(&b[3], total_time_ms) };
+    const char *p[5] = { num(&b[0], id), downtime_ms >= 0 ? num(&b[1], downtime_ms) : NULL,
+                         num(&b[2], data_sent_bytes), num(&b[3], total_time_ms),
+                         downtime_ms >= 0 ? downtime_source : NULL };
 
     return db_cmd(db,
                   "UPDATE migrations SET downtime_ms = $2, data_sent_bytes = $3,"
-                  " total_time_ms = $4 WHERE id = $1::int",
-                  4, p, err);
+                  " total_time_ms = $4, downtime_source = $5 WHERE id = $1::int",
+                  5, p, err);
 }
 
 int

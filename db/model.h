@@ -367,9 +367,11 @@ struct db_mig_sample {
 
 int db_mig_sample_add(struct db *db, int id, const struct db_mig_sample *s, struct err *err);
 
-/* What the finished job cost: actual downtime, bytes sent, total time. */
-int db_mig_record_totals(struct db *db, int id, int64_t downtime_ms, int64_t data_sent_bytes,
-                         int64_t total_time_ms, struct err *err);
+/* What the finished job cost: the downtime the guest saw and where that
+ * measure comes from ("job_stats", "lifecycle_events"; NULL with a
+ * downtime_ms < 0: unknown), bytes sent, total time. */
+int db_mig_record_totals(struct db *db, int id, int64_t downtime_ms, const char *downtime_source,
+                         int64_t data_sent_bytes, int64_t total_time_ms, struct err *err);
 
 /* Scheduler: lock the oldest accepted row not locked by another scheduler
  * (FOR NO KEY UPDATE SKIP LOCKED: the strongest lock that still lets rows

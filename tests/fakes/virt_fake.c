@@ -10,6 +10,7 @@
 
 #define FAKE_MAX 32
 #define FAKE_STEP_MS 10
+#define FAKE_POSTCOPY_SWITCH_MS 7    /* source paused to destination resumed */
 
 struct fake_host {
     char uri[128];
@@ -37,6 +38,7 @@ struct fake_dom {
     bool postcopy, abort;
     unsigned last_flags;
     struct virt_job_stats completed;
+    struct virt_lifecycle life;     /* as libvirt's events tell it (any host's) */
     bool has_disk;
     struct virt_disk disk;
 };
@@ -524,7 +526,15 @@ f_migrate(struct virt *v, const struct virt_mig_params *p, struct err *err)
             d->completed.time_elapsed_ms = now_ms() - d->job_start_ms;
             d->completed.downtime_ms = d->postcopy ? 5 : d->max_downtime_ms / 2;
             if (rc == 0) {
+                int64_t t = wall_us() / 1000;
+
                 strlcpy0(d->host, fake_dest(p->dest_uri), sizeof(d->host));
+                /* stop-and-copy: paused on the source (unless it already
+                 * was, or post-copy ran it there), resumed here */
+                if (!d->postcopy && d->power_state == 1)
+                    d->life.suspended_ms = t - d->completed.downtime_ms;
+                if (!d->postcopy)
+                    d->life.resumed_ms = t;
                 d->power_state = 1;
             } else if (d->postcopy) {
                 d->power_state = 3;     /* paused (post-copy failed) on both */
@@ -588,14 +598,21 @@ fake_job_op(struct virt *v, const char *uuid, const char *what, enum fake_op op,
         rc = err_set(err, ERR_CONFLICT, "%s: no job is active on the domain", what);
     else if (op == OP_DOWNTIME)
         d->max_downtime_ms = (int)arg;
-    else if (op == OP_POSTCOPY)
+    else if (op == OP_POSTCOPY) {
+        /* the source pauses, the destination resumes a moment later */
         d->postcopy = true;
+        d->life.suspended_ms = wall_us() / 1000;
+        d->life.resumed_ms = d->life.suspended_ms + FAKE_POSTCOPY_SWITCH_MS;
+    }
     else if (op == OP_ABORT)
         d->abort = true;
-    else if (op == OP_SUSPEND)
+    else if (op == OP_SUSPEND) {
         d->power_state = 3;
-    else if (op == OP_RESUME)
+        d->life.suspended_ms = wall_us() / 1000;
+    } else if (op == OP_RESUME) {
         d->power_state = 1;
+        d->life.resumed_ms = wall_us() / 1000;
+    }
     pthread_mutex_unlock(&fake_lock);
     return rc;
 }
@@ -634,6 +651,23 @@ static int
 f_resume(struct virt *v, const char *uuid, struct err *err)
 {
     return fake_job_op(v, uuid, "resume", OP_RESUME, 0, err);
+}
+
+static int
+f_lifecycle(struct virt *v, const char *uuid, struct virt_lifecycle *out, struct err *err)
+{
+    struct fake_dom *d;
+
+    (void)v;
+    (void)err;
+    pthread_mutex_lock(&fake_lock);
+    d = fake_dom(uuid);
+    if (d)
+        *out = d->life;
+    else
+        memset(out, 0, sizeof(*out));
+    pthread_mutex_unlock(&fake_lock);
+    return 0;
 }
 
 static int
@@ -769,6 +803,7 @@ const struct virt_driver virt_fake = {
     .domain_exists = f_domain_exists,
     .compare_cpu = f_compare_cpu,
     .guest_cpu_features = f_guest_cpu_features,
+    .lifecycle = f_lifecycle,
     .migrate = f_migrate,
     .job_stats = f_job_stats,
     .set_max_downtime = f_set_max_downtime,

@@ -270,6 +270,9 @@ test_completes(void **state)
     assert_true(sql_num("SELECT total_time_ms FROM migrations WHERE id = %d", m.id) > 0);
     assert_int_equal(sql_num("SELECT downtime_ms FROM migrations WHERE id = %d", m.id), 25);
     assert_true(sql_num("SELECT data_sent_bytes FROM migrations WHERE id = %d", m.id) > 0);
+    /* pre-copy: QEMU's own measure, from the destination's job statistics */
+    assert_int_equal(sql_num("SELECT (downtime_source = 'job_stats')::int FROM migrations"
+                             " WHERE id = %d", m.id), 1);
 }
 
 static void
@@ -311,7 +314,7 @@ test_abort_preparing(void **state)
     assert_instance("a", "");
 }
 
-/* "Success", or "Error: <details>" of the instance action's event. */
+/* "Result" or "Result: <details>" of the instance action's event. */
 static void
 event_result(const char *event, char *out, size_t size)
 {
@@ -405,6 +408,7 @@ test_force_complete_postcopy(void **state)
 {
     struct err err = ERR_INIT;
     struct db_mig m;
+    char ev[1200];
     int id;
 
     (void)state;
@@ -418,6 +422,13 @@ test_force_complete_postcopy(void **state)
     assert_true(passed_through(id, "running (post-copy)"));
     assert_string_equal(fake_where(INSTANCE), "fake://b");
     assert_instance("b", "");
+    /* post-copy: no completed job statistics; the source's pause to the
+     * destination's resume, from libvirt's lifecycle events */
+    assert_int_equal(sql_num("SELECT downtime_ms FROM migrations WHERE id = %d", id), 7);
+    assert_int_equal(sql_num("SELECT (downtime_source = 'lifecycle_events')::int FROM"
+                             " migrations WHERE id = %d", id), 1);
+    event_result("compute_live_migration", ev, sizeof(ev));
+    assert_string_equal(ev, "Success: completed; downtime 7 ms (lifecycle_events)");
 }
 
 static void
@@ -436,6 +447,12 @@ test_force_complete_pause(void **state)
     assert_int_equal(m.status, MIG_COMPLETED);
     assert_false(passed_through(id, "running (post-copy)"));
     assert_string_equal(fake_where(INSTANCE), "fake://b");
+    /* paused to complete: the guest's downtime is its whole pause, longer
+     * than the job's own stop-and-copy */
+    assert_true(sql_num("SELECT downtime_ms FROM migrations WHERE id = %d", id) >
+                fake_max_downtime(INSTANCE) / 2);
+    assert_int_equal(sql_num("SELECT (downtime_source = 'lifecycle_events')::int FROM"
+                             " migrations WHERE id = %d", id), 1);
 }
 
 static void
