@@ -66,6 +66,9 @@ static const struct api_qparam flavor_query_none[] = {
     { NULL, AQ_STRING, false, NULL },
 };
 
+/* Room for what flavor_pyint() accepts: a sign, 4300 digits, the NUL. */
+#define FLAVOR_INT_SIZE 4302
+
 /* Python's int(s): blanks around, a sign, digits with single '_' between
  * them, at most 4300 digits (Python's limit); out gets "[-]digits". */
 static bool
@@ -168,8 +171,8 @@ flavor_with_specs(const struct ctx *c)
 /* Nova's FlavorsController._get_flavors up to the query: the filter of the
  * request (its strings borrowed from it, or kept in min_ram / min_disk). */
 static int
-flavor_filter(const struct ctx *c, struct db_flavor_filter *f, char min_ram[4400],
-              char min_disk[4400], struct err *err)
+flavor_filter(const struct ctx *c, struct db_flavor_filter *f, char min_ram[FLAVOR_INT_SIZE],
+              char min_disk[FLAVOR_INT_SIZE], struct err *err)
 {
     const char *dir = req_query_last(c->req, "sort_dir");
 
@@ -189,8 +192,8 @@ flavor_filter(const struct ctx *c, struct db_flavor_filter *f, char min_ram[4400
         f->public = DB_FLAVOR_PUBLIC;
         f->enabled_only = true;
     }
-    if (flavor_min_filter(c->req, "minRam", min_ram, 4400, &f->min_ram, err) < 0 ||
-        flavor_min_filter(c->req, "minDisk", min_disk, 4400, &f->min_disk, err) < 0)
+    if (flavor_min_filter(c->req, "minRam", min_ram, FLAVOR_INT_SIZE, &f->min_ram, err) < 0 ||
+        flavor_min_filter(c->req, "minDisk", min_disk, FLAVOR_INT_SIZE, &f->min_disk, err) < 0)
         return -1;
     if (c->mv >= MV(2, 102))
         f->name_regex = req_query_last(c->req, "name");
@@ -219,7 +222,7 @@ flavor_list(struct ctx *c, struct resp *r, bool detail, struct err *err)
     bool lenient = c->mv < MV(2, 75);
     struct db_flavor_filter f;
     struct db_flavor *v = NULL;
-    char min_ram[4400], min_disk[4400];
+    char min_ram[FLAVOR_INT_SIZE], min_disk[FLAVOR_INT_SIZE];
     json_t *list, *body;
     int n;
 
