@@ -59,6 +59,12 @@ static const struct {
     { POL_HYPERVISORS_SEARCH, "os_compute_api:os-hypervisors:search", CHECK_ADMIN },
     { POL_HYPERVISORS_SERVERS, "os_compute_api:os-hypervisors:servers", CHECK_ADMIN },
     { POL_AGGREGATES_INDEX, "os_compute_api:os-aggregates:index", CHECK_ADMIN },
+    /* PROJECT_READER_OR_ADMIN with the caller's own project as the target */
+    { POL_FLAVOR_EXTRA_SPECS_INDEX, "os_compute_api:os-flavor-extra-specs:index",
+      CHECK_OWNER_OR_ADMIN },
+    { POL_FLAVOR_EXTRA_SPECS_SHOW, "os_compute_api:os-flavor-extra-specs:show",
+      CHECK_OWNER_OR_ADMIN },
+    { POL_FLAVOR_ACCESS, "os_compute_api:os-flavor-access", CHECK_ADMIN },
 };
 
 /* The token file, loaded once at start-up and read-only afterwards. */

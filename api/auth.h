@@ -49,6 +49,9 @@ enum policy_rule {
     POL_HYPERVISORS_SEARCH,
     POL_HYPERVISORS_SERVERS,
     POL_AGGREGATES_INDEX,           /* os-aggregates:index */
+    POL_FLAVOR_EXTRA_SPECS_INDEX,   /* os-flavor-extra-specs:index (soft from 2.61) */
+    POL_FLAVOR_EXTRA_SPECS_SHOW,    /* os-flavor-extra-specs:show */
+    POL_FLAVOR_ACCESS,              /* os-flavor-access (the access list) */
 };
 
 /* May who do rule on a target owned by target_project?  On refusal fills err

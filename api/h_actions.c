@@ -62,19 +62,34 @@ q_in(const char *s, const char *set)
     return strspn(s, set) == strlen(s);
 }
 
-/* One value of key against its kind, keywords in the schema's order. */
-static int
-q_check_value(const char *key, enum api_qkind kind, const char *v, struct err *err)
+/* jsonschema's "'x' is not one of ['a', 'b']" for an enum. */
+static void
+q_enum_msg(const char *r, const char *const *values, char *msg, size_t size)
 {
+    json_t *list = json_array();
+    char lr[1024];
+
+    for (const char *const *e = values; *e; e++)
+        json_array_append_new(list, json_string(*e));
+    schema_pyrepr(list, lr, sizeof(lr));
+    json_decref(list);
+    snprintf(msg, size, "%s is not one of %s", r, lr);
+}
+
+/* One value of a parameter against its kind, keywords in the schema's order. */
+static int
+q_check_value(const struct api_qparam *q, const char *v, struct err *err)
+{
+    const char *key = q->name;
     static const char fqdn_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                      "0123456789-._";
-    char r[300], msg[600];
+    char r[300], msg[1400];
     json_t *js = json_string_nocheck(v);
 
     schema_pyrepr(js, r, sizeof(r));
     json_decref(js);
     msg[0] = '\0';
-    switch (kind) {
+    switch (q->kind) {
     case AQ_STRING:
         break;
     case AQ_INT:
@@ -101,6 +116,12 @@ q_check_value(const char *key, enum api_qkind kind, const char *v, struct err *e
             if (strcmp(v, q_bool_values[i]) == 0)
                 msg[0] = '\0';
         break;
+    case AQ_ENUM:
+        q_enum_msg(r, q->values, msg, sizeof(msg));
+        for (const char *const *e = q->values; *e; e++)
+            if (strcmp(v, *e) == 0)
+                msg[0] = '\0';
+        break;
     }
     return msg[0] ? q_fail(err, key, v, msg) : 0;
 }
@@ -119,7 +140,7 @@ q_check_param(const struct req *req, const struct api_qparam *q, struct err *err
         if (strcmp(req->query[i].key, q->name) != 0)
             continue;
         json_array_append_new(values, json_string_nocheck(v));
-        rc = q_check_value(q->name, q->kind, v, err);
+        rc = q_check_value(q, v, err);
     }
     if (rc == 0 && !q->multi && json_array_size(values) > 1) {
         schema_pyrepr(values, r, sizeof(r));
@@ -232,21 +253,21 @@ api_next_link(const struct ctx *c, const char *collection, const char *marker,
 
 /* ---- os-instance-actions ---------------------------------------------------------- */
 
-static const struct api_qparam ia_query_none[] = { { NULL, AQ_STRING, false } };
+static const struct api_qparam ia_query_none[] = { { NULL, AQ_STRING, false, NULL } };
 
 static const struct api_qparam ia_query_v258[] = {
-    { "limit", AQ_INT, false },
-    { "marker", AQ_STRING, false },
-    { "changes-since", AQ_DATETIME, false },
-    { NULL, AQ_STRING, false },
+    { "limit", AQ_INT, false, NULL },
+    { "marker", AQ_STRING, false, NULL },
+    { "changes-since", AQ_DATETIME, false, NULL },
+    { NULL, AQ_STRING, false, NULL },
 };
 
 static const struct api_qparam ia_query_v266[] = {
-    { "limit", AQ_INT, false },
-    { "marker", AQ_STRING, false },
-    { "changes-since", AQ_DATETIME, false },
-    { "changes-before", AQ_DATETIME, false },
-    { NULL, AQ_STRING, false },
+    { "limit", AQ_INT, false, NULL },
+    { "marker", AQ_STRING, false, NULL },
+    { "changes-since", AQ_DATETIME, false, NULL },
+    { "changes-before", AQ_DATETIME, false, NULL },
+    { NULL, AQ_STRING, false, NULL },
 };
 
 /* The server of the URL as Nova's _get_instance finds it: deleted ones too

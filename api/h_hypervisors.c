@@ -33,25 +33,25 @@
 #include "common/util.h"
 
 /* Nova's query schemas: before 2.53 unknown parameters are dropped. */
-static const struct api_qparam hv_query_none[] = { { NULL, AQ_STRING, false } };
+static const struct api_qparam hv_query_none[] = { { NULL, AQ_STRING, false, NULL } };
 
 static const struct api_qparam hv_query_v233[] = {
-    { "limit", AQ_INT, true },
-    { "marker", AQ_STRING, true },
-    { NULL, AQ_STRING, false },
+    { "limit", AQ_INT, true, NULL },
+    { "marker", AQ_STRING, true, NULL },
+    { NULL, AQ_STRING, false, NULL },
 };
 
 static const struct api_qparam hv_query_v253[] = {
-    { "limit", AQ_INT, false },
-    { "marker", AQ_STRING, false },
-    { "hypervisor_hostname_pattern", AQ_FQDN, false },
-    { "with_servers", AQ_BOOL, false },
-    { NULL, AQ_STRING, false },
+    { "limit", AQ_INT, false, NULL },
+    { "marker", AQ_STRING, false, NULL },
+    { "hypervisor_hostname_pattern", AQ_FQDN, false, NULL },
+    { "with_servers", AQ_BOOL, false, NULL },
+    { NULL, AQ_STRING, false, NULL },
 };
 
 static const struct api_qparam hv_show_v253[] = {
-    { "with_servers", AQ_BOOL, false },
-    { NULL, AQ_STRING, false },
+    { "with_servers", AQ_BOOL, false, NULL },
+    { NULL, AQ_STRING, false, NULL },
 };
 
 /* A validated parameter_types.boolean value: true or false. */

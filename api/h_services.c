@@ -31,9 +31,9 @@ static const char compute_binary[] = "nova-compute";
 /* ---- GET /os-services --------------------------------------------------------------- */
 
 static const struct api_qparam svc_query[] = {
-    { "host", AQ_STRING, true },
-    { "binary", AQ_STRING, true },
-    { NULL, AQ_STRING, false },
+    { "host", AQ_STRING, true, NULL },
+    { "binary", AQ_STRING, true, NULL },
+    { NULL, AQ_STRING, false, NULL },
 };
 
 /* Nova's _get_service_detail(), forced_down from 2.11. */

@@ -1,7 +1,7 @@
 /* router.c - every generic check, in Nova's order, before a handler runs.
  *
  *   size limit (413) -> query parameter count (400) -> version documents
- *   -> auth (401) -> route (bare 404) -> microversion (400/406)
+ *   ("/", "/v2", "/v2/", "/v2.1", "/v2.1/": never behind a token) -> auth (401) -> route (bare 404) -> microversion (400/406)
  *   -> Content-Type (415) -> action key (400)
  *   -> project id in the URL (400) -> the method's microversion range (404)
  *   -> the handler: schema (400) -> instance (404) -> policy (403) -> state.
@@ -251,8 +251,10 @@ router_handle(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watc
             r->body = versions_index(cfg, c.root_url);
         else
             router_bare_404(req, r);
-    } else if (strcmp(path, "/v2.1") == 0) {
-        /* the one version document that is a microversioned resource */
+    } else if (strcmp(path, "/v2.1") == 0 || strcmp(path, "/v2.1/") == 0) {
+        /* the one version document that is a microversioned resource; with
+         * or without the slash it is Nova's versions app, before any auth
+         * (only /v2.1/<something> is the API) */
         if (req->method != HTTP_GET) {
             router_bare_404(req, r);
         } else if (mv_negotiate(req->api_version, req->nova_api_version,

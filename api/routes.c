@@ -54,6 +54,16 @@ const struct route routes_table[] = {
     { HTTP_GET, "/os-hypervisors/{hypervisor_id}/servers", h_hypervisor_servers, MV(2, 1),
       MV(2, 52), NULL },
     { HTTP_GET, "/os-aggregates", h_aggregates_index, MV(2, 1), 0, NULL },
+    /* "detail" before {flavor_id}: the first match wins, as in Nova */
+    { HTTP_GET, "/flavors", h_flavor_list, MV(2, 1), 0, NULL },
+    { HTTP_GET, "/flavors/detail", h_flavor_detail, MV(2, 1), 0, NULL },
+    { HTTP_GET, "/flavors/{flavor_id}", h_flavor_show, MV(2, 1), 0, NULL },
+    { HTTP_GET, "/flavors/{flavor_id}/os-extra_specs", h_flavor_extra_specs_index, MV(2, 1), 0,
+      NULL },
+    { HTTP_GET, "/flavors/{flavor_id}/os-extra_specs/{flavor_extra_spec_key}",
+      h_flavor_extra_spec_show, MV(2, 1), 0, NULL },
+    { HTTP_GET, "/flavors/{flavor_id}/os-flavor-access", h_flavor_access_index, MV(2, 1), 0,
+      NULL },
     { HTTP_OTHER, NULL, NULL, 0, 0, NULL },
 };
 

@@ -57,6 +57,12 @@ int h_hypervisor_uptime(struct ctx *c, struct resp *r, struct err *err);
 int h_hypervisor_search(struct ctx *c, struct resp *r, struct err *err);
 int h_hypervisor_servers(struct ctx *c, struct resp *r, struct err *err);
 int h_aggregates_index(struct ctx *c, struct resp *r, struct err *err);
+int h_flavor_list(struct ctx *c, struct resp *r, struct err *err);
+int h_flavor_detail(struct ctx *c, struct resp *r, struct err *err);
+int h_flavor_show(struct ctx *c, struct resp *r, struct err *err);
+int h_flavor_extra_specs_index(struct ctx *c, struct resp *r, struct err *err);
+int h_flavor_extra_spec_show(struct ctx *c, struct resp *r, struct err *err);
+int h_flavor_access_index(struct ctx *c, struct resp *r, struct err *err);
 
 /* Query parameters as Nova's query schemas declare them (h_actions.c). */
 enum api_qkind {
@@ -65,12 +71,14 @@ enum api_qkind {
     AQ_DATETIME,                    /* format date-time */
     AQ_FQDN,                        /* ^[a-zA-Z0-9-._]*$, 1-255 characters */
     AQ_BOOL,                        /* parameter_types.boolean */
+    AQ_ENUM,                        /* a string among values */
 };
 
 struct api_qparam {
     const char *name;               /* NULL ends a table */
     enum api_qkind kind;
     bool multi;                     /* multi_params; else single_param (maxItems 1) */
+    const char *const *values;      /* AQ_ENUM: the enum, in the schema's order, NULL-ended */
 };
 
 /* Validate the request's query against params in jsonschema's order (each

@@ -281,3 +281,53 @@ view_hostid(const char *project_id, const char *host, char out[57])
     for (int k = 0; k < 28; k++)
         snprintf(out + 2 * k, 3, "%02x", digest[k]);
 }
+
+/* ---- flavors ------------------------------------------------------------------------ */
+
+json_t *
+view_flavor_brief(const struct ctx *c, const struct db_flavor *f)
+{
+    char path[NAME_LEN + 16];
+    json_t *o;
+
+    snprintf(path, sizeof(path), "flavors/%s", f->flavorid);
+    o = json_pack("{s:s,s:s,s:o}", "id", f->flavorid, "name", f->name, "links",
+                  view_links(c, path));
+    if (c->mv >= MV(2, 55))
+        json_object_set_new(o, "description", view_str_or_null(f->description));
+    return o;
+}
+
+json_t *
+view_flavor_full(const struct ctx *c, const struct db_flavor *f, bool extra_specs)
+{
+    json_error_t jerr;
+    char path[NAME_LEN + 16];
+    json_t *o, *specs;
+
+    snprintf(path, sizeof(path), "flavors/%s", f->flavorid);
+    /* Nova's view: swap and rxtx_factor "" when 0, until 2.75 makes swap
+     * a number; 2.102 drops disabled and rxtx_factor */
+    o = json_pack("{s:s,s:s,s:i,s:i}", "id", f->flavorid, "name", f->name, "ram",
+                  f->memory_mb, "disk", f->root_gb);
+    json_object_set_new(o, "swap", f->swap || c->mv >= MV(2, 75) ? json_integer(f->swap)
+                                                                   : json_string(""));
+    json_object_set_new(o, "OS-FLV-EXT-DATA:ephemeral", json_integer(f->ephemeral_gb));
+    if (c->mv < MV(2, 102))
+        json_object_set_new(o, "OS-FLV-DISABLED:disabled", json_boolean(f->disabled));
+    json_object_set_new(o, "vcpus", json_integer(f->vcpus));
+    json_object_set_new(o, "os-flavor-access:is_public", json_boolean(f->is_public));
+    if (c->mv < MV(2, 102))
+        json_object_set_new(o, "rxtx_factor", f->rxtx_factor != 0 ? json_real(f->rxtx_factor)
+                                                                  : json_string(""));
+    json_object_set_new(o, "links", view_links(c, path));
+    if (c->mv >= MV(2, 55))
+        json_object_set_new(o, "description", view_str_or_null(f->description));
+    if (extra_specs) {
+        specs = json_loads(f->extra_specs, 0, &jerr);
+        json_object_set_new(o, "extra_specs", json_is_object(specs) ? specs : json_object());
+        if (specs && !json_is_object(specs))
+            json_decref(specs);
+    }
+    return o;
+}

@@ -23,6 +23,14 @@ json_t *view_server_migration(const struct ctx *c, const struct db_mig *m, bool 
 /* An item of GET /os-migrations. */
 json_t *view_os_migration(const struct ctx *c, const struct db_mig *m, bool include_host);
 
+/* Each item of GET /flavors: id, name, links (and description from 2.55). */
+json_t *view_flavor_brief(const struct ctx *c, const struct db_flavor *f);
+
+/* GET /flavors/{id} and each item of /flavors/detail, in the microversion's
+ * shape (2.55 description, 2.75 swap 0 not "", 2.102 no disabled nor
+ * rxtx_factor); extra_specs (2.61) when the caller may read them. */
+json_t *view_flavor_full(const struct ctx *c, const struct db_flavor *f, bool extra_specs);
+
 /* [{"rel": "self", ...}, {"rel": "bookmark", ...}] for a resource path such
  * as "servers/<uuid>". */
 json_t *view_links(const struct ctx *c, const char *path);

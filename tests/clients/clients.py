@@ -7,7 +7,9 @@ demo-idle (converges) and demo-busy (never converges on the lab's link), and
 checks what each client sees: live migrations with and without a host, at
 2.1, 2.25, 2.30, 2.68 and the newest, --block-migration, migration list
 and show (by id, and by uuid for openstack), force-complete, abort, the
-migration list with filters, server show and the instance-action events.
+migration list with filters, server show and the instance-action events,
+and the imported guests' flavors (`openstack server list` names them at
+2.1, `openstack flavor list|show`).
 
 No Keystone: novaclient and openstacksdk get a keystoneauth session with a
 plain token and the endpoint; openstack and nova get keystoneauth's
@@ -324,11 +326,26 @@ def test_sdk(idle, busy):
     check(end.status == "cancelled", "abort by sdk: %s" % end.status)
 
 
+def test_flavors(idle):
+    """The guest's imported flavor, as each client reads it."""
+    cs = nova("2.1")
+    fid = cs.servers.get(idle).flavor["id"]
+    flavor = cs.flavors.get(fid)
+    check(flavor.name and flavor.ram > 0, "novaclient flavor %s: %s" % (fid, flavor._info))
+    listed = osc("server", "list", "--name", "^demo-idle$", "-f", "json", version="2.1")
+    check([x["Flavor"] for x in listed] == [flavor.name], "server list at 2.1: %s" % listed)
+    shown = osc("flavor", "show", fid, "-f", "json")
+    check((shown["name"], shown["ram"]) == (flavor.name, flavor.ram), "flavor show: %s" % shown)
+    every = osc("flavor", "list", "--all", "-f", "json")
+    check(fid in [x["ID"] for x in every], "flavor list --all: %s" % every)
+
+
 def main():
     cs = nova("2.1")
     idle = cs.servers.find(name="demo-idle").id
     busy = cs.servers.find(name="demo-busy").id
-    for name, fn in (("novaclient", lambda: test_novaclient(idle)),
+    for name, fn in (("flavors", lambda: test_flavors(idle)),
+                     ("novaclient", lambda: test_novaclient(idle)),
                      ("novaclient-busy", lambda: test_novaclient_busy(busy)),
                      ("nova", lambda: test_nova_cli(idle, busy)),
                      ("openstack", lambda: test_openstack_cli(idle, busy)),

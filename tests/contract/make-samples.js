@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // make-samples.js - (re)writes tests/contract/samples/ from Nova's api-samples:
-// for each live-migration, server-migration, os-migrations and versions
-// sample, the request that produces it (method, path, query, microversion,
+// for each live-migration, server-migration, os-migrations, versions and
+// flavor-read sample (flavors, flavor-extra-specs, flavor-access), the request that produces it (method, path, query, microversion,
 // and for a request sample its exact body), the status, and the shape of the
 // answer: the sample's keys and JSON types, with the nullability of
 // docs/nova-api-contract.md where the sample shows a value Ferry may send as
@@ -27,6 +27,7 @@ const NULLABLE = {
                           'source_node', 'memory_total_bytes', 'memory_processed_bytes',
                           'memory_remaining_bytes', 'disk_total_bytes', 'disk_processed_bytes',
                           'disk_remaining_bytes', 'user_id', 'project_id'],
+    'flavors': ['description'],
 };
 
 const LIVE = { dataset: 'live-migrate', method: 'POST', path: '/v2.1/servers/{server_id}/action',
@@ -36,6 +37,13 @@ const SM_SHOW = { dataset: 'server-migrations', method: 'GET', status: 200,
 const SM_INDEX = { dataset: 'server-migrations', method: 'GET', status: 200,
                    path: '/v2.1/servers/{server_id}/migrations' };
 const OSM = { dataset: 'os-migrations', method: 'GET', status: 200, path: '/v2.1/os-migrations' };
+// Nova's functional tests' flavors: 1-5 (m1.*), 6 (specs), 7 (a description and
+// two specs), 10 (private, shared with the sample's project); the samples show
+// flavor 1 below 2.55 and 7 from 2.55.  Nova's extra-specs test first gives
+// flavor 1 the specs flavor 7 has; here 7 is asked.
+const FL = { dataset: 'flavors', method: 'GET', status: 200 };
+const FL_LIST = { ...FL, path: '/v2.1/flavors' };
+const FL_DETAIL = { ...FL, path: '/v2.1/flavors/detail' };
 
 // Nova's functional tests (nova/tests/functional/api_sample_tests) make these
 // requests; the query values are the dataset's (t500-samples.sh).
@@ -86,6 +94,24 @@ const SAMPLES = {
         ...OSM, microversion: '2.80', query: 'changes-before={changes_before}' },
     'os-migrations/v2.80/migrations-get-with-user-or-project-id.json': {
         ...OSM, microversion: '2.80', query: 'user_id={user_id}&project_id={project_id}' },
+    'flavors/flavors-list-resp.json': { ...FL_LIST, microversion: '' },
+    'flavors/v2.55/flavors-list-resp.json': { ...FL_LIST, microversion: '2.55' },
+    'flavors/v2.61/flavors-list-resp.json': { ...FL_LIST, microversion: '2.61' },
+    'flavors/v2.75/flavors-list-resp.json': { ...FL_LIST, microversion: '2.75' },
+    'flavors/flavors-detail-resp.json': { ...FL_DETAIL, microversion: '' },
+    'flavors/v2.55/flavors-detail-resp.json': { ...FL_DETAIL, microversion: '2.55' },
+    'flavors/v2.61/flavors-detail-resp.json': { ...FL_DETAIL, microversion: '2.61' },
+    'flavors/v2.75/flavors-detail-resp.json': { ...FL_DETAIL, microversion: '2.75' },
+    'flavors/flavor-get-resp.json': { ...FL, path: '/v2.1/flavors/1', microversion: '' },
+    'flavors/v2.55/flavor-get-resp.json': { ...FL, path: '/v2.1/flavors/7', microversion: '2.55' },
+    'flavors/v2.61/flavor-get-resp.json': { ...FL, path: '/v2.1/flavors/7', microversion: '2.61' },
+    'flavors/v2.75/flavor-get-resp.json': { ...FL, path: '/v2.1/flavors/7', microversion: '2.75' },
+    'flavor-extra-specs/flavor-extra-specs-list-resp.json': {
+        ...FL, path: '/v2.1/flavors/7/os-extra_specs', microversion: '' },
+    'flavor-extra-specs/flavor-extra-specs-get-resp.json': {
+        ...FL, path: '/v2.1/flavors/7/os-extra_specs/hw:numa_nodes', microversion: '' },
+    'flavor-access/flavor-access-list-resp.json': {
+        ...FL, path: '/v2.1/flavors/10/os-flavor-access', microversion: '' },
     'versions/versions-get-resp.json': { dataset: 'versions', method: 'GET', path: '/',
                                          status: 200, microversion: '' },
     'versions/v21-version-get-resp.json': { dataset: 'versions', method: 'GET', path: '/v2.1/',

@@ -22,6 +22,26 @@ expect_header X-OpenStack-Nova-API-Version 2.1
 expect_header Vary OpenStack-API-Version
 expect_header Vary X-OpenStack-Nova-API-Version
 
+# /v2.1/ is the same versions app as /v2.1: no token needed (Nova's urlmap
+# sends only /v2.1/<something> to the authenticated API)
+api GET /v2.1/ "" "" ""
+expect_status 200
+expect_json '.version.id' v2.1
+expect_json '.version.version' 2.96
+expect_json '.version.links[0].href' "$API/v2.1/"
+expect_header OpenStack-API-Version 'compute 2.1'
+expect_header X-OpenStack-Nova-API-Version 2.1
+expect_header Vary OpenStack-API-Version
+expect_header Vary X-OpenStack-Nova-API-Version
+api GET /v2.1/ "" 2.60 ""
+expect_status 200
+expect_header OpenStack-API-Version 'compute 2.60'
+api GET / "" "" ""
+expect_status 200
+# below the project segment it is the API again: a token is wanted
+api GET /v2.1/0123abcd/ "" "" ""
+expect_fault unauthorized 401
+
 api GET /v2.1/ "" 2.60
 expect_status 200
 expect_header OpenStack-API-Version 'compute 2.60'

@@ -1,6 +1,6 @@
 #!/bin/bash
 # t500: Nova's api-samples (live migration, server migrations, os-migrations,
-# versions; fixtures in tests/contract/samples/, made from Nova's samples by
+# versions, the flavor reads; fixtures in tests/contract/samples/, made from Nova's samples by
 # tests/contract/make-samples.js).  For each: the same request (method, path,
 # query, microversion; a request sample's exact body) gets the sample's status,
 # and an answer with the sample's keys and JSON types (tests/contract/shape.js,
@@ -11,7 +11,8 @@
 # fake_dest.sh: a trigger turns fake_dest's refusal for it into a success), a
 # running live migration with counters, and four migrations dated 1999 and 2099,
 # far from every other test's, so that the marker, changes-since/-before and
-# limit queries get the rows the samples show.  All removed at the end.
+# limit queries get the rows the samples show; and the flavors of Nova's
+# functional tests (1-7, and 10 private).  All removed at the end.
 source "$(dirname "$0")/lib.sh"
 SAMPLES=$REPO/tests/contract/samples
 seed_hosts
@@ -24,8 +25,11 @@ cleanup() {
     sql "UPDATE instances SET deleted = true, deleted_at = now(), task_state = NULL
          WHERE display_name LIKE 't500-%'"
     sql "DELETE FROM compute_hosts WHERE host LIKE 't500-%' OR host IN ($SAMPLE_HOSTS_SQL)"
+    sql "DELETE FROM flavors WHERE flavorid IN ($SAMPLE_FLAVORS_SQL) AND name LIKE 't500:%'"
 }
 trap 'cleanup >/dev/null 2>&1; rm -rf "$T_TMP"' EXIT
+
+SAMPLE_FLAVORS_SQL="'1', '2', '3', '4', '5', '6', '7', '10'"
 
 # ---- the samples' destination hosts, up and accepting -------------------------------
 SAMPLE_HOSTS=$(find "$SAMPLES" -name '*.json' -exec jq -r '.request.body["os-migrateLive"].host? // empty' {} + |
@@ -80,6 +84,21 @@ mig "$F" resize error '2099-06-23T13:42:02Z' t500-other t500-other >/dev/null
 mig "$F" resize migrating '2099-06-23T14:42:02Z' t500-other t500-other >/dev/null
 [[ -n $M1 ]] || fail "seeding os-migrations"
 
+# the flavors of Nova's samples (names prefixed, so that cleanup takes only these)
+sql "INSERT INTO flavors (flavorid, name, memory_mb, vcpus, root_gb, description, is_public,
+         extra_specs) VALUES
+     ('1', 't500:m1.tiny', 512, 1, 1, NULL, true, '{}'),
+     ('2', 't500:m1.small', 2048, 1, 20, NULL, true, '{}'),
+     ('3', 't500:m1.medium', 4096, 2, 40, NULL, true, '{}'),
+     ('4', 't500:m1.large', 8192, 4, 80, NULL, true, '{}'),
+     ('5', 't500:m1.xlarge', 16384, 8, 160, NULL, true, '{}'),
+     ('6', 't500:m1.tiny.specs', 512, 1, 1, NULL, true, '{\"hw:numa_nodes\": \"1\"}'),
+     ('7', 't500:m1.small.description', 2048, 1, 20, 'test description', true,
+      '{\"hw:cpu_policy\": \"shared\", \"hw:numa_nodes\": \"1\"}'),
+     ('10', 't500:test_flavor', 1024, 2, 10, NULL, false, '{}')"
+sql "INSERT INTO flavor_projects (flavor_id, project_id)
+     SELECT id, '6f70656e737461636b20342065766572' FROM flavors WHERE flavorid = '10'"
+
 # ---- each sample -------------------------------------------------------------------------
 bind() {   # TEXT with {name} replaced by ${V[name]}
     local s=$1 k
@@ -110,7 +129,7 @@ while IFS= read -r f; do
         V[changes_since]=2099-06-23T13:42:01
         V[changes_before]=1999-01-29T11:42:02
         V[user_id]=t500-user V[project_id]=t500-project ;;
-    versions) ;;
+    versions | flavors) ;;
     *) fail "$rel: unknown dataset" ;;
     esac
     url=$(bind "$path")

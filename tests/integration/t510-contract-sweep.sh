@@ -5,7 +5,8 @@
 # operation's answers across the microversions: servers (list, detail, show,
 # through the project id in the URL and the legacy /v2 tree too), server
 # migrations, os-migrations, instance actions with events, services,
-# hypervisors, aggregates and the version documents.  The statuses follow
+# hypervisors, aggregates, flavors (with extra specs and the access list) and
+# the version documents.  The statuses follow
 # each route's microversion range and Nova's default policies.
 source "$(dirname "$0")/lib.sh"
 seed_hosts
@@ -95,10 +96,22 @@ while read -r mv; do       # hypervisors
     get "$(in_range 2.1 2.52 200)" /v2.1/os-hypervisors/h1/search "$mv"
     get "$(in_range 2.1 2.52 200)" /v2.1/os-hypervisors/h1/servers "$mv"
 done < <(mvs 2.1 2.28 2.33 2.52 2.53 2.75 2.87 2.88 latest)
+while read -r mv; do       # flavors (the seeded server's, public)
+    for who in "$TOKEN" "$OWNER"; do
+        get 200 /v2.1/flavors "$mv" "$who"
+        get 200 "/v2.1/flavors/detail?limit=1" "$mv" "$who"
+        get 200 /v2.1/flavors/t.256 "$mv" "$who"
+        get 200 /v2.1/flavors/t.256/os-extra_specs "$mv" "$who"
+    done
+    get 404 /v2.1/flavors/t.256/os-extra_specs/nope "$mv"
+    get 404 /v2.1/flavors/t.256/os-flavor-access "$mv"
+    get 403 /v2.1/flavors/t.256/os-flavor-access "$mv" "$OWNER"
+done < <(mvs 2.1 2.55 2.61 2.75 latest)
 get 200 /v2.1/os-aggregates ""
 get 200 /v2.1/os-aggregates latest
 # the legacy v2 tree: no microversions, the 2.1 answers
 get 200 /v2 "" ""
 get 200 "/v2/servers/$S" ""
 get 200 /v2/os-migrations ""
+get 200 /v2/flavors/detail ""
 done_ok

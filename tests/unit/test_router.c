@@ -37,6 +37,11 @@ static const struct row rows[] = {
     /* version documents need no token */
     { HTTP_GET, "/", NULL, NULL, NULL, NULL, 200, NULL, NULL, false },
     { HTTP_GET, "/v2.1", NULL, NULL, NULL, NULL, 200, NULL, NULL, true },
+    { HTTP_GET, "/v2.1/", NULL, NULL, NULL, NULL, 200, NULL, NULL, true },
+    { HTTP_GET, "/v2.1/", "bad token", NULL, NULL, NULL, 200, NULL, NULL, true },
+    { HTTP_GET, "/v2.1/", NULL, "compute 2.x", NULL, NULL, 400, "badRequest",
+      "is of invalid format", false },
+    { HTTP_POST, "/v2.1/", NULL, NULL, NULL, NULL, 404, "", NULL, false },
     { HTTP_GET, "/v2.1", NULL, "compute 2.x", NULL, NULL, 400, "badRequest",
       "is of invalid format", false },
     { HTTP_GET, "/v2", NULL, NULL, NULL, NULL, 200, NULL, NULL, false },
