@@ -1,4 +1,4 @@
--- 0005_flavor_api.sql: what Nova's flavor reads show of a flavor.
+-- 0007_flavor_api.sql: what Nova's flavor reads show of a flavor.
 --
 -- GET /flavors[/detail|/{id}] answer with the flavors Ferry knows (those of
 -- the imported guests, and any an operator adds): Nova's description (2.55),
