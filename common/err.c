@@ -32,6 +32,49 @@ err_set(struct err *err, enum err_code code, const char *fmt, ...)
     return -1;
 }
 
+static int
+err_vprefix(struct err *err, const char *fmt, va_list ap)
+{
+    char prefix[sizeof(err->msg)];
+    char cause[sizeof(err->msg)];
+    int n;
+
+    n = vsnprintf(prefix, sizeof(prefix), fmt, ap);
+    err_trim(prefix, sizeof(prefix), n);
+    memcpy(cause, err->msg, sizeof(cause));
+    cause[sizeof(cause) - 1] = '\0';
+    n = snprintf(err->msg, sizeof(err->msg), "%s%s%s", prefix, cause[0] ? ": " : "", cause);
+    err_trim(err->msg, sizeof(err->msg), n);
+    return -1;
+}
+
+int
+err_prefix(struct err *err, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err)
+        return -1;
+    va_start(ap, fmt);
+    err_vprefix(err, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int
+err_prefix_as(struct err *err, enum err_code code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err)
+        return -1;
+    err->code = code;
+    va_start(ap, fmt);
+    err_vprefix(err, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
 void
 err_detail(struct err *err, const char *fmt, ...)
 {

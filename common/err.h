@@ -38,6 +38,20 @@ struct err {
 int err_set(struct err *err, enum err_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Add context to an error already set: msg becomes "<prefix>: <msg>" (just
+ * "<prefix>" if msg was empty), the prefix formatted from fmt into a buffer
+ * of its own first, so the cause is kept, once.  The code and the detail are
+ * kept.  Returns -1, so "return err_prefix(err, "cannot ...");" reads well.
+ * Never pass err->msg to err_set() instead: it would format into the buffer
+ * it reads from (make lint refuses that). */
+int err_prefix(struct err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* err_prefix(), and the error's code becomes code (a cause that was a
+ * timeout, say, reported as the refusal it amounts to). */
+int err_prefix_as(struct err *err, enum err_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Attach library detail text to an error already set. */
 void err_detail(struct err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

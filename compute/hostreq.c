@@ -98,8 +98,7 @@ hr_check_storage(struct hr_ctx *h, json_t **result, struct err *err)
     int rc;
 
     if (storage_test_file_create(h->c, h->v, h->instance_uuid, path, sizeof(path), err) < 0)
-        return err_set(err, err->code, "cannot make the shared-storage test file on %s: %s",
-                       h->c->host, err->msg);
+        return err_prefix(err, "cannot make the shared-storage test file on %s", h->c->host);
     payload = json_pack("{s:s,s:s,s:s,s:O}", "instance_uuid", h->instance_uuid, "request_id",
                         h->request_id, "test_path", path, "block_migration",
                         json_object_get(h->payload, "block_migration"));
@@ -112,8 +111,8 @@ hr_check_storage(struct hr_ctx *h, json_t **result, struct err *err)
         rc = db_hostreq_wait(h->db, id, &res, err);
     storage_test_file_delete(h->c, h->v, path);
     if (rc < 0)
-        return err_set(err, ERR_INVALID, "the source %s did not answer its checks: %s",
-                       hr_str(h->payload, "source_host"), err->msg);
+        return err_prefix_as(err, ERR_INVALID, "the source %s did not answer its checks",
+                             hr_str(h->payload, "source_host"));
     if (!res.ok)
         return err_set(err, ERR_INVALID, "%s", res.error);
     if (!(*result = json_loads(res.result, 0, &jerr)))

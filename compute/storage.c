@@ -95,8 +95,7 @@ storage_create_disks(struct compute *c, struct virt *v, json_t *disks, json_t **
         /* the same format as the source's; a backed image is copied whole
          * (the chain flattened), so its copy needs no backing file here */
         if (c->drv->create_image(v, path, format ? format : "qcow2", (uint64_t)size, err) < 0)
-            return err_set(err, err->code, "cannot create %s on %s: %s", path, c->host,
-                           err->msg);
+            return err_prefix(err, "cannot create %s on %s", path, c->host);
         json_array_append_new(*created, json_string(path));
         log_info("disk image created for a block migration path=%s format=%s size=%lld", path,
                  format ? format : "qcow2", (long long)size);

@@ -4,6 +4,8 @@
 #   only api/http.c includes microhttpd.h; api/, scheduler/ and compute/ never
 #   include each other; db/ and common/ include no process folder; common/
 #   includes nothing but common/.
+# And one rule on calls: err_set() never reads the error it writes
+# (tools/lint-err.pl; err_prefix() adds context to an error instead).
 set -u
 cd "$(dirname "$0")/.."
 fail=0
@@ -34,6 +36,9 @@ for f in $(grep -ln '#include "db/' common/*.[ch] 2>/dev/null); do
     bad "$f includes db/ (common/ is the leaf)"
 done
 [ $fail = 0 ] && echo "lint: layering ok"
+# shellcheck disable=SC2046
+tools/lint-err.pl $(find . -name '*.[ch]' -not -path './build/*' -not -path './.git/*') || fail=1
+[ $fail = 0 ] && echo "lint: err_set ok"
 tests/check-routes.sh || fail=1
 tests/check-config.sh || fail=1
 exit $fail

@@ -849,6 +849,38 @@ test_hostreq_reanswered_after_restart(void **state)
     assert_string_equal(st, "running");
 }
 
+/* check_destination to b with this payload; its answer in *res. */
+static void
+check_destination_b(const char *payload, struct db_hostreq_result *res)
+{
+    struct err err = ERR_INIT;
+    int64_t id;
+
+    assert_int_equal(db_hostreq_send(db, "b", "check_destination", 0, payload, 10, "test", &id,
+                                     &err),
+                     0);
+    assert_int_equal(db_hostreq_wait(db, id, res, &err), 0);
+}
+
+/* The destination cannot make its shared-storage test file: its answer
+ * says so with the driver's cause, exactly once (the context is prefixed to
+ * the error, never formatted over the buffer it reads). */
+static void
+test_storage_error_keeps_cause(void **state)
+{
+    struct db_hostreq_result res;
+
+    (void)state;
+    fake_fail_next("fake://b", "create_image", 1, ERR_INTERNAL);
+    check_destination_b("{\"instance_uuid\": \"" INSTANCE "\", \"domain_name\": \"vm\","
+                        " \"memory_mb\": 64, \"source_host\": \"a\","
+                        " \"block_migration\": -1, \"cpu_xml\": \"\"}",
+                        &res);
+    assert_false(res.ok);
+    assert_string_equal(res.error, "cannot make the shared-storage test file on b: "
+                                   "fake: create_image failed on fake://b (injected)");
+}
+
 #define CASE(fn, model) cmocka_unit_test_prestate_setup_teardown(fn, setup, NULL, &model)
 
 int
@@ -878,6 +910,7 @@ main(void)
         CASE(test_postcopy_failure_is_error, slow_breaking),
         CASE(test_paused_guest_no_postcopy, converging),
         CASE(test_block_backing_copied_whole, converging),
+        CASE(test_storage_error_keeps_cause, converging),
     };
 
     log_init("test_worker", LOG_LVL_WARN);
