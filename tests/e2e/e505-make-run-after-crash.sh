@@ -1,0 +1,60 @@
+#!/bin/bash
+# e505: `make run` after a crash.  kill -9 of one ferry-compute (its pid from
+# the stack's pid file) while its migration runs, then `tools/stack up`, what
+# `make run` runs and what the README tells an operator to do: it starts
+# again only the dead worker, waits until that host has really registered
+# again (not only for the others' heart-beats), says what it restarted, and
+# returns quickly; the worker re-attaches and the migration completes.
+source "$(dirname "$0")/lib.sh"
+[[ -s $FERRY_STATE/etc/local.conf ]] && reconfigure ""
+S=$(new_guest k-crash t-lab-1 128 "fill=1 rate=200 wss=64")
+
+id=$(live_migrate "$S")
+wait_for "running" 30 "[[ \$(migration_status $id) == running ]]"
+victim=$(proc_pid ferry-compute@t-lab-1)
+declare -A before
+for f in "$FERRY_STATE"/pids/*.pid; do before[$(basename "$f" .pid)]=$(cat "$f"); done
+kill -9 "$victim"
+wait_for "ferry-compute@t-lab-1 gone" 10 "! kill -0 $victim 2>/dev/null"
+
+since=$(sql "SELECT extract(epoch from now())")
+t0=$(date +%s)
+"$STACK" up > "$FERRY_STATE/e505-up.log" 2>&1 \
+    || fail "tools/stack up failed: $(tail -n 3 "$FERRY_STATE/e505-up.log")"
+took=$(($(date +%s) - t0))
+[[ $took -lt 60 ]] || fail "tools/stack up took ${took}s"
+ok
+# what was restarted was waited for: t-lab-1 registered again before up returned
+[[ $(sql "SELECT started_at >= to_timestamp($since) FROM compute_hosts
+          WHERE host = 't-lab-1'") == t ]] || fail "up returned before t-lab-1 was back"
+ok
+grep -qx "stack: restarted ferry-compute@t-lab-1 (it had died)" "$FERRY_STATE/e505-up.log" \
+    || fail "up did not say what it restarted: $(cat "$FERRY_STATE/e505-up.log")"
+[[ $(grep -c "restarted .* (it had died)" "$FERRY_STATE/e505-up.log") == 1 ]] \
+    || fail "up names more than the dead worker: $(grep restarted "$FERRY_STATE/e505-up.log")"
+ok
+# only the dead one was started again; everything else kept its process
+for p in "${!before[@]}"; do
+    now=$(proc_pid "$p")
+    if [[ $p == ferry-compute@t-lab-1 ]]; then
+        [[ $now != "${before[$p]}" ]] || fail "$p was not restarted"
+    else
+        [[ $now == "${before[$p]}" ]] || fail "$p was restarted too (${before[$p]} -> $now)"
+    fi
+done
+ok
+
+# the new worker re-attached to the running job; force-complete ends it
+wait_for "re-attached" 30 "grep -q 'recovering migration mig=$id status=running' \
+    '$FERRY_STATE/log/ferry-compute@t-lab-1.log'"
+api POST "/v2.1/servers/$S/migrations/$id/action" '{"force_complete": null}' 2.22
+expect_status 202
+[[ $(wait_migration_done "$id" 60) == completed ]] || fail "after up: $(migration_status "$id")"
+ok
+dest=$(server_host k-crash)
+[[ $dest != t-lab-1 ]] || fail "not moved"
+ok
+assert_alive_on k-crash "$dest"
+assert_consistent k-crash
+drop_guest k-crash
+done_ok
