@@ -1,7 +1,7 @@
 /* hostreq.c - answering host requests: Nova's RPC calls to this compute.
  *
  *   check_destination       check_can_live_migrate_destination: no clash,
- *                           enough free memory, a compatible CPU
+ *                           enough memory by accounting, a compatible CPU
  *   pre_live_migration      get ready to receive the guest
  *   post_live_migration_at_destination
  *                           the guest arrived: is it running here, and what
@@ -130,10 +130,16 @@ hr_check_source(struct hr_ctx *h, json_t **result, struct err *err)
                                 err);
 }
 
+/* Nova's checks of a destination.  Memory is judged as Nova's conductor
+ * does, from accounting, never from the hypervisor's free memory (page cache
+ * would hide room): the host's RAM times its ram_allocation_ratio, less its
+ * reserve, its guests and the claims of other migrations on their way in
+ * (this migration's own claim, taken by the scheduler before asking, would
+ * count the guest twice). */
 static int
 hr_check_destination(struct hr_ctx *h, json_t **result, struct err *err)
 {
-    struct virt_host_info info;
+    struct db_host_memory room;
     int mem = (int)json_integer_value(json_object_get(h->payload, "memory_mb"));
     bool clash = false;
 
@@ -143,16 +149,21 @@ hr_check_destination(struct hr_ctx *h, json_t **result, struct err *err)
     if (clash)
         return err_set(err, ERR_INVALID, "a domain %s (%s) already exists on %s",
                        hr_str(h->payload, "domain_name"), h->instance_uuid, h->c->host);
-    if (h->c->drv->host_info(h->v, &info, err) < 0)
+    if (db_host_memory(h->db, h->c->host, h->req->migration_id, &room, err) < 0)
         return -1;
-    if (info.free_memory_mb < mem)
+    if (room.free_mb < mem)
         return err_set(err, ERR_INVALID,
-                       "not enough free memory on %s: %d MB free, %d MB needed", h->c->host,
-                       info.free_memory_mb, mem);
+                       "Migration pre-check error: Unable to migrate %s to %s: Lack of "
+                       "memory(host:%d <= instance:%d); %s has %d MB x ram_allocation_ratio "
+                       "%g, less %d MB reserved, %d MB used by guests and %d MB claimed by "
+                       "other migrations",
+                       h->instance_uuid, h->c->host, room.free_mb, mem, h->c->host,
+                       room.memory_mb, room.ram_allocation_ratio, room.reserved_mb,
+                       room.used_mb, room.claimed_mb);
     if (hr_check_cpu(h, err) < 0 || hr_check_storage(h, result, err) < 0)
         return -1;
     json_object_set_new(*result, "migration_addr", json_string(h->c->migration_addr));
-    json_object_set_new(*result, "free_memory_mb", json_integer(info.free_memory_mb));
+    json_object_set_new(*result, "free_memory_mb", json_integer(room.free_mb));
     return 0;
 }
 

@@ -145,6 +145,35 @@ db_host_get(struct db *db, const char *host, int down_time_s, struct db_host *ou
 }
 
 int
+db_host_memory(struct db *db, const char *host, int migration_id, struct db_host_memory *out,
+               struct err *err)
+{
+    struct numbuf b;
+    const char *p[2] = { host, num(&b, migration_id) };
+    AUTO_PGRES PGresult *r = db_query(
+        db,
+        "SELECT h.memory_mb, h.ram_allocation_ratio, h.reserved_memory_mb,"
+        "       h.memory_mb_used, h.claimed_memory_mb - coalesce(c.memory_mb, 0) AS claimed,"
+        "       h.free_memory_mb + coalesce(c.memory_mb, 0) AS free"
+        "  FROM compute_hosts h"
+        "  LEFT JOIN claims c ON c.migration_id = $2::int AND c.host = h.host"
+        " WHERE h.host = $1",
+        2, p, err);
+
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0)
+        return err_set(err, ERR_NOT_FOUND, "Compute host %s could not be found.", host);
+    out->memory_mb = row_int(r, 0, "memory_mb");
+    out->ram_allocation_ratio = row_real(r, 0, "ram_allocation_ratio");
+    out->reserved_mb = row_int(r, 0, "reserved_memory_mb");
+    out->used_mb = row_int(r, 0, "memory_mb_used");
+    out->claimed_mb = row_int(r, 0, "claimed");
+    out->free_mb = row_int(r, 0, "free");
+    return 0;
+}
+
+int
 db_host_list(struct db *db, int down_time_s, struct db_host **out, int *n, struct err *err)
 {
     struct numbuf b;

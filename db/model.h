@@ -114,6 +114,24 @@ int db_host_heartbeat(struct db *db, const char *host, struct err *err);
 int db_host_get(struct db *db, const char *host, int down_time_s, struct db_host *out,
                 struct err *err);
 
+/* A host's memory by accounting, as Nova's destination check reads it (not
+ * the hypervisor's instantaneous free memory, which page cache hides). */
+struct db_host_memory {
+    int memory_mb;                  /* the host's RAM */
+    double ram_allocation_ratio;    /* its own ratio */
+    int reserved_mb;                /* its reserved_host_memory_mb */
+    int used_mb;                    /* its instances */
+    int claimed_mb;                 /* other migrations' claims on it */
+    int free_mb;                    /* floor(memory_mb * ratio) - the three above */
+};
+
+/* The memory host could still give the guest of migration_id: its own
+ * claim on host, taken by the scheduler before the host checks itself, is
+ * not counted (the guest would count twice).  ERR_NOT_FOUND as
+ * db_host_get. */
+int db_host_memory(struct db *db, const char *host, int migration_id,
+                   struct db_host_memory *out, struct err *err);
+
 /* Every host, ordered by name (every row read whole: for tools and the
  * scheduler's reference test, never a decision). */
 int db_host_list(struct db *db, int down_time_s, struct db_host **out, int *n,

@@ -849,15 +849,16 @@ test_hostreq_reanswered_after_restart(void **state)
     assert_string_equal(st, "running");
 }
 
-/* check_destination to b with this payload; its answer in *res. */
+/* check_destination to b with this payload for migration mig (0: none); its
+ * answer in *res. */
 static void
-check_destination_b(const char *payload, struct db_hostreq_result *res)
+check_destination_b(int mig, const char *payload, struct db_hostreq_result *res)
 {
     struct err err = ERR_INIT;
     int64_t id;
 
-    assert_int_equal(db_hostreq_send(db, "b", "check_destination", 0, payload, 10, "test", &id,
-                                     &err),
+    assert_int_equal(db_hostreq_send(db, "b", "check_destination", mig, payload, 10, "test",
+                                     &id, &err),
                      0);
     assert_int_equal(db_hostreq_wait(db, id, res, &err), 0);
 }
@@ -872,13 +873,93 @@ test_storage_error_keeps_cause(void **state)
 
     (void)state;
     fake_fail_next("fake://b", "create_image", 1, ERR_INTERNAL);
-    check_destination_b("{\"instance_uuid\": \"" INSTANCE "\", \"domain_name\": \"vm\","
+    check_destination_b(0, "{\"instance_uuid\": \"" INSTANCE "\", \"domain_name\": \"vm\","
                         " \"memory_mb\": 64, \"source_host\": \"a\","
                         " \"block_migration\": -1, \"cpu_xml\": \"\"}",
                         &res);
     assert_false(res.ok);
     assert_string_equal(res.error, "cannot make the shared-storage test file on b: "
                                    "fake: create_image failed on fake://b (injected)");
+}
+
+#define CHECK_64MB                                                                      \
+    "{\"instance_uuid\": \"" INSTANCE "\", \"domain_name\": \"vm\", \"memory_mb\": 64," \
+    " \"source_host\": \"a\", \"block_migration\": -1, \"cpu_xml\": \"\"}"
+
+/* b's accounting: RAM, ratio, reserve, and a guest of used MB placed there;
+ * then a migration of the 64 MB guest with its claim on b (what the
+ * scheduler takes before b checks itself).  Returns the migration's id. */
+static int
+b_accounting(int memory_mb, double ratio, int reserved, int used)
+{
+    struct db_mig_request rq = { 0 };
+    struct db_mig m;
+    struct err err = ERR_INIT;
+    char q[512];
+
+    snprintf(q, sizeof(q), "UPDATE compute_hosts SET memory_mb = %d, ram_allocation_ratio = %g,"
+             " reserved_memory_mb = %d WHERE host = 'b'", memory_mb, ratio, reserved);
+    sql(q);
+    snprintf(q, sizeof(q), "INSERT INTO instances (uuid, display_name, domain_name, project_id,"
+             " user_id, host, node, flavor_id, memory_mb, vcpus, power_state, launched_at)"
+             " VALUES (gen_random_uuid(), 'big', 'big', 'p', 'u', 'b', 'b', 1, %d, 1, 1, now())",
+             used);
+    sql(q);
+    rq.instance_uuid = INSTANCE;
+    rq.request_id = "req-test";
+    rq.user_id = "u";
+    rq.project_id = "p";
+    rq.block_migration = -1;
+    rq.disk_over_commit = -1;
+    rq.microversion = "2.80";
+    rq.actor = "test";
+    assert_int_equal(db_mig_create(db, &rq, &m, &err), 0);
+    snprintf(q, sizeof(q), "INSERT INTO claims (migration_id, host, memory_mb, vcpus)"
+             " VALUES (%d, 'b', 64, 1)", m.id);
+    sql(q);
+    return m.id;
+}
+
+/* Memory is judged by accounting, as Nova does: a host whose free memory
+ * (libvirt's, MemFree) is 16 MB because its RAM is page cache takes the
+ * guest when its accounting has room: 1000 MB x 1.5 less 1420 MB of guests
+ * leaves 80 MB for 64, the guest's own claim not counted twice. */
+static void
+test_memory_by_accounting_accepts(void **state)
+{
+    struct db_hostreq_result res;
+    json_error_t jerr;
+    json_t *answer;
+    int mig;
+
+    (void)state;
+    fake_host_set("fake://b", "b", 16384, 16);
+    mig = b_accounting(1000, 1.5, 0, 1420);
+    check_destination_b(mig, CHECK_64MB, &res);
+    if (!res.ok)
+        fail_msg("refused: %s", res.error);
+    answer = json_loads(res.result, 0, &jerr);
+    assert_int_equal(json_integer_value(json_object_get(answer, "free_memory_mb")), 80);
+    json_decref(answer);
+}
+
+/* A host whose accounting is full refuses, with Nova's words and the
+ * numbers, even though libvirt says most of its memory is free. */
+static void
+test_memory_accounting_full_refuses(void **state)
+{
+    struct db_hostreq_result res;
+    int mig;
+
+    (void)state;
+    mig = b_accounting(1000, 1.0, 100, 850);
+    check_destination_b(mig, CHECK_64MB, &res);
+    assert_false(res.ok);
+    assert_string_equal(res.error,
+                        "Migration pre-check error: Unable to migrate " INSTANCE " to b: Lack of"
+                        " memory(host:50 <= instance:64); b has 1000 MB x ram_allocation_ratio"
+                        " 1, less 100 MB reserved, 850 MB used by guests and 0 MB claimed by"
+                        " other migrations");
 }
 
 #define CASE(fn, model) cmocka_unit_test_prestate_setup_teardown(fn, setup, NULL, &model)
@@ -911,6 +992,8 @@ main(void)
         CASE(test_paused_guest_no_postcopy, converging),
         CASE(test_block_backing_copied_whole, converging),
         CASE(test_storage_error_keeps_cause, converging),
+        CASE(test_memory_by_accounting_accepts, converging),
+        CASE(test_memory_accounting_full_refuses, converging),
     };
 
     log_init("test_worker", LOG_LVL_WARN);
