@@ -24,6 +24,7 @@ t0=$(date +%s)
 took=$(($(date +%s) - t0))
 [[ $took -lt 60 ]] || fail "tools/stack up took ${took}s"
 ok
+echo "  e505: tools/stack up after the crash returned in ${took}s"
 # what was restarted was waited for: t-lab-1 registered again before up returned
 [[ $(sql "SELECT started_at >= to_timestamp($since) FROM compute_hosts
           WHERE host = 't-lab-1'") == t ]] || fail "up returned before t-lab-1 was back"
