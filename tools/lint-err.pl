@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # lint-err.pl FILE... - refuse err_set(E, ...) whose arguments read E's own
-# text (E->msg, E->detail; E.msg for &E): err_set() formats into the very
-# buffer such an argument points to, which is undefined behaviour and in
+# text (E->msg, E->detail; E.msg for &E), and err_detail(E, ...) reading
+# E's detail: they format into the very buffer such an argument points to
+# (err_set() also clears detail first), which is undefined behaviour and in
 # practice loses or repeats the cause.  err_prefix() adds context instead.
 # Comments and string literals are blanked first; calls may span lines.
 use strict;
@@ -15,8 +16,9 @@ for my $f (@ARGV) {
     # blank comments and literals, keeping newlines so line numbers hold
     $src =~ s{(/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')}
              {(my $m = $1) =~ s/[^\n]/ /g; $m}gse;
-    while ($src =~ /\berr_set\s*\(/g) {
-        my $start = pos($src);
+    while ($src =~ /\b(err_set|err_detail)\s*\(/g) {
+        my ($fn, $start) = ($1, pos($src));
+        my $fields = $fn eq 'err_set' ? 'msg|detail' : 'detail';
         my ($depth, $i, $cur, @args) = (1, $start, '');
         while ($i < length($src)) {
             my $c = substr($src, $i++, 1);
@@ -35,11 +37,11 @@ for my $f (@ARGV) {
         my $e = shift @args;
         next if $e eq '' || $e eq 'NULL';
         # &X -> X.msg; X -> X->msg
-        my $own = $e =~ /^&\(?(.+?)\)?$/ ? qr/\Q$1\E\.(?:msg|detail)\b/
-                                         : qr/\Q$e\E->(?:msg|detail)\b/;
+        my $own = $e =~ /^&\(?(.+?)\)?$/ ? qr/\Q$1\E\.(?:$fields)\b/
+                                         : qr/\Q$e\E->(?:$fields)\b/;
         next unless grep { /(?<![\w.>])$own/ } @args;
         my $line = 1 + (substr($src, 0, $start) =~ tr/\n//);
-        print STDERR "lint: $f:$line: err_set() reads its own error's text ($e): "
+        print STDERR "lint: $f:$line: $fn() reads its own error's text ($e): "
             . "use err_prefix()\n";
         $bad = 1;
     }
