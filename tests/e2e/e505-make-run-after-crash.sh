@@ -4,7 +4,9 @@
 # `make run` runs and what the README tells an operator to do: it starts
 # again only the dead worker, waits until that host has really registered
 # again (not only for the others' heart-beats), says what it restarted, and
-# returns quickly; the worker re-attaches and the migration completes.
+# returns quickly; the worker re-attaches and the migration completes.  The
+# restarted host's row is held locked for a while, so that an `up` that did
+# not wait for that host to register would be caught returning early.
 source "$(dirname "$0")/lib.sh"
 [[ -s $FERRY_STATE/etc/local.conf ]] && reconfigure ""
 S=$(new_guest k-crash t-lab-1 128 "fill=1 rate=200 wss=64")
@@ -17,15 +19,35 @@ for f in "$FERRY_STATE"/pids/*.pid; do before[$(basename "$f" .pid)]=$(cat "$f")
 kill -9 "$victim"
 wait_for "ferry-compute@t-lab-1 gone" 10 "! kill -0 $victim 2>/dev/null"
 
+# t-lab-1's row locked meanwhile, so its new worker cannot register until
+# the test lets it: `up` must still be waiting then, not merely skip it
+PGAPPNAME=e505-lock psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d ferry -Atq \
+    -c "BEGIN" -c "SELECT 1 FROM compute_hosts WHERE host = 't-lab-1' FOR UPDATE" \
+    -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+locker=$!
+unlock() {
+    sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE application_name = 'e505-lock'" >/dev/null
+    wait "$locker" 2>/dev/null
+}
+trap 'unlock; rm -rf "$T_TMP"' EXIT
+wait_for "t-lab-1's row locked" 10 "[[ \$(sql \"SELECT count(*) FROM pg_stat_activity
+    WHERE application_name = 'e505-lock' AND query LIKE '%pg_sleep%'\") == 1 ]]"
 since=$(sql "SELECT extract(epoch from now())")
 t0=$(date +%s)
-"$STACK" up > "$FERRY_STATE/e505-up.log" 2>&1 \
-    || fail "tools/stack up failed: $(tail -n 3 "$FERRY_STATE/e505-up.log")"
+"$STACK" up > "$FERRY_STATE/e505-up.log" 2>&1 &
+up=$!
+wait_for "the new ferry-compute waiting for t-lab-1's row" 30 \
+    "[[ \$(sql \"SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE
+      'ferry-compute%' AND wait_event_type = 'Lock'\") -ge 1 ]]"
+kill -0 "$up" 2>/dev/null || fail "up returned before t-lab-1 registered again: $(cat "$FERRY_STATE/e505-up.log")"
+ok
+unlock
+wait "$up" || fail "tools/stack up failed: $(tail -n 3 "$FERRY_STATE/e505-up.log")"
 took=$(($(date +%s) - t0))
 [[ $took -lt 60 ]] || fail "tools/stack up took ${took}s"
 ok
 echo "  e505: tools/stack up after the crash returned in ${took}s"
-# what was restarted was waited for: t-lab-1 registered again before up returned
 [[ $(sql "SELECT started_at >= to_timestamp($since) FROM compute_hosts
           WHERE host = 't-lab-1'") == t ]] || fail "up returned before t-lab-1 was back"
 ok
