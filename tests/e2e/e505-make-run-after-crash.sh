@@ -40,7 +40,11 @@ up=$!
 wait_for "the new ferry-compute waiting for t-lab-1's row" 30 \
     "[[ \$(sql \"SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE
       'ferry-compute%' AND wait_event_type = 'Lock'\") -ge 1 ]]"
-kill -0 "$up" 2>/dev/null || fail "up returned before t-lab-1 registered again: $(cat "$FERRY_STATE/e505-up.log")"
+# ... and up, after that, still in its wait loop (a `sleep` child of its
+# own; an up that returned is at most a zombie with no children)
+wait_for "up still waiting for t-lab-1" 10 "pgrep -P $up -x sleep"
+[[ $(ps -o stat= -p "$up") == [^Z]* ]] \
+    || fail "up returned before t-lab-1 registered again: $(cat "$FERRY_STATE/e505-up.log")"
 ok
 unlock
 wait "$up" || fail "tools/stack up failed: $(tail -n 3 "$FERRY_STATE/e505-up.log")"
