@@ -6,14 +6,18 @@
 # max-bandwidth: with max downtime going to 4000 ms, the busy guest's
 # downtime is seconds, bound by the link (a direct lab link: 87-136 ms).
 # Then the link is cut under a migration: it fails with a reason and the
-# guest runs on at its source; restored, the migration completes.
+# guest runs on at its source; restored, the migration completes.  Last, a
+# one-byte echo over the link: delayed both ways, then held by a silent
+# drop until restore.
 # Everything the test adds (links, guests, options) it removes.
 source "$(dirname "$0")/lib.sh"
 DEST=t-lab-3
 CAP=16
 MIB=1048576
 
+ECHO_PID=""
 finish() {
+    [[ -z $ECHO_PID ]] || kill "$ECHO_PID" 2>/dev/null
     drop_guest lk-idle
     drop_guest lk-busy
     drop_guest lk-cut
@@ -151,6 +155,58 @@ ok
 assert_alive_on lk-cut "$DEST"
 assert_consistent lk-cut
 drop_guest lk-cut
+
+# ---- delay and drop: a one-byte echo on the last of t-lab-3's migration ports --
+read -r addr port <<< "$(awk -v h=$DEST '$1 == h { print $2, $4 + 15 }' "$LAB_STATE/hosts.list")"
+python3 - "$addr" "$port" <<'PY' &
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    while True:
+        d = c.recv(4096)
+        if not d:
+            break
+        c.sendall(d)
+    c.close()
+PY
+ECHO_PID=$!
+wait_for "echo server" 10 "ss -Htln 'sport = :$port' | grep -q '$addr'"
+# rtt: milliseconds from sending a byte to its echo, through the link
+rtt() {
+    python3 -c 'import socket, sys, time
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=60)
+t = time.monotonic(); c.sendall(b"x"); c.recv(1)
+print(int((time.monotonic() - t) * 1000))' "$addr" "$port"
+}
+lab link "$DEST" delay 200 || fail "delay 200"
+ms=$(rtt)
+echo "  delay 200 ms: echo after ${ms} ms"
+[[ $ms -ge 400 && $ms -lt 5000 ]] || fail "echo with 200 ms each way after ${ms} ms"
+ok
+lab link "$DEST" delay 0 || fail "delay 0"
+lab link "$DEST" drop || fail "drop"
+rtt > "$T_TMP/rtt" &
+held=$!
+# connected (into the relay's backlog): its byte is sent now
+wait_for "the connection through the dropped link" 10 \
+    "ss -Htn state established '( dport = :$port )' | grep -q ."
+sleep 1.5                               # the drop holds the byte this long
+if [[ -s $T_TMP/rtt ]] || ! kill -0 "$held" 2>/dev/null; then
+    fail "an echo through a dropped link"
+fi
+ok
+lab link "$DEST" restore || fail "restore after drop"
+wait_for "the echo after restore" 20 "[[ -s $T_TMP/rtt ]]"
+ms=$(cat "$T_TMP/rtt")
+echo "  drop 1.5 s then restore: echo after ${ms} ms"
+[[ $ms -ge 1400 ]] || fail "the echo came after ${ms} ms, within the drop"
+ok
+kill "$ECHO_PID"
+ECHO_PID=""
 
 lab link "$DEST" remove || fail "remove"
 [[ $(link_field link) == direct ]] || fail "link left: $(lab link "$DEST" status | tr '\n' ' ')"
