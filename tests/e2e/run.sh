@@ -24,6 +24,8 @@ blk=$(free_lab_block 3) || { echo "e2e: no free lab addresses in 127.0.1.0/24" >
 export FERRY_LAB_HOSTS="t-lab-1=127.0.1.$blk t-lab-2=127.0.1.$((blk + 1)) t-lab-3=127.0.1.$((blk + 2))"
 export FERRY_LAB_MIG_PORT_BASE=$((51000 + (blk - 2) / 10 * 64))
 export FERRY_PG_FAST=1 FERRY_DEMO=1
+# no lab links: migrations go direct, e7xx sets up the links it tests
+export FERRY_LAB_LINK=none
 export PGPORT=$FERRY_PG_PORT
 export API=http://127.0.0.1:$FERRY_API_PORT
 export FERRY_CONTRACT_LOG=$FERRY_STATE/contract.jsonl

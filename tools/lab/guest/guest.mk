@@ -1,4 +1,5 @@
-# guest.mk: build the lab's dirtying guest kernel, build/lab/dirtier.elf.
+# guest.mk: build the lab's dirtying guest kernel, build/lab/dirtier.elf,
+# and its link relay, build/lab/relay.
 #
 # A make fragment: the top-level Makefile includes it, and it also works on
 # its own, from the repository root:
@@ -37,10 +38,19 @@ $(LAB_BUILD)/dirtier.o $(LAB_BUILD)/disk.o: $(LAB_BUILD)/%.o: $(LAB_GUEST_DIR)/%
 	@mkdir -p $(LAB_BUILD)
 	$(LAB_GUEST_CC) $(LAB_GUEST_CFLAGS) -c -o $@ $<
 
+# The lab's link relay (tools/lab/relay.c), a program of this machine.
+LAB_RELAY        := $(LAB_BUILD)/relay
+LAB_RELAY_CC     ?= cc
+LAB_RELAY_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE
+
+$(LAB_RELAY): $(LAB_GUEST_DIR)/../relay.c $(LAB_GUEST_DIR)/guest.mk
+	@mkdir -p $(LAB_BUILD)
+	$(LAB_RELAY_CC) $(LAB_RELAY_CFLAGS) -o $@ $<
+
 .PHONY: lab-guest lab-guest-clean
-lab-guest: $(LAB_KERNEL)
+lab-guest: $(LAB_KERNEL) $(LAB_RELAY)
 
 lab-guest-clean:
-	rm -f $(LAB_KERNEL) $(LAB_GUEST_OBJS)
+	rm -f $(LAB_KERNEL) $(LAB_GUEST_OBJS) $(LAB_RELAY)
 
 .DEFAULT_GOAL := $(lab_saved_goal)
