@@ -49,6 +49,14 @@ enum policy_rule {
     POL_HYPERVISORS_SEARCH,
     POL_HYPERVISORS_SERVERS,
     POL_AGGREGATES_INDEX,           /* os-aggregates:index */
+    POL_METADATA_INDEX,             /* server-metadata:index ... */
+    POL_METADATA_SHOW,
+    POL_METADATA_CREATE,
+    POL_METADATA_UPDATE_ALL,
+    POL_METADATA_UPDATE,
+    POL_METADATA_DELETE,
+    POL_FERRY_MIGRATION_SHOW,       /* ferry:migrations:show, admin as
+                                     * servers:migrations:show */
 };
 
 /* May who do rule on a target owned by target_project?  On refusal fills err

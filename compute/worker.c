@@ -710,6 +710,7 @@ worker_run(struct worker *w)
 {
     struct err err = ERR_INIT;
     const char *ev = "compute_live_migration";
+    struct mig_opts defaults, opts;
     unsigned guest = 0;
     double data_gb;
     bool whole;
@@ -731,7 +732,11 @@ worker_run(struct worker *w)
         guest |= POLICY_BLOCK | (whole ? POLICY_BLOCK_WHOLE : 0);
     if (strcmp(w->inst.vm_state, "paused") == 0)
         guest |= POLICY_PAUSED;
-    policy_init(&w->pol, w->c->cfg, data_gb, guest);
+    /* what the API recorded when it accepted the migration (the guest's
+     * ferry:* metadata over the configuration), not today's options */
+    mig_opts_defaults(w->c->cfg, &defaults);
+    db_mig_opts(&w->m, &defaults, &opts);
+    policy_init(&w->pol, w->c->cfg, &opts, data_gb, guest);
     w->pst.post_copy_active = w->m.status == MIG_POSTCOPY;
     worker_uris(w);
     worker_params(w);

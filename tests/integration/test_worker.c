@@ -88,9 +88,12 @@ claim_migration(bool abort_first)
 {
     struct db_mig_request rq = { 0 };
     struct db_transition t = { 0 };
+    struct mig_opts defaults;
     struct db_mig m;
     struct err err = ERR_INIT;
 
+    mig_opts_defaults(&cfg, &defaults);
+    rq.defaults = &defaults;
     rq.instance_uuid = INSTANCE;
     rq.request_id = "req-test";
     rq.user_id = "u";

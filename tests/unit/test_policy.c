@@ -32,7 +32,7 @@ test_default_steps(void **state)
 
     (void)state;
     cfg_defaults(&cfg);
-    policy_init(&p, &cfg, 4.0, 0);
+    policy_init(&p, &cfg, NULL, 4.0, 0);
     assert_int_equal(p.nsteps, 11);
     for (int i = 0; i < 11; i++) {
         assert_int_equal(policy_step_ms(&p, i), want[i]);
@@ -51,7 +51,7 @@ test_ticks_follow_the_clock(void **state)
 
     (void)state;
     cfg_defaults(&cfg);
-    policy_init(&p, &cfg, 2.0, 0);          /* delay 150 s, timeout 1600 s */
+    policy_init(&p, &cfg, NULL, 2.0, 0);          /* delay 150 s, timeout 1600 s */
     policy_tick(&p, &st, 500, &a);
     assert_int_equal(a.set_downtime_ms, 50);    /* step 0 at once */
     policy_tick(&p, &st, 1000, &a);
@@ -82,7 +82,7 @@ test_timeout_action_and_postcopy(void **state)
     (void)state;
     cfg_defaults(&cfg);
     cfg.lm_timeout_action = TIMEOUT_FORCE_COMPLETE;
-    policy_init(&p, &cfg, 2.0, 0);
+    policy_init(&p, &cfg, NULL, 2.0, 0);
     policy_tick(&p, &st, 1600001, &a);
     assert_true(a.force_complete);
     /* in post-copy the timeout never fires */
@@ -92,7 +92,7 @@ test_timeout_action_and_postcopy(void **state)
     assert_false(a.timeout);
     /* 0 disables it */
     cfg.lm_completion_timeout = 0;
-    policy_init(&p, &cfg, 2.0, 0);
+    policy_init(&p, &cfg, NULL, 2.0, 0);
     memset(&st, 0, sizeof(st));
     policy_tick(&p, &st, 99999999, &a);
     assert_false(a.timeout);
@@ -108,23 +108,23 @@ test_flags(void **state)
 
     (void)state;
     cfg_defaults(&cfg);
-    policy_init(&p, &cfg, 2.0, 0);
+    policy_init(&p, &cfg, NULL, 2.0, 0);
     assert_int_equal(p.flags, base);
-    policy_init(&p, &cfg, 2.0, POLICY_BLOCK);
+    policy_init(&p, &cfg, NULL, 2.0, POLICY_BLOCK);
     assert_int_equal(p.flags, base | VIRT_MIG_NON_SHARED_INC);
     /* a disk with a backing file: the whole chain is copied */
-    policy_init(&p, &cfg, 2.0, POLICY_BLOCK | POLICY_BLOCK_WHOLE);
+    policy_init(&p, &cfg, NULL, 2.0, POLICY_BLOCK | POLICY_BLOCK_WHOLE);
     assert_int_equal(p.flags, base | VIRT_MIG_NON_SHARED_DISK);
     cfg.lm_permit_auto_converge = true;
-    policy_init(&p, &cfg, 2.0, 0);
+    policy_init(&p, &cfg, NULL, 2.0, 0);
     assert_int_equal(p.flags, base | VIRT_MIG_AUTO_CONVERGE);
     cfg.lm_permit_post_copy = true;     /* Nova's quirk: then no auto-converge */
-    policy_init(&p, &cfg, 2.0, 0);
+    policy_init(&p, &cfg, NULL, 2.0, 0);
     assert_int_equal(p.flags, base | VIRT_MIG_POSTCOPY);
     assert_true(p.post_copy);
     /* Nova: no post-copy for a paused guest (libvirt refuses it), and then
      * still no auto-converge */
-    policy_init(&p, &cfg, 2.0, POLICY_PAUSED);
+    policy_init(&p, &cfg, NULL, 2.0, POLICY_PAUSED);
     assert_int_equal(p.flags, base);
     assert_false(p.post_copy);
 }
@@ -142,7 +142,7 @@ test_many_steps(void **state)
     (void)state;
     cfg_defaults(&cfg);
     cfg.lm_downtime_steps = 1000;
-    policy_init(&p, &cfg, 2.0, 0);              /* 150 s between steps */
+    policy_init(&p, &cfg, NULL, 2.0, 0);              /* 150 s between steps */
     assert_int_equal(p.nsteps, 1001);
     assert_int_equal(policy_step_ms(&p, 1000), 500);
     policy_tick(&p, &st, 1, &a);
@@ -154,7 +154,7 @@ test_many_steps(void **state)
     /* no delay at all: the last step at once */
     cfg.lm_downtime_delay = 0;
     memset(&st, 0, sizeof(st));
-    policy_init(&p, &cfg, 2.0, 0);
+    policy_init(&p, &cfg, NULL, 2.0, 0);
     policy_tick(&p, &st, 0, &a);
     assert_int_equal(a.set_downtime_ms, 0);
     policy_tick(&p, &st, 1, &a);
