@@ -188,7 +188,7 @@ cmp_str(const void *a, const void *b)
 static int
 schema_fail(struct err *err, const char *field, const json_t *instance, const char *msg)
 {
-    char value[256];
+    char value[1100];
 
     if (!field)
         return err_set(err, ERR_INVALID, "%s", msg);
@@ -280,7 +280,7 @@ utf8_chars(const char *s)
 static int
 schema_metadata(const char *field, const json_t *v, bool one, struct err *err)
 {
-    char r[300], msg[700], keys[600] = "";
+    char r[1100], msg[2048], keys[1100] = "";
     const char **bad;
     const char *key;
     json_t *item;
