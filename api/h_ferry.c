@@ -3,8 +3,9 @@
  * fault bodies and Nova-style policy rules.
  *
  *   GET /ferry/v1/migrations/{migration_id}   a migration's Ferry record:
- *       what it used (policy, downtime budget, post-copy and auto-converge
- *       permissions), what it cost (downtime and where that figure comes
+ *       what it uses (policy, downtime budget, post-copy and auto-converge
+ *       permissions: the guest's from acceptance, the rest null until the
+ *       source compute's worker starts and records its configuration's), what it cost (downtime and where that figure comes
  *       from, bytes sent, times), why it ended, and every status change.
  *
  * Order: policy ferry:migrations:show (admin, as Nova's
@@ -61,7 +62,16 @@ ferry_migration(const struct db_mig *m, json_t *events)
     json_object_set_new(o, "dest_node", view_str_or_null(m->dest_node));
     json_object_set_new(o, "dest_host", view_str_or_null(m->dest_host));
     json_object_set_new(o, "policy", json_string(m->policy));
-    json_object_set_new(o, "policy_requested", json_string(m->policy_requested));
+    json_object_set_new(o, "policy_requested", view_str_or_null(m->policy_requested));
+    /* the ferry policy comes with the next version: until then the nova
+     * policy runs, and the record says so */
+    json_object_set_new(o, "policy_note",
+                        m->policy_requested[0] && strcmp(m->policy_requested, m->policy) != 0
+                            ? json_sprintf("the %s policy was asked for; this version has "
+                                           "only the %s policy, which %s", m->policy_requested,
+                                           m->policy,
+                                           mig_status_terminal(m->status) ? "ran" : "runs")
+                            : json_null());
     json_object_set_new(o, "max_downtime_ms", ferry_int_or_null(m->max_downtime_ms));
     json_object_set_new(o, "post_copy", ferry_permission(m->post_copy_permitted));
     json_object_set_new(o, "auto_converge", ferry_permission(m->auto_converge_permitted));

@@ -148,7 +148,6 @@ h_migrate_live(struct ctx *c, struct resp *r, struct err *err)
     struct db_instance inst;
     struct db_host dest;
     struct db_mig_request req = { 0 };
-    struct mig_opts defaults;
     struct db_mig m;
     const char *host = NULL;
     char mvs[16];
@@ -192,8 +191,6 @@ h_migrate_live(struct ctx *c, struct resp *r, struct err *err)
                                : -1;
     req.microversion = mvs;
     req.actor = c->actor;
-    mig_opts_defaults(c->cfg, &defaults);
-    req.defaults = &defaults;
     if (db_mig_create(c->db, &req, &m, err) < 0)
         return -1;      /* a lost race reads as Nova's state conflict */
     log_info("live migration accepted req=%s mig=%d instance=%s host=%s forced=%d mv=%s "

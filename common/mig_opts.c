@@ -102,13 +102,18 @@ mig_opt_check(const char *key, const char *value, struct err *err)
                    mig_opt_keys[3]);
 }
 
-void
+unsigned
 mig_opts_apply(struct mig_opts *opts, const char *const values[MIG_OPT_COUNT])
 {
+    unsigned applied = 0;
+
     for (int k = 0; k < MIG_OPT_COUNT; k++) {
         struct mig_opts next = *opts;
 
-        if (values[k] && mig_opt_parse((enum mig_opt_key)k, values[k], &next) == 0)
+        if (values[k] && mig_opt_parse((enum mig_opt_key)k, values[k], &next) == 0) {
             *opts = next;
+            applied |= 1u << k;
+        }
     }
+    return applied;
 }

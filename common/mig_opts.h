@@ -6,9 +6,12 @@
  *   ferry:post_copy          allowed | forbidden  [libvirt] ..._permit_post_copy
  *   ferry:auto_converge      allowed | forbidden  [libvirt] ..._permit_auto_converge
  *
- * The metadata API checks a value when it is set (mig_opt_check); a
- * migration resolves them once, when the API accepts it, and records the
- * result on its row.  Pure functions, no I/O.
+ * The metadata API checks a value when it is set (mig_opt_check).  A
+ * migration reads them once: the guest's values when the API accepts it
+ * (under the instance's row lock), the rest from the source compute's own
+ * configuration when its worker starts, as Nova's compute reads its own
+ * nova.conf; both are recorded on the row, which the worker then runs from
+ * (and a restarted worker too).  Pure functions, no I/O.
  */
 #ifndef FERRY_MIG_OPTS_H
 #define FERRY_MIG_OPTS_H
@@ -52,8 +55,9 @@ int mig_opt_check(const char *key, const char *value, struct err *err);
 /* Apply the guest's values (values[k]: the metadata's value of
  * mig_opt_keys[k], NULL when unset) over *opts.  A value that
  * mig_opt_check() would refuse (written behind the API's back) is
- * ignored: the default stands. */
-void mig_opts_apply(struct mig_opts *opts, const char *const values[MIG_OPT_COUNT]);
+ * ignored: the default stands.  Returns the bits (1 << k) of the keys
+ * applied. */
+unsigned mig_opts_apply(struct mig_opts *opts, const char *const values[MIG_OPT_COUNT]);
 
 /* "nova" / "ferry". */
 const char *mig_policy_name(enum mig_policy p);

@@ -34,7 +34,7 @@
     " m.abort_requested_at IS NOT NULL AS abort_requested,"                           \
     " coalesce(m.abort_requested_by, '') AS abort_requested_by,"                      \
     " m.force_complete_requested_at IS NOT NULL AS force_complete_requested,"         \
-    " m.policy, coalesce(m.policy_requested, m.policy) AS policy_requested,"          \
+    " m.policy, coalesce(m.policy_requested, '') AS policy_requested,"                \
     " coalesce(m.max_downtime_ms, -1) AS max_downtime_ms,"                            \
     " coalesce(m.post_copy_permitted::int, -1) AS post_copy_permitted,"               \
     " coalesce(m.auto_converge_permitted::int, -1) AS auto_converge_permitted,"       \
@@ -147,12 +147,13 @@ mig_create_refused(struct db *db, const char *uuid, struct err *err)
                    "Cannot 'os-migrateLive' instance %s while it is in launched_at None", uuid);
 }
 
-/* What the guest asks for: its ferry:* metadata over the defaults, read
- * under the instance's row lock (held until the caller's transaction ends,
- * so a metadata change waits and then finds the task set). */
+/* What the guest asks for: its ferry:* metadata, read under the instance's
+ * row lock (held until the caller's transaction ends, so a metadata change
+ * waits and then finds the task set); *set has the bits of the keys it
+ * sets validly. */
 static int
 mig_create_opts(struct db *db, const struct db_mig_request *req, struct mig_opts *out,
-                struct err *err)
+                unsigned *set, struct err *err)
 {
     const char *p[5] = { req->instance_uuid, mig_opt_keys[0], mig_opt_keys[1],
                          mig_opt_keys[2], mig_opt_keys[3] };
@@ -167,23 +168,24 @@ mig_create_opts(struct db *db, const struct db_mig_request *req, struct mig_opts
 
     if (!r)
         return -1;
-    *out = *req->defaults;
+    memset(out, 0, sizeof(*out));
+    *set = 0;
     if (PQntuples(r) == 0)
         return 0;       /* the insert finds no instance and says so */
     for (int k = 0; k < MIG_OPT_COUNT; k++)
         values[k] = row_isnull(r, 0, cols[k]) ? NULL : row_str(r, 0, cols[k]);
-    mig_opts_apply(out, values);
+    *set = mig_opts_apply(out, values);
     return 0;
 }
 
 /* The creation's one statement; 0 rows when the instance's state refuses. */
 static PGresult *
 mig_create_insert(struct db *db, const struct db_mig_request *req, const struct mig_opts *o,
-                  struct err *err)
+                  unsigned set, struct err *err)
 {
     char uuid[UUID_STR_LEN];
     struct numbuf b;
-    const char *p[16];
+    const char *p[15];
 
     uuid_new(uuid);
     p[0] = req->instance_uuid;
@@ -197,16 +199,11 @@ mig_create_insert(struct db *db, const struct db_mig_request *req, const struct 
     p[8] = tri(req->disk_over_commit);
     p[9] = req->microversion;
     p[10] = req->actor;
-    p[11] = mig_policy_name(o->policy);
-    p[12] = num(&b, o->max_downtime_ms);
-    p[13] = o->post_copy ? "true" : "false";
-    p[14] = o->auto_converge ? "true" : "false";
-    /* the ferry policy comes with the next version: until then the nova
-     * policy runs, and the row and its first event say so */
-    p[15] = o->policy == MIG_POLICY_FERRY
-                ? "the ferry policy was asked for; this version has only the nova policy, "
-                  "which runs"
-                : NULL;
+    /* what the guest leaves unset is NULL, for the source compute */
+    p[11] = set & (1u << MIG_OPT_POLICY) ? mig_policy_name(o->policy) : NULL;
+    p[12] = set & (1u << MIG_OPT_MAX_DOWNTIME) ? num(&b, o->max_downtime_ms) : NULL;
+    p[13] = set & (1u << MIG_OPT_POST_COPY) ? tri(o->post_copy) : NULL;
+    p[14] = set & (1u << MIG_OPT_AUTO_CONVERGE) ? tri(o->auto_converge) : NULL;
     return db_query(db,
                     "WITH i AS (UPDATE instances SET task_state = 'migrating',"
                     "   updated_at = now()"
@@ -223,13 +220,13 @@ mig_create_insert(struct db *db, const struct db_mig_request *req, const struct 
                     "   i.flavor_id, $4, $5, $6, $3, $7::boolean, $8::boolean, $9::boolean,"
                     "   $10, 'nova', $12, $13::int, $14::boolean, $15::boolean"
                     "   FROM i RETURNING id, instance_uuid),"
-                    " e AS (INSERT INTO migration_events (migration_id, to_status, actor,"
-                    "   reason) SELECT id, 'accepted', $11, $16 FROM m),"
+                    " e AS (INSERT INTO migration_events (migration_id, to_status, actor)"
+                    "   SELECT id, 'accepted', $11 FROM m),"
                     " a AS (INSERT INTO instance_actions (instance_uuid, request_id, action,"
                     "   user_id, project_id) SELECT instance_uuid, $6, 'live-migration', $4, $5"
                     "   FROM m ON CONFLICT DO NOTHING)"
                     " SELECT m.id, pg_notify('ferry_accepted', m.id::text) FROM m",
-                    16, p, err);
+                    15, p, err);
 }
 
 int
@@ -238,11 +235,13 @@ db_mig_create(struct db *db, const struct db_mig_request *req, struct db_mig *ou
 {
     AUTO_PGRES PGresult *r = NULL;
     struct mig_opts o;
+    unsigned set;
     int id;
 
     if (db_begin(db, err) < 0)
         return -1;
-    if (mig_create_opts(db, req, &o, err) < 0 || !(r = mig_create_insert(db, req, &o, err)))
+    if (mig_create_opts(db, req, &o, &set, err) < 0 ||
+        !(r = mig_create_insert(db, req, &o, set, err)))
         goto fail;
     if (PQntuples(r) == 0) {
         mig_create_refused(db, req->instance_uuid, err);
@@ -255,6 +254,32 @@ db_mig_create(struct db *db, const struct db_mig_request *req, struct db_mig *ou
 fail:
     db_rollback(db);
     return -1;
+}
+
+int
+db_mig_record_opts(struct db *db, int id, const struct mig_opts *o, struct db_mig *out,
+                   struct err *err)
+{
+    struct numbuf b[2];
+    const char *p[5] = { num(&b[0], id), mig_policy_name(o->policy),
+                         num(&b[1], o->max_downtime_ms), tri(o->post_copy),
+                         tri(o->auto_converge) };
+    AUTO_PGRES PGresult *r = db_query(db,
+                                      "UPDATE migrations SET"
+                                      " policy_requested = coalesce(policy_requested, $2),"
+                                      " max_downtime_ms = coalesce(max_downtime_ms, $3::int),"
+                                      " post_copy_permitted = coalesce(post_copy_permitted,"
+                                      "   $4::boolean),"
+                                      " auto_converge_permitted = coalesce("
+                                      "   auto_converge_permitted, $5::boolean)"
+                                      " WHERE id = $1::int RETURNING id",
+                                      5, p, err);
+
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0)
+        return err_set(err, ERR_NOT_FOUND, "Migration %d could not be found.", id);
+    return db_mig_get(db, id, out, err);
 }
 
 int

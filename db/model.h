@@ -324,10 +324,12 @@ struct db_mig {
     bool abort_requested;
     char abort_requested_by[NAME_LEN];
     bool force_complete_requested;
-    /* what it used (0006), chosen when the API accepted it */
+    /* what it uses (0006): the guest's choices, recorded when the API
+     * accepted it; the others filled from the source compute's
+     * configuration when its worker starts (db_mig_record_opts) */
     char policy[16];                /* the policy that runs: "nova" */
-    char policy_requested[16];      /* what the guest or the configuration asked */
-    int max_downtime_ms;            /* -1: not recorded (a row from before 0006) */
+    char policy_requested[16];      /* what the guest or the compute asked; "" not yet */
+    int max_downtime_ms;            /* -1: not recorded yet */
     int post_copy_permitted;        /* 1, 0, or -1: not recorded */
     int auto_converge_permitted;    /* likewise */
     /* what it cost */
@@ -338,9 +340,14 @@ struct db_mig {
     int64_t finished_us;
 };
 
-/* The configuration's choices for a migration, with what the row recorded
- * over them (a row from before 0006 records nothing). */
+/* What a migration uses: what its row recorded, defaults for the rest. */
 void db_mig_opts(const struct db_mig *m, const struct mig_opts *defaults, struct mig_opts *out);
+
+/* The worker's start: record o (the source compute's configuration) for
+ * what the row does not record yet, the guest having set no value (a row
+ * from before 0006 gets all four); *out is the row afterwards. */
+int db_mig_record_opts(struct db *db, int id, const struct mig_opts *o, struct db_mig *out,
+                       struct err *err);
 
 /* What the API records for an accepted os-migrateLive. */
 struct db_mig_request {
@@ -354,18 +361,15 @@ struct db_mig_request {
     int disk_over_commit;           /* 1, 0, -1 = not given */
     const char *microversion;       /* "2.30" */
     const char *actor;              /* ferry-api@<hostname> */
-    const struct mig_opts *defaults;/* the configuration's; the guest's ferry:*
-                                     * metadata is applied over them */
 };
 
 /* Atomically: the instance must be active or paused with no task (else
  * ERR_CONFLICT with Nova's "Cannot 'os-migrateLive' instance ..." text);
  * task_state := migrating; the migration row (accepted), its first event and
  * the live-migration instance action are inserted; the scheduler is woken.
- * What the migration will use (req->defaults under the guest's ferry:*
- * metadata, read under the instance's row lock) is recorded on the row; a
- * guest that asks for the ferry policy, which this version lacks, runs the
- * nova policy and its first event says so. */
+ * The guest's ferry:* metadata, read under the instance's row lock, is
+ * recorded on the row (what it leaves unset stays NULL, for the source
+ * compute to fill, db_mig_record_opts). */
 int db_mig_create(struct db *db, const struct db_mig_request *req, struct db_mig *out,
                   struct err *err);
 

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 seed_hosts
 S=$(seed_instance t160 h1 fe160)
 OWNER=u-fe160:fe160
-KEYS=id,uuid,instance_uuid,migration_type,status,source_compute,source_node,dest_compute,dest_node,dest_host,policy,policy_requested,max_downtime_ms,post_copy,auto_converge,downtime_ms,downtime_source,data_sent_bytes,created_at,updated_at,started_at,finished_at,reason,events
+KEYS=id,uuid,instance_uuid,migration_type,status,source_compute,source_node,dest_compute,dest_node,dest_host,policy,policy_requested,policy_note,max_downtime_ms,post_copy,auto_converge,downtime_ms,downtime_source,data_sent_bytes,created_at,updated_at,started_at,finished_at,reason,events
 
 # a migration of a guest that asks for its own budget and forbids post-copy
 api PUT "/v2.1/servers/$S/metadata" \
@@ -29,11 +29,14 @@ expect_json '.migration.instance_uuid' "$S"
 expect_json '.migration.status' queued
 expect_json '.migration.source_compute' h1
 expect_json '.migration.dest_compute | test("^h[23]$")' true
+# the guest's choices are recorded at once; what it leaves unset is the source
+# compute's to fill when its worker starts (none runs here): null, not a guess
 expect_json '.migration.policy' nova
-expect_json '.migration.policy_requested' nova
+expect_json '.migration.policy_requested' null
+expect_json '.migration.policy_note' null
 expect_json '.migration.max_downtime_ms' 300
 expect_json '.migration.post_copy' forbidden
-expect_json '.migration.auto_converge' forbidden
+expect_json '.migration.auto_converge' null
 expect_json '.migration.downtime_ms' null
 expect_json '.migration.downtime_source' null
 expect_json '.migration.started_at' null
@@ -70,6 +73,11 @@ expect_json '.migration.reason | length > 0' true
 expect_json '.migration.events[-1].to_status' cancelled
 
 # a guest asking for the ferry policy runs nova's, and the record says so
+sql "UPDATE migrations SET policy_requested = 'nova', auto_converge_permitted = false
+     WHERE id = $M"                     # what the source compute records
+api GET "/ferry/v1/migrations/$M"
+expect_json '[.migration.policy_requested, .migration.auto_converge, .migration.policy_note] | map(tostring) | join(",")' \
+    "nova,forbidden,null"
 wait_for "the task to clear" 10 "[[ -z \$(sql \"SELECT task_state FROM instances WHERE uuid = '$S'\") ]]"
 api PUT "/v2.1/servers/$S/metadata/ferry:migration_policy" \
     '{"meta": {"ferry:migration_policy": "ferry"}}' "" "$OWNER"
@@ -80,18 +88,21 @@ M2=$(last_migration "$S")
 api GET "/ferry/v1/migrations/$M2"
 expect_json '.migration.policy' nova
 expect_json '.migration.policy_requested' ferry
-expect_json '.migration.events[0].reason' \
+expect_json '.migration.policy_note' \
     "the ferry policy was asked for; this version has only the nova policy, which runs"
 api DELETE "/v2.1/servers/$S/migrations/$M2" "" 2.65
 expect_status 202
 wait_for "migration $M2 to end" 10 '[[ $(migration_status '"$M2"') == cancelled ]]'
+api GET "/ferry/v1/migrations/$M2"
+expect_json '.migration.policy_note' \
+    "the ferry policy was asked for; this version has only the nova policy, which ran"
 
 # a row from before 0006 recorded nothing of this: nulls, not invented values
 sql "UPDATE migrations SET policy_requested = NULL, max_downtime_ms = NULL,
          post_copy_permitted = NULL, auto_converge_permitted = NULL WHERE id = $M2"
 api GET "/ferry/v1/migrations/$M2"
 expect_json '[.migration.policy_requested, .migration.max_downtime_ms, .migration.post_copy, .migration.auto_converge] | map(tostring) | join(",")' \
-    "nova,null,null,null"
+    "null,null,null,null"
 
 # who, and what is not there: Nova's faults
 api GET "/ferry/v1/migrations/$M" "" "" "$OWNER"
