@@ -7,6 +7,8 @@
  *   -> the handler: schema (400) -> instance (404) -> policy (403) -> state.
  *
  * When several errors apply, the client sees the one Nova would send.
+ * Ferry's own routes (/ferry/v1/...) are not microversioned: auth (401) ->
+ * route (bare 404) -> Content-Type (415) -> the handler.
  */
 #include <ctype.h>
 #include <stdio.h>
