@@ -5,8 +5,9 @@
  *   GET /ferry/v1/migrations/{migration_id}   a migration's Ferry record:
  *       what it uses (policy, downtime budget, post-copy and auto-converge
  *       permissions: the guest's from acceptance, the rest null until the
- *       source compute's worker starts and records its configuration's), what it cost (downtime and where that figure comes
- *       from, bytes sent, times), why it ended, and every status change.
+ *       source compute's worker starts and records its configuration's),
+ *       what it cost (downtime and where that figure comes from, bytes
+ *       sent, times), why it ended, and every status change.
  *
  * Order: policy ferry:migrations:show (admin, as Nova's
  * servers:migrations:show) -> the migration (404).

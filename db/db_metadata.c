@@ -80,7 +80,7 @@ db_instance_metadata_change(struct db *db, const struct db_metadata_change *ch, 
                  "SELECT locked, vm_state, coalesce(task_state, '') AS task_state,"
                  " ($4::text IS NULL OR metadata ? $4::text) AS has_key,"
                  " (SELECT count(*) FROM jsonb_object_keys(" METADATA_NEW "))::int AS items"
-                 " FROM instances WHERE uuid = $1::uuid AND NOT deleted FOR UPDATE",
+                 " FROM instances WHERE uuid = $1::uuid AND NOT deleted FOR NO KEY UPDATE",
                  4, p, err);
     if (!r)
         goto fail;

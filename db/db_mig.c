@@ -162,7 +162,7 @@ mig_create_opts(struct db *db, const struct db_mig_request *req, struct mig_opts
                                       "SELECT metadata->>$2 AS v0, metadata->>$3 AS v1,"
                                       " metadata->>$4 AS v2, metadata->>$5 AS v3"
                                       " FROM instances WHERE uuid = $1::uuid AND NOT deleted"
-                                      " FOR UPDATE",
+                                      " FOR NO KEY UPDATE",
                                       5, p, err);
     static const char *const cols[MIG_OPT_COUNT] = { "v0", "v1", "v2", "v3" };
 
