@@ -176,6 +176,7 @@ expect_fault conflictingRequest 409 \
 api PUT "/v2.1/servers/$S/metadata/a" '{"meta": {"a": "b"}}' "" admin:admin
 expect_fault conflictingRequest 409 \
     "Cannot 'update metadata' instance $S while it is in task_state migrating"
+wait_for "migration $M to be queued" 10 '[[ $(migration_status '"$M"') == queued ]]'
 api DELETE "/v2.1/servers/$S/migrations/$M" "" 2.65
 expect_status 202
 wait_for "the abort of migration $M" 10 '[[ $(migration_status '"$M"') == cancelled ]]'
@@ -192,6 +193,7 @@ ok
 api GET "/ferry/v1/migrations/$M"
 expect_json '.migration.policy_note' \
     "the ferry policy was asked for; this version has only the nova policy, which runs"
+wait_for "migration $M to be queued" 10 '[[ $(migration_status '"$M"') == queued ]]'
 api DELETE "/v2.1/servers/$S/migrations/$M" "" 2.65
 expect_status 202
 wait_for "the abort of migration $M" 10 '[[ $(migration_status '"$M"') == cancelled ]]'

@@ -90,6 +90,7 @@ expect_json '.migration.policy' nova
 expect_json '.migration.policy_requested' ferry
 expect_json '.migration.policy_note' \
     "the ferry policy was asked for; this version has only the nova policy, which runs"
+wait_for "migration $M2 to be queued" 10 '[[ $(migration_status '"$M2"') == queued ]]'
 api DELETE "/v2.1/servers/$S/migrations/$M2" "" 2.65
 expect_status 202
 wait_for "migration $M2 to end" 10 '[[ $(migration_status '"$M2"') == cancelled ]]'
