@@ -65,6 +65,14 @@ static const struct {
     { POL_FLAVOR_EXTRA_SPECS_SHOW, "os_compute_api:os-flavor-extra-specs:show",
       CHECK_OWNER_OR_ADMIN },
     { POL_FLAVOR_ACCESS, "os_compute_api:os-flavor-access", CHECK_ADMIN },
+    { POL_METADATA_INDEX, "os_compute_api:server-metadata:index", CHECK_OWNER_OR_ADMIN },
+    { POL_METADATA_SHOW, "os_compute_api:server-metadata:show", CHECK_OWNER_OR_ADMIN },
+    { POL_METADATA_CREATE, "os_compute_api:server-metadata:create", CHECK_OWNER_OR_ADMIN },
+    { POL_METADATA_UPDATE_ALL, "os_compute_api:server-metadata:update_all",
+      CHECK_OWNER_OR_ADMIN },
+    { POL_METADATA_UPDATE, "os_compute_api:server-metadata:update", CHECK_OWNER_OR_ADMIN },
+    { POL_METADATA_DELETE, "os_compute_api:server-metadata:delete", CHECK_OWNER_OR_ADMIN },
+    { POL_FERRY_MIGRATION_SHOW, "ferry:migrations:show", CHECK_ADMIN },
 };
 
 /* The token file, loaded once at start-up and read-only afterwards. */

@@ -52,6 +52,14 @@ enum policy_rule {
     POL_FLAVOR_EXTRA_SPECS_INDEX,   /* os-flavor-extra-specs:index (soft from 2.61) */
     POL_FLAVOR_EXTRA_SPECS_SHOW,    /* os-flavor-extra-specs:show */
     POL_FLAVOR_ACCESS,              /* os-flavor-access (the access list) */
+    POL_METADATA_INDEX,             /* server-metadata:index ... */
+    POL_METADATA_SHOW,
+    POL_METADATA_CREATE,
+    POL_METADATA_UPDATE_ALL,
+    POL_METADATA_UPDATE,
+    POL_METADATA_DELETE,
+    POL_FERRY_MIGRATION_SHOW,       /* ferry:migrations:show, admin as
+                                     * servers:migrations:show */
 };
 
 /* May who do rule on a target owned by target_project?  On refusal fills err

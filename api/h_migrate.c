@@ -193,8 +193,11 @@ h_migrate_live(struct ctx *c, struct resp *r, struct err *err)
     req.actor = c->actor;
     if (db_mig_create(c->db, &req, &m, err) < 0)
         return -1;      /* a lost race reads as Nova's state conflict */
-    log_info("live migration accepted req=%s mig=%d instance=%s host=%s forced=%d mv=%s",
-             c->request_id, m.id, inst.uuid, host ? host : "-", forced, mvs);
+    log_info("live migration accepted req=%s mig=%d instance=%s host=%s forced=%d mv=%s "
+             "policy=%s asked=%s max_downtime_ms=%d post_copy=%d auto_converge=%d",
+             c->request_id, m.id, inst.uuid, host ? host : "-", forced, mvs, m.policy,
+             m.policy_requested, m.max_downtime_ms, m.post_copy_permitted,
+             m.auto_converge_permitted);
     r->status = 202;
     if (c->mv < MV(2, 34))
         return lm_wait_verdict(c, &m, err);

@@ -92,7 +92,7 @@ server_list(struct ctx *c, struct resp *r, bool detail, struct err *err)
     for (int i = 0; i < n; i++)
         json_array_append_new(list, detail ? view_server(c, &v[i], server_host_status(c, &v[i]))
                                            : view_server_brief(c, &v[i]));
-    free(v);
+    db_instance_list_free(v, n);
     r->body = json_pack("{s:o}", "servers", list);
     return 0;
 }
@@ -113,10 +113,13 @@ int
 h_server_show(struct ctx *c, struct resp *r, struct err *err)
 {
     struct db_instance inst;
+    AUTOFREE char *meta = NULL;
 
     if (api_instance_get(c, c->params[0], &inst, err) < 0 ||
-        policy_check(&c->who, POL_SERVERS_SHOW, inst.project_id, err) < 0)
+        policy_check(&c->who, POL_SERVERS_SHOW, inst.project_id, err) < 0 ||
+        db_instance_metadata_get(c->db, inst.uuid, &meta, err) < 0)
         return -1;
+    inst.metadata = meta;       /* borrowed for the view */
     r->body = json_pack("{s:o}", "server", view_server(c, &inst, server_host_status(c, &inst)));
     return 0;
 }

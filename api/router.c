@@ -7,6 +7,8 @@
  *   -> the handler: schema (400) -> instance (404) -> policy (403) -> state.
  *
  * When several errors apply, the client sees the one Nova would send.
+ * Ferry's own routes (/ferry/v1/...) are not microversioned: auth (401) ->
+ * route (bare 404) -> Content-Type (415) -> the handler.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -209,6 +211,36 @@ router_api(struct ctx *c, const char *rest, struct resp *r, struct err *err)
     return rc;
 }
 
+/* Ferry's own routes below /ferry/v1: auth (401) -> route (bare 404) ->
+ * Content-Type (415) -> body -> the handler (policy, then the resource).
+ * Nova's fault bodies; no microversion, so no version headers. */
+static int
+router_ferry(struct ctx *c, struct resp *r, struct err *err)
+{
+    char params[ROUTE_MAX_PARAMS][256];
+    const struct route *rt;
+    int rc;
+
+    if (auth_identify(c->cfg, c->req->auth_token, &c->who, err) < 0)
+        return -1;
+    if (!(rt = routes_match_ferry(c->req->method, c->req->path, params, &c->nparams))) {
+        router_bare_404(c->req, r);
+        return 0;
+    }
+    for (int i = 0; i < c->nparams; i++)
+        c->params[i] = params[i];
+    if (!router_content_type_ok(c->req->content_type))
+        return err_set(err, ERR_MEDIA_TYPE, "Unsupported Content-Type");
+    if (router_body(c, err) < 0)
+        return -1;
+    router_urls(c, "/ferry/v1");
+    if (!(c->db = db_pool_get(c->pool, c->cfg->db_pool_timeout * 1000, err)))
+        return -1;
+    rc = rt->fn(c, r, err);
+    api_db_release(c);
+    return rc;
+}
+
 void
 api_db_release(struct ctx *c)
 {
@@ -276,6 +308,8 @@ router_handle(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watc
     } else if (strncmp(path, "/v2/", 4) == 0) {
         c.legacy_v2 = true;
         rc = router_api(&c, path + 3, r, &err);
+    } else if (strncmp(path, "/ferry/v1/", 10) == 0) {
+        rc = router_ferry(&c, r, &err);
     } else if (req->method == HTTP_GET) {
         r->status = 300;
         r->body = versions_choices(cfg, c.root_url, path);

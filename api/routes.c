@@ -24,6 +24,13 @@ const struct route routes_table[] = {
     { HTTP_GET, "/servers", h_server_list, MV(2, 1), 0, NULL },
     { HTTP_GET, "/servers/detail", h_server_detail, MV(2, 1), 0, NULL },
     { HTTP_GET, "/servers/{server_id}", h_server_show, MV(2, 1), 0, NULL },
+    { HTTP_GET, "/servers/{server_id}/metadata", h_metadata_index, MV(2, 1), 0, NULL },
+    { HTTP_POST, "/servers/{server_id}/metadata", h_metadata_create, MV(2, 1), 0, NULL },
+    { HTTP_PUT, "/servers/{server_id}/metadata", h_metadata_update_all, MV(2, 1), 0, NULL },
+    { HTTP_GET, "/servers/{server_id}/metadata/{key}", h_metadata_show, MV(2, 1), 0, NULL },
+    { HTTP_PUT, "/servers/{server_id}/metadata/{key}", h_metadata_update, MV(2, 1), 0, NULL },
+    { HTTP_DELETE, "/servers/{server_id}/metadata/{key}", h_metadata_delete, MV(2, 1), 0,
+      NULL },
     { HTTP_POST, "/servers/{server_id}/action", NULL, MV(2, 1), 0, server_actions },
     { HTTP_GET, "/servers/{server_id}/migrations", h_server_migrations_index, MV(2, 23), 0,
       NULL },
@@ -67,6 +74,13 @@ const struct route routes_table[] = {
     { HTTP_OTHER, NULL, NULL, 0, 0, NULL },
 };
 
+/* Ferry's own routes (DESIGN "Ferry's own routes"): full paths, outside the
+ * microversioned tree, never microversioned (min_mv 0). */
+const struct route ferry_routes_table[] = {
+    { HTTP_GET, "/ferry/v1/migrations/{migration_id}", h_ferry_migration_show, 0, 0, NULL },
+    { HTTP_OTHER, NULL, NULL, 0, 0, NULL },
+};
+
 /* Does path match pattern?  Fills params for {name} segments. */
 static bool
 route_path_matches(const char *pattern, const char *path, char params[][256], int *nparams)
@@ -97,12 +111,12 @@ route_path_matches(const char *pattern, const char *path, char params[][256], in
     return *p == '\0' && *s == '\0';
 }
 
-const struct route *
-routes_match(enum http_method method, const char *path, char params[][256], int *nparams,
-             bool *path_known)
+static const struct route *
+routes_match_in(const struct route *table, enum http_method method, const char *path,
+                char params[][256], int *nparams, bool *path_known)
 {
     *path_known = false;
-    for (const struct route *rt = routes_table; rt->pattern; rt++) {
+    for (const struct route *rt = table; rt->pattern; rt++) {
         if (!route_path_matches(rt->pattern, path, params, nparams))
             continue;
         *path_known = true;
@@ -110,4 +124,20 @@ routes_match(enum http_method method, const char *path, char params[][256], int 
             return rt;
     }
     return NULL;
+}
+
+const struct route *
+routes_match(enum http_method method, const char *path, char params[][256], int *nparams,
+             bool *path_known)
+{
+    return routes_match_in(routes_table, method, path, params, nparams, path_known);
+}
+
+const struct route *
+routes_match_ferry(enum http_method method, const char *path, char params[][256],
+                   int *nparams)
+{
+    bool known;
+
+    return routes_match_in(ferry_routes_table, method, path, params, nparams, &known);
 }

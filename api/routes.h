@@ -31,8 +31,14 @@ struct action {
 const struct route *routes_match(enum http_method method, const char *path,
                                  char params[][256], int *nparams, bool *path_known);
 
-/* The table, for tests and the openapi check (terminated by a NULL pattern). */
+/* Ferry's own routes, by their full path ("/ferry/v1/..."): not
+ * microversioned, no project id segment, no legacy tree. */
+const struct route *routes_match_ferry(enum http_method method, const char *path,
+                                       char params[][256], int *nparams);
+
+/* The tables, for tests and the openapi check (terminated by a NULL pattern). */
 extern const struct route routes_table[];
+extern const struct route ferry_routes_table[];
 
 /* Handlers (h_*.c). */
 int h_version_root(struct ctx *c, struct resp *r, struct err *err);
@@ -63,6 +69,13 @@ int h_flavor_show(struct ctx *c, struct resp *r, struct err *err);
 int h_flavor_extra_specs_index(struct ctx *c, struct resp *r, struct err *err);
 int h_flavor_extra_spec_show(struct ctx *c, struct resp *r, struct err *err);
 int h_flavor_access_index(struct ctx *c, struct resp *r, struct err *err);
+int h_metadata_index(struct ctx *c, struct resp *r, struct err *err);
+int h_metadata_create(struct ctx *c, struct resp *r, struct err *err);
+int h_metadata_update_all(struct ctx *c, struct resp *r, struct err *err);
+int h_metadata_show(struct ctx *c, struct resp *r, struct err *err);
+int h_metadata_update(struct ctx *c, struct resp *r, struct err *err);
+int h_metadata_delete(struct ctx *c, struct resp *r, struct err *err);
+int h_ferry_migration_show(struct ctx *c, struct resp *r, struct err *err);
 
 /* Query parameters as Nova's query schemas declare them (h_actions.c). */
 enum api_qkind {

@@ -7,6 +7,7 @@
 
 #include "api/schema.h"
 #include "common/auto.h"
+#include "common/log.h"
 #include "common/util.h"
 
 /* Nova's parameter_types.boolean enum, in its order. */
@@ -18,6 +19,7 @@ static const char boollike_enum[] =
     "[True, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes', False, "
     "'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no'";
 static const char host_pattern[] = "^[a-zA-Z0-9-._]*$";
+static const char metadata_key_pattern[] = "^[a-zA-Z0-9-_:. ]{1,255}$";
 
 /* ---- Python repr ---------------------------------------------------------------- */
 
@@ -175,11 +177,18 @@ schema_pystr(const json_t *v, char *out, size_t size)
 
 /* ---- validation ---------------------------------------------------------------- */
 
+/* qsort() order of strings by bytes, as Python sorts str (code points). */
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* Report a failure at field (NULL: the top level) on instance. */
 static int
 schema_fail(struct err *err, const char *field, const json_t *instance, const char *msg)
 {
-    char value[256];
+    char value[1100];
 
     if (!field)
         return err_set(err, ERR_INVALID, "%s", msg);
@@ -236,6 +245,91 @@ host_matches(const char *s)
 static int schema_object(const char *field, const json_t *v, const struct schema_obj *s,
                          bool tolerant, struct err *err);
 
+/* Python's re.search of ^[a-zA-Z0-9-_:. ]{1,255}$: '$' also matches before
+ * a final newline. */
+static bool
+metadata_key_matches(const char *k)
+{
+    size_t n = strlen(k);
+
+    if (n > 0 && k[n - 1] == '\n')
+        n--;
+    if (n < 1 || n > 255)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)k[i]) && !strchr("-_:. ", k[i]))
+            return false;
+    return true;
+}
+
+/* Characters (code points) of a UTF-8 string, as jsonschema's maxLength
+ * counts them. */
+static size_t
+utf8_chars(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* jsonschema's order for the metadata schema: type, patternProperties (each
+ * item in the body's order), additionalProperties (the keys that match no
+ * pattern, sorted), then minProperties and maxProperties. */
+static int
+schema_metadata(const char *field, const json_t *v, bool one, struct err *err)
+{
+    char r[1100], msg[2048], keys[1100] = "";
+    const char **bad;
+    const char *key;
+    json_t *item;
+    size_t nbad = 0, len = 0;
+
+    if (!json_is_object(v))
+        return schema_fail_type(err, field, v, "'object'");
+    json_object_foreach((json_t *)v, key, item) {
+        if (!metadata_key_matches(key))
+            continue;
+        if (!json_is_string(item))
+            return schema_fail_type(err, key, item, "'string'");
+        if (utf8_chars(json_string_value(item)) > 255) {
+            schema_pyrepr(item, r, sizeof(r));
+            snprintf(msg, sizeof(msg), "%s is too long", r);
+            return schema_fail(err, key, item, msg);
+        }
+    }
+    if (!(bad = calloc(json_object_size(v) + 1, sizeof(*bad))))
+        fatalx("out of memory");
+    json_object_foreach((json_t *)v, key, item)
+        if (!metadata_key_matches(key))
+            bad[nbad++] = key;
+    if (nbad) {
+        qsort(bad, nbad, sizeof(*bad), cmp_str);
+        for (size_t i = 0; i < nbad; i++) {
+            json_t *k = json_string_nocheck(bad[i]);
+
+            schema_pyrepr(k, r, sizeof(r));
+            json_decref(k);
+            len = strlen(keys);
+            snprintf(keys + len, sizeof(keys) - len, "%s%s", i ? ", " : "", r);
+        }
+        free(bad);
+        snprintf(msg, sizeof(msg), "%s %s not match any of the regexes: '%s'", keys,
+                 nbad == 1 ? "does" : "do", metadata_key_pattern);
+        return schema_fail(err, field, v, msg);
+    }
+    free(bad);
+    if (one && json_object_size(v) != 1) {
+        schema_pyrepr(v, r, sizeof(r));
+        snprintf(msg, sizeof(msg), "%s %s", r,
+                 json_object_size(v) < 1 ? "does not have enough properties"
+                                         : "has too many properties");
+        return schema_fail(err, field, v, msg);
+    }
+    return 0;
+}
+
 static int
 schema_value(const char *field, const json_t *v, const struct schema_prop *p, bool tolerant,
              struct err *err)
@@ -280,6 +374,9 @@ schema_value(const char *field, const json_t *v, const struct schema_prop *p, bo
         return json_is_string(v) ? 0 : schema_fail_type(err, field, v, "'string'");
     case SCH_OBJECT:
         return schema_object(field, v, p->sub, tolerant, err);
+    case SCH_METADATA:
+    case SCH_METADATA_ONE:
+        return schema_metadata(field, v, p->type == SCH_METADATA_ONE, err);
     }
     return 0;
 }

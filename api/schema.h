@@ -24,6 +24,10 @@ enum schema_type {
     SCH_NULL,               /* only null */
     SCH_OBJECT,             /* a nested object: see sub */
     SCH_STRING,             /* any string */
+    SCH_METADATA,           /* Nova's parameter_types.metadata: keys of
+                             * ^[a-zA-Z0-9-_:. ]{1,255}$, string values of at
+                             * most 255 characters (checked in legacy /v2 too) */
+    SCH_METADATA_ONE,       /* the same with exactly one item (PUT .../{key}) */
 };
 
 struct schema_obj;

@@ -125,7 +125,7 @@ view_server(const struct ctx *c, const struct db_instance *i, const char *host_s
 
     view_host_id(i, host_id);
     snprintf(path, sizeof(path), "servers/%s", i->uuid);
-    meta = json_loads(i->metadata, 0, &jerr);
+    meta = i->metadata ? json_loads(i->metadata, 0, &jerr) : NULL;
     s = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:o,s:o,s:o,s:{},s:s,s:s,s:o}",
                   "id", i->uuid, "name", i->name, "status", status, "tenant_id",
                   i->project_id, "user_id", i->user_id, "metadata", meta ? meta : json_object(),

@@ -95,6 +95,8 @@ static const struct cfg_opt cfg_opts[] = {
     S("ferry", "import_user_id", import_user_id, "admin"),
     S("ferry", "token_file", token_file, ""),
     I("ferry", "sample_interval_ms", sample_interval_ms, "500", 50, 60000),
+    E("ferry", "migration_policy", migration_policy, "nova", "nova|ferry"),
+    I("ferry", "nova_policy_time_divisor", nova_policy_time_divisor, "1", 1, 3600),
 };
 
 /* The virt_type choices are stored as text: the enum index is not useful. */

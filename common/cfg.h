@@ -26,6 +26,7 @@
 
 enum auth_strategy { AUTH_NOAUTH2, AUTH_TOKEN };
 enum timeout_action { TIMEOUT_ABORT, TIMEOUT_FORCE_COMPLETE };
+enum mig_policy { MIG_POLICY_NOVA, MIG_POLICY_FERRY };
 
 struct cfg {
     /* [DEFAULT] */
@@ -88,6 +89,8 @@ struct cfg {
     char import_user_id[256];
     char token_file[CFG_STR_MAX];
     int sample_interval_ms;         /* job stats poll period */
+    enum mig_policy migration_policy;   /* a guest's policy unless its metadata says */
+    int nova_policy_time_divisor;   /* benchmarks: the nova policy's delays / this */
 };
 
 /* Fill *cfg with every option's default. */

@@ -28,7 +28,8 @@ enum err_code {
 
 struct err {
     enum err_code code;
-    char msg[512];
+    char msg[2048];                 /* room for Nova's schema messages quoting a
+                                     * 255-character key and value */
     char detail[512];
 };
 

@@ -8,6 +8,10 @@
  *     changes (step 0 applies at once: Nova lowers QEMU's 300 ms to 50 ms)
  *   should_trigger_timeout_action: not in post-copy, timeout > 0 and
  *     elapsed > int(completion_timeout * data_gb)
+ * Per guest (mig_opts.h): the downtime stepped up to is the guest's budget,
+ * and post-copy and auto-converge are the guest's permissions.  For
+ * benchmarks, [ferry] nova_policy_time_divisor divides Nova's integer
+ * seconds (the step delay, the timeout) after Nova has rounded them.
  */
 #include <math.h>
 #include <stdio.h>
@@ -32,7 +36,7 @@ policy_data_gb(int ram_mb, const uint64_t *disk_bytes, int ndisks)
 }
 
 static unsigned
-policy_flags(const struct cfg *cfg, unsigned guest)
+policy_flags(const struct cfg *cfg, const struct mig_opts *o, unsigned guest)
 {
     unsigned f = VIRT_MIG_LIVE | VIRT_MIG_PEER2PEER | VIRT_MIG_UNDEFINE_SOURCE |
                  VIRT_MIG_PERSIST_DEST;
@@ -44,11 +48,11 @@ policy_flags(const struct cfg *cfg, unsigned guest)
     if (cfg->lm_native_tls)
         f |= VIRT_MIG_TLS;
     /* Nova: not for a paused instance, which libvirt would refuse to move */
-    if (cfg->lm_permit_post_copy && !(guest & POLICY_PAUSED))
+    if (o->post_copy && !(guest & POLICY_PAUSED))
         f |= VIRT_MIG_POSTCOPY;
     /* Nova: auto-converge is not used when post-copy is permitted (decided
      * from the options, before a paused guest loses post-copy) */
-    if (cfg->lm_permit_auto_converge && !cfg->lm_permit_post_copy)
+    if (o->auto_converge && !o->post_copy)
         f |= VIRT_MIG_AUTO_CONVERGE;
     if (cfg->lm_parallel_connections > 1)
         f |= VIRT_MIG_PARALLEL;
@@ -56,20 +60,28 @@ policy_flags(const struct cfg *cfg, unsigned guest)
 }
 
 void
-policy_init(struct policy *p, const struct cfg *cfg, double data_gb, unsigned guest)
+policy_init(struct policy *p, const struct cfg *cfg, const struct mig_opts *opts,
+            double data_gb, unsigned guest)
 {
     int steps = cfg->lm_downtime_steps;
+    int64_t div = cfg->nova_policy_time_divisor > 1 ? cfg->nova_policy_time_divisor : 1;
+    struct mig_opts defaults;
 
+    if (!opts) {
+        mig_opts_defaults(cfg, &defaults);
+        opts = &defaults;
+    }
     memset(p, 0, sizeof(*p));
     p->data_gb = data_gb;
     p->nsteps = steps + 1;
-    p->step_base = (double)cfg->lm_downtime / steps;
-    p->step_offset = (cfg->lm_downtime - p->step_base) / steps;
-    p->step_delay_s = (int64_t)(cfg->lm_downtime_delay * data_gb);
-    p->completion_timeout_ms = (int64_t)(cfg->lm_completion_timeout * data_gb) * 1000;
+    p->step_base = (double)opts->max_downtime_ms / steps;
+    p->step_offset = (opts->max_downtime_ms - p->step_base) / steps;
+    p->step_delay_ms = (int64_t)(cfg->lm_downtime_delay * data_gb) * 1000 / div;
+    p->completion_timeout_ms = (int64_t)(cfg->lm_completion_timeout * data_gb) * 1000 / div;
     p->timeout_action = cfg->lm_timeout_action;
-    p->flags = policy_flags(cfg, guest);
+    p->flags = policy_flags(cfg, opts, guest);
     p->post_copy = (p->flags & VIRT_MIG_POSTCOPY) != 0;
+    p->auto_converge = (p->flags & VIRT_MIG_AUTO_CONVERGE) != 0;
 }
 
 int
@@ -81,7 +93,7 @@ policy_step_ms(const struct policy *p, int i)
 int64_t
 policy_step_at_ms(const struct policy *p, int i)
 {
-    return p->step_delay_s * i * 1000;
+    return p->step_delay_ms * i;
 }
 
 void
@@ -103,8 +115,8 @@ policy_tick(const struct policy *p, struct policy_state *st, int64_t elapsed_ms,
     /* the last step whose time has passed (all of them when there is no
      * delay: Nova's generator then yields each at once, the last one wins) */
     if (elapsed_ms > 0)
-        step = p->step_delay_s > 0 ? (elapsed_ms - 1) / (p->step_delay_s * 1000)
-                                   : p->nsteps - 1;
+        step = p->step_delay_ms > 0 ? (elapsed_ms - 1) / p->step_delay_ms
+                                    : p->nsteps - 1;
     if (step >= p->nsteps)
         step = p->nsteps - 1;
     if (step >= 0 && policy_step_ms(p, (int)step) != st->downtime_ms) {

@@ -11,17 +11,19 @@
 #include <stdint.h>
 
 #include "common/cfg.h"
+#include "common/mig_opts.h"
 
 /* Fixed for one migration when it starts. */
 struct policy {
     double data_gb;                 /* max(2, RAM GiB) + disks (block migration) */
     int nsteps;                     /* downtime_steps + 1 */
-    int64_t step_delay_s;           /* int(downtime_delay * data_gb) */
+    int64_t step_delay_ms;          /* int(downtime_delay * data_gb) s, / divisor */
     double step_base, step_offset;  /* step i: int(base + offset * i) ms */
     int64_t completion_timeout_ms;  /* 0: none */
     enum timeout_action timeout_action;
     unsigned flags;                 /* virt_mig_flag bits for the job */
     bool post_copy;                 /* switching to post-copy is permitted */
+    bool auto_converge;             /* the job runs with auto-converge */
 };
 
 /* Nova's data size: max(2, ram_mb / 1024) + sum over disks of max(2, GiB). */
@@ -34,13 +36,18 @@ enum policy_guest {
     POLICY_PAUSED = 1 << 2,         /* the guest is paused */
 };
 
-/* Build the policy for a migration: downtime steps, timeout, flags
+/* Build the policy for a migration: downtime steps up to the guest's
+ * max_downtime_ms (live_migration_downtime's role), timeout, flags
  * (LIVE|PEER2PEER|UNDEFINE_SOURCE|PERSIST_DEST, NON_SHARED_INC for a block
  * migration or NON_SHARED_DISK when chains are copied whole, TUNNELLED, TLS,
- * POSTCOPY when permitted and the guest is not paused (Nova's rule: libvirt
- * refuses post-copy for a paused domain), AUTO_CONVERGE only when permitted
- * and post-copy is not: Nova's quirk).  guest: enum policy_guest bits. */
-void policy_init(struct policy *p, const struct cfg *cfg, double data_gb, unsigned guest);
+ * POSTCOPY when the guest's options permit it and the guest is not paused
+ * (Nova's rule: libvirt refuses post-copy for a paused domain),
+ * AUTO_CONVERGE only when permitted and post-copy is not: Nova's quirk).
+ * opts: what the migration recorded (NULL: the configuration's defaults);
+ * [ferry] nova_policy_time_divisor divides the step delay and the
+ * completion timeout (benchmarks).  guest: enum policy_guest bits. */
+void policy_init(struct policy *p, const struct cfg *cfg, const struct mig_opts *opts,
+                 double data_gb, unsigned guest);
 
 /* Step i of the downtime schedule (0 .. nsteps - 1): the max downtime in ms,
  * and the elapsed time after which it applies. */

@@ -742,6 +742,32 @@ worker_finish(struct worker *w)
     json_decref(post);
 }
 
+/* What this migration uses: what its row records (the guest's ferry:*
+ * metadata, read when the API accepted it), this compute's configuration for
+ * the rest, written to the row now, once: a restarted worker reads it back
+ * rather than today's options.  A database away now only loses the record. */
+static void
+worker_opts(struct worker *w, struct mig_opts *out)
+{
+    struct mig_opts defaults;
+    struct err err = ERR_INIT;
+    struct db_mig now;
+
+    mig_opts_defaults(w->c->cfg, &defaults);
+    if (db_mig_record_opts(w->db, w->m.id, &defaults, &now, &err) < 0) {
+        log_warnx("cannot record what the migration uses mig=%d: %s", w->m.id, err.msg);
+    } else {
+        memcpy(w->m.policy_requested, now.policy_requested, sizeof(now.policy_requested));
+        w->m.max_downtime_ms = now.max_downtime_ms;
+        w->m.post_copy_permitted = now.post_copy_permitted;
+        w->m.auto_converge_permitted = now.auto_converge_permitted;
+    }
+    db_mig_opts(&w->m, &defaults, out);
+    if (out->policy == MIG_POLICY_FERRY)
+        log_info("the ferry policy was asked for; this version has only the nova policy, "
+                 "which runs mig=%d", w->m.id);
+}
+
 /* ---- the thread ------------------------------------------------------------------------- */
 
 static void
@@ -749,6 +775,7 @@ worker_run(struct worker *w)
 {
     struct err err = ERR_INIT;
     const char *ev = "compute_live_migration";
+    struct mig_opts opts;
     unsigned guest = 0;
     double data_gb;
     bool whole;
@@ -770,7 +797,8 @@ worker_run(struct worker *w)
         guest |= POLICY_BLOCK | (whole ? POLICY_BLOCK_WHOLE : 0);
     if (strcmp(w->inst.vm_state, "paused") == 0)
         guest |= POLICY_PAUSED;
-    policy_init(&w->pol, w->c->cfg, data_gb, guest);
+    worker_opts(w, &opts);
+    policy_init(&w->pol, w->c->cfg, &opts, data_gb, guest);
     w->pst.post_copy_active = w->m.status == MIG_POSTCOPY;
     worker_uris(w);
     worker_params(w);

@@ -8,17 +8,18 @@
 #include "db/db_int.h"
 #include "db/model.h"
 
-#define INSTANCE_SELECT                                                               \
+#define INSTANCE_COLS                                                                 \
     "SELECT i.id, i.uuid, i.display_name, i.domain_name, i.project_id, i.user_id,"    \
     " coalesce(i.host, '') AS host, coalesce(i.node, '') AS node, i.vm_state,"        \
     " coalesce(i.task_state, '') AS task_state, i.power_state, i.flavor_id,"          \
     " f.flavorid, f.name AS flavor_name, i.memory_mb, i.vcpus, i.root_gb,"            \
     " f.ephemeral_gb, f.swap, f.extra_specs::text AS extra_specs,"                    \
-    " i.metadata::text AS metadata, i.locked, coalesce(i.progress, -1) AS progress,"  \
+    " i.locked, coalesce(i.progress, -1) AS progress,"                                \
     " coalesce(i.cpu_xml, '') AS cpu_xml,"                                            \
     " " US("i.launched_at") " AS launched_us, " US("i.created_at") " AS created_us,"  \
-    " " US("i.updated_at") " AS updated_us"                                           \
-    " FROM instances i JOIN flavors f ON f.id = i.flavor_id"
+    " " US("i.updated_at") " AS updated_us"
+#define INSTANCE_FROM " FROM instances i JOIN flavors f ON f.id = i.flavor_id"
+#define INSTANCE_SELECT INSTANCE_COLS INSTANCE_FROM
 
 static void
 instance_read(const PGresult *r, int i, struct db_instance *o)
@@ -44,7 +45,6 @@ instance_read(const PGresult *r, int i, struct db_instance *o)
     o->ephemeral_gb = row_int(r, i, "ephemeral_gb");
     o->swap = row_int(r, i, "swap");
     row_cpy(r, i, "extra_specs", o->flavor_extra_specs, sizeof(o->flavor_extra_specs));
-    row_cpy(r, i, "metadata", o->metadata, sizeof(o->metadata));
     o->locked = row_bool(r, i, "locked");
     row_cpy(r, i, "cpu_xml", o->cpu_xml, sizeof(o->cpu_xml));
     o->progress = row_int(r, i, "progress");
@@ -80,7 +80,8 @@ db_instance_list(struct db *db, const struct db_instance_filter *f, struct db_in
     const char *p[4] = { f->project, f->name_regex, f->host,
                          f->limit > 0 ? num(&b, f->limit) : NULL };
     AUTO_PGRES PGresult *r = db_query(db,
-                                      INSTANCE_SELECT " WHERE NOT i.deleted"
+                                      INSTANCE_COLS ", i.metadata::text AS metadata"
+                                      INSTANCE_FROM " WHERE NOT i.deleted"
                                       " AND ($1::text IS NULL OR i.project_id = $1)"
                                       " AND ($2::text IS NULL OR i.display_name ~ $2)"
                                       " AND ($3::text IS NULL OR i.host = $3)"
@@ -94,10 +95,23 @@ db_instance_list(struct db *db, const struct db_instance_filter *f, struct db_in
     *n = PQntuples(r);
     if (!(v = calloc((size_t)(*n ? *n : 1), sizeof(*v))))
         fatalx("out of memory");
-    for (int i = 0; i < *n; i++)
+    for (int i = 0; i < *n; i++) {
         instance_read(r, i, &v[i]);
+        if (!(v[i].metadata = strdup(row_str(r, i, "metadata"))))
+            fatalx("out of memory");
+    }
     *out = v;
     return 0;
+}
+
+void
+db_instance_list_free(struct db_instance *v, int n)
+{
+    if (!v)
+        return;
+    for (int i = 0; i < n; i++)
+        free(v[i].metadata);
+    free(v);
 }
 
 /* vm_state follows the power state while no task runs (Nova's power sync). */

@@ -33,7 +33,15 @@
     " coalesce(m.reason, '') AS reason,"                                              \
     " m.abort_requested_at IS NOT NULL AS abort_requested,"                           \
     " coalesce(m.abort_requested_by, '') AS abort_requested_by,"                      \
-    " m.force_complete_requested_at IS NOT NULL AS force_complete_requested"
+    " m.force_complete_requested_at IS NOT NULL AS force_complete_requested,"         \
+    " m.policy, coalesce(m.policy_requested, '') AS policy_requested,"                \
+    " coalesce(m.max_downtime_ms, -1) AS max_downtime_ms,"                            \
+    " coalesce(m.post_copy_permitted::int, -1) AS post_copy_permitted,"               \
+    " coalesce(m.auto_converge_permitted::int, -1) AS auto_converge_permitted,"       \
+    " coalesce(m.downtime_ms, -1) AS downtime_ms,"                                    \
+    " coalesce(m.downtime_source, '') AS downtime_source,"                            \
+    " coalesce(m.data_sent_bytes, -1) AS data_sent_bytes,"                            \
+    " " US("m.started_at") " AS started_us, " US("m.finished_at") " AS finished_us"
 
 static void
 mig_read(const PGresult *r, int i, struct db_mig *m)
@@ -73,6 +81,30 @@ mig_read(const PGresult *r, int i, struct db_mig *m)
     m->abort_requested = row_bool(r, i, "abort_requested");
     row_cpy(r, i, "abort_requested_by", m->abort_requested_by, sizeof(m->abort_requested_by));
     m->force_complete_requested = row_bool(r, i, "force_complete_requested");
+    row_cpy(r, i, "policy", m->policy, sizeof(m->policy));
+    row_cpy(r, i, "policy_requested", m->policy_requested, sizeof(m->policy_requested));
+    m->max_downtime_ms = row_int(r, i, "max_downtime_ms");
+    m->post_copy_permitted = row_int(r, i, "post_copy_permitted");
+    m->auto_converge_permitted = row_int(r, i, "auto_converge_permitted");
+    m->downtime_ms = row_i64(r, i, "downtime_ms");
+    row_cpy(r, i, "downtime_source", m->downtime_source, sizeof(m->downtime_source));
+    m->data_sent_bytes = row_i64(r, i, "data_sent_bytes");
+    m->started_us = row_i64(r, i, "started_us");
+    m->finished_us = row_i64(r, i, "finished_us");
+}
+
+void
+db_mig_opts(const struct db_mig *m, const struct mig_opts *defaults, struct mig_opts *out)
+{
+    *out = *defaults;
+    out->policy = strcmp(m->policy_requested, "ferry") == 0 ? MIG_POLICY_FERRY
+                                                            : MIG_POLICY_NOVA;
+    if (m->max_downtime_ms > 0)
+        out->max_downtime_ms = m->max_downtime_ms;
+    if (m->post_copy_permitted >= 0)
+        out->post_copy = m->post_copy_permitted == 1;
+    if (m->auto_converge_permitted >= 0)
+        out->auto_converge = m->auto_converge_permitted == 1;
 }
 
 static int
@@ -115,13 +147,45 @@ mig_create_refused(struct db *db, const char *uuid, struct err *err)
                    "Cannot 'os-migrateLive' instance %s while it is in launched_at None", uuid);
 }
 
-int
-db_mig_create(struct db *db, const struct db_mig_request *req, struct db_mig *out,
-              struct err *err)
+/* What the guest asks for: its ferry:* metadata, read under the instance's
+ * row lock (held until the caller's transaction ends, so a metadata change
+ * waits and then finds the task set); *set has the bits of the keys it
+ * sets validly. */
+static int
+mig_create_opts(struct db *db, const struct db_mig_request *req, struct mig_opts *out,
+                unsigned *set, struct err *err)
+{
+    const char *p[5] = { req->instance_uuid, mig_opt_keys[0], mig_opt_keys[1],
+                         mig_opt_keys[2], mig_opt_keys[3] };
+    const char *values[MIG_OPT_COUNT] = { NULL };
+    AUTO_PGRES PGresult *r = db_query(db,
+                                      "SELECT metadata->>$2 AS v0, metadata->>$3 AS v1,"
+                                      " metadata->>$4 AS v2, metadata->>$5 AS v3"
+                                      " FROM instances WHERE uuid = $1::uuid AND NOT deleted"
+                                      " FOR NO KEY UPDATE",
+                                      5, p, err);
+    static const char *const cols[MIG_OPT_COUNT] = { "v0", "v1", "v2", "v3" };
+
+    if (!r)
+        return -1;
+    memset(out, 0, sizeof(*out));
+    *set = 0;
+    if (PQntuples(r) == 0)
+        return 0;       /* the insert finds no instance and says so */
+    for (int k = 0; k < MIG_OPT_COUNT; k++)
+        values[k] = row_isnull(r, 0, cols[k]) ? NULL : row_str(r, 0, cols[k]);
+    *set = mig_opts_apply(out, values);
+    return 0;
+}
+
+/* The creation's one statement; 0 rows when the instance's state refuses. */
+static PGresult *
+mig_create_insert(struct db *db, const struct db_mig_request *req, const struct mig_opts *o,
+                  unsigned set, struct err *err)
 {
     char uuid[UUID_STR_LEN];
-    const char *p[11];
-    AUTO_PGRES PGresult *r = NULL;
+    struct numbuf b;
+    const char *p[15];
 
     uuid_new(uuid);
     p[0] = req->instance_uuid;
@@ -135,30 +199,87 @@ db_mig_create(struct db *db, const struct db_mig_request *req, struct db_mig *ou
     p[8] = tri(req->disk_over_commit);
     p[9] = req->microversion;
     p[10] = req->actor;
-    r = db_query(db,
-                 "WITH i AS (UPDATE instances SET task_state = 'migrating', updated_at = now()"
-                 "   WHERE uuid = $1::uuid AND NOT deleted AND task_state IS NULL"
-                 "   AND vm_state IN ('active', 'paused') AND launched_at IS NOT NULL"
-                 "   RETURNING uuid, host, node, flavor_id),"
-                 " m AS (INSERT INTO migrations (uuid, instance_uuid, status, source_compute,"
-                 "   source_node, dest_compute, old_instance_type_id, new_instance_type_id,"
-                 "   user_id, project_id, request_id, requested_host, forced, block_migration,"
-                 "   disk_over_commit, api_microversion)"
-                 "   SELECT $2, i.uuid, 'accepted', i.host, i.node, $3, i.flavor_id,"
-                 "   i.flavor_id, $4, $5, $6, $3, $7::boolean, $8::boolean, $9::boolean, $10"
-                 "   FROM i RETURNING id, instance_uuid),"
-                 " e AS (INSERT INTO migration_events (migration_id, to_status, actor)"
-                 "   SELECT id, 'accepted', $11 FROM m),"
-                 " a AS (INSERT INTO instance_actions (instance_uuid, request_id, action,"
-                 "   user_id, project_id) SELECT instance_uuid, $6, 'live-migration', $4, $5"
-                 "   FROM m ON CONFLICT DO NOTHING)"
-                 " SELECT m.id, pg_notify('ferry_accepted', m.id::text) FROM m",
-                 11, p, err);
+    /* what the guest leaves unset is NULL, for the source compute */
+    p[11] = set & (1u << MIG_OPT_POLICY) ? mig_policy_name(o->policy) : NULL;
+    p[12] = set & (1u << MIG_OPT_MAX_DOWNTIME) ? num(&b, o->max_downtime_ms) : NULL;
+    p[13] = set & (1u << MIG_OPT_POST_COPY) ? tri(o->post_copy) : NULL;
+    p[14] = set & (1u << MIG_OPT_AUTO_CONVERGE) ? tri(o->auto_converge) : NULL;
+    return db_query(db,
+                    "WITH i AS (UPDATE instances SET task_state = 'migrating',"
+                    "   updated_at = now()"
+                    "   WHERE uuid = $1::uuid AND NOT deleted AND task_state IS NULL"
+                    "   AND vm_state IN ('active', 'paused') AND launched_at IS NOT NULL"
+                    "   RETURNING uuid, host, node, flavor_id),"
+                    " m AS (INSERT INTO migrations (uuid, instance_uuid, status,"
+                    "   source_compute, source_node, dest_compute, old_instance_type_id,"
+                    "   new_instance_type_id, user_id, project_id, request_id, requested_host,"
+                    "   forced, block_migration, disk_over_commit, api_microversion, policy,"
+                    "   policy_requested, max_downtime_ms, post_copy_permitted,"
+                    "   auto_converge_permitted)"
+                    "   SELECT $2, i.uuid, 'accepted', i.host, i.node, $3, i.flavor_id,"
+                    "   i.flavor_id, $4, $5, $6, $3, $7::boolean, $8::boolean, $9::boolean,"
+                    "   $10, 'nova', $12, $13::int, $14::boolean, $15::boolean"
+                    "   FROM i RETURNING id, instance_uuid),"
+                    " e AS (INSERT INTO migration_events (migration_id, to_status, actor)"
+                    "   SELECT id, 'accepted', $11 FROM m),"
+                    " a AS (INSERT INTO instance_actions (instance_uuid, request_id, action,"
+                    "   user_id, project_id) SELECT instance_uuid, $6, 'live-migration', $4, $5"
+                    "   FROM m ON CONFLICT DO NOTHING)"
+                    " SELECT m.id, pg_notify('ferry_accepted', m.id::text) FROM m",
+                    15, p, err);
+}
+
+int
+db_mig_create(struct db *db, const struct db_mig_request *req, struct db_mig *out,
+              struct err *err)
+{
+    AUTO_PGRES PGresult *r = NULL;
+    struct mig_opts o;
+    unsigned set;
+    int id;
+
+    if (db_begin(db, err) < 0)
+        return -1;
+    if (mig_create_opts(db, req, &o, &set, err) < 0 ||
+        !(r = mig_create_insert(db, req, &o, set, err)))
+        goto fail;
+    if (PQntuples(r) == 0) {
+        mig_create_refused(db, req->instance_uuid, err);
+        goto fail;
+    }
+    id = row_int(r, 0, "id");
+    if (db_commit(db, err) < 0)
+        return -1;
+    return db_mig_get(db, id, out, err);
+fail:
+    db_rollback(db);
+    return -1;
+}
+
+int
+db_mig_record_opts(struct db *db, int id, const struct mig_opts *o, struct db_mig *out,
+                   struct err *err)
+{
+    struct numbuf b[2];
+    const char *p[5] = { num(&b[0], id), mig_policy_name(o->policy),
+                         num(&b[1], o->max_downtime_ms), tri(o->post_copy),
+                         tri(o->auto_converge) };
+    AUTO_PGRES PGresult *r = db_query(db,
+                                      "UPDATE migrations SET"
+                                      " policy_requested = coalesce(policy_requested, $2),"
+                                      " max_downtime_ms = coalesce(max_downtime_ms, $3::int),"
+                                      " post_copy_permitted = coalesce(post_copy_permitted,"
+                                      "   $4::boolean),"
+                                      " auto_converge_permitted = coalesce("
+                                      "   auto_converge_permitted, $5::boolean)"
+                                      " WHERE id = $1::int RETURNING id",
+                                      5, p, err);
+
     if (!r)
         return -1;
     if (PQntuples(r) == 0)
-        return mig_create_refused(db, req->instance_uuid, err);
-    return db_mig_get(db, row_int(r, 0, "id"), out, err);
+        return err_set(err, ERR_NOT_FOUND, "Migration %d could not be found.", id);
+    return db_mig_get(db, id, out, err);
 }
 
 int
@@ -492,4 +613,34 @@ db_mig_list(struct db *db, const struct db_mig_filter *f, struct db_mig **out, i
     if (!r)
         return -1;
     return mig_read_all(r, out, n);
+}
+
+int
+db_mig_event_list(struct db *db, int id, struct db_mig_event **out, int *n, struct err *err)
+{
+    struct numbuf b;
+    const char *p[1] = { num(&b, id) };
+    AUTO_PGRES PGresult *r = db_query(db,
+                                      "SELECT " US("at") " AS at_us,"
+                                      " coalesce(from_status, '') AS from_status, to_status,"
+                                      " actor, coalesce(reason, '') AS reason"
+                                      " FROM migration_events WHERE migration_id = $1"
+                                      " ORDER BY id",
+                                      1, p, err);
+    struct db_mig_event *v;
+
+    if (!r)
+        return -1;
+    *n = PQntuples(r);
+    if (!(v = calloc((size_t)(*n ? *n : 1), sizeof(*v))))
+        fatalx("out of memory");
+    for (int i = 0; i < *n; i++) {
+        v[i].at_us = row_i64(r, i, "at_us");
+        row_cpy(r, i, "from_status", v[i].from_status, sizeof(v[i].from_status));
+        row_cpy(r, i, "to_status", v[i].to_status, sizeof(v[i].to_status));
+        row_cpy(r, i, "actor", v[i].actor, sizeof(v[i].actor));
+        row_cpy(r, i, "reason", v[i].reason, sizeof(v[i].reason));
+    }
+    *out = v;
+    return 0;
 }

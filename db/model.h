@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/mig_opts.h"
 #include "common/mig_state.h"
 #include "common/util.h"
 #include "db/db.h"
@@ -224,7 +225,11 @@ struct db_instance {
     int ephemeral_gb;
     int swap;
     char flavor_extra_specs[1024];  /* JSON object */
-    char metadata[2048];            /* JSON object */
+    char *metadata;                 /* JSON object text, or NULL: only
+                                     * db_instance_list() reads it (freed by
+                                     * db_instance_list_free()); a server's
+                                     * may be 128 items of 255 + 255
+                                     * characters, too much for every row */
     bool locked;
     char cpu_xml[8192];             /* the guest's <cpu>, "" when none */
     int progress;                   /* -1 when NULL */
@@ -262,8 +267,37 @@ struct db_instance_filter {
     int limit;                      /* <= 0: no limit */
 };
 
+/* Instances with their metadata; free the list with db_instance_list_free(). */
 int db_instance_list(struct db *db, const struct db_instance_filter *f,
                      struct db_instance **out, int *n, struct err *err);
+void db_instance_list_free(struct db_instance *v, int n);
+
+/* A server's metadata, as JSON object text (malloc'd) into *out. */
+int db_instance_metadata_get(struct db *db, const char *uuid, char **out, struct err *err);
+
+/* A change to a server's metadata (Nova's update_instance_metadata and
+ * delete_instance_metadata), applied under the instance's row lock after
+ * Nova's checks, in Nova's order: the key to delete exists (ERR_NOT_FOUND
+ * "Metadata item was not found"), the lock unless admin (ERR_CONFLICT
+ * "Instance <uuid> is locked"), vm_state active, paused, suspended or
+ * stopped and no task (ERR_CONFLICT "Cannot '<action>' instance <server_id>
+ * while it is in vm_state|task_state <state>"), at most max_items items
+ * afterwards (ERR_FORBIDDEN "Maximum number of metadata items exceeds
+ * <max_items>"). */
+struct db_metadata_change {
+    const char *uuid;
+    const char *server_id;          /* as the URL gave it, for the messages */
+    const char *action;             /* "update metadata" or "delete metadata" */
+    const char *set;                /* a JSON object to merge, or NULL */
+    bool replace;                   /* set replaces every item */
+    const char *delete_key;         /* or the item to remove */
+    bool is_admin;                  /* admins pass the lock */
+    int max_items;                  /* the metadata_items quota */
+};
+
+/* Apply ch; *out (malloc'd, may be NULL) is the metadata afterwards. */
+int db_instance_metadata_change(struct db *db, const struct db_metadata_change *ch,
+                                char **out, struct err *err);
 
 /* Import a domain found on host: a new uuid becomes an instance on host
  * (with a flavor matching its size); a known one only refreshes its power
@@ -308,7 +342,30 @@ struct db_mig {
     bool abort_requested;
     char abort_requested_by[NAME_LEN];
     bool force_complete_requested;
+    /* what it uses (0006): the guest's choices, recorded when the API
+     * accepted it; the others filled from the source compute's
+     * configuration when its worker starts (db_mig_record_opts) */
+    char policy[16];                /* the policy that runs: "nova" */
+    char policy_requested[16];      /* what the guest or the compute asked; "" not yet */
+    int max_downtime_ms;            /* -1: not recorded yet */
+    int post_copy_permitted;        /* 1, 0, or -1: not recorded */
+    int auto_converge_permitted;    /* likewise */
+    /* what it cost */
+    int64_t downtime_ms;            /* -1 until measured */
+    char downtime_source[32];       /* job_stats, lifecycle_events, or "" */
+    int64_t data_sent_bytes;        /* -1 until known */
+    int64_t started_us;             /* the libvirt job; 0 when not (yet) */
+    int64_t finished_us;
 };
+
+/* What a migration uses: what its row recorded, defaults for the rest. */
+void db_mig_opts(const struct db_mig *m, const struct mig_opts *defaults, struct mig_opts *out);
+
+/* The worker's start: record o (the source compute's configuration) for
+ * what the row does not record yet, the guest having set no value (a row
+ * from before 0006 gets all four); *out is the row afterwards. */
+int db_mig_record_opts(struct db *db, int id, const struct mig_opts *o, struct db_mig *out,
+                       struct err *err);
 
 /* What the API records for an accepted os-migrateLive. */
 struct db_mig_request {
@@ -327,7 +384,10 @@ struct db_mig_request {
 /* Atomically: the instance must be active or paused with no task (else
  * ERR_CONFLICT with Nova's "Cannot 'os-migrateLive' instance ..." text);
  * task_state := migrating; the migration row (accepted), its first event and
- * the live-migration instance action are inserted; the scheduler is woken. */
+ * the live-migration instance action are inserted; the scheduler is woken.
+ * The guest's ferry:* metadata, read under the instance's row lock, is
+ * recorded on the row (what it leaves unset stays NULL, for the source
+ * compute to fill, db_mig_record_opts). */
 int db_mig_create(struct db *db, const struct db_mig_request *req, struct db_mig *out,
                   struct err *err);
 
@@ -403,6 +463,19 @@ int db_mig_lock_accepted(struct db *db, struct db_mig *out, struct err *err);
  * running.  1: *out filled (already preparing); 0: nothing to claim. */
 int db_mig_claim_queued(struct db *db, const char *host, int max_running, const char *actor,
                         struct db_mig *out, struct err *err);
+
+/* One status change of a migration (migration_events). */
+struct db_mig_event {
+    int64_t at_us;
+    char from_status[32];           /* "" for the creation */
+    char to_status[32];
+    char actor[NAME_LEN];
+    char reason[1024];
+};
+
+/* A migration's events, oldest first. */
+int db_mig_event_list(struct db *db, int id, struct db_mig_event **out, int *n,
+                      struct err *err);
 
 /* Rows of this source host in preparing/running/post-copy (restart). */
 int db_mig_list_active(struct db *db, const char *host, struct db_mig **out, int *n,

@@ -1,7 +1,8 @@
 #!/bin/bash
 # check-routes.sh - openapi.yaml and api/routes.c describe the same routes.
-# The route table's patterns sit below /v2.1; the router itself serves the
-# version documents "/" and "/v2.1" (both in openapi.yaml too).
+# The route table's patterns sit below /v2.1, but for Ferry's own routes
+# (full paths below /ferry/v1); the router itself serves the version
+# documents "/" and "/v2.1" (both in openapi.yaml too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,8 @@ from_table() {
     echo "get /v2.1"
     grep -o '{ HTTP_[A-Z]*, "[^"]*"' api/routes.c |
         sed -E 's/\{ HTTP_([A-Z]+), "([^"]*)"/\1 \2/' |
-        awk '{ path = ($2 == "/") ? "/v2.1/" : "/v2.1" $2; print tolower($1), path }'
+        awk '{ path = ($2 == "/") ? "/v2.1/" : ($2 ~ /^\/ferry\//) ? $2 : "/v2.1" $2
+               print tolower($1), path }'
 }
 
 from_openapi() {

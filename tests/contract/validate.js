@@ -57,6 +57,7 @@ function makeResolver(spec) {
     const legacyPrefix = legacy.prefix || '/v2';
     const legacyDoc = legacy['version-document'] || '/v2.1';
     const legacyRoutes = legacy.routes || '/v2.1';
+    const ferryPrefix = (routing['ferry-routes'] || {}).prefix || '/ferry/v1';
     const router = spec.api.router;
 
     const match = (method, p) => router.matchOperation({ method, path: p, headers: {} });
@@ -91,6 +92,10 @@ function makeResolver(spec) {
                 : { kind: 'bare404' };
         if (p.startsWith(legacyPrefix + '/'))
             return inTree(method, legacyRoutes + p.slice(legacyPrefix.length), 'legacy v2');
+        if (p.startsWith(ferryPrefix + '/')) {
+            const op = match(method, p);
+            return op ? { kind: 'operation', op, via: 'ferry' } : { kind: 'bare404' };
+        }
         return method === 'GET' ? { kind: 'choices' } : { kind: 'bare404' };
     };
 }

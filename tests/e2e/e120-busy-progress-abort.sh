@@ -5,6 +5,7 @@
 # the guest still on its source.
 source "$(dirname "$0")/lib.sh"
 S=$(server_id demo-busy)
+pin_nova "$S"
 src=$(server_host demo-busy)
 
 api POST "/v2.1/servers/$S/action" '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' 2.80

@@ -4,6 +4,7 @@
 # telemetry shows the throttle rising.
 source "$(dirname "$0")/lib.sh"
 S=$(new_guest ac-guest t-lab-1 128 "fill=1 spin=5000 wss=32")
+pin_nova "$S"
 
 # Nova's defaults: no auto-converge, downtime 50 ms for the first 150 s:
 # after 15 s it is still running, then abort

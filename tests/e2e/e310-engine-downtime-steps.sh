@@ -9,6 +9,7 @@ live_migration_downtime = 2000
 live_migration_downtime_steps = 3
 live_migration_downtime_delay = 3"
 S=$(new_guest steps-guest t-lab-1 128 "fill=1 rate=200 wss=64")
+pin_nova "$S"
 id=$(live_migrate "$S")
 [[ $(wait_migration_done "$id" 90) == completed ]] || fail "steps: $(migration_status "$id")"
 ok

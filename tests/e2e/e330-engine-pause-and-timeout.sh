@@ -5,6 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 reconfigure ""
 S=$(new_guest pause-guest t-lab-1 128 "fill=1 rate=200 wss=64")
+pin_nova "$S"
 id=$(live_migrate "$S")
 wait_for "running" 30 "[[ \$(migration_status $id) == running ]]"
 sleep 2

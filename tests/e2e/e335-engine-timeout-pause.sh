@@ -8,6 +8,7 @@ reconfigure "[libvirt]
 live_migration_completion_timeout = 3
 live_migration_timeout_action = force_complete"
 S=$(new_guest to-pause t-lab-1 128 "fill=1 rate=200 wss=64")
+pin_nova "$S"
 src=$(server_host to-pause)
 id=$(live_migrate "$S")
 [[ $(wait_migration_done "$id" 90) == completed ]] \

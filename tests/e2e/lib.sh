@@ -5,6 +5,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 lab() { "$LAB" --state "$LAB_STATE" "$@"; }
 
 server_id() { sql "SELECT uuid FROM instances WHERE display_name = '$1' AND NOT deleted"; }
+
+# pin_nova SERVER_ID: the guest runs Nova's policy whatever [ferry]
+# migration_policy says (its ferry:migration_policy metadata), for the tests
+# that assume Nova's behaviour.
+pin_nova() {
+    api PUT "/v2.1/servers/$1/metadata/ferry:migration_policy" \
+        '{"meta": {"ferry:migration_policy": "nova"}}'
+    expect_status 200
+}
 server_host() { sql "SELECT host FROM instances WHERE display_name = '$1'"; }
 
 # The stock OpenStack client (Debian's), against this Ferry, no Keystone.

@@ -964,6 +964,101 @@ test_memory_accounting_full_refuses(void **state)
 
 #define CASE(fn, model) cmocka_unit_test_prestate_setup_teardown(fn, setup, NULL, &model)
 
+/* ---- per-guest options (the ferry:* metadata) ---------------------------------------- */
+
+/* The guest's budget and permissions are recorded on the row when the
+ * migration is accepted, the rest from the source compute's configuration
+ * when its worker starts; the worker runs with what the row says. */
+static void
+test_records_guest_opts(void **state)
+{
+    struct err err = ERR_INIT;
+    struct db_mig m;
+    unsigned flags;
+
+    (void)state;
+    sql("UPDATE instances SET metadata = '{\"ferry:max_downtime_ms\": \"300\","
+        " \"ferry:auto_converge\": \"allowed\", \"other\": \"x\"}'");
+    m = claim_migration(false);
+    assert_string_equal(m.policy, "nova");
+    assert_string_equal(m.policy_requested, "");    /* unset: the compute's to fill */
+    assert_int_equal(m.max_downtime_ms, 300);
+    assert_int_equal(m.auto_converge_permitted, 1);
+    assert_int_equal(m.post_copy_permitted, -1);
+    cfg.lm_downtime = 1000;             /* the guest's 300 ms beat it */
+    cfg.lm_permit_auto_converge = false;
+    assert_int_equal(worker_spawn(&host_a, &m, &err), 0);
+    m = wait_terminal(m.id);
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_string_equal(m.policy_requested, "nova");     /* filled by the compute */
+    assert_int_equal(m.post_copy_permitted, 0);
+    assert_int_equal(m.max_downtime_ms, 300);
+    assert_int_equal(m.auto_converge_permitted, 1);
+    /* Nova's step 0 of the guest's 300 ms: 300 / 10 = 30 ms (not 50, not 100) */
+    assert_int_equal(fake_max_downtime(INSTANCE), 30);
+    flags = fake_last_flags(INSTANCE);
+    assert_true(flags & VIRT_MIG_AUTO_CONVERGE);
+    assert_false(flags & VIRT_MIG_POSTCOPY);
+}
+
+/* A compute whose [ferry] migration_policy asks for the ferry policy runs
+ * nova's, and the row says both. */
+static void
+test_ferry_policy_runs_nova(void **state)
+{
+    struct db_mig m;
+
+    (void)state;
+    cfg.migration_policy = MIG_POLICY_FERRY;
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_string_equal(m.policy, "nova");
+    assert_string_equal(m.policy_requested, "ferry");
+    assert_int_equal(m.max_downtime_ms, 500);
+    assert_int_equal(fake_max_downtime(INSTANCE), 50);      /* Nova's step 0 */
+}
+
+/* ferry:post_copy = forbidden beats live_migration_permit_post_copy: a
+ * force-complete pauses the guest instead. */
+static void
+test_post_copy_forbidden_force_complete(void **state)
+{
+    struct err err = ERR_INIT;
+    struct db_mig m;
+    int id;
+
+    (void)state;
+    cfg.lm_permit_post_copy = true;
+    sql("UPDATE instances SET metadata = '{\"ferry:post_copy\": \"forbidden\"}'");
+    id = start_migration(false);
+    wait_status(id, MIG_RUNNING);
+    sleep_ms(600);
+    assert_int_equal(db_mig_request_force_complete(db, id, "tester", &err), 0);
+    m = wait_terminal(id);
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_int_equal(m.post_copy_permitted, 0);
+    assert_false(fake_last_flags(INSTANCE) & VIRT_MIG_POSTCOPY);
+    assert_false(passed_through(id, "running (post-copy)"));
+    assert_string_equal(fake_where(INSTANCE), "fake://b");
+}
+
+/* ... and so does the completion timeout's force_complete. */
+static void
+test_post_copy_forbidden_timeout(void **state)
+{
+    struct db_mig m;
+
+    (void)state;
+    cfg.lm_completion_timeout = 1;      /* scaled: 2 s */
+    cfg.lm_timeout_action = TIMEOUT_FORCE_COMPLETE;
+    cfg.lm_permit_post_copy = true;
+    sql("UPDATE instances SET metadata = '{\"ferry:post_copy\": \"forbidden\"}'");
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_false(passed_through(m.id, "running (post-copy)"));
+    assert_string_equal(fake_where(INSTANCE), "fake://b");
+}
+
 int
 main(void)
 {
@@ -994,6 +1089,10 @@ main(void)
         CASE(test_storage_error_keeps_cause, converging),
         CASE(test_memory_by_accounting_accepts, converging),
         CASE(test_memory_accounting_full_refuses, converging),
+        CASE(test_records_guest_opts, converging),
+        CASE(test_ferry_policy_runs_nova, converging),
+        CASE(test_post_copy_forbidden_force_complete, hot),
+        CASE(test_post_copy_forbidden_timeout, hot),
     };
 
     log_init("test_worker", LOG_LVL_WARN);

@@ -189,6 +189,72 @@ test_long_utf8_value(void **state)
     json_decref(v);
 }
 
+/* Nova's parameter_types.metadata, with jsonschema's order and words (checked
+ * against jsonschema's Draft4Validator): values first, in the body's order,
+ * then the keys no pattern matches (sorted), then the item count. */
+static void
+test_metadata(void **state)
+{
+    static const struct schema_prop all_props[] = { { "metadata", SCH_METADATA, NULL },
+                                                    { NULL, 0, NULL } };
+    static const struct schema_prop one_props[] = { { "meta", SCH_METADATA_ONE, NULL },
+                                                    { NULL, 0, NULL } };
+    static const struct schema_obj all = { all_props, NULL, false };
+    static const struct schema_obj one = { one_props, NULL, false };
+    static const struct {
+        const struct schema_obj *schema;
+        const char *body;
+        const char *error;
+    } mrows[] = {
+        { &all, "{\"metadata\": {\"a-b_c:d. e\": \"x\"}}", NULL },
+        /* Python's '$' matches before a final newline: Nova takes "a\n" */
+        { &all, "{\"metadata\": {\"a\\n\": \"x\"}}", NULL },
+        { &all, "{\"metadata\": {\"a\\n\\n\": \"x\"}}",
+          "Invalid input for field/attribute metadata. Value: {'a\\n\\n': 'x'}. "
+          "'a\\n\\n' does not match any of the regexes: '^[a-zA-Z0-9-_:. ]{1,255}$'" },
+        { &all, "{\"metadata\": {\"z/\": \"1\", \"\": \"2\", \"ok\": 3}}",
+          "Invalid input for field/attribute ok. Value: 3. 3 is not of type 'string'" },
+        { &all, "{\"metadata\": {\"z/\": \"1\", \"\": \"2\", \"ok\": \"3\"}}",
+          "Invalid input for field/attribute metadata. Value: {'z/': '1', '': '2', 'ok': "
+          "'3'}. '', 'z/' do not match any of the regexes: '^[a-zA-Z0-9-_:. ]{1,255}$'" },
+        { &one, "{\"meta\": {\"k\": \"v\"}}", NULL },
+        { &one, "{\"meta\": {}}",
+          "Invalid input for field/attribute meta. Value: {}. {} does not have enough "
+          "properties" },
+        { &one, "{\"meta\": {\"a\": \"1\", \"b\": 2}}",
+          "Invalid input for field/attribute b. Value: 2. 2 is not of type 'string'" },
+        { &one, "{\"meta\": null}",
+          "Invalid input for field/attribute meta. Value: None. None is not of type 'object'" },
+    };
+    char wide[256 * 2 + 64];
+    json_error_t jerr;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(mrows) / sizeof(mrows[0]); i++) {
+        struct err err = ERR_INIT;
+        json_t *v = json_loads(mrows[i].body, 0, &jerr);
+        int rc;
+
+        assert_non_null(v);
+        rc = schema_validate(v, mrows[i].schema, true, &err);   /* legacy too */
+        if (mrows[i].error ? rc != -1 || strcmp(err.msg, mrows[i].error) != 0 : rc != 0)
+            fail_msg("%s: got '%s'", mrows[i].body, rc ? err.msg : "valid");
+        json_decref(v);
+    }
+    /* 255 characters of two bytes each are 255, not 510 */
+    strcpy(wide, "{\"metadata\": {\"k\": \"");
+    for (int i = 0; i < 255; i++)
+        strcat(wide, "\xc3\xa9");
+    strcat(wide, "\"}}");
+    {
+        struct err err = ERR_INIT;
+        json_t *v = json_loads(wide, 0, &jerr);
+
+        assert_int_equal(schema_validate(v, &all, false, &err), 0);
+        json_decref(v);
+    }
+}
+
 int
 main(void)
 {
@@ -199,6 +265,7 @@ main(void)
         cmocka_unit_test(test_pyrepr),
         cmocka_unit_test(test_pyrepr_not_utf8),
         cmocka_unit_test(test_long_utf8_value),
+        cmocka_unit_test(test_metadata),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
