@@ -15,6 +15,7 @@
 
 #include "common/cfg.h"
 #include "common/err.h"
+#include "common/nova.h"
 #include "db/db.h"
 
 enum http_method { HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_DELETE, HTTP_HEAD, HTTP_OTHER };
@@ -91,9 +92,6 @@ struct ctx {
 
 typedef int (*handler_fn)(struct ctx *c, struct resp *r, struct err *err);
 
-#define MV(major, minor) ((major) * 1000 + (minor))
-#define MV_MIN MV(2, 1)
-#define MV_NOVA_MAX MV(2, 104)      /* the newest Nova this contract describes */
 
 /* router.c: run one request to completion; r is filled in every case. */
 void router_handle(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watch,

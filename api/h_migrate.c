@@ -129,14 +129,12 @@ lm_wait_verdict(struct ctx *c, const struct db_mig *m, struct err *err)
                   c->request_id, m->id);
         return 0;
     }
-    /* the conductor's InstanceInvalidState (the power state) is a 409 in
-     * Nova; every other refusal a 400 */
+    /* the refusal's class, as the scheduler recorded it: the conductor's
+     * InstanceInvalidState (the power state) is a 409 in Nova, every other
+     * refusal a 400 */
     if (now.status == MIG_ERROR)
-        return err_set(err,
-                       strncmp(now.reason, MIG_REASON_INVALID_STATE,
-                               strlen(MIG_REASON_INVALID_STATE)) == 0 ? ERR_CONFLICT
-                                                                      : ERR_INVALID,
-                       "%s", now.reason[0] ? now.reason : "Migration pre-check error");
+        return err_set(err, now.reason_code == ERR_CONFLICT ? ERR_CONFLICT : ERR_INVALID, "%s",
+                       now.reason[0] ? now.reason : "Migration pre-check error");
     return 0;
 }
 
@@ -189,7 +187,7 @@ h_migrate_live(struct ctx *c, struct resp *r, struct err *err)
     req.disk_over_commit = c->mv < MV(2, 25)
                                ? schema_boollike(json_object_get(body, "disk_over_commit"))
                                : -1;
-    req.microversion = mvs;
+    req.api_mv = c->mv;
     req.actor = c->actor;
     if (db_mig_create(c->db, &req, &m, err) < 0)
         return -1;      /* a lost race reads as Nova's state conflict */
@@ -199,7 +197,7 @@ h_migrate_live(struct ctx *c, struct resp *r, struct err *err)
              m.policy_requested, m.max_downtime_ms, m.post_copy_permitted,
              m.auto_converge_permitted);
     r->status = 202;
-    if (c->mv < MV(2, 34))
+    if (c->mv < MV_LIVE_MIGRATE_ASYNC)
         return lm_wait_verdict(c, &m, err);
     return 0;
 }

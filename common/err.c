@@ -123,3 +123,12 @@ err_code_name(enum err_code code)
         return "unknown";
     return err_names[code];
 }
+
+enum err_code
+err_code_from_name(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof(err_names) / sizeof(err_names[0]); i++)
+        if (err_names[i] && strcmp(err_names[i], name) == 0)
+            return (enum err_code)i;
+    return ERR_NONE;
+}

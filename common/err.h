@@ -63,4 +63,8 @@ void err_clear(struct err *err);
 /* Stable lowercase name of a code, for logs: "not_found". */
 const char *err_code_name(enum err_code code);
 
+/* The code of such a name (as stored beside a refusal); ERR_NONE for NULL
+ * or a name it does not know. */
+enum err_code err_code_from_name(const char *name);
+
 #endif

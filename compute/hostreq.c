@@ -217,7 +217,7 @@ hr_post_at_destination(struct hr_ctx *h, json_t **result, struct err *err)
 
     if (h->c->drv->domain_get(h->v, h->instance_uuid, &d, err) < 0)
         return -1;
-    if (d.power_state != 1 && d.power_state != 3)
+    if (d.power_state != POWER_RUNNING && d.power_state != POWER_PAUSED)
         return err_set(err, ERR_CONFLICT, "the guest is not running on %s (power state %d)",
                        h->c->host, d.power_state);
     if (d.incoming)
@@ -244,7 +244,7 @@ hr_rollback_at_destination(struct hr_ctx *h, json_t **result, struct err *err)
     struct err lookup = ERR_INIT;
 
     if (h->c->drv->domain_get(h->v, h->instance_uuid, &d, &lookup) == 0 && !d.incoming &&
-        (d.power_state == 1 || d.power_state == 3))
+        (d.power_state == POWER_RUNNING || d.power_state == POWER_PAUSED))
         return err_set(err, ERR_CONFLICT,
                        "the guest is running on %s: it cannot be rolled back here", h->c->host);
     /* only the images pre_live_migration made, never one that was here */

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/nova.h"
 #include "common/util.h"
 
 struct virt;
@@ -61,7 +62,7 @@ struct virt_nova_meta {
 struct virt_domain {
     char uuid[UUID_STR_LEN];
     char name[256];
-    int power_state;                /* Nova's: 1 running, 3 paused, 4 shutdown, ... */
+    int power_state;                /* enum power_state (common/nova.h) */
     bool incoming;                  /* paused as the target of a migration */
     bool persistent;
     int memory_mb;                  /* current allocation */

@@ -615,9 +615,10 @@ lv_dom(struct virt *v, const char *uuid, struct err *err)
 
 /* Nova's power states by virDomainState. */
 static const int nova_power_state[] = {
-    [VIR_DOMAIN_NOSTATE] = 0, [VIR_DOMAIN_RUNNING] = 1,     [VIR_DOMAIN_BLOCKED] = 1,
-    [VIR_DOMAIN_PAUSED] = 3,  [VIR_DOMAIN_SHUTDOWN] = 4,    [VIR_DOMAIN_SHUTOFF] = 4,
-    [VIR_DOMAIN_CRASHED] = 6, [VIR_DOMAIN_PMSUSPENDED] = 7,
+    [VIR_DOMAIN_NOSTATE] = POWER_NOSTATE,    [VIR_DOMAIN_RUNNING] = POWER_RUNNING,
+    [VIR_DOMAIN_BLOCKED] = POWER_RUNNING,    [VIR_DOMAIN_PAUSED] = POWER_PAUSED,
+    [VIR_DOMAIN_SHUTDOWN] = POWER_SHUTDOWN,  [VIR_DOMAIN_SHUTOFF] = POWER_SHUTDOWN,
+    [VIR_DOMAIN_CRASHED] = POWER_CRASHED,    [VIR_DOMAIN_PMSUSPENDED] = POWER_SUSPENDED,
 };
 
 /* Is dom the target of a migration in flight?  On the destination the
@@ -727,7 +728,8 @@ lv_dom_fill(struct virt *v, virDomainPtr dom, struct virt_domain *out, struct er
     if (virDomainGetInfo(dom, &info) < 0)
         return lv_fail(v, out->uuid, "virDomainGetInfo", err);
     out->power_state =
-        state >= 0 && (size_t)state < ARRAY_SIZE(nova_power_state) ? nova_power_state[state] : 0;
+        state >= 0 && (size_t)state < ARRAY_SIZE(nova_power_state) ? nova_power_state[state]
+                                                                  : POWER_NOSTATE;
     /* QEMU starts with its CPUs stopped and libvirt resumes them a moment
      * later: "paused (starting up)" is a guest on its way to running, not
      * one somebody paused (a guest started paused ends "paused (user)") */

@@ -27,7 +27,7 @@
     " coalesce(m.project_id, '') AS project_id,"                                      \
     " " US("m.created_at") " AS created_us, " US("m.updated_at") " AS updated_us,"    \
     " coalesce(m.request_id, '') AS request_id,"                                      \
-    " coalesce(m.api_microversion, '2.1') AS api_microversion,"                       \
+    " m.api_mv, coalesce(m.reason_code, '') AS reason_code,"                          \
     " coalesce(m.requested_host, '') AS requested_host, m.forced,"                    \
     " coalesce(m.block_migration::int, -1) AS block_migration,"                       \
     " coalesce(m.reason, '') AS reason,"                                              \
@@ -73,7 +73,8 @@ mig_read(const PGresult *r, int i, struct db_mig *m)
     m->created_us = row_i64(r, i, "created_us");
     m->updated_us = row_i64(r, i, "updated_us");
     row_cpy(r, i, "request_id", m->request_id, sizeof(m->request_id));
-    row_cpy(r, i, "api_microversion", m->api_microversion, sizeof(m->api_microversion));
+    m->api_mv = row_int(r, i, "api_mv");
+    m->reason_code = err_code_from_name(row_str(r, i, "reason_code"));
     row_cpy(r, i, "requested_host", m->requested_host, sizeof(m->requested_host));
     m->forced = row_bool(r, i, "forced");
     m->block_migration = row_int(r, i, "block_migration");
@@ -184,7 +185,7 @@ mig_create_insert(struct db *db, const struct db_mig_request *req, const struct 
                   unsigned set, struct err *err)
 {
     char uuid[UUID_STR_LEN];
-    struct numbuf b;
+    struct numbuf b, mv;
     const char *p[15];
 
     uuid_new(uuid);
@@ -197,7 +198,7 @@ mig_create_insert(struct db *db, const struct db_mig_request *req, const struct 
     p[6] = req->forced ? "true" : "false";
     p[7] = tri(req->block_migration);
     p[8] = tri(req->disk_over_commit);
-    p[9] = req->microversion;
+    p[9] = num(&mv, req->api_mv);
     p[10] = req->actor;
     /* what the guest leaves unset is NULL, for the source compute */
     p[11] = set & (1u << MIG_OPT_POLICY) ? mig_policy_name(o->policy) : NULL;
@@ -213,19 +214,19 @@ mig_create_insert(struct db *db, const struct db_mig_request *req, const struct 
                     " m AS (INSERT INTO migrations (uuid, instance_uuid, status,"
                     "   source_compute, source_node, dest_compute, old_instance_type_id,"
                     "   new_instance_type_id, user_id, project_id, request_id, requested_host,"
-                    "   forced, block_migration, disk_over_commit, api_microversion, policy,"
+                    "   forced, block_migration, disk_over_commit, api_mv, policy,"
                     "   policy_requested, max_downtime_ms, post_copy_permitted,"
                     "   auto_converge_permitted)"
                     "   SELECT $2, i.uuid, 'accepted', i.host, i.node, $3, i.flavor_id,"
                     "   i.flavor_id, $4, $5, $6, $3, $7::boolean, $8::boolean, $9::boolean,"
-                    "   $10, 'nova', $12, $13::int, $14::boolean, $15::boolean"
-                    "   FROM i RETURNING id, instance_uuid),"
+                    "   $10::int, 'nova', $12, $13::int, $14::boolean, $15::boolean"
+                    "   FROM i RETURNING *),"
                     " e AS (INSERT INTO migration_events (migration_id, to_status, actor)"
                     "   SELECT id, 'accepted', $11 FROM m),"
                     " a AS (INSERT INTO instance_actions (instance_uuid, request_id, action,"
                     "   user_id, project_id) SELECT instance_uuid, $6, 'live-migration', $4, $5"
                     "   FROM m ON CONFLICT DO NOTHING)"
-                    " SELECT m.id, pg_notify('ferry_accepted', m.id::text) FROM m",
+                    " SELECT " MIG_COLS ", pg_notify('ferry_accepted', m.id::text) FROM m",
                     15, p, err);
 }
 
@@ -236,7 +237,6 @@ db_mig_create(struct db *db, const struct db_mig_request *req, struct db_mig *ou
     AUTO_PGRES PGresult *r = NULL;
     struct mig_opts o;
     unsigned set;
-    int id;
 
     if (db_begin(db, err) < 0)
         return -1;
@@ -247,10 +247,10 @@ db_mig_create(struct db *db, const struct db_mig_request *req, struct db_mig *ou
         mig_create_refused(db, req->instance_uuid, err);
         goto fail;
     }
-    id = row_int(r, 0, "id");
     if (db_commit(db, err) < 0)
         return -1;
-    return db_mig_get(db, id, out, err);
+    mig_read(r, 0, out);
+    return 0;
 fail:
     db_rollback(db);
     return -1;
@@ -304,7 +304,7 @@ int
 db_mig_transition(struct db *db, const struct db_transition *t, struct err *err)
 {
     struct numbuf b;
-    const char *p[11];
+    const char *p[12];
     AUTO_PGRES PGresult *r = NULL;
 
     if (!mig_transition_allowed(t->from, t->to))
@@ -321,9 +321,11 @@ db_mig_transition(struct db *db, const struct db_transition *t, struct err *err)
     p[8] = t->dest_host;
     p[9] = t->source_node;
     p[10] = t->set_block_migration ? (t->block_migration ? "true" : "false") : NULL;
+    p[11] = t->reason_code != ERR_NONE ? err_code_name(t->reason_code) : NULL;
     r = db_query(db,
                  "WITH m AS (UPDATE migrations SET status = $3, updated_at = now(),"
                  "   reason = coalesce($5, reason),"
+                 "   reason_code = coalesce($12, reason_code),"
                  "   dest_compute = coalesce($7, dest_compute),"
                  "   dest_node = coalesce($8, dest_node),"
                  "   dest_host = coalesce($9, dest_host),"
@@ -346,7 +348,7 @@ db_mig_transition(struct db *db, const struct db_transition *t, struct err *err)
                  "   FROM m WHERE i.uuid = m.instance_uuid AND $6::boolean"
                  "   RETURNING i.id)"
                  " SELECT pg_notify('ferry_migration', m.id || ' ' || $3) FROM m",
-                 11, p, err);
+                 12, p, err);
     if (!r)
         return -1;
     if (PQntuples(r) == 0)
@@ -468,18 +470,17 @@ db_mig_claim_queued(struct db *db, const char *host, int max_running, const char
         "   ORDER BY id FOR NO KEY UPDATE SKIP LOCKED LIMIT 1),"
         " m AS (UPDATE migrations SET status = 'preparing', updated_at = now() FROM c"
         "   WHERE migrations.id = c.id AND migrations.status = 'queued'"
-        "   RETURNING migrations.id),"
+        "   RETURNING migrations.*),"
         " e AS (INSERT INTO migration_events (migration_id, from_status, to_status, actor)"
         "   SELECT id, 'queued', 'preparing', $3 FROM m)"
-        " SELECT m.id, pg_notify('ferry_migration', m.id || ' preparing') FROM m",
+        " SELECT " MIG_COLS ", pg_notify('ferry_migration', m.id || ' preparing') FROM m",
         3, p, err);
 
     if (!r)
         return -1;
     if (PQntuples(r) == 0)
         return 0;
-    if (db_mig_get(db, row_int(r, 0, "id"), out, err) < 0)
-        return -1;
+    mig_read(r, 0, out);
     return 1;
 }
 

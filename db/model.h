@@ -13,6 +13,7 @@
 #include "common/err.h"
 #include "common/mig_opts.h"
 #include "common/mig_state.h"
+#include "common/nova.h"
 #include "common/util.h"
 #include "db/db.h"
 
@@ -23,37 +24,6 @@ struct db_time {
     bool set;
     int64_t us;
 };
-
-/* Nova's power_state values. */
-enum power_state {
-    POWER_NOSTATE = 0,
-    POWER_RUNNING = 1,
-    POWER_PAUSED = 3,
-    POWER_SHUTDOWN = 4,
-    POWER_CRASHED = 6,
-    POWER_SUSPENDED = 7,
-};
-
-/* Nova's name of a power state (power_state.STATE_MAP), as its messages
- * say it. */
-static inline const char *
-power_state_name(int ps)
-{
-    switch (ps) {
-    case POWER_NOSTATE: return "pending";
-    case POWER_RUNNING: return "running";
-    case POWER_PAUSED: return "paused";
-    case POWER_SHUTDOWN: return "shutdown";
-    case POWER_CRASHED: return "crashed";
-    case POWER_SUSPENDED: return "suspended";
-    default: return "unknown";
-    }
-}
-
-/* How a migration's reason begins when the conductor refused the
- * instance's state (Nova's InstanceInvalidState, which the API answers
- * with 409 below 2.34; every other refusal is a 400). */
-#define MIG_REASON_INVALID_STATE "Cannot 'os-migrateLive' instance "
 
 /* ---- compute hosts (db_host.c) ---- */
 
@@ -334,11 +304,12 @@ struct db_mig {
     int64_t created_us;
     int64_t updated_us;             /* 0 when NULL */
     char request_id[64];
-    char api_microversion[16];      /* of the request that started it: "2.30" */
+    int api_mv;                     /* of the request that started it: MV(2, 30) */
     char requested_host[NAME_LEN];
     bool forced;
     int block_migration;            /* 1, 0, or -1 for "auto" */
     char reason[1024];
+    enum err_code reason_code;      /* a refusal's class, ERR_NONE when none */
     bool abort_requested;
     char abort_requested_by[NAME_LEN];
     bool force_complete_requested;
@@ -377,7 +348,7 @@ struct db_mig_request {
     bool forced;
     int block_migration;            /* 1, 0, -1 = auto */
     int disk_over_commit;           /* 1, 0, -1 = not given */
-    const char *microversion;       /* "2.30" */
+    int api_mv;                     /* the request's microversion, MV(2, 30) */
     const char *actor;              /* ferry-api@<hostname> */
 };
 
@@ -404,6 +375,8 @@ struct db_transition {
     enum mig_status to;
     const char *actor;
     const char *reason;             /* NULL keeps the current one */
+    enum err_code reason_code;      /* a refusal's class (ERR_CONFLICT: Nova's
+                                     * InstanceInvalidState), ERR_NONE keeps it */
     /* accepted -> queued: the chosen destination */
     const char *dest_compute;
     const char *dest_node;

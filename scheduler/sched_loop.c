@@ -28,8 +28,10 @@ struct sched {
     char actor[256];
 };
 
-/* The destination the checks settled on. */
+/* The destination the checks settled on (and the source's node, read on
+ * the way). */
 struct sched_dest {
+    char source_node[NAME_LEN];
     char host[NAME_LEN];
     char node[NAME_LEN];
     char addr[NAME_LEN];
@@ -317,13 +319,14 @@ sched_decide(struct sched *s, const struct db_mig *m, struct sched_dest *out, st
         return -1;
     if (inst.power_state != POWER_RUNNING && inst.power_state != POWER_PAUSED)
         return err_set(err, ERR_CONFLICT,
-                       MIG_REASON_INVALID_STATE "%s while it is in power_state %s", inst.uuid,
-                       power_state_name(inst.power_state));
+                       "Cannot 'os-migrateLive' instance %s while it is in power_state %s",
+                       inst.uuid, power_state_name(inst.power_state));
     if (db_host_get(s->work_db, m->source_compute, s->cfg->service_down_time, &src, err) < 0)
         return -1;
     if (!src.up)
         return err_set(err, ERR_INVALID, "Compute service of %s is unavailable at this time.",
                        src.host);
+    strlcpy0(out->source_node, src.node, sizeof(out->source_node));
     rq.instance_uuid = inst.uuid;
     rq.memory_mb = inst.memory_mb;
     rq.vcpus = inst.vcpus;
@@ -351,12 +354,11 @@ static int
 sched_run_one(struct sched *s, const struct db_mig *m, struct err *err)
 {
     /* Nova names the conductor's event after the API's call (< 2.34) or cast */
-    bool sync = cfg_parse_mv(m->api_microversion) < 2034;
+    bool sync = m->api_mv < MV_LIVE_MIGRATE_ASYNC;
     const char *event = sync ? "conductor_migrate_server" : "conductor_live_migrate_instance";
     struct db_transition t = { 0 };
     struct sched_dest dest = { .block_migration = -1 };
     struct err why = ERR_INIT;
-    struct db_host src;
     int rc;
 
     db_action_event_start(s->work_db, m->instance_uuid, m->request_id, event, NULL, err);
@@ -375,12 +377,11 @@ sched_run_one(struct sched *s, const struct db_mig *m, struct err *err)
         t.dest_host = dest.addr;
         t.set_block_migration = dest.block_migration >= 0;
         t.block_migration = dest.block_migration == 1;
-        if (db_host_get(s->work_db, m->source_compute, s->cfg->service_down_time, &src,
-                        err) == 0)
-            t.source_node = src.node;
+        t.source_node = dest.source_node[0] ? dest.source_node : NULL;
     } else {
         t.to = MIG_ERROR;
         t.reason = why.msg;
+        t.reason_code = why.code;
     }
     if (db_mig_transition(s->lock_db, &t, err) < 0 || db_commit(s->lock_db, err) < 0)
         return -1;

@@ -97,7 +97,7 @@ claim_migration(bool abort_first)
     rq.project_id = "p";
     rq.block_migration = -1;
     rq.disk_over_commit = -1;
-    rq.microversion = "2.80";
+    rq.api_mv = MV(2, 80);
     rq.actor = "test";
     assert_int_equal(db_mig_create(db, &rq, &m, &err), 0);
     t.id = m.id;
@@ -911,7 +911,7 @@ b_accounting(int memory_mb, double ratio, int reserved, int used)
     rq.project_id = "p";
     rq.block_migration = -1;
     rq.disk_over_commit = -1;
-    rq.microversion = "2.80";
+    rq.api_mv = MV(2, 80);
     rq.actor = "test";
     assert_int_equal(db_mig_create(db, &rq, &m, &err), 0);
     snprintf(q, sizeof(q), "INSERT INTO claims (migration_id, host, memory_mb, vcpus)"
