@@ -23,6 +23,7 @@ FAKE_PID=
 cleanup() {
     [[ -n $FAKE_PID ]] && kill "$FAKE_PID" 2>/dev/null
     "$STACK" wipe >/dev/null 2>&1 || true
+    release_reserved
 }
 trap cleanup EXIT
 
