@@ -34,13 +34,14 @@ _reserve_alive() {
 # users of the machine, hence sticky and world-writable).
 _reserve_locked() {
     local fd rc
-    if [[ ! -d $FERRY_RESERVE_DIR ]]; then
-        mkdir -p "$FERRY_RESERVE_DIR" && chmod 1777 "$FERRY_RESERVE_DIR" 2>/dev/null
+    if [[ ! -d $FERRY_RESERVE_DIR ]]; then    # (callers may run under set -e)
+        mkdir -p "$FERRY_RESERVE_DIR" || true
+        chmod 1777 "$FERRY_RESERVE_DIR" 2>/dev/null || true
     fi
     exec {fd}>> "$FERRY_RESERVE_DIR/.lock" || return 1
-    chmod 666 "$FERRY_RESERVE_DIR/.lock" 2>/dev/null
+    chmod 666 "$FERRY_RESERVE_DIR/.lock" 2>/dev/null || true
     flock "$fd" || { exec {fd}>&-; return 1; }
-    "$@"; rc=$?
+    "$@" && rc=0 || rc=$?
     exec {fd}>&-
     return $rc
 }
