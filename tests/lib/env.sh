@@ -113,12 +113,15 @@ _release_locked() {
     for f in "$FERRY_RESERVE_DIR"/port.* "$FERRY_RESERVE_DIR"/lab.*; do
         [[ -e $f ]] || continue
         read -r pid start < "$f" 2>/dev/null || continue
-        [[ $pid == "$$" && $start == "$me" ]] && rm -f "$f"
+        if [[ $pid == "$$" && $start == "$me" ]] || ! _reserve_alive "$f"; then
+            rm -f "$f"
+        fi
     done
     return 0
 }
 
-# Gives back every port and lab block this shell reserved.
+# Gives back every port and lab block this shell reserved (and sweeps those
+# of owners that died, e.g. a test script that took a second API port).
 release_reserved() {
     [[ -d $FERRY_RESERVE_DIR ]] || return 0
     _reserve_locked _release_locked
