@@ -104,6 +104,7 @@ status:
 
 check: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
+	@tests/unit/reserve.sh
 
 integration: all $(INTEG_BINS)
 	@tests/integration/run.sh
@@ -114,6 +115,7 @@ e2e: all
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(INTEG_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
+	@tests/unit/reserve.sh
 	@tools/lint.sh
 	@tests/integration/run.sh
 	@tests/e2e/run.sh

@@ -23,7 +23,7 @@ export FERRY_STATE=$(new_state_dir bench)
 export FERRY_PG_PORT=$(free_port 27432)
 export FERRY_API_PORT=$(free_port 29874)
 export FERRY_PG_FAST=1 FERRY_DEMO=0 FERRY_LAB_HOSTS=""
-trap '"$STACK" wipe >/dev/null 2>&1 || true' EXIT
+trap '"$STACK" wipe >/dev/null 2>&1 || true; release_reserved' EXIT
 q() { psql -h 127.0.0.1 -p "$FERRY_PG_PORT" -U postgres -d ferry -Atq -c "$1"; }
 
 "$STACK" pg-start >/dev/null 2>&1

@@ -14,10 +14,7 @@ export FERRY_STATE=$(new_state_dir e2e)
 export FERRY_PG_PORT=$(free_port 26432)
 # two ferry-api (on PORT and PORT+1) and two ferry-scheduler on one database,
 # as a deployment spread over several machines would run them
-FERRY_API_PORT=$(free_port 29774)
-while [[ $(free_port $((FERRY_API_PORT + 1))) != $((FERRY_API_PORT + 1)) ]]; do
-    FERRY_API_PORT=$(free_port $((FERRY_API_PORT + 2)))
-done
+FERRY_API_PORT=$(free_port 29774 2)
 export FERRY_API_PORT FERRY_APIS=2 FERRY_SCHEDULERS=2
 export API2=http://127.0.0.1:$((FERRY_API_PORT + 1))
 blk=$(free_lab_block 3) || { echo "e2e: no free lab addresses in 127.0.1.0/24" >&2; exit 1; }
@@ -60,6 +57,7 @@ cleanup() {
         return
     fi
     "$STACK" wipe >/dev/null 2>&1 || true
+    release_reserved
 }
 trap cleanup EXIT
 

@@ -23,12 +23,17 @@ FAKE_PID=
 cleanup() {
     [[ -n $FAKE_PID ]] && kill "$FAKE_PID" 2>/dev/null
     "$STACK" wipe >/dev/null 2>&1 || true
+    release_reserved
 }
 trap cleanup EXIT
 
 echo "integration: state $FERRY_STATE, postgres :$PGPORT, api :$FERRY_API_PORT"
 "$REPO/tests/contract/check.sh" --prepare
-"$STACK" pg-start >/dev/null 2>&1 || { cat "$FERRY_STATE/pg/server.log" 2>/dev/null; exit 1; }
+up=$("$STACK" pg-start 2>&1) || { echo "$up"; cat "$FERRY_STATE/pg/server.log" 2>/dev/null; exit 1; }
+# what `make run` shows is tools/stack's own lines, not the daemons' log lines
+if grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' <<< "$up"; then
+    echo "  FAIL tools/stack pg-start printed log lines (above)"; exit 1
+fi
 # no compute heart-beats here: the seeded hosts stay up for the whole run
 cat >> "$FERRY_STATE/etc/ferry.conf" <<CONF
 
