@@ -349,7 +349,11 @@ db_wait(struct db *db, int timeout_ms, struct db_notify *out, struct err *err)
         pfd.fd = PQsocket(db->conn);
         pfd.events = POLLIN;
         rc = poll(&pfd, 1, (int)left);
-        if (rc < 0 && errno != EINTR)
+        /* a signal ends the wait early (a stop request, say: the callers'
+         * handlers are installed without SA_RESTART for this) */
+        if (rc < 0 && errno == EINTR)
+            return 0;
+        if (rc < 0)
             return err_set(err, ERR_INTERNAL, "poll failed: %s", strerror(errno));
     }
 }

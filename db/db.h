@@ -50,7 +50,8 @@ struct db_notify {
 void db_unlisten_all(struct db *db);
 
 /* Wait up to timeout_ms for a notification on a LISTENed channel.
- * 1: *out filled; 0: timed out; -1: error (connection lost). */
+ * 1: *out filled; 0: timed out, or a signal came; -1: error (connection
+ * lost). */
 int db_wait(struct db *db, int timeout_ms, struct db_notify *out, struct err *err);
 
 /* Drop notifications already received (after a state re-read). */
