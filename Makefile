@@ -64,7 +64,7 @@ BINS := $(BUILD)/ferry-api $(BUILD)/ferry-scheduler $(BUILD)/ferry-compute $(BUI
 
 .PHONY: all deps run stop clean-run status test check integration e2e clients contract \
         lint bench clean
-all: $(BINS) $(LAB_KERNEL) $(LAB_RELAY)
+all: $(BINS) $(LAB_KERNEL) $(LAB_RELAY) $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

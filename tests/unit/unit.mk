@@ -52,6 +52,14 @@ $(INTEG_BINS):
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,cmocka $(ALL_PKGS)) $(LDLIBS_BASE)
 
+# Tools the e2e tests run against the lab (built by `make all`).
+TOOL_BINS := $(UNIT_BIN)/dirty_rate
+$(UNIT_BIN)/dirty_rate: $(call obj,tests/tools/dirty_rate.c compute/virt_libvirt.c $(COMMON_SRCS))
+$(TOOL_BINS):
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,$(ALL_PKGS)) $(LDLIBS_BASE)
+
 # make bench's scheduler timing (tests/bench/run.sh)
 BENCH_BINS := $(UNIT_BIN)/bench_sched
 $(UNIT_BIN)/bench_sched: $(call obj,tests/bench/bench_sched.c scheduler/sched.c $(DB_SRCS) \
