@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "compute/policy_ferry.h"
+#include "tests/fakes/virt_fake.h"
 
 #define MIB (1024.0 * 1024.0)
 #define DT_MS 50
@@ -479,6 +480,50 @@ test_admit(void **state)
     assert_has(fc.text, "cannot converge: dirty rate 96.0 MiB/s, bandwidth 16.0 MiB/s");
 }
 
+/* The forecast's measurement through the virt seam (the fake's model of
+ * page sampling: distinct pages, bounded by the working set per period;
+ * nothing while paused), into the forecast. */
+static void
+test_forecast_from_seam(void **state)
+{
+    const char *uuid = "6a1e1e55-0000-4000-8000-000000000015";
+    struct fake_model model = { .mem_bytes = 256 << 20, .bw_bytes_s = 16 << 20,
+                                .dirty_bytes_s = 200 << 20, .wss_bytes = 96 << 20 };
+    struct pf_guest g = { .ram_bytes = 256 << 20, .budget_ms = 500, .post_copy = true };
+    struct virt_dirty_rate dr;
+    struct pf_measure pm;
+    struct pf_forecast fc;
+    struct err err = ERR_INIT;
+    struct virt *v;
+
+    (void)state;
+    fake_reset();
+    fake_add_domain("fake://a", uuid, "demo-busy", 256, &model);
+    assert_int_equal(virt_fake.open("fake://a", &v, &err), 0);
+    assert_int_equal(virt_fake.dirty_rate(v, uuid, 1, &dr, &err), 0);
+    assert_int_equal(dr.bytes_per_s, 96 << 20);     /* the working set, not 200 */
+    assert_int_equal(dr.period_s, 1);
+    assert_int_equal(virt_fake.dirty_rate(v, uuid, 2, &dr, &err), 0);
+    assert_int_equal(dr.bytes_per_s, 48 << 20);
+    pm = (struct pf_measure){ .dirty_bps = dr.bytes_per_s, .dirty_period_s = dr.period_s,
+                              .link_bps = 16 << 20 };
+    pf_admit(&g, &pm, &fc);
+    assert_int_equal(fc.verdict, PF_START);
+    assert_int_equal(fc.expected, PF_STEP_POSTCOPY);
+    assert_int_equal(fc.hot_bytes, 96 << 20);       /* 48 MiB/s x 2 s */
+    assert_int_equal(virt_fake.dirty_rate(v, uuid, 0, &dr, &err), -1);
+    assert_int_equal(err.code, ERR_INVALID);
+    err = (struct err)ERR_INIT;
+    assert_int_equal(virt_fake.dirty_rate(v, "00000000-0000-0000-0000-000000000000", 1, &dr,
+                                          &err), -1);
+    assert_int_equal(err.code, ERR_NOT_FOUND);
+    err = (struct err)ERR_INIT;
+    assert_int_equal(virt_fake.suspend(v, uuid, &err), 0);
+    assert_int_equal(virt_fake.dirty_rate(v, uuid, 1, &dr, &err), 0);
+    assert_int_equal(dr.bytes_per_s, 0);
+    virt_fake.close(v);
+}
+
 /* ---- the ladder, on the model -------------------------------------------------------- */
 
 /* Step 1: an idle guest converges alone and is never touched. */
@@ -859,6 +904,7 @@ main(void)
         cmocka_unit_test(test_forecast_post_copy),
         cmocka_unit_test(test_forecast_refusals),
         cmocka_unit_test(test_admit),
+        cmocka_unit_test(test_forecast_from_seam),
         cmocka_unit_test(test_step1_idle),
         cmocka_unit_test(test_step2_downtime),
         cmocka_unit_test(test_step3_throttle),
