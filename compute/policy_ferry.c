@@ -83,6 +83,44 @@ remedy(char *buf, size_t size, const struct pf_guest *g, double d, double hot, d
              g->post_copy ? "" : ", ferry:post_copy=allowed", ac, pf_mib(b_need));
 }
 
+/* The forecast's step 3: auto-converge from the throttle p that D / B
+ * needs. */
+static void
+forecast_throttle(const struct pf_guest *g, struct pf_forecast *out, double p, double mem,
+                  int need)
+{
+    double d = (double)out->dirty_bps, bw = (double)out->bw_bps, w = (double)out->hot_bytes;
+
+    out->expected = PF_STEP_THROTTLE;
+    out->auto_converge = true;
+    out->ac_initial = clampi((int)ceil(p * 100), 5, PF_THROTTLE_MAX);
+    /* one firing covers a dirty rate twice the forecast (VEP 246 saw 2-3x
+     * during migration): p(2D) - p(D) = rho B / 2D */
+    out->ac_increment = clampi((int)ceil(100 * PF_RHO_OWN * bw / (2 * d)), 5, 50);
+    out->eta_ms = (int64_t)((mem + 3 * w) * 1000.0 / bw);
+    snprintf(out->text, sizeof(out->text), "auto-converge from %d %% (+%d %%): dirty rate "
+             "%.1f MiB/s against %.1f MiB/s needs a %d %% throttle; the hot set %.1f MiB "
+             "would need %d ms, budget %d ms; about %lld s", out->ac_initial,
+             out->ac_increment, pf_mib(d), pf_mib(bw), out->ac_initial, pf_mib(w), need,
+             g->budget_ms, (long long)(out->eta_ms / 1000));
+}
+
+/* The forecast's refusal: what was measured, what would make it succeed. */
+static void
+forecast_refuse(const struct pf_guest *g, struct pf_forecast *out, int need)
+{
+    double d = (double)out->dirty_bps, bw = (double)out->bw_bps, w = (double)out->hot_bytes;
+
+    out->verdict = PF_REFUSE;
+    out->expected = PF_STEP_ABORT;
+    out->eta_ms = -1;
+    snprintf(out->text, sizeof(out->text), "cannot converge: dirty rate %.1f MiB/s, "
+             "bandwidth %.1f MiB/s, hot set %.1f MiB needs %d ms of downtime, budget %d ms%s",
+             pf_mib(d), pf_mib(bw), pf_mib(w), need, g->budget_ms,
+             g->auto_converge ? ", auto-converge would need more than 99 %" : "");
+    remedy(out->text, sizeof(out->text), g, d, w, bw);
+}
+
 void
 pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps,
             struct pf_forecast *out)
@@ -133,18 +171,7 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
                  out->start_downtime_ms, pf_mib(w), pf_mib(bw), pf_mib(d), g->budget_ms,
                  (long long)(out->eta_ms / 1000));
     } else if (g->auto_converge && p <= PF_THROTTLE_MAX / 100.0) {
-        out->expected = PF_STEP_THROTTLE;
-        out->auto_converge = true;
-        out->ac_initial = clampi((int)ceil(p * 100), 5, PF_THROTTLE_MAX);
-        /* one firing covers a dirty rate twice the forecast (VEP 246 saw 2-3x
-         * during migration): p(2D) - p(D) = rho B / 2D */
-        out->ac_increment = clampi((int)ceil(100 * PF_RHO_OWN * bw / (2 * d)), 5, 50);
-        out->eta_ms = (int64_t)((mem + 3 * w) * 1000.0 / bw);
-        snprintf(out->text, sizeof(out->text), "auto-converge from %d %% (+%d %%): dirty rate "
-                 "%.1f MiB/s against %.1f MiB/s needs a %d %% throttle; the hot set %.1f MiB "
-                 "would need %d ms, budget %d ms; about %lld s", out->ac_initial,
-                 out->ac_increment, pf_mib(d), pf_mib(bw), out->ac_initial, pf_mib(w), need,
-                 g->budget_ms, (long long)(out->eta_ms / 1000));
+        forecast_throttle(g, out, p, mem, need);
     } else if (g->post_copy) {
         out->expected = PF_STEP_POSTCOPY;
         out->eta_ms = (int64_t)((mem + 3 * w) * 1000.0 / bw);
@@ -154,14 +181,7 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
                  g->auto_converge ? ", beyond a 99 % throttle" : "",
                  (long long)(out->eta_ms / 1000));
     } else {
-        out->verdict = PF_REFUSE;
-        out->expected = PF_STEP_ABORT;
-        out->eta_ms = -1;
-        snprintf(out->text, sizeof(out->text), "cannot converge: dirty rate %.1f MiB/s, "
-                 "bandwidth %.1f MiB/s, hot set %.1f MiB needs %d ms of downtime, budget %d ms"
-                 "%s", pf_mib(d), pf_mib(bw), pf_mib(w), need, g->budget_ms,
-                 g->auto_converge ? ", auto-converge would need more than 99 %" : "");
-        remedy(out->text, sizeof(out->text), g, d, w, bw);
+        forecast_refuse(g, out, need);
     }
 }
 
@@ -346,7 +366,7 @@ est_convergence(struct pf_state *st, const struct pf_sample *s)
     else if (st->converging && st->rho < 1)
         st->eta_ms = s->elapsed_ms + (int64_t)(((double)s->mem_remaining +
                                                 hot * st->rho / (1 - st->rho)) * 1000.0 / st->bw);
-    else if (need_ms(hot, st->bw) <= st->downtime_ms)
+    else if (st->converging || need_ms(hot, st->bw) <= st->downtime_ms)
         st->eta_ms = s->elapsed_ms + (int64_t)(((double)s->mem_remaining + hot) * 1000.0 / st->bw);
     else if (st->throttle_deadline_ms > 0)
         st->eta_ms = st->throttle_deadline_ms;

@@ -60,11 +60,17 @@ for secs in 1 2; do
     exp=$((r < bound ? r : bound))
     echo "    measured: dr-busy over ${secs} s: $m MiB/s (guest's rate $r MiB/s, wss/period $bound)"
     expect_near "dr-busy over ${secs} s" "$m" "$exp"
-    [[ $secs == 1 ]] && m1=$m
+    [[ $secs == 1 ]] && m1=$m r1=$r
 done
-# the working set bounds it: twice the period, not twice the pages
-((m * 10 <= m1 * 8)) || fail "dr-busy: $m1 MiB/s over 1 s but $m MiB/s over 2 s"
-ok
+# the working set bounds it: twice the period, not twice the pages (when
+# the guest wrote more than its working set a second both times; a host
+# too loaded for that leaves TCG's guest below it, and says so)
+if ((r1 >= WSS * 5 / 4 && r >= WSS * 5 / 4)); then
+    ((m * 10 <= m1 * 8)) || fail "dr-busy: $m1 MiB/s over 1 s but $m MiB/s over 2 s"
+    ok
+else
+    echo "    not checked: the working-set bound (the guest ran at $r1 and $r MiB/s)"
+fi
 
 m=$(measure "$I" 1)
 echo "    measured: dr-idle over 1 s: $m MiB/s"

@@ -539,13 +539,20 @@ test_step1_idle(void **state)
     m.link = LINK_WOBBLE;
     start(&m, &st, 500, true, true);
     assert_int_equal(st.fc.expected, PF_STEP_NONE);
+    /* the estimates at 4 s: smoothed bandwidth, converging, ETA */
+    run_sim(&m, &st, &r, 4, 0);
+    assert_true(fabs(pf_mib(st.bw) - 16) < 1.0);
+    assert_true(st.converging);
+    assert_true(st.eta_ms >= 7500 && st.eta_ms <= 9500);
+    assert_true(st.predicted_downtime_ms >= 0 && st.predicted_downtime_ms <= 10);
     run_sim(&m, &st, &r, 120, 0);
     assert_int_equal(m.end, COMPLETED);
+    assert_true(llabs(m.end_ms - st.eta_ms) <= 1500);   /* what it said at 4 s, and after */
     assert_int_equal(r.n, 0);               /* no action, no event */
     assert_int_equal(st.step, PF_STEP_NONE);
     assert_true(m.downtime_ms <= 300);
     assert_true(m.end_ms <= 9500);          /* 128 MiB at ~16 MiB/s */
-    assert_true(r.iter_rows >= 1);
+    assert_true(st.niters >= 1);
     assert_true(st.converging);
 }
 
@@ -683,6 +690,18 @@ test_step4_post_copy(void **state)
     assert_has(r.ev[i].text, "post-copy: pre-copy cannot finish inside the budget: dirty rate ");
     assert_has(r.ev[i].text, "budget 500 ms, throttle 0 % (auto-converge not enabled), "
                "iteration 3; link steady at ");
+    /* the per-iteration table: the bulk pass, then two hot sets at the
+     * working set; the predicted downtime is the hot set's */
+    assert_int_equal(st.niters, 3);
+    assert_int_equal(st.iters[0].iteration, 1);
+    assert_true(pf_mib((double)st.iters[0].remaining) > 240);
+    for (int k = 1; k < 3; k++) {
+        assert_int_equal(st.iters[k].iteration, k + 1);
+        assert_true(pf_mib((double)st.iters[k].remaining) > 85);
+        assert_true(pf_mib((double)st.iters[k].remaining) <= 96);
+        assert_int_equal(st.iters[k].max_downtime_ms, 300);
+    }
+    assert_true(st.predicted_downtime_ms > 5300 && st.predicted_downtime_ms < 6500);
     printf("    step 4: at sample %d (%.1f s), iteration 3: %s\n", r.ev[i].sample,
            r.ev[i].elapsed_ms / 1000.0, r.ev[i].text);
 }
