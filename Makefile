@@ -37,7 +37,8 @@ API_SRCS    := api/main.c api/http.c api/router.c api/routes.c api/mv.c api/auth
                api/h_hypervisors.c api/h_flavors.c api/h_metadata.c api/h_ferry.c
 SCHED_SRCS  := scheduler/main.c scheduler/sched.c scheduler/sched_loop.c
 COMPUTE_SRCS := compute/main.c compute/worker.c compute/hostreq.c compute/cpu.c compute/sync.c \
-                compute/event.c compute/storage.c compute/policy.c compute/virt_libvirt.c
+                compute/event.c compute/storage.c compute/policy.c compute/policy_ferry.c \
+                compute/virt_libvirt.c
 MANAGE_SRCS := manage/main.c
 
 API_PKGS     := libmicrohttpd jansson libpq inih uuid gnutls
@@ -65,7 +66,7 @@ BINS := $(BUILD)/ferry-api $(BUILD)/ferry-scheduler $(BUILD)/ferry-compute $(BUI
 
 .PHONY: all deps run stop clean-run status test check integration e2e clients contract \
         lint bench clean
-all: $(BINS) $(LAB_KERNEL) $(LAB_RELAY)
+all: $(BINS) $(LAB_KERNEL) $(LAB_RELAY) $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -148,6 +148,18 @@ struct virt_lifecycle {
     int64_t resumed_ms;
 };
 
+/* A dirty-rate measurement before a migration (libvirt's dirty-rate
+ * calculation, page sampling): how many distinct bytes of the guest's RAM
+ * were written during the period, per second.  Sampled pages are hashed at
+ * the start and the end of the period, so a page rewritten many times counts
+ * once: the rate is bounded by the writable working set / period. */
+struct virt_dirty_rate {
+    int64_t bytes_per_s;
+    int period_s;                   /* the period measured */
+    int64_t start_time_s;           /* when it started, s on QEMU's own clock (tells
+                                     * measurements apart, not a date) */
+};
+
 struct virt_driver {
     const char *name;
     /* connect to uri; *out is the new connection */
@@ -199,6 +211,13 @@ struct virt_driver {
      * was opened (every connection listens from its open on) */
     int (*lifecycle)(struct virt *v, const char *uuid, struct virt_lifecycle *out,
                      struct err *err);
+    /* ---- the forecast's measurement (policy_ferry) ---- */
+    /* measure the running domain's dirty rate over seconds (1-60): starts
+     * the calculation, waits for it (blocks about seconds), reads the
+     * result.  ERR_NOT_SUPPORTED when the hypervisor cannot measure */
+    int (*dirty_rate)(struct virt *v, const char *uuid, int seconds,
+                      struct virt_dirty_rate *out, struct err *err);
+    /* ---- */
     /* remove the image at path; a missing one is not an error */
     int (*delete_image)(struct virt *v, const char *path, struct err *err);
 };

@@ -1262,6 +1262,73 @@ lv_abort_job(struct virt *v, const char *uuid, struct err *err)
     return lv_dom_do(v, uuid, OP_ABORT, 0, err);
 }
 
+/* ---- the forecast's measurement: dirty rate ------------------------------ */
+
+/* The domain's last dirty-rate calculation (VIR_DOMAIN_STATS_DIRTYRATE):
+ * *status is a virDomainDirtyRateStatus. */
+static int
+lv_dirty_rate_read(struct virt *v, virDomainPtr dom, const char *uuid, int *status,
+                   struct virt_dirty_rate *out, struct err *err)
+{
+    virDomainPtr doms[2] = {dom, NULL};
+    virDomainStatsRecordPtr *recs = NULL;
+    long long mib = 0, start = 0;
+    int n;
+
+    n = virDomainListGetStats(doms, VIR_DOMAIN_STATS_DIRTYRATE, &recs, 0);
+    if (n < 0)
+        return lv_fail(v, uuid, "virDomainListGetStats", err);
+    *status = VIR_DOMAIN_DIRTYRATE_UNSTARTED;
+    if (n > 0) {
+        virTypedParamsGetInt(recs[0]->params, recs[0]->nparams, "dirtyrate.calc_status", status);
+        virTypedParamsGetInt(recs[0]->params, recs[0]->nparams, "dirtyrate.calc_period",
+                             &out->period_s);
+        virTypedParamsGetLLong(recs[0]->params, recs[0]->nparams, "dirtyrate.calc_start_time",
+                               &start);
+        virTypedParamsGetLLong(recs[0]->params, recs[0]->nparams,
+                               "dirtyrate.megabytes_per_second", &mib);
+    }
+    virDomainStatsRecordListFree(recs);
+    out->start_time_s = start;
+    out->bytes_per_s = (int64_t)mib * 1024 * 1024;     /* QEMU's MB are MiB (>> 20) */
+    return 0;
+}
+
+/* Start a page-sampling calculation (QEMU's calc-dirty-rate, which resets
+ * the last result to unstarted before it returns) and wait for its result:
+ * a MEASURED status after the start is this calculation's. */
+static int
+lv_dirty_rate(struct virt *v, const char *uuid, int seconds, struct virt_dirty_rate *out,
+              struct err *err)
+{
+    virDomainPtr dom;
+    int64_t deadline;
+    int status = VIR_DOMAIN_DIRTYRATE_UNSTARTED, rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (seconds < 1 || seconds > 60)
+        return err_set(err, ERR_INVALID, "dirty rate period %d s: 1 to 60", seconds);
+    dom = lv_dom(v, uuid, err);
+    if (!dom)
+        return -1;
+    if (virDomainStartDirtyRateCalc(dom, seconds, VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING) < 0) {
+        virDomainFree(dom);
+        return lv_fail(v, uuid, "virDomainStartDirtyRateCalc", err);
+    }
+    deadline = now_ms() + seconds * 1000LL + 10000;
+    while ((rc = lv_dirty_rate_read(v, dom, uuid, &status, out, err)) == 0 &&
+           status != VIR_DOMAIN_DIRTYRATE_MEASURED && now_ms() < deadline)
+        sleep_ms(200);
+    virDomainFree(dom);
+    if (rc == 0 && status != VIR_DOMAIN_DIRTYRATE_MEASURED)
+        rc = err_set(err, ERR_TIMEOUT, "dirty rate of %s not measured %d s after a %d s "
+                     "calculation started", uuid, 10 + seconds, seconds);
+    if (rc == 0)
+        log_debug("dirty rate measured uuid=%s period=%d s bytes_per_s=%lld", uuid,
+                  out->period_s, (long long)out->bytes_per_s);
+    return rc;
+}
+
 static int
 lv_suspend(struct virt *v, const char *uuid, struct err *err)
 {
@@ -1520,6 +1587,7 @@ const struct virt_driver virt_libvirt = {
     .compare_cpu = lv_compare_cpu,
     .guest_cpu_features = lv_guest_cpu_features,
     .lifecycle = lv_lifecycle,
+    .dirty_rate = lv_dirty_rate,
     .migrate = lv_migrate,
     .job_stats = lv_job_stats,
     .set_max_downtime = lv_set_max_downtime,

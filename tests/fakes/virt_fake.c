@@ -670,6 +670,36 @@ f_lifecycle(struct virt *v, const char *uuid, struct virt_lifecycle *out, struct
     return 0;
 }
 
+/* The model's dirty rate as libvirt's page sampling sees it: distinct
+ * pages, so no more than the working set per period; 0 while not running. */
+static int
+f_dirty_rate(struct virt *v, const char *uuid, int seconds, struct virt_dirty_rate *out,
+             struct err *err)
+{
+    struct fake_dom *d;
+    int rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (seconds < 1 || seconds > 60)
+        return err_set(err, ERR_INVALID, "dirty rate period %d s: 1 to 60", seconds);
+    if (fake_faulted(v, "dirty_rate", err) < 0)
+        return -1;
+    pthread_mutex_lock(&fake_lock);
+    d = fake_dom(uuid);
+    if (!d || strcmp(d->host, v->uri) != 0) {
+        rc = err_set(err, ERR_NOT_FOUND, "domain %s not found", uuid);
+    } else {
+        int64_t rate = d->power_state == 1 ? d->model.dirty_bytes_s : 0;
+        int64_t bound = d->model.wss_bytes / seconds;
+
+        out->bytes_per_s = d->model.wss_bytes > 0 && rate > bound ? bound : rate;
+        out->period_s = seconds;
+        out->start_time_s = now_ms() / 1000;
+    }
+    pthread_mutex_unlock(&fake_lock);
+    return rc;
+}
+
 static int
 f_local_disks(struct virt *v, const char *uuid, struct virt_disk *out, int max, int *n,
               struct err *err)
@@ -804,6 +834,7 @@ const struct virt_driver virt_fake = {
     .compare_cpu = f_compare_cpu,
     .guest_cpu_features = f_guest_cpu_features,
     .lifecycle = f_lifecycle,
+    .dirty_rate = f_dirty_rate,
     .migrate = f_migrate,
     .job_stats = f_job_stats,
     .set_max_downtime = f_set_max_downtime,

@@ -9,7 +9,8 @@ UNIT_BIN := $(BUILD)/tests
 UNIT_BINS := $(UNIT_BIN)/test_mig_state $(UNIT_BIN)/test_cfg $(UNIT_BIN)/test_util \
              $(UNIT_BIN)/test_mv $(UNIT_BIN)/test_schema $(UNIT_BIN)/test_router \
              $(UNIT_BIN)/test_sched $(UNIT_BIN)/test_policy $(UNIT_BIN)/test_db \
-             $(UNIT_BIN)/test_log $(UNIT_BIN)/test_cpu $(UNIT_BIN)/test_err
+             $(UNIT_BIN)/test_log $(UNIT_BIN)/test_cpu $(UNIT_BIN)/test_err \
+             $(UNIT_BIN)/test_policy_ferry
 
 # the API without its main() and its HTTP server
 API_LIB_SRCS := $(filter-out api/main.c api/http.c,$(API_SRCS))
@@ -25,6 +26,8 @@ $(UNIT_BIN)/test_router: $(call obj,$(UNIT_DIR)/test_router.c $(API_LIB_SRCS) $(
 $(UNIT_BIN)/test_sched: $(call obj,$(UNIT_DIR)/test_sched.c scheduler/sched.c $(DB_SRCS) \
                                    $(COMMON_SRCS))
 $(UNIT_BIN)/test_policy: $(call obj,$(UNIT_DIR)/test_policy.c compute/policy.c $(COMMON_SRCS))
+$(UNIT_BIN)/test_policy_ferry: $(call obj,$(UNIT_DIR)/test_policy_ferry.c compute/policy_ferry.c \
+                                         tests/fakes/virt_fake.c $(COMMON_SRCS))
 $(UNIT_BIN)/test_cpu: $(call obj,$(UNIT_DIR)/test_cpu.c compute/cpu.c $(COMMON_SRCS))
 $(UNIT_BIN)/test_log: $(call obj,$(UNIT_DIR)/test_log.c $(COMMON_SRCS))
 $(UNIT_BIN)/test_err: $(call obj,$(UNIT_DIR)/test_err.c $(COMMON_SRCS))
@@ -51,6 +54,14 @@ $(INTEG_BINS):
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,cmocka $(ALL_PKGS)) $(LDLIBS_BASE)
+
+# Tools the e2e tests run against the lab (built by `make all`).
+TOOL_BINS := $(UNIT_BIN)/dirty_rate
+$(UNIT_BIN)/dirty_rate: $(call obj,tests/tools/dirty_rate.c compute/virt_libvirt.c $(COMMON_SRCS))
+$(TOOL_BINS):
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,$(ALL_PKGS)) $(LDLIBS_BASE)
 
 # make bench's scheduler timing (tests/bench/run.sh)
 BENCH_BINS := $(UNIT_BIN)/bench_sched
