@@ -27,7 +27,7 @@ pc = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pl = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 COMMON_SRCS := common/err.c common/log.c common/cfg.c common/util.c common/mig_state.c common/cli.c \
-               common/mig_opts.c
+               common/mig_opts.c common/msg.c
 DB_SRCS     := db/db.c db/db_schema.c db/db_host.c db/db_instance.c db/db_mig.c \
                db/db_hostreq.c db/db_action.c db/db_service.c db/db_sched.c \
                db/db_watch.c db/db_flavor.c db/db_metadata.c
@@ -44,7 +44,7 @@ MANAGE_SRCS := manage/main.c
 API_PKGS     := libmicrohttpd jansson libpq inih uuid gnutls
 SCHED_PKGS   := jansson libpq inih uuid
 COMPUTE_PKGS := libvirt libxml-2.0 jansson libpq inih uuid
-MANAGE_PKGS  := libpq inih uuid
+MANAGE_PKGS  := jansson libpq inih uuid
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 

@@ -14,8 +14,7 @@
 #ifndef FERRY_STORAGE_H
 #define FERRY_STORAGE_H
 
-#include <jansson.h>
-
+#include "common/msg.h"
 #include "compute/compute.h"
 
 /* Destination: make the shared-storage test file; path is filled in. */
@@ -25,23 +24,25 @@ int storage_test_file_create(struct compute *c, struct virt *v, const char *inst
 /* Destination: remove it again (best effort). */
 void storage_test_file_delete(struct compute *c, struct virt *v, const char *path);
 
-/* Source: decide.  *result = {"shared": b, "block_migration": 0|1, "disks":
- * [disk, ...]}; ERR_INVALID with Nova's text when refused. */
+/* Source: decide.  *out: shared, block_migration (resolved), the disks;
+ * ERR_INVALID with Nova's text when refused. */
 int storage_check_source(struct compute *c, struct virt *v, const char *instance_uuid,
-                         const char *test_path, int block_migration, json_t **result,
-                         struct err *err);
+                         const char *test_path, int block_migration,
+                         struct msg_check_source_answer *out, struct err *err);
 
-/* Source: the guest's local disks as [{"target", "path", "format", "size"
- * (virtual, bytes), "physical" (the file's bytes), "backing" (bool)}]. */
+/* Source: the guest's local disks (at most MSG_MAX_DISKS). */
 int storage_local_disks(struct compute *c, struct virt *v, const char *instance_uuid,
-                        json_t **disks, struct err *err);
+                        struct msg_disks *out, struct err *err);
+
+/* The same disks, in the same order, of the same sizes? */
+bool storage_disks_equal(const struct msg_disks *a, const struct msg_disks *b);
 
 /* Destination: create each disk's empty image; *created lists the paths
  * made (for a rollback), even on failure. */
-int storage_create_disks(struct compute *c, struct virt *v, json_t *disks, json_t **created,
-                         struct err *err);
+int storage_create_disks(struct compute *c, struct virt *v, const struct msg_disks *disks,
+                         struct msg_paths *created, struct err *err);
 
-/* Destination: remove the images in paths (a JSON array of strings). */
-void storage_delete_disks(struct compute *c, struct virt *v, json_t *paths);
+/* Destination: remove the images at these paths. */
+void storage_delete_disks(struct compute *c, struct virt *v, const struct msg_paths *paths);
 
 #endif

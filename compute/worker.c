@@ -21,10 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "common/auto.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/util.h"
 #include "compute/compute.h"
 #include "compute/policy.h"
@@ -63,9 +62,8 @@ struct worker {
     int seq;                        /* telemetry sample number */
     char reason[1024];              /* the last transition's, for the event's details */
     /* block migration */
-    json_t *disks;                  /* the source's local disks to copy */
-    json_t *created;                /* images pre_live_migration made at the destination */
-    char disk_targets[VIRT_MAX_DISKS][32];
+    struct msg_disks disks;         /* the source's local disks to copy */
+    struct msg_paths created;       /* images pre_live_migration made at the destination */
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -73,8 +71,6 @@ struct worker {
 static void
 worker_free(struct worker *w)
 {
-    json_decref(w->disks);
-    json_decref(w->created);
     if (w->v)
         w->c->drv->close(w->v);
     db_free(w->db);
@@ -145,27 +141,31 @@ worker_transition(struct worker *w, enum mig_status to, const char *reason)
     return 0;
 }
 
-/* Send a host request to the destination and wait for its answer; extra's
- * keys (borrowed, may be NULL) are added to the payload.  An outage of the
- * database is waited out (the request row survives it); the destination's
- * refusal or its deadline is an error. */
-static int
-worker_ask_dest(struct worker *w, const char *kind, int timeout_s, json_t *extra,
-                json_t **result, struct err *err)
+/* The guest, as every host request names it. */
+static void
+worker_guest(const struct worker *w, struct msg_guest *g)
 {
-    json_t *payload = json_pack("{s:s,s:s,s:s,s:i}", "instance_uuid", w->m.instance_uuid,
-                                "request_id", w->m.request_id, "domain_name",
-                                w->inst.domain_name, "block_migration",
-                                w->m.block_migration);
+    strlcpy0(g->instance_uuid, w->m.instance_uuid, sizeof(g->instance_uuid));
+    strlcpy0(g->request_id, w->m.request_id, sizeof(g->request_id));
+    strlcpy0(g->domain_name, w->inst.domain_name, sizeof(g->domain_name));
+}
+
+/* Send a host request (q, whose struct msg_guest comes first, is filled
+ * in with this guest) to the destination and wait for its answer, decoded
+ * into *answer when an answer codec is given.  An outage of the database
+ * is waited out (the request row survives it); the destination's refusal or
+ * its deadline is an error. */
+static int
+worker_ask_dest(struct worker *w, const char *kind, int timeout_s, const struct msg_codec *qc,
+                void *q, const struct msg_codec *ac, void *answer, struct err *err)
+{
     AUTOFREE char *text = NULL;
     struct db_hostreq_result res;
-    json_error_t jerr;
     int64_t id, backoff = 250;
 
-    if (extra)
-        json_object_update(payload, extra);
-    text = json_dumps(payload, JSON_COMPACT);
-    json_decref(payload);
+    worker_guest(w, q);
+    if (msg_encode(qc, q, &text, err) < 0)
+        return -1;
     while (db_hostreq_send(w->db, w->m.dest_compute, kind, w->m.id, text, timeout_s,
                            w->c->actor, &id, err) < 0)
         if (!worker_db_away(w, err, &backoff))
@@ -175,8 +175,8 @@ worker_ask_dest(struct worker *w, const char *kind, int timeout_s, json_t *extra
             return -1;
     if (!res.ok)
         return err_set(err, ERR_INVALID, "%s", res.error);
-    if (result)
-        *result = json_loads(res.result, 0, &jerr);
+    if (ac && msg_decode(ac, res.result, answer, err) < 0)
+        return err_prefix(err, "%s answered %s", w->m.dest_compute, kind);
     return 0;
 }
 
@@ -201,43 +201,47 @@ worker_params(struct worker *w)
     w->params.flags = w->pol.flags;
     w->params.bandwidth_mib = (uint64_t)w->c->cfg->lm_bandwidth;
     w->params.parallel_connections = w->c->cfg->lm_parallel_connections;
-    for (size_t i = 0; w->disks && i < json_array_size(w->disks) && i < VIRT_MAX_DISKS; i++) {
-        json_t *d = json_array_get(w->disks, i);
-
-        strlcpy0(w->disk_targets[i], json_string_value(json_object_get(d, "target")),
-                 sizeof(w->disk_targets[i]));
-        w->params.migrate_disks[w->params.ndisks++] = w->disk_targets[i];
-    }
+    for (int i = 0; i < w->disks.n && i < VIRT_MAX_DISKS; i++)
+        w->params.migrate_disks[w->params.ndisks++] = w->disks.d[i].target;
 }
 
-/* Block migration: the local disks to copy, and the data size the timers
- * count (Nova: RAM, at least 2 GiB, plus each disk's file, at least 2 GiB).
- * *whole: a disk has a backing file, so the chains are copied whole. */
+/* Block migration: the local disks to copy (as the source's own check
+ * reported them to the scheduler, checked again here: a row may have waited
+ * queued while they changed), and the data size the timers count (Nova:
+ * RAM, at least 2 GiB, plus each disk's file, at least 2 GiB).  *whole: a
+ * disk has a backing file, so the chains are copied whole. */
 static int
 worker_disks(struct worker *w, double *data_gb, bool *whole, struct err *err)
 {
-    uint64_t sizes[VIRT_MAX_DISKS];
-    size_t n = 0;
+    uint64_t sizes[MSG_MAX_DISKS];
+    struct msg_disks now;
+    int known = 0, rc;
 
     *whole = false;
+    memset(&w->disks, 0, sizeof(w->disks));
     if (w->m.block_migration == 1) {
-        if (storage_local_disks(w->c, w->v, w->m.instance_uuid, &w->disks, err) < 0) {
-            /* attached to a job that already took the guest away: no disks
-             * are left here to copy or count */
-            if (!w->attach || err->code != ERR_NOT_FOUND)
-                return -1;
-            err_clear(err);
-            w->disks = json_array();
+        known = db_mig_source_disks(w->db, w->m.id, &w->disks, err);
+        if (known < 0)
+            return -1;
+        rc = storage_local_disks(w->c, w->v, w->m.instance_uuid, &now, err);
+        /* attached to a job that already took the guest away: no disks
+         * are left here to list; the forwarded ones count */
+        if (rc < 0 && (!w->attach || err->code != ERR_NOT_FOUND))
+            return -1;
+        err_clear(err);
+        if (rc == 0 && (!known || !storage_disks_equal(&w->disks, &now))) {
+            if (known)
+                log_warnx("the guest's disks changed since its checks mig=%d: %d then %d",
+                          w->m.id, w->disks.n, now.n);
+            w->disks = now;
         }
-        for (n = 0; n < json_array_size(w->disks) && n < VIRT_MAX_DISKS; n++) {
-            json_t *d = json_array_get(w->disks, n);
-
-            sizes[n] = (uint64_t)json_integer_value(json_object_get(d, "physical"));
-            if (json_is_true(json_object_get(d, "backing")))
+        for (int i = 0; i < w->disks.n; i++) {
+            sizes[i] = (uint64_t)w->disks.d[i].physical;
+            if (w->disks.d[i].backing)
                 *whole = true;
         }
     }
-    *data_gb = policy_data_gb(w->inst.memory_mb, sizes, (int)n);
+    *data_gb = policy_data_gb(w->inst.memory_mb, sizes, w->disks.n);
     return 0;
 }
 
@@ -246,15 +250,13 @@ static void
 worker_rollback_dest(struct worker *w)
 {
     struct err err = ERR_INIT;
-
-    json_t *extra = json_pack("{s:o}", "created",
-                              w->created ? json_incref(w->created) : json_array());
+    struct msg_rollback q = { .created = w->created };
 
     if (worker_ask_dest(w, "rollback_live_migration_at_destination",
-                        w->c->cfg->rpc_response_timeout, extra, NULL, &err) < 0)
+                        w->c->cfg->rpc_response_timeout, &msg_rollback_codec, &q, NULL, NULL,
+                        &err) < 0)
         log_warnx("rollback at destination failed mig=%d dest=%s: %s", w->m.id,
                   w->m.dest_compute, err.msg);
-    json_decref(extra);
 }
 
 /* True when someone asked to abort (re-reading the row). */
@@ -279,22 +281,23 @@ static void
 worker_undo_earlier_prepare(struct worker *w)
 {
     struct db_hostreq_result res;
+    struct msg_pre_live_answer earlier;
     struct err err = ERR_INIT;
-    json_error_t jerr;
-    json_t *answer;
 
     if (db_hostreq_last_answer(w->db, w->m.id, "pre_live_migration", &res, &err) != 1)
         return;
-    answer = json_loads(res.result, 0, &jerr);
-    w->created = json_incref(json_object_get(answer, "created"));
-    json_decref(answer);
-    if (w->created && json_array_size(w->created) > 0) {
-        log_info("undoing an earlier pre_live_migration mig=%d images=%zu", w->m.id,
-                 json_array_size(w->created));
+    if (msg_decode(&msg_pre_live_answer_codec, res.result, &earlier, &err) < 0) {
+        log_warnx("an earlier pre_live_migration's answer is unreadable mig=%d: %s", w->m.id,
+                  err.msg);
+        return;
+    }
+    w->created = earlier.created;
+    if (w->created.n > 0) {
+        log_info("undoing an earlier pre_live_migration mig=%d images=%d", w->m.id,
+                 w->created.n);
         worker_rollback_dest(w);
     }
-    json_decref(w->created);
-    w->created = NULL;
+    memset(&w->created, 0, sizeof(w->created));
 }
 
 /* preparing -> running, or a terminal status (returns -1 then). */
@@ -302,23 +305,21 @@ static int
 worker_prepare(struct worker *w)
 {
     struct err err = ERR_INIT;
+    AUTOFREE struct msg_pre_live *q = calloc(1, sizeof(*q));
+    AUTOFREE struct msg_pre_live_answer *a = calloc(1, sizeof(*a));
     char reason[700];
-
-    json_t *extra;
-    json_t *answer = NULL;
     int rc;
 
+    if (!q || !a)
+        fatalx("out of memory");
     if (w->recovered)
         worker_undo_earlier_prepare(w);
-    extra = json_pack("{s:o}", "disks", w->disks ? json_incref(w->disks) : json_array());
-
-    rc = worker_ask_dest(w, "pre_live_migration", w->c->cfg->long_rpc_timeout, extra, &answer,
-                         &err);
-    json_decref(extra);
-    if (answer) {
-        w->created = json_incref(json_object_get(answer, "created"));
-        json_decref(answer);
-    }
+    q->block_migration = w->m.block_migration;
+    q->disks = w->disks;
+    rc = worker_ask_dest(w, "pre_live_migration", w->c->cfg->long_rpc_timeout,
+                         &msg_pre_live_codec, q, &msg_pre_live_answer_codec, a, &err);
+    if (rc == 0)
+        w->created = a->created;
     if (rc < 0) {
         snprintf(reason, sizeof(reason), "pre_live_migration on %s failed: %s",
                  w->m.dest_compute, err.msg);
@@ -574,11 +575,11 @@ worker_monitor(struct worker *w)
  * source's SUSPENDED event to the destination's RESUMED one, as each host's
  * libvirt reported them. */
 static void
-worker_downtime(struct worker *w, json_t *post)
+worker_downtime(struct worker *w, const struct msg_post_live_answer *post)
 {
     struct virt_lifecycle life;
     struct err err = ERR_INIT;
-    int64_t resumed = json_integer_value(json_object_get(post, "resumed_at_ms"));
+    int64_t resumed = post ? post->resumed_at_ms : 0;
 
     w->downtime_ms = -1;
     w->downtime_source = NULL;
@@ -595,8 +596,8 @@ worker_downtime(struct worker *w, json_t *post)
         }
         w->downtime_ms = resumed - life.suspended_ms;
         w->downtime_source = "lifecycle_events";
-    } else if (json_integer_value(json_object_get(post, "time_elapsed_ms")) > 0) {
-        w->downtime_ms = json_integer_value(json_object_get(post, "downtime_ms"));
+    } else if (post->time_elapsed_ms > 0) {
+        w->downtime_ms = post->downtime_ms;
         w->downtime_source = "job_stats";
     }
 }
@@ -604,17 +605,17 @@ worker_downtime(struct worker *w, json_t *post)
 /* What the job cost: the downtime, and the destination's completed-job
  * statistics (time, bytes) when it arrived there, else the last sample. */
 static void
-worker_totals(struct worker *w, json_t *post)
+worker_totals(struct worker *w, const struct msg_post_live_answer *post)
 {
     struct err err = ERR_INIT;
     int64_t total = w->last.time_elapsed_ms;
     int64_t sent = w->last.mem_processed + w->last.disk_processed;
 
     worker_downtime(w, post);
-    if (post && json_integer_value(json_object_get(post, "time_elapsed_ms")) > 0) {
-        total = json_integer_value(json_object_get(post, "time_elapsed_ms"));
-        if (json_integer_value(json_object_get(post, "data_processed")) > sent)
-            sent = json_integer_value(json_object_get(post, "data_processed"));
+    if (post && post->time_elapsed_ms > 0) {
+        total = post->time_elapsed_ms;
+        if (post->data_processed > sent)
+            sent = post->data_processed;
     }
     if (db_mig_record_totals(w->db, w->m.id, w->downtime_ms, w->downtime_source, sent, total,
                              &err) < 0)
@@ -629,28 +630,27 @@ worker_totals(struct worker *w, json_t *post)
 static void
 worker_cleanup_source(struct worker *w)
 {
-    json_t *paths;
-    size_t i;
-    json_t *d;
+    struct msg_paths paths = { 0 };
 
-    if (w->m.block_migration != 1 || !w->disks || json_array_size(w->disks) == 0)
+    if (w->m.block_migration != 1 || w->disks.n == 0)
         return;
-    paths = json_array();
-    json_array_foreach(w->disks, i, d)
-        json_array_append(paths, json_object_get(d, "path"));
-    storage_delete_disks(w->c, w->v, paths);
-    json_decref(paths);
+    for (int i = 0; i < w->disks.n; i++)
+        strlcpy0(paths.p[paths.n++], w->disks.d[i].path, sizeof(paths.p[0]));
+    storage_delete_disks(w->c, w->v, &paths);
 }
 
 /* The destination's post_live_migration_at_destination, asked again while
  * it does not answer in time (its ferry-compute restarting, say). */
 static int
-worker_post_at_dest(struct worker *w, json_t **post, struct err *err)
+worker_post_at_dest(struct worker *w, struct msg_post_live_answer *post, struct err *err)
 {
     for (int attempt = 1;; attempt++) {
+        struct msg_guest q;
+
         err_clear(err);
         if (worker_ask_dest(w, "post_live_migration_at_destination",
-                            w->c->cfg->rpc_response_timeout, NULL, post, err) == 0)
+                            w->c->cfg->rpc_response_timeout, &msg_guest_codec, &q,
+                            &msg_post_live_answer_codec, post, err) == 0)
             return 0;
         if (err->code != ERR_TIMEOUT || attempt == 3 || *w->c->stop)
             return -1;
@@ -660,9 +660,11 @@ worker_post_at_dest(struct worker *w, json_t **post, struct err *err)
 }
 
 /* Where does the guest run now?  1 source, 2 destination, 0 neither (why
- * says what was seen). */
+ * says what was seen).  *post is the destination's answer, when it gave
+ * one (*have_post). */
 static int
-worker_where(struct worker *w, json_t **post, char *why, size_t why_size)
+worker_where(struct worker *w, struct msg_post_live_answer *post, bool *have_post, char *why,
+             size_t why_size)
 {
     struct virt_domain d;
     struct err err = ERR_INIT;
@@ -670,10 +672,13 @@ worker_where(struct worker *w, json_t **post, char *why, size_t why_size)
 
     /* libvirt said the job completed: the guest is on the destination,
      * whether or not the destination's ferry-compute answers now */
+    *have_post = false;
     if (!w->attach && w->rc == 0) {
         if (worker_post_at_dest(w, post, &err) < 0)
             log_warnx("post_live_migration_at_destination failed mig=%d (the migration "
                       "completed): %s", w->m.id, err.msg);
+        else
+            *have_post = true;
         return 2;
     }
     rc = w->c->drv->domain_get(w->v, w->m.instance_uuid, &d, &err);
@@ -687,8 +692,10 @@ worker_where(struct worker *w, json_t **post, char *why, size_t why_size)
     if (rc < 0 && err.code != ERR_NOT_FOUND)
         log_warnx("the source's domain is unreadable mig=%d: %s", w->m.id, err.msg);
     err_clear(&err);
-    if (worker_post_at_dest(w, post, &err) == 0)
+    if (worker_post_at_dest(w, post, &err) == 0) {
+        *have_post = true;
         return 2;
+    }
     snprintf(why, why_size, "the destination says: %s", err.msg);
     log_warnx("guest found on neither host mig=%d: %s", w->m.id, err.msg);
     return 0;
@@ -697,15 +704,16 @@ worker_where(struct worker *w, json_t **post, char *why, size_t why_size)
 static void
 worker_finish(struct worker *w)
 {
-    json_t *post = NULL;
+    struct msg_post_live_answer post;
     char reason[900], why[600] = "";
+    bool have_post;
     int where;
     struct err err = ERR_INIT;
 
     if (w->last.mem_total)
         worker_save(w, now_ms());
-    where = worker_where(w, &post, why, sizeof(why));
-    worker_totals(w, post);
+    where = worker_where(w, &post, &have_post, why, sizeof(why));
+    worker_totals(w, have_post ? &post : NULL);
     if (where != 2 && w->pst.post_copy_active) {
         /* post-copy failed: the guest's newest memory is on the destination,
          * the rest on the source; neither copy can run on its own.  Nothing
@@ -739,7 +747,6 @@ worker_finish(struct worker *w)
                  w->mig_err.msg[0] ? ": " : "", w->mig_err.msg, why[0] ? "; " : "", why);
         worker_transition(w, MIG_ERROR, reason);
     }
-    json_decref(post);
 }
 
 /* What this migration uses: what its row records (the guest's ferry:*

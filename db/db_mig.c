@@ -10,6 +10,7 @@
 
 #include "common/auto.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "db/db_int.h"
 #include "db/model.h"
 
@@ -304,12 +305,15 @@ int
 db_mig_transition(struct db *db, const struct db_transition *t, struct err *err)
 {
     struct numbuf b;
-    const char *p[12];
+    const char *p[13];
     AUTO_PGRES PGresult *r = NULL;
+    AUTOFREE char *disks = NULL;
 
     if (!mig_transition_allowed(t->from, t->to))
         fatalx("BUG: migration %d: transition %s -> %s is not in the state machine", t->id,
                mig_status_name(t->from), mig_status_name(t->to));
+    if (t->source_disks && msg_encode(&msg_disks_codec, t->source_disks, &disks, err) < 0)
+        return -1;
     p[0] = num(&b, t->id);
     p[1] = mig_status_name(t->from);
     p[2] = mig_status_name(t->to);
@@ -322,10 +326,12 @@ db_mig_transition(struct db *db, const struct db_transition *t, struct err *err)
     p[9] = t->source_node;
     p[10] = t->set_block_migration ? (t->block_migration ? "true" : "false") : NULL;
     p[11] = t->reason_code != ERR_NONE ? err_code_name(t->reason_code) : NULL;
+    p[12] = disks;
     r = db_query(db,
                  "WITH m AS (UPDATE migrations SET status = $3, updated_at = now(),"
                  "   reason = coalesce($5, reason),"
                  "   reason_code = coalesce($12, reason_code),"
+                 "   source_disks = coalesce($13::jsonb, source_disks),"
                  "   dest_compute = coalesce($7, dest_compute),"
                  "   dest_node = coalesce($8, dest_node),"
                  "   dest_host = coalesce($9, dest_host),"
@@ -348,7 +354,7 @@ db_mig_transition(struct db *db, const struct db_transition *t, struct err *err)
                  "   FROM m WHERE i.uuid = m.instance_uuid AND $6::boolean"
                  "   RETURNING i.id)"
                  " SELECT pg_notify('ferry_migration', m.id || ' ' || $3) FROM m",
-                 12, p, err);
+                 13, p, err);
     if (!r)
         return -1;
     if (PQntuples(r) == 0)
@@ -482,6 +488,22 @@ db_mig_claim_queued(struct db *db, const char *host, int max_running, const char
         return 0;
     mig_read(r, 0, out);
     return 1;
+}
+
+int
+db_mig_source_disks(struct db *db, int id, struct msg_disks *out, struct err *err)
+{
+    struct numbuf b;
+    const char *p[1] = { num(&b, id) };
+    AUTO_PGRES PGresult *r = db_query(db, "SELECT source_disks::text AS d FROM migrations"
+                                          " WHERE id = $1::int AND source_disks IS NOT NULL",
+                                      1, p, err);
+
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0)
+        return 0;
+    return msg_decode(&msg_disks_codec, row_str(r, 0, "d"), out, err) < 0 ? -1 : 1;
 }
 
 int

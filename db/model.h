@@ -13,6 +13,7 @@
 #include "common/err.h"
 #include "common/mig_opts.h"
 #include "common/mig_state.h"
+#include "common/msg.h"
 #include "common/nova.h"
 #include "common/util.h"
 #include "db/db.h"
@@ -382,12 +383,19 @@ struct db_transition {
     const char *dest_node;
     const char *dest_host;
     const char *source_node;
+    /* accepted -> queued: the source's local disks, as its check reported
+     * them (NULL: not known) */
+    const struct msg_disks *source_disks;
     /* accepted -> queued: block_migration as the checks resolved "auto" */
     bool set_block_migration;
     bool block_migration;
 };
 
 int db_mig_transition(struct db *db, const struct db_transition *t, struct err *err);
+
+/* The source's disks forwarded by the scheduler: 1 and *out filled, 0 when
+ * the row has none. */
+int db_mig_source_disks(struct db *db, int id, struct msg_disks *out, struct err *err);
 
 /* Nova's counters, saved every live_migration_monitor_interval; also sets
  * the instance's progress (0-100). */

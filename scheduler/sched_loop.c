@@ -12,11 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "common/auto.h"
 #include "common/cfg.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/util.h"
 #include "scheduler/sched.h"
 #include "scheduler/sched_loop.h"
@@ -36,6 +35,7 @@ struct sched_dest {
     char node[NAME_LEN];
     char addr[NAME_LEN];
     int block_migration;            /* as the storage checks resolved it */
+    struct msg_disks disks;         /* the source's local disks, as it reported them */
 };
 
 struct sched *
@@ -63,28 +63,32 @@ sched_free(struct sched *s)
 }
 
 /* Ask dest's ferry-compute whether it can take the guest (Nova's
- * check_can_live_migrate_destination).  0: yes; -1: no, reason in err. */
+ * check_can_live_migrate_destination).  0: yes, and *out has what its checks
+ * settled (block_migration, the source's disks); -1: no, reason in err. */
 static int
 sched_check_destination(struct sched *s, const struct db_mig *m, const struct db_instance *inst,
                         const struct db_host *src, const struct db_host *dest,
                         struct sched_dest *out, struct err *err)
 {
-    json_error_t jerr;
-    json_t *answer;
-    json_t *payload;
+    AUTOFREE struct msg_check_dest *q = calloc(1, sizeof(*q));
+    struct msg_check_dest_answer a;
     AUTOFREE char *text = NULL;
     struct db_hostreq_result res;
     int64_t id;
 
-    payload = json_pack("{s:s,s:s,s:s,s:i,s:i,s:s,s:s,s:s,s:i,s:s}", "instance_uuid",
-                        inst->uuid, "request_id", m->request_id, "domain_name",
-                        inst->domain_name, "memory_mb", inst->memory_mb, "vcpus", inst->vcpus,
-                        "source_host", src->host, "source_cpu_info", src->cpu_info,
-                        "source_virt_type", src->virt_type, "block_migration",
-                        m->block_migration, "cpu_xml", inst->cpu_xml);
-    text = json_dumps(payload, JSON_COMPACT);
-    json_decref(payload);
-    if (db_hostreq_send(s->work_db, dest->host, "check_destination", m->id, text,
+    if (!q)
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    strlcpy0(q->g.instance_uuid, inst->uuid, sizeof(q->g.instance_uuid));
+    strlcpy0(q->g.request_id, m->request_id, sizeof(q->g.request_id));
+    strlcpy0(q->g.domain_name, inst->domain_name, sizeof(q->g.domain_name));
+    q->memory_mb = inst->memory_mb;
+    q->vcpus = inst->vcpus;
+    strlcpy0(q->source_host, src->host, sizeof(q->source_host));
+    strlcpy0(q->source_cpu_info, src->cpu_info, sizeof(q->source_cpu_info));
+    q->block_migration = m->block_migration;
+    strlcpy0(q->cpu_xml, inst->cpu_xml, sizeof(q->cpu_xml));
+    if (msg_encode(&msg_check_dest_codec, q, &text, err) < 0 ||
+        db_hostreq_send(s->work_db, dest->host, "check_destination", m->id, text,
                         s->cfg->long_rpc_timeout, s->actor, &id, err) < 0)
         return -1;
     if (db_hostreq_wait(s->work_db, id, &res, err) < 0) {
@@ -95,12 +99,10 @@ sched_check_destination(struct sched *s, const struct db_mig *m, const struct db
     }
     if (!res.ok)
         return err_set(err, ERR_INVALID, "%s", res.error);
-    answer = json_loads(res.result, 0, &jerr);
-    out->block_migration = answer && json_is_integer(json_object_get(answer, "block_migration"))
-                               ? (int)json_integer_value(json_object_get(answer,
-                                                                         "block_migration"))
-                               : m->block_migration;
-    json_decref(answer);
+    if (msg_decode(&msg_check_dest_answer_codec, res.result, &a, err) < 0)
+        return err_prefix_as(err, ERR_INVALID, "%s answered its checks", dest->host);
+    out->block_migration = a.block_migration >= 0 ? a.block_migration : m->block_migration;
+    out->disks = a.disks;
     return 0;
 }
 
@@ -375,6 +377,7 @@ sched_run_one(struct sched *s, const struct db_mig *m, struct err *err)
         t.dest_compute = dest.host;
         t.dest_node = dest.node;
         t.dest_host = dest.addr;
+        t.source_disks = &dest.disks;
         t.set_block_migration = dest.block_migration >= 0;
         t.block_migration = dest.block_migration == 1;
         t.source_node = dest.source_node[0] ? dest.source_node : NULL;

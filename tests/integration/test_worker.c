@@ -29,6 +29,7 @@ static struct db *db;
 static volatile sig_atomic_t stop;
 static struct compute host_a, host_b;
 static int block_mig;                   /* the scheduler's verdict: -1 none, 0, 1 */
+static const struct msg_disks *fwd_disks; /* the source's disks it forwarded, or none */
 static struct hostreq_threads *hr_a, *hr_b;
 
 static void
@@ -76,6 +77,7 @@ setup(void **state)
     fake_host_set("fake://b", "b", 16384, 16384);
     cfg_defaults(&cfg);
     block_mig = -1;
+    fwd_disks = NULL;
     snprintf(cfg.db_connection, sizeof(cfg.db_connection), "%s", getenv("FERRY_TEST_DB"));
     cfg.lm_monitor_interval = 1;        /* save counters every second */
     snprintf(cfg.lm_uri, sizeof(cfg.lm_uri), "fake://%%s");
@@ -109,6 +111,7 @@ claim_migration(bool abort_first)
     t.dest_host = "b";
     t.set_block_migration = block_mig >= 0;
     t.block_migration = block_mig == 1;
+    t.source_disks = fwd_disks;
     assert_int_equal(db_mig_transition(db, &t, &err), 0);
     assert_int_equal(db_mig_claim_queued(db, "a", 1, "test", &m, &err), 1);
     assert_int_equal(m.status, MIG_PREPARING);
@@ -962,6 +965,38 @@ test_memory_accounting_full_refuses(void **state)
                         " other migrations");
 }
 
+/* The scheduler forwards the source's disks as its check reported them;
+ * the worker starts from them, and checks them again at prepare: a list
+ * gone stale while the row waited queued is replaced by the guest's disks
+ * as they are now (the image made at the destination is the real one). */
+static void
+test_block_forwarded_disks(void **state)
+{
+    struct virt_disk d = { .target = "vda", .path = "/images/vm-now.img", .format = "raw",
+                           .capacity = 1 << 30, .physical = 1 << 20 };
+    static struct msg_disks stale;
+    char format[16];
+    struct db_mig m;
+
+    (void)state;
+    block_mig = 1;
+    fake_set_disk(INSTANCE, &d);
+    stale.n = 1;
+    snprintf(stale.d[0].target, sizeof(stale.d[0].target), "vda");
+    snprintf(stale.d[0].path, sizeof(stale.d[0].path), "/images/vm-then.img");
+    snprintf(stale.d[0].format, sizeof(stale.d[0].format), "qcow2");
+    stale.d[0].size = 1 << 30;
+    fwd_disks = &stale;
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_int_equal(sql_num("SELECT jsonb_array_length(source_disks->'disks') FROM migrations"
+                             " WHERE id = %d", m.id), 1);
+    fake_image_format("fake://b", "/images/vm-now.img", format, sizeof(format));
+    assert_string_equal(format, "raw");
+    fake_image_format("fake://b", "/images/vm-then.img", format, sizeof(format));
+    assert_string_equal(format, "");
+}
+
 #define CASE(fn, model) cmocka_unit_test_prestate_setup_teardown(fn, setup, NULL, &model)
 
 /* ---- per-guest options (the ferry:* metadata) ---------------------------------------- */
@@ -1086,6 +1121,7 @@ main(void)
         CASE(test_postcopy_failure_is_error, slow_breaking),
         CASE(test_paused_guest_no_postcopy, converging),
         CASE(test_block_backing_copied_whole, converging),
+        CASE(test_block_forwarded_disks, converging),
         CASE(test_storage_error_keeps_cause, converging),
         CASE(test_memory_by_accounting_accepts, converging),
         CASE(test_memory_accounting_full_refuses, converging),
