@@ -25,11 +25,48 @@ STATUS=0
 LAST="(no request yet)"
 TOKEN=${TOKEN:-admin:admin}
 
+# A failure ends the test at once, wherever fail is called: in the test's
+# shell, or in a subshell such as $(wait_migration_done ...) or a condition
+# of wait_for, where `exit` alone would end only that subshell and the test
+# would go on with an empty value.  There fail signals the test's shell
+# (USR1, below) and ends the subshells in between, which are this test's
+# own (forks of T_MAIN, found by parent pid), so that the test's shell,
+# waiting for their output, stops before its next command.  The message
+# goes to the test's own stderr (T_ERR), even from a redirected condition.
+T_MAIN=$$
+exec {T_ERR}>&2
+trap 'exit 1' USR1
+
 fail() {
-    echo "FAIL $T_NAME: $*" >&2
-    echo "     after: $LAST" >&2
-    [[ -s $BODY ]] && echo "     body: $(head -c 600 "$BODY")" >&2
+    {
+        echo "FAIL $T_NAME: $*"
+        echo "     after: $LAST"
+        [[ -s $BODY ]] && echo "     body: $(head -c 600 "$BODY")"
+    } >&"$T_ERR"
+    [[ $BASHPID == "$T_MAIN" ]] || fail_main
     exit 1
+}
+
+# subshell_chain PID: the subshells between PID and the test's shell.
+subshell_chain() {
+    local pid=$1 stat
+    while :; do
+        stat=$(< "/proc/$pid/stat") || return 1
+        stat=${stat##*) }               # after "pid (comm) "
+        stat=${stat#* }                 # after the state
+        pid=${stat%% *}                 # the parent
+        [[ $pid == "$T_MAIN" ]] && return 0
+        [[ $pid =~ ^[0-9]+$ ]] && ((pid > 1)) || return 1  # not under the test's shell
+        echo "$pid"
+    done
+}
+
+fail_main() {
+    local me=$BASHPID chain
+    chain=$(subshell_chain "$me") || return 0
+    kill -USR1 "$T_MAIN" 2>/dev/null
+    # shellcheck disable=SC2086 # pids, one a word
+    [[ -z $chain ]] || kill -KILL $chain 2>/dev/null
 }
 
 ok() { TESTS_OK=$((TESTS_OK + 1)); }
