@@ -148,6 +148,15 @@ wait_for() {
     fail "timed out after ${secs}s waiting for $what"
 }
 
+# The stock OpenStack client, Debian's (tools/deps.sh installs it): a test
+# of what it sends and shows fails without it, it does not skip.
+OPENSTACK=${OPENSTACK:-/usr/bin/openstack}
+need_openstack() {
+    [[ -x $OPENSTACK ]] \
+        || fail "$OPENSTACK is missing (tools/deps.sh installs python3-openstackclient)"
+    ok
+}
+
 done_ok() { echo "  PASS $T_NAME ($TESTS_OK checks)"; }
 
 # ---- seeding (integration tests play the computes through SQL) ------------------
