@@ -24,18 +24,23 @@ wait_migration_done() {
     fail "migration $id still $st after ${secs}s"
 }
 
-# The guest's heartbeat moves on where it runs now.
+# The guest's heartbeat moves on where it runs now: wait for its first
+# heartbeat there (a guest that just booted or arrived may not have printed
+# one yet), then for the next one, and that line's own memory check.  Waits
+# are for what the guest prints (every second when it gets the CPU), with
+# timeouts generous enough for a slow or busy machine.
 assert_alive_on() {
-    local name=$1 host=$2 h1 h2
-    [[ $(lab where "$name") == "$host" ]] || fail "$name runs on '$(lab where "$name")', not $host"
+    local name=$1 host=$2 h1 line where
+    where=$(lab where "$name")
+    [[ $where == "$host" ]] || fail "$name runs on '$where', not $host"
+    wait_for "$name's first heartbeat on $host" 60 "[[ -n \$(lab heartbeat $name $host) ]]"
     h1=$(lab heartbeat "$name" "$host")
-    sleep 2.2
-    h2=$(lab heartbeat "$name" "$host")
-    [[ -n $h1 && -n $h2 && $h2 -gt $h1 ]] || fail "$name's heartbeat on $host: '$h1' then '$h2'"
+    wait_for "$name's heartbeat on $host to go on from $h1" 60 \
+        "[[ \$(lab heartbeat $name $host) -gt $h1 ]]"
     ok
     # the guest checks its own working set: nothing was lost on the way
-    [[ $(lab heartbeat "$name" "$host" --line) == *mem=ok* ]] \
-        || fail "$name's memory check: $(lab heartbeat "$name" "$host" --line)"
+    line=$(lab heartbeat "$name" "$host" --line)
+    [[ $line == *mem=ok* ]] || fail "$name's memory check: $line"
     ok
 }
 
