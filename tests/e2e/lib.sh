@@ -112,6 +112,42 @@ assert_consistent() {
 
 proc_pid() { cat "$FERRY_STATE/pids/$1.pid"; }
 
+# job_processed HOST NAME: the bytes of memory libvirt's migration job of
+# NAME on HOST has sent so far (nothing without a job): libvirt's own word
+# that the job goes on, whoever watches it.
+job_processed() {
+    lab virsh "$1" domjobinfo "$2" --rawstats 2>/dev/null \
+        | awk -F': *' '$1 == "memory_processed" { print $2 }'
+}
+
+# wait_job_moves HOST NAME WHAT: the job's memory_processed grows (max 60 s).
+wait_job_moves() {
+    local j0
+    j0=$(job_processed "$1" "$2")
+    [[ -n $j0 ]] || fail "$3: no migration job of $2 on $1"
+    wait_for "$3: $2's job on $1 moves on from $j0 bytes" 60 \
+        "[[ \$(job_processed $1 $2) -gt $j0 ]]"
+    ok
+}
+
+# compute_looked_since HOST T: HOST's ferry-compute has looked for queued
+# migrations to start since the database time T (an SQL expression).  Its
+# main loop does it every turn (db_mig_claim_queued, the statement that moves
+# a row to preparing) and then waits: its own session (found by the
+# process's ports) is idle with that statement last, begun after T.  The
+# positive witness before "the row is still queued".
+compute_looked_since() {
+    local pid ports
+    pid=$(proc_pid "ferry-compute@$1") || return 1
+    ports=$(ss -Htnp "dport = :$PGPORT" | awk -v p="pid=$pid," 'index($0, p) {
+                n = split($4, a, ":"); print a[n] }' | paste -sd, -)
+    [[ -n $ports ]] || return 1
+    [[ $(sql "SELECT count(*) FROM pg_stat_activity
+              WHERE application_name = 'ferry-compute' AND client_port IN ($ports)
+                AND state = 'idle' AND query LIKE '%SET status = ''preparing''%'
+                AND query_start > $2") == 1 ]]
+}
+
 # host_conf HOST 'INI TEXT': options for one compute host only (its own
 # compute-HOST.conf, as each Nova compute has its own nova.conf); "" puts it
 # back.  The worker is restarted and waited for.
