@@ -14,7 +14,7 @@ expect_fault serviceUnavailable 503
 api GET "/v2.1/servers/$S/migrations" "" 2.80 "" 2>/dev/null
 wait_job_moves t-lab-1 db-guest "the migration goes on without the database"
 "$STACK" pg-start >/dev/null 2>&1
-wait_for "the API answers again" 30 '[[ $(curl -s -o /dev/null -w "%{http_code}" -H "X-Auth-Token: admin:admin" "$API/v2.1/os-migrations") == 200 ]]'
+wait_for "the API answers again" 30 'api GET /v2.1/os-migrations && [[ $STATUS == 200 ]]'
 api POST "/v2.1/servers/$S/migrations/$id/action" '{"force_complete": null}' 2.22
 expect_status 202
 [[ $(wait_migration_done "$id" 90) == completed ]] || fail "after the outage: $(migration_status "$id")"

@@ -12,13 +12,17 @@ for i in 1 2 3 4; do
     new_guest "so-$i" t-lab-1 64 "fill=1" >/dev/null
     guests+=("so-$i")
 done
+# each request from a shell of its own, with its own answer files (the api
+# helper, so that the answers are validated too)
 pids=()
 for i in 1 2 3 4; do
     url=$API; ((i % 2)) && url=$API2
-    curl -s -o "$T_TMP/r$i" -w '%{http_code}' -X POST -H 'X-Auth-Token: admin:admin' \
-        -H 'OpenStack-API-Version: compute 2.80' -H 'Content-Type: application/json' \
-        -d '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' \
-        "$url/v2.1/servers/$(server_id "so-$i")/action" > "$T_TMP/s$i" &
+    (
+        BODY=$T_TMP/r$i HDRS=$T_TMP/h$i API=$url
+        api POST "/v2.1/servers/$(server_id "so-$i")/action" \
+            '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' 2.80
+        echo "$STATUS" > "$T_TMP/s$i"
+    ) &
     pids+=($!)
 done
 wait "${pids[@]}"

@@ -7,10 +7,12 @@ lab() { "$LAB" --state "$LAB_STATE" "$@"; }
 server_id() { sql "SELECT uuid FROM instances WHERE display_name = '$1' AND NOT deleted"; }
 server_host() { sql "SELECT host FROM instances WHERE display_name = '$1'"; }
 
-# The stock OpenStack client (Debian's), against this Ferry, no Keystone.
+# The stock OpenStack client (Debian's), against this Ferry, no Keystone;
+# through the contract proxy (client_api), so its answers are validated.
 osc() {
-    /usr/bin/openstack --os-auth-type admin_token --os-token admin:admin \
-        --os-endpoint "$API/v2.1" "$@"
+    client_api
+    "$OPENSTACK" --os-auth-type admin_token --os-token admin:admin \
+        --os-endpoint "$CLIENT_API/v2.1" "$@"
 }
 
 # Wait until migration $1 is in a terminal status (max $2 s); prints it.

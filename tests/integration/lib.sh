@@ -84,6 +84,10 @@ api() {
     [[ -z ${FERRY_CONTRACT_LOG:-} ]] || api_log "$method" "$path" "$mv" "$body"
 }
 
+# logged METHOD PATH [MICROVERSION] [BODY]: an answer a test fetched with its
+# own curl (-o "$BODY" -D "$HDRS", the status in $STATUS) is logged as api's.
+logged() { [[ -z ${FERRY_CONTRACT_LOG:-} ]] || api_log "$@"; }
+
 # One JSON line per answer to $FERRY_CONTRACT_LOG, for tests/contract/check.sh:
 # test, method, path, query, requested microversion, the answer's version
 # header, status, Content-Type, body (and the request body).  Under flock, as
@@ -102,8 +106,8 @@ api_log() {
     {
         flock 9
         jq -cn --arg test "$T_NAME" --arg method "$1" --arg path "${2%%\?*}" --arg query "$query" \
-           --arg mv "$3" --arg version "${ver# }" --arg status "$STATUS" \
-           --arg content_type "${ct# }" --rawfile body "$BODY" --arg request_body "$4" \
+           --arg mv "${3:-}" --arg version "${ver# }" --arg status "$STATUS" \
+           --arg content_type "${ct# }" --rawfile body "$BODY" --arg request_body "${4:-}" \
            '{test: $test, method: $method, path: $path, query: $query, mv: $mv,
              version: $version, status: ($status | tonumber), content_type: $content_type,
              body: $body, request_body: $request_body}' >> "$FERRY_CONTRACT_LOG"
@@ -155,6 +159,28 @@ need_openstack() {
     [[ -x $OPENSTACK ]] \
         || fail "$OPENSTACK is missing (tools/deps.sh installs python3-openstackclient)"
     ok
+}
+
+# client_api: sets CLIENT_API, the URL to give the stock clients instead of
+# $API.  With FERRY_CONTRACT_LOG set it is a logging proxy in front of $API
+# (tests/contract/proxy.py), so that what the clients are answered is
+# validated against openapi.yaml like the api helper's answers; the proxy
+# ends with the test's shell.  Call it in the test's shell, not in $(...).
+CLIENT_API=""
+client_api() {
+    [[ -z $CLIENT_API ]] || return 0
+    if [[ -z ${FERRY_CONTRACT_LOG:-} ]]; then
+        CLIENT_API=$API
+        return 0
+    fi
+    local errlog=${FERRY_STATE:-$T_TMP}/log/contract-proxy-$T_NAME.log
+    mkdir -p "${errlog%/*}"
+    # not a job of the test's shell (started from a subshell that ends at
+    # once), so that a test's bare `wait` does not wait for it
+    ( /usr/bin/python3 "$REPO/tests/contract/proxy.py" "$API" "$FERRY_CONTRACT_LOG" "$T_NAME" \
+        "$T_TMP/proxy.port" "$T_MAIN" </dev/null >/dev/null 2>>"$errlog" & )
+    wait_for "the contract proxy (its errors: $errlog)" 20 '[[ -s $T_TMP/proxy.port ]]'
+    CLIENT_API=http://127.0.0.1:$(< "$T_TMP/proxy.port")
 }
 
 done_ok() { echo "  PASS $T_NAME ($TESTS_OK checks)"; }
