@@ -108,6 +108,11 @@ main(int argc, char **argv)
             fatalx("release: %s", err.msg);
     }
     t_all = wall_us() - t_all;
+    /* every host has room for every guest here: a decision that found no
+     * destination measured a refusal, not a decision */
+    if (decided < n)
+        fatalx("only %d of %d decisions found a destination: the timings would measure "
+               "refusals (are the hosts up and their usage loaded?)", decided, n);
     qsort(us, (size_t)n, sizeof(*us), cmp_i64);
     printf("scheduler decision (filters + weighers in SQL, C filters, claim), %d decisions:\n"
            "  median %.2f ms  p99 %.2f ms  max %.2f ms  mean %.2f ms\n"
@@ -138,6 +143,8 @@ main(int argc, char **argv)
             sched_explain(&rq, closest, nc, counts, why, sizeof(why));
             ex[k] = wall_us() - t0;
             free(closest);
+            if (nc == 0 || !why[0])     /* timed nothing */
+                fatalx("refusal %d explained no host (%d read whole): '%.160s'", k, nc, why);
             if (k == 0)
                 printf("no valid host, explained: %.160s...\n", why);
         }

@@ -8,7 +8,10 @@
 # 2. On the libvirt lab (two hosts on free 127.0.1.x addresses): the
 #    destination's own check, a host request answered by a real
 #    ferry-compute and libvirt, reported separately (median, p99);
-#    BENCH_LAB=0 skips it.
+#    BENCH_LAB=0 skips it.  BENCH_CHECK_MEM_MB (128) is the memory the checked
+#    guest asks for.
+# A part whose measurements are empty (every decision or check refused, or
+# left unanswered) says so and fails: it measured nothing.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -82,7 +85,8 @@ for i in $(seq 1 50); do
     q "WITH r AS (INSERT INTO host_requests (host, kind, payload, deadline, requested_by)
        VALUES ('b-lab-2', 'check_destination',
                jsonb_build_object('instance_uuid', '$S', 'domain_name', 'bench-$i',
-                                  'memory_mb', 128, 'source_host', 'b-lab-1',
+                                  'memory_mb', ${BENCH_CHECK_MEM_MB:-128},
+                                  'source_host', 'b-lab-1',
                                   'block_migration', 0,
                                   'cpu_xml', '<cpu mode=''custom''><model>qemu64</model></cpu>'),
                clock_timestamp() + interval '30 s', 'bench') RETURNING id, host)
@@ -93,6 +97,13 @@ for i in $(seq 1 50); do
         sleep 0.01
     done
 done
+done_n=$(q "SELECT count(*) FROM host_requests WHERE requested_by = 'bench' AND status = 'done'")
+if [[ $done_n != 50 ]]; then
+    echo "bench: FAILED: only $done_n of 50 destination checks were answered yes; the others:" >&2
+    q "SELECT status || ' x' || count(*) || ': ' || coalesce(min(error), '(no answer)')
+       FROM host_requests WHERE requested_by = 'bench' AND status <> 'done' GROUP BY status" >&2
+    exit 1
+fi
 q "SELECT 'destination check on the lab (host request to a real ferry-compute + libvirt, '
           || count(*) || ' requests): median '
           || round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1) || ' ms  p99 '

@@ -6,6 +6,11 @@ src=$(server_host demo-idle)
 [[ $src == t-lab-1 ]] || fail "demo-idle starts on t-lab-1, not $src"
 ok
 assert_alive_on demo-idle t-lab-1
+# the check itself on a guest that has only just booted: it has printed no
+# heartbeat yet, and a slow machine must not make that a failure
+lab guest hb-fresh --host t-lab-3 --mem 64 --args "fill=1" >/dev/null || fail "lab guest hb-fresh"
+assert_alive_on hb-fresh t-lab-3
+drop_guest hb-fresh
 
 # 2.30, host named, no force: the scheduler checks that host, 202 after it
 api POST "/v2.1/servers/$S/action" '{"os-migrateLive": {"host": "t-lab-2", "block_migration": "auto"}}' 2.30

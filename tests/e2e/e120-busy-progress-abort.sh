@@ -19,11 +19,10 @@ expect_json '.migrations | length' 1
 expect_json '.migrations[0].id' "$id"
 expect_json '.migrations[0].status' running
 p1=$(jq -r '.migrations[0].memory_processed_bytes' < "$BODY")
-sleep 3
-api GET "/v2.1/servers/$S/migrations/$id" "" 2.80
+wait_for "memory_processed_bytes to grow from $p1" 60 \
+    'api GET "/v2.1/servers/$S/migrations/$id" "" 2.80 &&
+     [[ $STATUS == 200 && $(jq -r .migration.memory_processed_bytes < "$BODY") -gt $p1 ]]'
 expect_status 200
-p2=$(jq -r '.migration.memory_processed_bytes' < "$BODY")
-[[ $p2 -gt $p1 ]] || fail "memory_processed_bytes did not grow: $p1 then $p2"
 ok
 expect_json '.migration.memory_total_bytes > 0' true
 api GET "/v2.1/servers/$S" "" 2.1

@@ -1,8 +1,11 @@
 #!/bin/bash
 # e200: the stock clients (novaclient, openstack, openstacksdk from Debian's
 # packages, unmodified) drive real migrations on the lab (tests/clients/).
+# Their answers pass through the contract proxy (client_api), so they are
+# validated against openapi.yaml too.
 source "$(dirname "$0")/lib.sh"
-HOSTS=$(for h in $FERRY_LAB_HOSTS; do printf '%s ' "${h%%=*}"; done) \
+client_api
+HOSTS=$(for h in $FERRY_LAB_HOSTS; do printf '%s ' "${h%%=*}"; done) API=$CLIENT_API \
     /usr/bin/python3 "$REPO/tests/clients/clients.py" || fail "client tests"
 # and nothing was left behind: each guest runs on exactly one host, its own
 for g in demo-idle demo-busy; do

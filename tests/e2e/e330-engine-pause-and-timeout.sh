@@ -8,7 +8,8 @@ S=$(new_guest pause-guest t-lab-1 128 "fill=1 rate=200 wss=64")
 pin_nova "$S"
 id=$(live_migrate "$S")
 wait_for "running" 30 "[[ \$(migration_status $id) == running ]]"
-sleep 2
+# the worker watches the job: its first pass is under way
+wait_for "the first samples" 30 "[[ \$(sample_max $id memory_processed) -gt 0 ]]"
 api POST "/v2.1/servers/$S/migrations/$id/action" '{"force_complete": null}' 2.22
 expect_status 202
 [[ $(wait_migration_done "$id" 60) == completed ]] || fail "pause: $(migration_status "$id")"

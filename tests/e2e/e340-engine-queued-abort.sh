@@ -10,7 +10,9 @@ hot=$(live_migrate "$H")
 wait_for "running" 30 "[[ \$(migration_status $hot) == running ]]"
 q=$(live_migrate "$I")
 wait_for "queued" 30 "[[ \$(migration_status $q) == queued ]]"
-sleep 2
+# t-lab-1's worker has looked at its queued rows since, and left this one
+queued_at="(SELECT max(at) FROM migration_events WHERE migration_id = $q AND to_status = 'queued')"
+wait_for "t-lab-1 to look at its queue" 30 "compute_looked_since t-lab-1 \"$queued_at\""
 [[ $(migration_status "$q") == queued ]] || fail "the second one waits: $(migration_status "$q")"
 ok
 api GET "/v2.1/servers/$I/migrations" "" 2.80

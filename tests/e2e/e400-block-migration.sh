@@ -13,7 +13,11 @@ crc_on() { lab heartbeat bm-guest "$1" --line | grep -o 'disk_crc=0x[0-9a-f]*'; 
 wait_for "disk crc" 30 '[[ -n $(crc_on t-lab-1) ]]'
 crc=$(crc_on t-lab-1)
 image=$(lab virsh t-lab-1 domblklist bm-guest | awk '$1 == "hda" {print $2}')
-[[ -n $image ]] || fail "no local disk"
+[[ $image == /var/lib/libvirt/* ]] || fail "no local disk under /var/lib/libvirt: '$image'"
+ok
+# where a lab host keeps that image (its /var/lib/libvirt is STATE/hosts/HOST/lib)
+image_on() { echo "$LAB_STATE/hosts/$1/lib/${image#/var/lib/libvirt/}"; }
+[[ -f $(image_on t-lab-1) ]] || fail "the source's image is not at $(image_on t-lab-1)"
 ok
 
 # false: refused on the scheduler path, every host giving Nova's reason
@@ -23,9 +27,10 @@ expect_json '.badRequest.message | test("t-lab-1 is not on shared storage: Share
 # both other hosts were tried in turn (a retry after each real refusal), and
 # the message gives each one's reason
 expect_json '.badRequest.message | test("^No valid host was found. t-lab-[23]: .*; t-lab-[23]: ")' true
-[[ $(sql "SELECT string_agg(DISTINCT host || ':' || status, ' ') FROM host_requests
-          WHERE kind = 'check_destination' AND migration_id = $(last_migration "$S")") == \
-   "t-lab-2:failed t-lab-3:failed" ]] || fail "each destination checked once and refused"
+checks=$(sql "SELECT string_agg(host || ':' || status, ' ' ORDER BY host, id) FROM host_requests
+              WHERE kind = 'check_destination' AND migration_id = $(last_migration "$S")")
+[[ $checks == "t-lab-2:failed t-lab-3:failed" ]] \
+    || fail "each destination checked once and refused: $checks"
 ok
 
 # true, scheduled: the disk travels
@@ -45,8 +50,9 @@ wait_for "crc on $dest" 20 "[[ -n \$(crc_on $dest) ]]"
 ok
 [[ $(sql "SELECT disk_total FROM migrations WHERE id = $id") -gt 0 ]] || fail "disk counters saved"
 ok
-lab virsh t-lab-1 vol-path --pool "$(lab virsh t-lab-1 pool-list --name | grep ferry | head -1)" "$(basename "$image")" >/dev/null 2>&1 \
-    && fail "the source's copy of the disk was left behind"
+[[ -f $(image_on "$dest") ]] || fail "no image at $(image_on "$dest") on the destination"
+ok
+[[ ! -e $(image_on t-lab-1) ]] || fail "the source's copy of the disk was left behind"
 ok
 
 # "auto": not shared, so a block migration again, back to t-lab-1
@@ -60,6 +66,8 @@ ok
 assert_alive_on bm-guest t-lab-1
 wait_for "crc back on t-lab-1" 20 '[[ -n $(crc_on t-lab-1) ]]'
 [[ $(crc_on t-lab-1) == "$crc" ]] || fail "disk data after the way back"
+ok
+[[ ! -e $(image_on "$dest") ]] || fail "$dest's copy of the disk was left behind"
 ok
 drop_guest bm-guest
 

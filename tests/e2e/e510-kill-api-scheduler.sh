@@ -10,8 +10,10 @@ S=$(server_id demo-idle)
 src=$(server_host demo-idle)
 "$STACK" kill ferry-scheduler >/dev/null 2>&1
 "$STACK" kill 'ferry-scheduler#2' >/dev/null 2>&1
+# no scheduler left: their sessions are gone (and their locks with them)
+wait_for "no scheduler session" 30 \
+    "[[ \$(sql \"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ferry-scheduler'\") == 0 ]]"
 id=$(live_migrate "$S")
-sleep 2
 [[ $(migration_status "$id") == accepted ]] || fail "nobody to schedule: $(migration_status "$id")"
 ok
 "$STACK" kill ferry-api >/dev/null 2>&1
@@ -35,9 +37,12 @@ wait_for "busy running" 30 "[[ \$(migration_status $hot) == running ]]"
 id=$(live_migrate "$S")
 wait_for "queued behind it" 30 "[[ \$(migration_status $id) == queued ]]"
 "$STACK" kill "ferry-compute@$src" >/dev/null 2>&1
-sleep 2
+since=$(sql "SELECT now()")
 "$STACK" start "ferry-compute@$src" >/dev/null 2>&1
-sleep 3
+# the new worker re-attaches to the busy one and then looks at its queue
+wait_for "re-attached" 60 "grep -q 'recovering migration mig=$hot status=running job=running' \
+    \"$FERRY_STATE/log/ferry-compute@$src.log\""
+wait_for "$src to look at its queue" 60 "compute_looked_since $src \"'$since'\""
 [[ $(migration_status "$id") == queued ]] || fail "still queued behind the re-attached one: $(migration_status "$id")"
 ok
 api DELETE "/v2.1/servers/$H/migrations/$hot" "" 2.24

@@ -42,13 +42,18 @@ reserved_host_memory_mb = $((room - 200))"
 T=$(new_guest cap-b t-lab-1 128 "fill=1")
 [[ $(server_host cap-a) == t-lab-1 ]] || fail "cap-a should start on t-lab-1"
 ok
+pids=()
 for pair in "$S $API" "$T $API2"; do
     set -- $pair
-    curl -s -o /dev/null -X POST -H 'X-Auth-Token: admin:admin' -H 'OpenStack-API-Version: compute 2.80' \
-        -H 'Content-Type: application/json' -d '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' \
-        "$2/v2.1/servers/$1/action" &
+    (   # a shell of its own, with its own answer files
+        BODY=$T_TMP/body-$1 HDRS=$T_TMP/hdrs-$1 API=$2
+        api POST "/v2.1/servers/$1/action" \
+            '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' 2.80
+        expect_status 202
+    ) &
+    pids+=($!)
 done
-wait
+wait "${pids[@]}"
 a=$(wait_migration_done "$(last_migration "$S")" 60)
 b=$(wait_migration_done "$(last_migration "$T")" 60)
 [[ "$a $b" == "completed error" || "$a $b" == "error completed" ]] || fail "race: $a and $b"

@@ -16,10 +16,12 @@ pin_nova() {
 }
 server_host() { sql "SELECT host FROM instances WHERE display_name = '$1'"; }
 
-# The stock OpenStack client (Debian's), against this Ferry, no Keystone.
+# The stock OpenStack client (Debian's), against this Ferry, no Keystone;
+# through the contract proxy (client_api), so its answers are validated.
 osc() {
-    /usr/bin/openstack --os-auth-type admin_token --os-token admin:admin \
-        --os-endpoint "$API/v2.1" "$@"
+    client_api
+    "$OPENSTACK" --os-auth-type admin_token --os-token admin:admin \
+        --os-endpoint "$CLIENT_API/v2.1" "$@"
 }
 
 # Wait until migration $1 is in a terminal status (max $2 s); prints it.
@@ -33,18 +35,23 @@ wait_migration_done() {
     fail "migration $id still $st after ${secs}s"
 }
 
-# The guest's heartbeat moves on where it runs now.
+# The guest's heartbeat moves on where it runs now: wait for its first
+# heartbeat there (a guest that just booted or arrived may not have printed
+# one yet), then for the next one, and that line's own memory check.  Waits
+# are for what the guest prints (every second when it gets the CPU), with
+# timeouts generous enough for a slow or busy machine.
 assert_alive_on() {
-    local name=$1 host=$2 h1 h2
-    [[ $(lab where "$name") == "$host" ]] || fail "$name runs on '$(lab where "$name")', not $host"
+    local name=$1 host=$2 h1 line where
+    where=$(lab where "$name")
+    [[ $where == "$host" ]] || fail "$name runs on '$where', not $host"
+    wait_for "$name's first heartbeat on $host" 60 "[[ -n \$(lab heartbeat $name $host) ]]"
     h1=$(lab heartbeat "$name" "$host")
-    sleep 2.2
-    h2=$(lab heartbeat "$name" "$host")
-    [[ -n $h1 && -n $h2 && $h2 -gt $h1 ]] || fail "$name's heartbeat on $host: '$h1' then '$h2'"
+    wait_for "$name's heartbeat on $host to go on from $h1" 60 \
+        "[[ \$(lab heartbeat $name $host) -gt $h1 ]]"
     ok
     # the guest checks its own working set: nothing was lost on the way
-    [[ $(lab heartbeat "$name" "$host" --line) == *mem=ok* ]] \
-        || fail "$name's memory check: $(lab heartbeat "$name" "$host" --line)"
+    line=$(lab heartbeat "$name" "$host" --line)
+    [[ $line == *mem=ok* ]] || fail "$name's memory check: $line"
     ok
 }
 
@@ -115,6 +122,42 @@ assert_consistent() {
 }
 
 proc_pid() { cat "$FERRY_STATE/pids/$1.pid"; }
+
+# job_processed HOST NAME: the bytes of memory libvirt's migration job of
+# NAME on HOST has sent so far (nothing without a job): libvirt's own word
+# that the job goes on, whoever watches it.
+job_processed() {
+    lab virsh "$1" domjobinfo "$2" --rawstats 2>/dev/null \
+        | awk -F': *' '$1 == "memory_processed" { print $2 }'
+}
+
+# wait_job_moves HOST NAME WHAT: the job's memory_processed grows (max 60 s).
+wait_job_moves() {
+    local j0
+    j0=$(job_processed "$1" "$2")
+    [[ -n $j0 ]] || fail "$3: no migration job of $2 on $1"
+    wait_for "$3: $2's job on $1 moves on from $j0 bytes" 60 \
+        "[[ \$(job_processed $1 $2) -gt $j0 ]]"
+    ok
+}
+
+# compute_looked_since HOST T: HOST's ferry-compute has looked for queued
+# migrations to start since the database time T (an SQL expression).  Its
+# main loop does it every turn (db_mig_claim_queued, the statement that moves
+# a row to preparing) and then waits: its own session (found by the
+# process's ports) is idle with that statement last, begun after T.  The
+# positive witness before "the row is still queued".
+compute_looked_since() {
+    local pid ports
+    pid=$(proc_pid "ferry-compute@$1") || return 1
+    ports=$(ss -Htnp "dport = :$PGPORT" | awk -v p="pid=$pid," 'index($0, p) {
+                n = split($4, a, ":"); print a[n] }' | paste -sd, -)
+    [[ -n $ports ]] || return 1
+    [[ $(sql "SELECT count(*) FROM pg_stat_activity
+              WHERE application_name = 'ferry-compute' AND client_port IN ($ports)
+                AND state = 'idle' AND query LIKE '%SET status = ''preparing''%'
+                AND query_start > $2") == 1 ]]
+}
 
 # host_conf HOST 'INI TEXT': options for one compute host only (its own
 # compute-HOST.conf, as each Nova compute has its own nova.conf); "" puts it

@@ -67,6 +67,17 @@ echo "e2e: state $FERRY_STATE, lab $FERRY_LAB_HOSTS, api :$FERRY_API_PORT"
 t0=$(date +%s)
 "$STACK" up > "$FERRY_STATE/up.log" 2>&1 || { cat "$FERRY_STATE/up.log"; exit 1; }
 echo "  up in $(( $(date +%s) - t0 )) s"
+# The APIs that answer must be this run's: two runs starting together can
+# pick the same free port, and the tests would then drive the other run's
+# stack.  Each port is listened on by the ferry-api whose pid is ours.
+for p in ferry-api:$FERRY_API_PORT "ferry-api#2:$((FERRY_API_PORT + 1))"; do
+    pid=$(cat "$FERRY_STATE/pids/${p%:*}.pid")
+    ss -Htlnp "sport = :${p##*:}" | grep -q "pid=$pid," || {
+        echo "e2e: ${p%:*} (pid $pid) does not listen on :${p##*:}; another run took the port:" >&2
+        ss -Htlnp "sport = :${p##*:}" >&2
+        exit 1
+    }
+done
 
 failed=0
 # E2E_ONLY=3 runs only e3*.sh (for working on one family)

@@ -25,11 +25,48 @@ STATUS=0
 LAST="(no request yet)"
 TOKEN=${TOKEN:-admin:admin}
 
+# A failure ends the test at once, wherever fail is called: in the test's
+# shell, or in a subshell such as $(wait_migration_done ...) or a condition
+# of wait_for, where `exit` alone would end only that subshell and the test
+# would go on with an empty value.  There fail signals the test's shell
+# (USR1, below) and ends the subshells in between, which are this test's
+# own (forks of T_MAIN, found by parent pid), so that the test's shell,
+# waiting for their output, stops before its next command.  The message
+# goes to the test's own stderr (T_ERR), even from a redirected condition.
+T_MAIN=$$
+exec {T_ERR}>&2
+trap 'exit 1' USR1
+
 fail() {
-    echo "FAIL $T_NAME: $*" >&2
-    echo "     after: $LAST" >&2
-    [[ -s $BODY ]] && echo "     body: $(head -c 600 "$BODY")" >&2
+    {
+        echo "FAIL $T_NAME: $*"
+        echo "     after: $LAST"
+        [[ -s $BODY ]] && echo "     body: $(head -c 600 "$BODY")"
+    } >&"$T_ERR"
+    [[ $BASHPID == "$T_MAIN" ]] || fail_main
     exit 1
+}
+
+# subshell_chain PID: the subshells between PID and the test's shell.
+subshell_chain() {
+    local pid=$1 stat
+    while :; do
+        stat=$(< "/proc/$pid/stat") || return 1
+        stat=${stat##*) }               # after "pid (comm) "
+        stat=${stat#* }                 # after the state
+        pid=${stat%% *}                 # the parent
+        [[ $pid == "$T_MAIN" ]] && return 0
+        [[ $pid =~ ^[0-9]+$ ]] && ((pid > 1)) || return 1  # not under the test's shell
+        echo "$pid"
+    done
+}
+
+fail_main() {
+    local me=$BASHPID chain
+    chain=$(subshell_chain "$me") || return 0
+    kill -USR1 "$T_MAIN" 2>/dev/null
+    # shellcheck disable=SC2086 # pids, one a word
+    [[ -z $chain ]] || kill -KILL $chain 2>/dev/null
 }
 
 ok() { TESTS_OK=$((TESTS_OK + 1)); }
@@ -46,6 +83,10 @@ api() {
     STATUS=$(curl "${args[@]}" "$API$path") || fail "curl failed for $method $path"
     [[ -z ${FERRY_CONTRACT_LOG:-} ]] || api_log "$method" "$path" "$mv" "$body"
 }
+
+# logged METHOD PATH [MICROVERSION] [BODY]: an answer a test fetched with its
+# own curl (-o "$BODY" -D "$HDRS", the status in $STATUS) is logged as api's.
+logged() { [[ -z ${FERRY_CONTRACT_LOG:-} ]] || api_log "$@"; }
 
 # One JSON line per answer to $FERRY_CONTRACT_LOG, for tests/contract/check.sh:
 # test, method, path, query, requested microversion, the answer's version
@@ -65,8 +106,8 @@ api_log() {
     {
         flock 9
         jq -cn --arg test "$T_NAME" --arg method "$1" --arg path "${2%%\?*}" --arg query "$query" \
-           --arg mv "$3" --arg version "${ver# }" --arg status "$STATUS" \
-           --arg content_type "${ct# }" --rawfile body "$BODY" --arg request_body "$4" \
+           --arg mv "${3:-}" --arg version "${ver# }" --arg status "$STATUS" \
+           --arg content_type "${ct# }" --rawfile body "$BODY" --arg request_body "${4:-}" \
            '{test: $test, method: $method, path: $path, query: $query, mv: $mv,
              version: $version, status: ($status | tonumber), content_type: $content_type,
              body: $body, request_body: $request_body}' >> "$FERRY_CONTRACT_LOG"
@@ -109,6 +150,37 @@ wait_for() {
         sleep 0.1
     done
     fail "timed out after ${secs}s waiting for $what"
+}
+
+# The stock OpenStack client, Debian's (tools/deps.sh installs it): a test
+# of what it sends and shows fails without it, it does not skip.
+OPENSTACK=${OPENSTACK:-/usr/bin/openstack}
+need_openstack() {
+    [[ -x $OPENSTACK ]] \
+        || fail "$OPENSTACK is missing (tools/deps.sh installs python3-openstackclient)"
+    ok
+}
+
+# client_api: sets CLIENT_API, the URL to give the stock clients instead of
+# $API.  With FERRY_CONTRACT_LOG set it is a logging proxy in front of $API
+# (tests/contract/proxy.py), so that what the clients are answered is
+# validated against openapi.yaml like the api helper's answers; the proxy
+# ends with the test's shell.  Call it in the test's shell, not in $(...).
+CLIENT_API=""
+client_api() {
+    [[ -z $CLIENT_API ]] || return 0
+    if [[ -z ${FERRY_CONTRACT_LOG:-} ]]; then
+        CLIENT_API=$API
+        return 0
+    fi
+    local errlog=${FERRY_STATE:-$T_TMP}/log/contract-proxy-$T_NAME.log
+    mkdir -p "${errlog%/*}"
+    # not a job of the test's shell (started from a subshell that ends at
+    # once), so that a test's bare `wait` does not wait for it
+    ( /usr/bin/python3 "$REPO/tests/contract/proxy.py" "$API" "$FERRY_CONTRACT_LOG" "$T_NAME" \
+        "$T_TMP/proxy.port" "$T_MAIN" </dev/null >/dev/null 2>>"$errlog" & )
+    wait_for "the contract proxy (its errors: $errlog)" 20 '[[ -s $T_TMP/proxy.port ]]'
+    CLIENT_API=http://127.0.0.1:$(< "$T_TMP/proxy.port")
 }
 
 done_ok() { echo "  PASS $T_NAME ($TESTS_OK checks)"; }

@@ -60,6 +60,14 @@ echo "  PASS test_db_pg ($(grep -c '^\[       OK \]' "$FERRY_STATE/test_db_pg.lo
 "$STACK" start ferry-api >/dev/null 2>&1
 "$STACK" start ferry-scheduler >/dev/null 2>&1
 for _ in $(seq 1 100); do curl -fs -o /dev/null "$API/" && break; sleep 0.1; done
+# the API that answers must be this run's (two runs starting together can
+# pick the same free port): the port is listened on by our ferry-api's pid
+api_pid=$(cat "$FERRY_STATE/pids/ferry-api.pid")
+ss -Htlnp "sport = :$FERRY_API_PORT" | grep -q "pid=$api_pid," || {
+    echo "integration: ferry-api (pid $api_pid) does not listen on :$FERRY_API_PORT;" \
+         "another run took the port" >&2
+    exit 1
+}
 export FAKE_OK="h2 h3 t121-d1 t121-d2 t130-ok1 t130-ok2 t131-ok"
 "$HERE/fake_dest.sh" & FAKE_PID=$!
 

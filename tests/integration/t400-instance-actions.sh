@@ -149,29 +149,27 @@ api GET "/v2.1/servers/$P/os-instance-actions/req-t400-2" "" 2.21 "$OWNER"
 expect_status 200
 
 # ---- the stock client ----------------------------------------------------------------
-if [[ -x /usr/bin/openstack ]]; then
-    osc() {
-        HOME=$T_TMP /usr/bin/openstack --os-auth-type admin_token --os-token admin:admin \
-            --os-endpoint "$API/v2.1" "$@" 2>"$T_TMP/osc.err"
-    }
-    LAST="openstack server event list $S"
-    osc server event list "$S" -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
-    expect_json '[.[]."Request ID"] | join(",")' "$REQ_AB,$REQ_LM"
-    expect_json '.[1].Action' live-migration
-    LAST="openstack server event show $S $REQ_LM"
-    osc server event show "$S" "$REQ_LM" -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
-    expect_json '.action' live-migration
-    expect_json '[.events[].event] | index("conductor_live_migrate_instance") != null' true
-    LAST="openstack --os-compute-api-version 2.84 server event show $S $REQ_AB"
-    osc --os-compute-api-version 2.84 server event show "$S" "$REQ_AB" -f json > "$BODY" \
-        || fail "$(cat "$T_TMP/osc.err")"
-    expect_json '.events[0].details' 'cancelled while queued'
-    expect_json '.updated_at != null' true
-    LAST="openstack --os-compute-api-version 2.84 server event list $S"
-    osc --os-compute-api-version 2.84 server event list "$S" -f json > "$BODY" \
-        || fail "$(cat "$T_TMP/osc.err")"
-    expect_json 'length' 2
-else
-    echo "  (t400: /usr/bin/openstack not installed, client checks skipped)"
-fi
+need_openstack
+client_api
+osc() {
+    HOME=$T_TMP "$OPENSTACK" --os-auth-type admin_token --os-token admin:admin \
+        --os-endpoint "$CLIENT_API/v2.1" "$@" 2>"$T_TMP/osc.err"
+}
+LAST="openstack server event list $S"
+osc server event list "$S" -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
+expect_json '[.[]."Request ID"] | join(",")' "$REQ_AB,$REQ_LM"
+expect_json '.[1].Action' live-migration
+LAST="openstack server event show $S $REQ_LM"
+osc server event show "$S" "$REQ_LM" -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
+expect_json '.action' live-migration
+expect_json '[.events[].event] | index("conductor_live_migrate_instance") != null' true
+LAST="openstack --os-compute-api-version 2.84 server event show $S $REQ_AB"
+osc --os-compute-api-version 2.84 server event show "$S" "$REQ_AB" -f json > "$BODY" \
+    || fail "$(cat "$T_TMP/osc.err")"
+expect_json '.events[0].details' 'cancelled while queued'
+expect_json '.updated_at != null' true
+LAST="openstack --os-compute-api-version 2.84 server event list $S"
+osc --os-compute-api-version 2.84 server event list "$S" -f json > "$BODY" \
+    || fail "$(cat "$T_TMP/osc.err")"
+expect_json 'length' 2
 done_ok

@@ -187,34 +187,32 @@ api PUT "/v2.1/os-services/$SU_B" '{"forced_down": false}' 2.53
 expect_status 200
 
 # ---- the stock client ----------------------------------------------------------------
-if [[ -x /usr/bin/openstack ]]; then
-    osc() {
-        HOME=$T_TMP /usr/bin/openstack --os-auth-type admin_token --os-token admin:admin \
-            --os-endpoint "$API/v2.1" "$@" 2>"$T_TMP/osc.err"
-    }
-    beat
-    LAST="openstack compute service list --host t410-a"
-    osc compute service list --host t410-a -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
-    expect_json 'length' 1
-    expect_json '.[0].Binary' nova-compute
-    expect_json '.[0].Status' enabled
-    expect_json '.[0].State' up
-    LAST="openstack compute service set --disable --disable-reason R t410-a nova-compute"
-    osc compute service set --disable --disable-reason "planned maintenance" t410-a nova-compute \
-        || fail "$(cat "$T_TMP/osc.err")"
-    ok
-    [[ $(col t410-a "disabled::text || disabled_reason") == "trueplanned maintenance" ]] \
-        || fail "the client's disable did not land"
-    ok
-    LAST="openstack compute service list --long --host t410-a"
-    osc compute service list --long --host t410-a -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
-    expect_json '.[0]."Disabled Reason"' 'planned maintenance'
-    LAST="openstack compute service set --enable t410-a nova-compute"
-    osc compute service set --enable t410-a nova-compute || fail "$(cat "$T_TMP/osc.err")"
-    [[ $(col t410-a "disabled::text || coalesce(disabled_reason, '-')") == false- ]] \
-        || fail "the client's enable did not land"
-    ok
-else
-    echo "  (t410: /usr/bin/openstack not installed, client checks skipped)"
-fi
+need_openstack
+client_api
+osc() {
+    HOME=$T_TMP "$OPENSTACK" --os-auth-type admin_token --os-token admin:admin \
+        --os-endpoint "$CLIENT_API/v2.1" "$@" 2>"$T_TMP/osc.err"
+}
+beat
+LAST="openstack compute service list --host t410-a"
+osc compute service list --host t410-a -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
+expect_json 'length' 1
+expect_json '.[0].Binary' nova-compute
+expect_json '.[0].Status' enabled
+expect_json '.[0].State' up
+LAST="openstack compute service set --disable --disable-reason R t410-a nova-compute"
+osc compute service set --disable --disable-reason "planned maintenance" t410-a nova-compute \
+    || fail "$(cat "$T_TMP/osc.err")"
+ok
+[[ $(col t410-a "disabled::text || disabled_reason") == "trueplanned maintenance" ]] \
+    || fail "the client's disable did not land"
+ok
+LAST="openstack compute service list --long --host t410-a"
+osc compute service list --long --host t410-a -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
+expect_json '.[0]."Disabled Reason"' 'planned maintenance'
+LAST="openstack compute service set --enable t410-a nova-compute"
+osc compute service set --enable t410-a nova-compute || fail "$(cat "$T_TMP/osc.err")"
+[[ $(col t410-a "disabled::text || coalesce(disabled_reason, '-')") == false- ]] \
+    || fail "the client's enable did not land"
+ok
 done_ok

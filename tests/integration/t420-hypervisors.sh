@@ -212,28 +212,26 @@ expect_status 200
 expect_json '.aggregates | length' 0
 
 # ---- the stock client ----------------------------------------------------------------
-if [[ -x /usr/bin/openstack ]]; then
-    osc() {
-        HOME=$T_TMP /usr/bin/openstack --os-auth-type admin_token --os-token admin:admin \
-            --os-endpoint "$API/v2.1" "$@" 2>"$T_TMP/osc.err"
-    }
-    beat
-    LAST="openstack hypervisor list"
-    osc hypervisor list -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
-    expect_json '.[] | select(."Hypervisor Hostname" == "t420-a.node") | .ID' "$ID_A"
-    expect_json '.[] | select(."Hypervisor Hostname" == "t420-a.node") | ."Host IP"' 10.4.2.1
-    LAST="openstack hypervisor show t420-a.node"
-    osc hypervisor show t420-a.node -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
-    expect_json '.service_host' t420-a
-    expect_json '.vcpus_used' 2
-    expect_json '.cpu_info.model' Nehalem
-    expect_json '.aggregates | length' 0
-    LAST="openstack --os-compute-api-version 2.53 hypervisor show t420-a.node"
-    osc --os-compute-api-version 2.53 hypervisor show t420-a.node -f json > "$BODY" \
-        || fail "$(cat "$T_TMP/osc.err")"
-    expect_json '.id' "$UU_A"
-    expect_json '.service_id' "$SU_A"
-else
-    echo "  (t420: /usr/bin/openstack not installed, client checks skipped)"
-fi
+need_openstack
+client_api
+osc() {
+    HOME=$T_TMP "$OPENSTACK" --os-auth-type admin_token --os-token admin:admin \
+        --os-endpoint "$CLIENT_API/v2.1" "$@" 2>"$T_TMP/osc.err"
+}
+beat
+LAST="openstack hypervisor list"
+osc hypervisor list -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
+expect_json '.[] | select(."Hypervisor Hostname" == "t420-a.node") | .ID' "$ID_A"
+expect_json '.[] | select(."Hypervisor Hostname" == "t420-a.node") | ."Host IP"' 10.4.2.1
+LAST="openstack hypervisor show t420-a.node"
+osc hypervisor show t420-a.node -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
+expect_json '.service_host' t420-a
+expect_json '.vcpus_used' 2
+expect_json '.cpu_info.model' Nehalem
+expect_json '.aggregates | length' 0
+LAST="openstack --os-compute-api-version 2.53 hypervisor show t420-a.node"
+osc --os-compute-api-version 2.53 hypervisor show t420-a.node -f json > "$BODY" \
+    || fail "$(cat "$T_TMP/osc.err")"
+expect_json '.id' "$UU_A"
+expect_json '.service_id' "$SU_A"
 done_ok

@@ -48,11 +48,15 @@ expect_json '.choices[1].links[0].href' "$API/v2.1/$FFFD"
 api_alive
 
 # a Host header that is not UTF-8: links (and so the body) still made
-code=$(curl -s -o "$BODY" -w '%{http_code}' -H "X-Auth-Token: $TOKEN" \
+code=$(curl -s -o "$BODY" -D "$HDRS" -w '%{http_code}' -H "X-Auth-Token: $TOKEN" \
        -H $'Host: ferry\xff.test' "$API/v2.1/servers")
+STATUS=$code LAST="GET /v2.1/servers (Host: ferry\xff.test)"
+logged GET /v2.1/servers
 [[ $code == 200 ]] || fail "bad Host header: status $code"
 expect_json '.servers | type' array
-code=$(curl -s -o "$BODY" -w '%{http_code}' -H $'Host: ferry\xff.test' "$API/")
+code=$(curl -s -o "$BODY" -D "$HDRS" -w '%{http_code}' -H $'Host: ferry\xff.test' "$API/")
+STATUS=$code LAST="GET / (Host: ferry\xff.test)"
+logged GET /
 [[ $code == 200 ]] || fail "bad Host header on /: status $code"
 expect_json '.versions[1].links[0].href' "http://ferry${FFFD}.test/v2.1/"
 
@@ -185,7 +189,7 @@ P1=$( (sql() { sql2 "$@"; }; seed_hosts >/dev/null; seed_instance t520-p1 h1 adm
 P2=$( (sql() { sql2 "$@"; }; seed_instance t520-p2 h1 admin) )
 LEGACY='{"os-migrateLive": {"host": null, "block_migration": false, "disk_over_commit": false}}'
 post_legacy() {     # $1 = server, $2 = file for the status; in the background
-    curl -s -o /dev/null -w '%{http_code}' -X POST -H "X-Auth-Token: $TOKEN" \
+    curl -s -o "$2.body" -D "$2.hdrs" -w '%{http_code}' -X POST -H "X-Auth-Token: $TOKEN" \
          -H 'Content-Type: application/json' --data-binary "$LEGACY" \
          "$API2/v2.1/servers/$1/action" > "$2"
 }
@@ -213,9 +217,12 @@ hold_pool() {   # a request stuck behind a lock holds the one pooled connection 
 post_legacy "$P1" "$T_TMP/p1.status" &
 BG=$!
 wait_for "the API to wait for the scheduler" 3 "waiting $P1"
-code=$(curl -s -o "$BODY" -m 2 -w '%{http_code}' -H "X-Auth-Token: $TOKEN" "$API2/v2.1/servers")
+code=$(curl -s -o "$BODY" -D "$HDRS" -m 2 -w '%{http_code}' -H "X-Auth-Token: $TOKEN" \
+       "$API2/v2.1/servers")
 [[ $code == 200 ]] || fail "GET /servers during a pre-2.34 wait: '$code' (the pool is held)"
 ok
+STATUS=$code LAST="GET /v2.1/servers (API2)"
+logged GET /v2.1/servers
 [[ $(sql2 "SELECT string_agg(application_name, ',' ORDER BY application_name)
            FROM pg_stat_activity WHERE datname = '$DB2' AND application_name LIKE 'ferry-api%'") \
    == ferry-api,ferry-api-listen ]] || fail "ferry-api's connections during a wait"
@@ -223,6 +230,8 @@ ok
 wait "$BG"
 [[ $(cat "$T_TMP/p1.status") == 202 ]] || fail "pre-2.34 os-migrateLive: $(cat "$T_TMP/p1.status")"
 ok
+STATUS=202 BODY=$T_TMP/p1.status.body HDRS=$T_TMP/p1.status.hdrs \
+    logged POST "/v2.1/servers/$P1/action" "" "$LEGACY"
 
 # the row is committed before the wait: if the wait itself fails (its look
 # at the row finds no free connection within pool_timeout), the request was
@@ -235,6 +244,8 @@ sql2 "SELECT pg_notify('ferry_migration', id || ' poked') FROM migrations
       WHERE instance_uuid = '$P2'" >/dev/null
 wait "$BG" "$HOLDER" "$LOCKER"
 [[ $(cat "$T_TMP/p2.status") == 202 ]] || fail "wait failed: $(cat "$T_TMP/p2.status"), want 202"
+STATUS=202 BODY=$T_TMP/p2.status.body HDRS=$T_TMP/p2.status.hdrs \
+    logged POST "/v2.1/servers/$P2/action" "" "$LEGACY"
 [[ $(sql2 "SELECT status FROM migrations WHERE instance_uuid = '$P2'") == accepted ]] \
     || fail "the migration of $P2 is not accepted"
 ok
