@@ -249,7 +249,7 @@ check_case(const struct sim_run *runs)
 static void
 print_row(FILE *dat, const char *pol, const struct sim_case *c, const struct agg *a)
 {
-    printf("%-9s %5.0f %6.0f %4d %5.1f%% %9.1f %8.0f %8.0f %4d %9.1f %4d %4d\n", pol,
+    printf("%-9s %5.3g %6.3g %4d %5.1f%% %9.1f %8.0f %8.0f %4d %9.1f %4d %4d\n", pol,
            c->ram / SIM_GIB, c->link / GBIT, a->n, 100.0 * a->ok / a->n,
            a->ok ? a->time_s / a->ok : 0, a->ok ? a->down_ms / a->ok : 0, a->down_max,
            a->hopeless, a->decided ? a->decide_s / a->decided : -1, a->horizon, a->lost);
@@ -257,6 +257,15 @@ print_row(FILE *dat, const char *pol, const struct sim_case *c, const struct agg
         fprintf(dat, "%s %g %g %g %g %g\n", pol, c->ram / SIM_GIB, c->link / GBIT,
                 100.0 * a->ok / a->n, a->ok ? a->time_s / a->ok : 0,
                 a->decided ? a->decide_s / a->decided : -1);
+}
+
+/* One run, for scenario files: outcome, time, downtime, bytes, why. */
+static void
+print_case(int i, const struct sim_run *r)
+{
+    printf("  case %d %-9s %-9s %s %8.1f s %6.0f ms %6.2f x RAM  %.*s\n", i, r->p->name,
+           sim_end_name(r->q.end), sim_run_ok(r) ? "ok  " : "FAIL", r->q.end_ms / 1000.0,
+           r->q.downtime_ms, r->q.processed / r->c->ram, 100, r->why);
 }
 
 /* Ferry's success count against every other policy's on one size and link. */
@@ -277,7 +286,7 @@ check_group(const struct sim_case *c, const struct agg *a)
 /* Run every case under every policy; the table, JSON, data; failures. */
 static int
 report(const struct sim_case *cases, int n, int64_t horizon_ms, json_t *jarr, FILE *dat,
-       bool check)
+       bool check, bool per_case)
 {
     static struct sim_run runs[SIM_NPOLICIES];
     struct agg a[SIM_NPOLICIES];
@@ -303,6 +312,8 @@ report(const struct sim_case *cases, int n, int64_t horizon_ms, json_t *jarr, FI
             agg_add(&a[p], &runs[p]);
             if (jarr)
                 json_array_append_new(jarr, run_json(i, &runs[p]));
+            if (per_case)
+                print_case(i, &runs[p]);
         }
         if (check)
             bad += check_case(runs);
@@ -398,7 +409,7 @@ main(int argc, char **argv)
         perror(dat_path);
         return 2;
     }
-    bad = report(cases, n, (int64_t)(horizon_s * 1000), jarr, dat, check);
+    bad = report(cases, n, (int64_t)(horizon_s * 1000), jarr, dat, check, scen != NULL);
     if (dat)
         fclose(dat);
     if (jarr) {
