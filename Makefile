@@ -5,6 +5,7 @@
 #   make stop       stop what `make run` started (state kept); make clean-run wipes it
 #   make test       unit, integration and end-to-end tests (as root)
 #   make check      unit tests only; make lint; make bench
+#   make bench-sim  the pre-copy simulator's report (tools/sim: table, JSON, PNG)
 #
 # Dependencies point one way (make lint checks it):
 #   api/, scheduler/, compute/ -> db/ -> libpq;  everything -> common/;
@@ -65,7 +66,7 @@ include tests/unit/unit.mk
 BINS := $(BUILD)/ferry-api $(BUILD)/ferry-scheduler $(BUILD)/ferry-compute $(BUILD)/ferry-manage
 
 .PHONY: all deps run stop clean-run status test check integration e2e clients contract \
-        lint bench clean
+        lint bench bench-sim clean
 all: $(BINS) $(LAB_KERNEL) $(LAB_RELAY) $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -103,9 +104,10 @@ clean-run:
 status:
 	@tools/stack status
 
-check: $(UNIT_BINS)
+check: $(UNIT_BINS) $(SIM_BIN)
 	@tests/unit/run.sh $(UNIT_BINS)
 	@tests/unit/reserve.sh
+	@tools/sim/check.sh $(SIM_BIN)
 
 integration: all $(INTEG_BINS)
 	@tests/integration/run.sh
@@ -114,9 +116,10 @@ e2e: all
 	@tests/e2e/run.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(INTEG_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(INTEG_BINS) $(SIM_BIN)
 	@tests/unit/run.sh $(UNIT_BINS)
 	@tests/unit/reserve.sh
+	@tools/sim/check.sh $(SIM_BIN)
 	@tools/lint.sh
 	@tests/integration/run.sh
 	@tests/e2e/run.sh
@@ -126,6 +129,10 @@ lint: $(BUILD)/ferry-manage
 
 bench: all $(BENCH_BINS)
 	@tests/bench/run.sh
+
+# every policy over 4-256 GiB x 1/10/25 Gbit/s; OUT= where the results go
+bench-sim: $(SIM_BIN)
+	@tools/sim/bench.sh $(SIM_BIN) $(or $(OUT),$(BUILD)/sim)
 
 clean:
 	rm -rf $(BUILD)

@@ -72,3 +72,11 @@ $(BENCH_BINS):
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,$(ALL_PKGS)) $(LDLIBS_BASE)
+
+# the pre-copy simulator (tools/sim, issue 16 section 2): make bench-sim
+SIM_BIN := $(BUILD)/ferry-sim
+$(SIM_BIN): $(call obj,tools/sim/main.c tools/sim/drive.c tools/sim/qemu.c tools/sim/peers.c \
+                       compute/policy.c compute/policy_ferry.c $(COMMON_SRCS))
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(call pl,$(ALL_PKGS)) $(LDLIBS_BASE)

@@ -1,0 +1,38 @@
+#!/bin/sh
+# check.sh - ferry-sim's fast run for `make check` / `make test` (a second).
+#
+# 1. The small grid under --check: every policy, no guest lost, no success
+#    the physics forbids (the model's own consistency), ferry's success
+#    count >= every peer's per size and link, ferry's decision on a
+#    hopeless case within 60 s of its evidence.  The FAIL lines must be
+#    exactly tools/sim/known-losses.txt: ferry's losses found by the
+#    simulator, kept visible until policy_ferry.c fixes them (a line that
+#    no longer fails must be removed, a new one fails the check).
+# 2. The shipped scenario file through the same runs, its JSON, and
+#    `calibrate` of that JSON against itself (0 % error on every row).
+set -eu
+SIM=${1:-build/ferry-sim}
+HERE=$(dirname "$0")
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+"$SIM" --grid check --check >"$TMP/out" || true
+grep '^FAIL ' "$TMP/out" | sort >"$TMP/fails" || true
+grep -v '^#' "$HERE/known-losses.txt" | sed '/^$/d' | sort >"$TMP/known"
+if ! diff -u "$TMP/known" "$TMP/fails" >"$TMP/diff"; then
+    cat "$TMP/out"
+    echo "sim: FAIL lines differ from tools/sim/known-losses.txt (- fixed, + new):"
+    cat "$TMP/diff"
+    exit 1
+fi
+grep -q '^ferry ' "$TMP/out" || { echo "sim: no table"; exit 1; }
+
+"$SIM" --scenario "$HERE/scenarios/default.txt" --json "$TMP/s.json" >"$TMP/scen"
+n=$(grep -vc '^ *\(#\|$\)' "$HERE/scenarios/default.txt")
+rows=$(jq '.results | length' "$TMP/s.json")
+[ "$rows" -eq $((n * 5)) ] || { echo "sim: $rows results for $n cases x 5 policies"; exit 1; }
+"$SIM" calibrate "$TMP/s.json" "$TMP/s.json" >"$TMP/cal"
+bad=$(awk 'NR > 1 && ($5 != "+0.0%" || $8 != "+0.0%")' "$TMP/cal" | wc -l)
+cal=$(($(wc -l <"$TMP/cal") - 1))
+[ "$cal" -eq "$rows" ] && [ "$bad" -eq 0 ] || { cat "$TMP/cal"; echo "sim: calibrate"; exit 1; }
+echo "sim: ok ($(grep -c '^FAIL' "$TMP/fails" || true) known ferry loss(es), $n scenario cases)"

@@ -1,0 +1,24 @@
+/* drive.h - ferry-sim's run loop and policy table (drive.c), scenario
+ * files and reports (main.c). */
+#ifndef FERRY_SIM_DRIVE_H
+#define FERRY_SIM_DRIVE_H
+
+#include "tools/sim/sim.h"
+
+#define SIM_NPOLICIES 5
+
+/* ferry, nova, kubevirt, ovirt, proxmox: ferry first. */
+extern const struct sim_policy *const sim_policies[SIM_NPOLICIES];
+extern const struct sim_policy sim_ferry, sim_nova;
+
+/* Run case c under policy p until it ends or horizon_ms of simulated time. */
+void sim_run(struct sim_run *r, const struct sim_policy *p, const struct sim_case *c,
+             int64_t horizon_ms);
+
+/* Completed (any way) with its downtime within the case's budget. */
+bool sim_run_ok(const struct sim_run *r);
+
+/* "completed", "post-copy", "aborted", ... */
+const char *sim_end_name(enum sim_end e);
+
+#endif

@@ -1,0 +1,425 @@
+/* main.c - ferry-sim: every policy over a grid of guests, or over a
+ * scenario file (the lab bench's format), as a table, JSON and a data file
+ * for tools/sim/plot.sh; `--check` asserts the invariants `make test`
+ * holds; `calibrate SIM.json LAB.json` compares two result files per case.
+ *
+ *   ferry-sim [--grid full|check] [--scenario FILE] [--json OUT] [--dat OUT]
+ *             [--horizon S] [--check]
+ *   ferry-sim calibrate SIM.json LAB.json
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/sim/drive.h"
+
+#define MAX_CASES 4096
+#define GBIT (1e9 / 8)
+
+struct grid {
+    const double *gib, *gbit, *rate_mib, *wss_mib;
+    int ngib, ngbit, nrate, nwss;
+};
+
+/* make bench-sim: 4-256 GiB at 1, 10, 25 Gbit/s. */
+static const double full_gib[] = { 4, 16, 64, 256 };
+static const double full_gbit[] = { 1, 10, 25 };
+static const double full_rate[] = { 32, 256, 1024, 4096 };
+static const double full_wss[] = { 128, 1024, 8192 };
+/* make test: small and fast. */
+static const double check_gib[] = { 4, 64 };
+static const double check_gbit[] = { 1, 10 };
+static const double check_rate[] = { 64, 1024 };
+static const double check_wss[] = { 256, 4096 };
+
+static const struct grid grids[] = {
+    { full_gib, full_gbit, full_rate, full_wss, 4, 3, 4, 3 },
+    { check_gib, check_gbit, check_rate, check_wss, 2, 2, 2, 2 },
+};
+
+/* Permissions of the grid: (post-copy, auto-converge). */
+static const bool grid_perms[][2] = { { true, true }, { false, true }, { false, false } };
+
+static int
+grid_cases(const struct grid *g, struct sim_case *out)
+{
+    int n = 0;
+
+    for (int a = 0; a < g->ngib; a++)
+        for (int b = 0; b < g->ngbit; b++)
+            for (int d = 0; d < g->nrate; d++)
+                for (int w = 0; w < g->nwss; w++)
+                    for (int k = 0; k < 2; k++)
+                        for (int p = 0; p < 3; p++) {
+                            struct sim_case *c = &out[n++];
+
+                            memset(c, 0, sizeof(*c));
+                            c->ram = g->gib[a] * SIM_GIB;
+                            c->link = g->gbit[b] * GBIT;
+                            c->rate = g->rate_mib[d] * SIM_MIB;
+                            c->wss = fmin(g->wss_mib[w] * SIM_MIB, c->ram / 2);
+                            c->kind = k ? SIM_SPIN : SIM_PACED;
+                            c->budget_ms = 500;
+                            c->post_copy = grid_perms[p][0];
+                            c->auto_converge = grid_perms[p][1];
+                            c->reps = 1;
+                            snprintf(c->name, sizeof(c->name), "ram=%gG %s=%g wss=%g link=%gGbit "
+                                     "budget=500 postcopy=%s ac=%s", g->gib[a],
+                                     k ? "spinrate" : "rate", g->rate_mib[d],
+                                     c->wss / SIM_MIB, g->gbit[b], c->post_copy ? "yes" : "no",
+                                     c->auto_converge ? "yes" : "no");
+                        }
+    return n;
+}
+
+/* ---- scenario files ------------------------------------------------------------------- */
+
+/* "4G", "512M", "512" (MiB) -> bytes. */
+static double
+parse_size(const char *v)
+{
+    char *end;
+    double x = strtod(v, &end);
+
+    return x * (*end == 'G' || *end == 'g' ? SIM_GIB : *end == 'T' ? 1024 * SIM_GIB : SIM_MIB);
+}
+
+/* "10Gbit", "100Mbit", "119" (MiB/s) -> bytes/s. */
+static double
+parse_link(const char *v)
+{
+    char *end;
+    double x = strtod(v, &end);
+
+    if (strncmp(end, "Gbit", 4) == 0)
+        return x * GBIT;
+    if (strncmp(end, "Mbit", 4) == 0)
+        return x * GBIT / 1000;
+    return x * SIM_MIB;
+}
+
+static bool
+parse_yes(const char *v)
+{
+    return strcmp(v, "yes") == 0 || strcmp(v, "allowed") == 0 || strcmp(v, "1") == 0;
+}
+
+/* One key=value of a scenario line; -1: unknown key. */
+static int
+parse_kv(struct sim_case *c, const char *k, const char *v)
+{
+    if (strcmp(k, "ram") == 0)
+        c->ram = parse_size(v);
+    else if (strcmp(k, "rate") == 0)
+        c->kind = SIM_PACED, c->rate = atof(v) * SIM_MIB;
+    else if (strcmp(k, "spin") == 0)    /* the lab's spin=N: ~905000/N MiB/s (lab host) */
+        c->kind = SIM_SPIN, c->rate = 905000.0 / atof(v) * SIM_MIB;
+    else if (strcmp(k, "spinrate") == 0)
+        c->kind = SIM_SPIN, c->rate = atof(v) * SIM_MIB;
+    else if (strcmp(k, "wss") == 0)
+        c->wss = parse_size(v);
+    else if (strcmp(k, "link") == 0)
+        c->link = parse_link(v);
+    else if (strcmp(k, "budget") == 0)
+        c->budget_ms = atoi(v);
+    else if (strcmp(k, "postcopy") == 0)
+        c->post_copy = parse_yes(v);
+    else if (strcmp(k, "ac") == 0)
+        c->auto_converge = parse_yes(v);
+    else if (strcmp(k, "reps") == 0)
+        c->reps = atoi(v);
+    else if (strcmp(k, "cut") == 0)
+        sscanf(v, "%lf:%lf", &c->cut_at_s, &c->cut_for_s);
+    else if (strcmp(k, "name") != 0)
+        return -1;
+    return 0;
+}
+
+static int
+scenario_read(const char *path, struct sim_case *out)
+{
+    FILE *f = fopen(path, "r");
+    char line[512], *tok, *save, *eq;
+    int n = 0, lineno = 0;
+
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    while (fgets(line, sizeof(line), f) && n < MAX_CASES) {
+        struct sim_case *c = &out[n];
+
+        lineno++;
+        line[strcspn(line, "#\n")] = '\0';
+        if (strspn(line, " \t") == strlen(line))
+            continue;
+        memset(c, 0, sizeof(*c));
+        c->ram = SIM_GIB, c->wss = 32 * SIM_MIB, c->link = 1 * GBIT, c->budget_ms = 500;
+        c->reps = 1;
+        snprintf(c->name, sizeof(c->name), "%s", line + strspn(line, " \t"));
+        for (tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+            if (!(eq = strchr(tok, '=')) || (*eq = '\0', parse_kv(c, tok, eq + 1) < 0)) {
+                fprintf(stderr, "%s:%d: unknown item '%s'\n", path, lineno, tok);
+                exit(2);
+            }
+        }
+        if (c->ram <= 0 || c->link <= 0 || c->wss <= 0 || c->budget_ms <= 0) {
+            fprintf(stderr, "%s:%d: ram, wss, link and budget must be > 0\n", path, lineno);
+            exit(2);
+        }
+        c->wss = fmin(c->wss, c->ram);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* ---- results -------------------------------------------------------------------------- */
+
+struct agg {
+    int n, ok, hopeless, decided, lost, horizon;
+    double time_s, down_ms, down_max, decide_s;
+};
+
+static json_t *
+run_json(int i, const struct sim_run *r)
+{
+    const struct sim_qemu *q = &r->q;
+
+    return json_pack("{s:i, s:s, s:s, s:s, s:b, s:b, s:f, s:f, s:f, s:f, s:f, s:I, s:s}",
+                     "case", i, "name", r->c->name, "policy", r->p->name,
+                     "outcome", sim_end_name(q->end), "ok", sim_run_ok(r),
+                     "possible", sim_case_possible(r->c), "time_s", q->end_ms / 1000.0,
+                     "downtime_ms", q->downtime_ms, "bytes", q->processed,
+                     "decision_s", r->decided_ms / 1000.0, "evidence_s", q->iter3_ms / 1000.0,
+                     "iterations", (json_int_t)q->iteration, "why", r->why);
+}
+
+static void
+agg_add(struct agg *a, const struct sim_run *r)
+{
+    a->n++;
+    if (sim_run_ok(r)) {
+        a->ok++;
+        a->time_s += r->q.end_ms / 1000.0;
+        a->down_ms += r->q.downtime_ms;
+        a->down_max = fmax(a->down_max, r->q.downtime_ms);
+    }
+    a->lost += r->q.end == SIM_LOST;
+    if (sim_case_possible(r->c))
+        return;
+    a->hopeless++;
+    if (r->q.end == SIM_HORIZON) {
+        a->horizon++;
+    } else {
+        a->decided++;
+        a->decide_s += r->q.end_ms / 1000.0;
+    }
+}
+
+/* Ferry's invariants on one case against the others; prints and counts failures. */
+static int
+check_case(const struct sim_run *runs)
+{
+    const struct sim_run *f = &runs[0];
+    int bad = 0;
+
+    for (int p = 0; p < SIM_NPOLICIES; p++) {
+        if (runs[p].q.end == SIM_LOST) {
+            printf("FAIL %s lost the guest: %s\n", runs[p].p->name, runs[p].c->name);
+            bad++;
+        }
+        if (sim_run_ok(&runs[p]) && !sim_case_possible(runs[p].c)) {
+            printf("FAIL model: %s succeeded where physics says it cannot: %s\n",
+                   runs[p].p->name, runs[p].c->name);
+            bad++;
+        }
+    }
+    if (!sim_case_possible(f->c) &&
+        (f->decided_ms < 0 || (f->q.iter3_ms >= 0 && f->decided_ms > f->q.iter3_ms + 60000))) {
+        printf("FAIL ferry decided a hopeless case %.1f s after its evidence (%.1f s): %s\n",
+               f->decided_ms / 1000.0, f->q.iter3_ms / 1000.0, f->c->name);
+        bad++;
+    }
+    return bad;
+}
+
+static void
+print_row(FILE *dat, const char *pol, const struct sim_case *c, const struct agg *a)
+{
+    printf("%-9s %5.3g %6.3g %4d %5.1f%% %9.1f %8.0f %8.0f %4d %9.1f %4d %4d\n", pol,
+           c->ram / SIM_GIB, c->link / GBIT, a->n, 100.0 * a->ok / a->n,
+           a->ok ? a->time_s / a->ok : 0, a->ok ? a->down_ms / a->ok : 0, a->down_max,
+           a->hopeless, a->decided ? a->decide_s / a->decided : -1, a->horizon, a->lost);
+    if (dat)
+        fprintf(dat, "%s %g %g %g %g %g\n", pol, c->ram / SIM_GIB, c->link / GBIT,
+                100.0 * a->ok / a->n, a->ok ? a->time_s / a->ok : 0,
+                a->decided ? a->decide_s / a->decided : -1);
+}
+
+/* One run, for scenario files: outcome, time, downtime, bytes, why. */
+static void
+print_case(int i, const struct sim_run *r)
+{
+    printf("  case %d %-9s %-9s %s %8.1f s %6.0f ms %6.2f x RAM  %.*s\n", i, r->p->name,
+           sim_end_name(r->q.end), sim_run_ok(r) ? "ok  " : "FAIL", r->q.end_ms / 1000.0,
+           r->q.downtime_ms, r->q.processed / r->c->ram, 100, r->why);
+}
+
+/* Ferry's success count against every other policy's on one size and link. */
+static int
+check_group(const struct sim_case *c, const struct agg *a)
+{
+    int bad = 0;
+
+    for (int p = 1; p < SIM_NPOLICIES; p++)
+        if (a[p].ok > a[0].ok) {
+            printf("FAIL ferry %d/%d < %s %d/%d at %g GiB, %g Gbit/s\n", a[0].ok, a[0].n,
+                   sim_policies[p]->name, a[p].ok, a[p].n, c->ram / SIM_GIB, c->link / GBIT);
+            bad++;
+        }
+    return bad;
+}
+
+/* Run every case under every policy; the table, JSON, data; failures. */
+static int
+report(const struct sim_case *cases, int n, int64_t horizon_ms, json_t *jarr, FILE *dat,
+       bool check, bool per_case)
+{
+    static struct sim_run runs[SIM_NPOLICIES];
+    struct agg a[SIM_NPOLICIES];
+    int bad = 0, start = 0;
+
+    printf("%-9s %5s %6s %4s %6s %9s %8s %8s %4s %9s %4s %4s\n", "policy", "GiB", "Gbit/s",
+           "n", "ok", "time_s", "down_ms", "down_max", "hopl", "decide_s", "undc", "lost");
+    for (int i = 0; i <= n; i++) {
+        if (i == n || (i > start && (cases[i].ram != cases[start].ram ||
+                                     cases[i].link != cases[start].link))) {
+            for (int p = 0; p < SIM_NPOLICIES; p++)
+                print_row(dat, sim_policies[p]->name, &cases[start], &a[p]);
+            if (check)
+                bad += check_group(&cases[start], a);
+            start = i;
+        }
+        if (i == n)
+            break;
+        if (i == start)
+            memset(a, 0, sizeof(a));
+        for (int p = 0; p < SIM_NPOLICIES; p++) {
+            sim_run(&runs[p], sim_policies[p], &cases[i], horizon_ms);
+            agg_add(&a[p], &runs[p]);
+            if (jarr)
+                json_array_append_new(jarr, run_json(i, &runs[p]));
+            if (per_case)
+                print_case(i, &runs[p]);
+        }
+        if (check)
+            bad += check_case(runs);
+    }
+    return bad;
+}
+
+/* calibrate: per case and policy, time and bytes of SIM against LAB. */
+static int
+calibrate(const char *sim_path, const char *lab_path)
+{
+    json_error_t je;
+    json_t *sim = json_load_file(sim_path, 0, &je), *lab = json_load_file(lab_path, 0, &je);
+    json_t *s, *l;
+    size_t i, j;
+
+    if (!sim || !lab) {
+        fprintf(stderr, "calibrate: %s: %s\n", je.source, je.text);
+        return 2;
+    }
+    printf("%4s %-8s %9s %9s %7s %12s %12s %7s\n", "case", "policy", "sim_s", "lab_s", "err",
+           "sim_bytes", "lab_bytes", "err");
+    json_array_foreach(json_object_get(lab, "results"), i, l) {
+        json_array_foreach(json_object_get(sim, "results"), j, s) {
+            double st, lt, sb, lb;
+
+            if (json_integer_value(json_object_get(s, "case")) !=
+                json_integer_value(json_object_get(l, "case")) ||
+                !json_equal(json_object_get(s, "policy"), json_object_get(l, "policy")))
+                continue;
+            st = json_number_value(json_object_get(s, "time_s"));
+            lt = json_number_value(json_object_get(l, "time_s"));
+            sb = json_number_value(json_object_get(s, "bytes"));
+            lb = json_number_value(json_object_get(l, "bytes"));
+            printf("%4lld %-8s %9.1f %9.1f %+6.1f%% %12.0f %12.0f %+6.1f%%\n",
+                   (long long)json_integer_value(json_object_get(l, "case")),
+                   json_string_value(json_object_get(l, "policy")), st, lt,
+                   lt > 0 ? 100 * (st - lt) / lt : 0, sb, lb, lb > 0 ? 100 * (sb - lb) / lb : 0);
+        }
+    }
+    json_decref(sim);
+    json_decref(lab);
+    return 0;
+}
+
+static void
+usage(void)
+{
+    fprintf(stderr, "usage: ferry-sim [--grid full|check] [--scenario FILE] [--json OUT] "
+            "[--dat OUT] [--horizon S] [--check]\n       ferry-sim calibrate SIM.json "
+            "LAB.json\n");
+    exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+    static struct sim_case cases[MAX_CASES];
+    const char *json_path = NULL, *dat_path = NULL, *scen = NULL;
+    const struct grid *g = &grids[0];
+    double horizon_s = 4 * 3600;
+    bool check = false;
+    json_t *root, *jarr = NULL;
+    FILE *dat = NULL;
+    int n, bad;
+
+    if (argc == 4 && strcmp(argv[1], "calibrate") == 0)
+        return calibrate(argv[2], argv[3]);
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (strcmp(argv[i], "--check") == 0)
+            check = true;
+        else if (!v)
+            usage();
+        else if (strcmp(argv[i], "--grid") == 0)
+            g = &grids[strcmp(v, "check") == 0], i++;
+        else if (strcmp(argv[i], "--scenario") == 0)
+            scen = v, i++;
+        else if (strcmp(argv[i], "--json") == 0)
+            json_path = v, i++;
+        else if (strcmp(argv[i], "--dat") == 0)
+            dat_path = v, i++;
+        else if (strcmp(argv[i], "--horizon") == 0 && atof(v) > 0)
+            horizon_s = atof(v), i++;
+        else
+            usage();
+    }
+    n = scen ? scenario_read(scen, cases) : grid_cases(g, cases);
+    if (json_path)
+        jarr = json_array();
+    if (dat_path && !(dat = fopen(dat_path, "w"))) {
+        perror(dat_path);
+        return 2;
+    }
+    bad = report(cases, n, (int64_t)(horizon_s * 1000), jarr, dat, check, scen != NULL);
+    if (dat)
+        fclose(dat);
+    if (jarr) {
+        root = json_pack("{s:f, s:o}", "horizon_s", horizon_s, "results", jarr);
+        if (json_dump_file(root, json_path, JSON_INDENT(1)) < 0)
+            fprintf(stderr, "cannot write %s\n", json_path);
+        json_decref(root);
+    }
+    if (check)
+        printf("%s: %d case(s) x %d policies, %d failure(s)\n", bad ? "FAIL" : "ok", n,
+               SIM_NPOLICIES, bad);
+    return bad ? 1 : 0;
+}

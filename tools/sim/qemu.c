@@ -1,0 +1,226 @@
+/* qemu.c - the pre-copy model of ferry-sim (see sim.h for its rules).
+ *
+ * Throttle effect: the lab's measurements (tools/lab/README.md, MiB/s per
+ * real second under auto-converge at 0, 20, 30 ... 90, 99 %; 10 %
+ * interpolated), as a fraction of the unthrottled rate:
+ *   paced `rate=200 wss=96`:  194 200 199 198 193 155 120 76 40 9
+ *   CPU-bound `spin=5000`:    181 147 131 90 88 65 37 28 17 3
+ */
+#include <math.h>
+#include <string.h>
+
+#include "tools/sim/sim.h"
+
+/* MiB/s at throttle 0, 10, ..., 90, 99 %. */
+static const double throttle_table[2][11] = {
+    [SIM_PACED] = { 194, 197, 200, 199, 198, 193, 155, 120, 76, 40, 9 },
+    [SIM_SPIN] = { 181, 164, 147, 131, 90, 88, 65, 37, 28, 17, 3 },
+};
+
+double
+sim_rate_at(const struct sim_case *c, int throttle_pct)
+{
+    const double *t = throttle_table[c->kind];
+    double x = throttle_pct >= 90 ? 9 + (throttle_pct - 90) / 9.0 : throttle_pct / 10.0;
+    int i = (int)x;
+    double v = i >= 10 ? t[10] : t[i] + (t[i + 1] - t[i]) * (x - i);
+
+    return c->rate * v / t[0];
+}
+
+double
+sim_distinct(double clean, double rate, double dt_s)
+{
+    return clean > 0 ? clean * (1 - exp(-rate * dt_s / clean)) : 0;
+}
+
+bool
+sim_case_possible(const struct sim_case *c)
+{
+    double dmin = c->auto_converge ? sim_rate_at(c, 99) : c->rate;
+
+    /* near the switch QEMU syncs at every chance, so the bitmap settles
+     * where sending B clears what writes at D add to its clean part:
+     * R* = W (1 - B / D); below the bandwidth it shrinks to nothing */
+    return c->post_copy || c->wss * fmax(0, 1 - c->link / dmin) * 1000.0 / c->link <=
+                           c->budget_ms;
+}
+
+double
+sim_link(const struct sim_qemu *q)
+{
+    double t = (double)q->t_ms / 1000.0;
+
+    if (q->c->cut_for_s > 0 && t >= q->c->cut_at_s && t < q->c->cut_at_s + q->c->cut_for_s)
+        return 0;
+    return q->c->link;
+}
+
+void
+sim_qemu_init(struct sim_qemu *q, const struct sim_case *c, bool post_copy, bool ac,
+              int ac_initial, int ac_increment, int limit_ms)
+{
+    memset(q, 0, sizeof(*q));
+    q->c = c;
+    q->remaining = c->ram;
+    q->hot = c->wss;
+    q->cold = c->ram - c->wss;
+    q->iteration = 1;               /* QEMU's first sync is at setup */
+    q->limit_ms = limit_ms;
+    q->pc_enabled = post_copy;
+    q->ac = ac;
+    q->ac_initial = ac_initial;
+    q->ac_increment = ac_increment;
+    q->iter3_ms = -1;
+}
+
+/* QEMU's migration_trigger_throttle at a sync. */
+static void
+qemu_throttle_check(struct sim_qemu *q)
+{
+    if (!q->ac || q->t_ms - q->last_check_ms < 1000)
+        return;
+    if (q->ac_dirt > 0.5 * q->ac_sent && ++q->hits >= 2) {
+        q->hits = 0;
+        q->throttle = q->throttle ? q->throttle + q->ac_increment : q->ac_initial;
+        if (q->throttle > 99)
+            q->throttle = 99;
+    }
+    q->ac_dirt = q->ac_sent = 0;
+    q->last_check_ms = q->t_ms;
+}
+
+/* The dirty bitmap is a set: the pages dirtied since the last sync join the
+ * working set's pages still unsent as the union of two random subsets of
+ * W (a + b - ab / W); the bulk pass's cold pages are never dirtied. */
+static void
+qemu_merge(struct sim_qemu *q)
+{
+    double w = q->c->wss;
+
+    q->hot = w > 0 ? fmin(w, q->hot + q->dirt - q->hot * q->dirt / w) : 0;
+    q->dirt = 0;
+    q->remaining = q->cold + q->hot;
+}
+
+/* The bitmap sync: a new iteration; completion when what is left fits. */
+static void
+qemu_sync(struct sim_qemu *q, double bw)
+{
+    qemu_throttle_check(q);
+    if (q->t_ms > q->last_sync_ms)
+        q->qemu_dirty = q->dirt * 1000.0 / (double)(q->t_ms - q->last_sync_ms);
+    qemu_merge(q);
+    q->sent = 0;
+    q->last_sync_ms = q->t_ms;
+    q->iteration++;
+    q->synced = true;
+    if (q->iteration == 3)
+        q->iter3_ms = q->t_ms;
+    if (q->paused || q->remaining <= bw * q->limit_ms / 1000.0) {
+        q->end = q->paused ? SIM_PAUSED_DONE : SIM_COMPLETED;
+        q->end_ms = q->t_ms;
+        q->downtime_ms = q->remaining * 1000.0 / bw +
+                         (q->paused ? (double)(q->t_ms - q->pause_ms) : 0);
+    }
+}
+
+/* Send bytes in address order: the cold and the hot pages alike. */
+static void
+qemu_send(struct sim_qemu *q, double send)
+{
+    double r = q->cold + q->hot;
+
+    if (r <= 0)
+        return;
+    q->cold -= send * q->cold / r;
+    q->hot -= send * q->hot / r;
+    q->remaining = q->cold + q->hot;
+    q->processed += send;
+}
+
+static void
+qemu_postcopy_step(struct sim_qemu *q, double bw, double send)
+{
+    if (bw <= 0) {
+        q->end = SIM_LOST;          /* neither side has the whole guest */
+        q->end_ms = q->t_ms;
+        return;
+    }
+    qemu_send(q, send);
+    if (q->remaining <= 0.5) {
+        q->end = SIM_POSTCOPY_DONE;
+        q->end_ms = q->t_ms;
+    }
+}
+
+void
+sim_qemu_step(struct sim_qemu *q)
+{
+    double bw = sim_link(q), send = bw * SIM_DT_MS / 1000.0, d;
+
+    q->t_ms += SIM_DT_MS;
+    q->synced = false;
+    if (send > q->remaining)
+        send = q->remaining;
+    if (q->postcopy) {
+        qemu_postcopy_step(q, bw, send);
+        return;
+    }
+    qemu_send(q, send);
+    q->sent += send;
+    q->ac_sent += send;
+    if (!q->paused) {
+        d = sim_distinct(q->c->wss - q->dirt, sim_rate_at(q->c, q->throttle),
+                         SIM_DT_MS / 1000.0);
+        q->dirt += d;
+        q->ac_dirt += d;
+    }
+    if (bw > 0 && q->remaining <= bw * q->limit_ms / 1000.0 + (q->paused ? 1e18 : 0))
+        qemu_sync(q, bw);
+}
+
+void
+sim_qemu_sample(const struct sim_qemu *q, struct pf_sample *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->elapsed_ms = q->t_ms;
+    s->mem_total = (int64_t)q->c->ram;
+    s->mem_processed = (int64_t)q->processed;
+    s->mem_remaining = (int64_t)q->remaining;
+    s->mem_bps = (int64_t)sim_link(q);
+    s->mem_dirty_rate = (int64_t)q->qemu_dirty;
+    s->iteration = q->iteration;
+    s->throttle_pct = q->throttle;
+}
+
+void
+sim_qemu_apply(struct sim_qemu *q, enum sim_cmd cmd, int downtime_ms)
+{
+    if (q->end != SIM_RUNNING || q->postcopy)
+        return;
+    switch (cmd) {
+    case SIM_CMD_DOWNTIME:
+        q->limit_ms = downtime_ms;
+        break;
+    case SIM_CMD_POSTCOPY:
+        if (!q->pc_enabled || q->paused)
+            break;                  /* libvirt refuses: not started with POSTCOPY */
+        q->postcopy = true;
+        qemu_merge(q);
+        q->downtime_ms = SIM_POSTCOPY_SWITCH_MS;
+        break;
+    case SIM_CMD_PAUSE:
+        if (!q->paused) {
+            q->paused = true;
+            q->pause_ms = q->t_ms;
+        }
+        break;
+    case SIM_CMD_ABORT:
+        q->end = SIM_ABORTED;
+        q->end_ms = q->t_ms;
+        break;
+    default:
+        break;
+    }
+}

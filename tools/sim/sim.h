@@ -1,0 +1,159 @@
+/* sim.h - ferry-sim: a model of QEMU 7.2's pre-copy, driven by the same
+ * policy code as the compute worker (compute/policy.c, compute/policy_ferry.c)
+ * and by the peers' policies written from migration-control.md (peers.c).
+ *
+ * The model (qemu.c), in 50 ms steps:
+ *  - the link sends bandwidth x dt of the remaining bytes (0 during a cut);
+ *  - the guest writes pages of its working set W at random, at its rate D
+ *    scaled by auto-converge's throttle through its type's table (paced or
+ *    CPU-bound, the lab's measurements, tools/lab/README.md): the distinct
+ *    bytes dirtied since the last sync grow as W (1 - exp(-D t / W));
+ *  - the remaining bytes are cold (never dirtied: the bulk pass's) and hot
+ *    (the working set's, in the bitmap); sending takes both in address
+ *    order (in proportion);
+ *  - a bitmap sync (a new iteration, dirty-sync-count + 1) when the
+ *    remaining bytes fit bandwidth x max downtime; what was dirtied joins
+ *    the hot ones (a set union of random subsets of W: a + b - ab / W);
+ *    if they still fit, stop-and-copy: downtime = remaining / bandwidth;
+ *  - auto-converge QEMU's way: at a sync >= 1 s after the last check,
+ *    dirtied > 50 % of sent counts a hit, the second hit throttles (initial,
+ *    then + increment, <= 99 %);
+ *  - post-copy: the source stops (SIM_POSTCOPY_SWITCH_MS of downtime), the
+ *    guest runs on the destination, no more dirtying on the source, the
+ *    rest is sent once; a link cut while in post-copy loses the guest;
+ *  - pause (force-complete without post-copy): dirtying stops, the guest
+ *    is down until the copy completes.
+ * Every 500 ms a policy gets a sample with virt_job_stats' fields (the
+ * worker's struct pf_sample), and iteration-driven policies also see every
+ * sync (KubeVirt's MIGRATION_ITERATION event).
+ */
+#ifndef FERRY_SIM_H
+#define FERRY_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "compute/policy_ferry.h"
+
+#define SIM_MIB (1024.0 * 1024.0)
+#define SIM_GIB (1024.0 * SIM_MIB)
+#define SIM_DT_MS 50                /* model step */
+#define SIM_SAMPLE_MS 500           /* the worker's job-statistics period */
+#define SIM_POSTCOPY_SWITCH_MS 50   /* downtime of the post-copy switch (device state) */
+#define SIM_QEMU_DOWNTIME_MS 300    /* QEMU's default downtime-limit */
+#define SIM_AC_INITIAL 20           /* QEMU's cpu-throttle-initial */
+#define SIM_AC_INCREMENT 10         /* QEMU's cpu-throttle-increment */
+#define SIM_TEXT 160
+
+/* How the guest dirties memory: paced (rate=, a timer drives it: the
+ * throttle bites only past 50 %) or CPU-bound (spin=, it follows the CPU
+ * share). */
+enum sim_kind { SIM_PACED, SIM_SPIN };
+
+/* One case: a line of a scenario file (see README "Simulator"). */
+struct sim_case {
+    char name[SIM_TEXT];
+    double ram;                     /* bytes */
+    enum sim_kind kind;
+    double rate;                    /* D: distinct bytes/s at throttle 0 */
+    double wss;                     /* W: writable working set, bytes */
+    double link;                    /* bytes/s */
+    int budget_ms;                  /* max downtime allowed */
+    bool post_copy, auto_converge;  /* permissions */
+    int reps;                       /* lab repetitions (the simulator is deterministic) */
+    double cut_at_s, cut_for_s;     /* a link cut, 0: none */
+};
+
+enum sim_end {
+    SIM_RUNNING,
+    SIM_COMPLETED,                  /* stop-and-copy */
+    SIM_POSTCOPY_DONE,              /* completed through post-copy */
+    SIM_PAUSED_DONE,                /* completed with the guest paused */
+    SIM_ABORTED,                    /* the policy cancelled it: the guest stays on the source */
+    SIM_REFUSED,                    /* the policy refused to start */
+    SIM_LOST,                       /* the link failed during post-copy */
+    SIM_HORIZON,                    /* still running when the simulation stopped */
+};
+
+/* QEMU's state and the outcome. */
+struct sim_qemu {
+    const struct sim_case *c;
+    int64_t t_ms;
+    double remaining, processed, dirt, sent;   /* remaining = cold + hot */
+    double cold, hot;               /* unsent pages outside / inside the working set */
+    double ac_dirt, ac_sent;        /* since the last auto-converge check */
+    int64_t last_sync_ms, last_check_ms, pause_ms;
+    double qemu_dirty;              /* QEMU's per-sync dirty rate, bytes/s */
+    int64_t iteration;
+    int throttle, hits, limit_ms;
+    bool ac, pc_enabled;            /* capabilities at start */
+    int ac_initial, ac_increment;
+    bool postcopy, paused;
+    int64_t iter3_ms;               /* when iteration 3 began (two hot sets after the bulk pass) */
+    bool synced;                    /* a sync happened in the last step */
+    enum sim_end end;
+    int64_t end_ms;
+    double downtime_ms;
+};
+
+/* What a policy asks of QEMU. */
+enum sim_cmd { SIM_CMD_NONE, SIM_CMD_DOWNTIME, SIM_CMD_POSTCOPY, SIM_CMD_PAUSE,
+               SIM_CMD_ABORT };
+
+/* The guest's link bandwidth at q->t_ms (bytes/s). */
+double sim_link(const struct sim_qemu *q);
+
+/* A fresh migration of c with the capabilities a policy chose. */
+void sim_qemu_init(struct sim_qemu *q, const struct sim_case *c, bool post_copy, bool ac,
+                   int ac_initial, int ac_increment, int limit_ms);
+
+/* One SIM_DT_MS step. */
+void sim_qemu_step(struct sim_qemu *q);
+
+/* The job statistics now, as the worker reads them. */
+void sim_qemu_sample(const struct sim_qemu *q, struct pf_sample *s);
+
+/* Apply a policy's command (downtime in ms for SIM_CMD_DOWNTIME). */
+void sim_qemu_apply(struct sim_qemu *q, enum sim_cmd cmd, int downtime_ms);
+
+/* The guest's dirty rate under a throttle (bytes/s). */
+double sim_rate_at(const struct sim_case *c, int throttle_pct);
+
+/* Distinct bytes that random writes at rate (bytes/s) dirty in dt_s among
+ * clean bytes: clean (1 - exp(-rate dt / clean)). */
+double sim_distinct(double clean, double rate, double dt_s);
+
+/* Can this case succeed at all (physics, issue 16: a guest without
+ * post-copy whose plateau / bandwidth exceeds the budget, the plateau
+ * being W (1 - B / D) at the lowest dirty rate its throttle can reach)? */
+bool sim_case_possible(const struct sim_case *c);
+
+/* ---- policies (main.c drives them, peers.c has the peers) ---------------------------- */
+
+/* A policy's per-run state; its start may refuse (returns false, why). */
+struct sim_policy;
+struct sim_run {
+    const struct sim_policy *p;
+    const struct sim_case *c;
+    struct sim_qemu q;
+    int64_t decided_ms;             /* abort / refusal / post-copy switch / pause, -1: none */
+    char why[PF_TEXT];
+    unsigned char state[8192];      /* the policy's own state */
+};
+
+struct sim_policy {
+    const char *name;
+    /* choose capabilities, start QEMU with sim_qemu_init; false: refused */
+    bool (*start)(struct sim_run *r);
+    /* every SIM_SAMPLE_MS */
+    void (*sample)(struct sim_run *r, const struct pf_sample *s);
+    /* at every bitmap sync (NULL: not iteration-driven) */
+    void (*iteration)(struct sim_run *r);
+};
+
+/* Record a policy's command on the run (and its decision time). */
+void sim_run_cmd(struct sim_run *r, enum sim_cmd cmd, int downtime_ms, const char *why);
+
+extern const struct sim_policy sim_kubevirt, sim_ovirt, sim_proxmox;
+
+#endif
