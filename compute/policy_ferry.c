@@ -180,6 +180,10 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
                  pf_mib(w), pf_mib(bw), need, g->budget_ms, pf_mib(d),
                  g->auto_converge ? ", beyond a 99 % throttle" : "",
                  (long long)(out->eta_ms / 1000));
+    } else if (d < bw) {
+        out->expected = PF_STEP_NONE;
+        out->eta_ms = (int64_t)(mem * 1000.0 / (bw - d));
+        snprintf(out->text, sizeof(out->text), "pre-copy alone: dirty rate under the bandwidth");
     } else {
         forecast_refuse(g, out, need);
     }
@@ -417,6 +421,8 @@ candidate(struct pf_state *st, const struct pf_sample *s, int *target, int64_t *
         throttle_plan(st, s, target, when_ms) &&
         (*when_ms <= PF_THROTTLE_HORIZON_MS || !st->fc.post_copy))
         return PF_STEP_THROTTLE;
+    if (!st->fc.post_copy && rate_est(st, s->throttle_pct) < st->bw)
+        return PF_STEP_NONE;
     return st->fc.post_copy ? PF_STEP_POSTCOPY : PF_STEP_ABORT;
 }
 
@@ -487,8 +493,7 @@ throttle_check(struct pf_state *st, const struct pf_sample *s)
         return;
     if (s->throttle_pct >= PF_THROTTLE_MAX && st->throttle_max_iter == 0)
         st->throttle_max_iter = s->iteration;
-    if (s->elapsed_ms > st->throttle_deadline_ms ||
-        (st->throttle_max_iter > 0 && s->iteration >= st->throttle_max_iter + 2))
+    if ((st->throttle_max_iter > 0 && s->iteration >= st->throttle_max_iter + 2))
         st->throttle_failed = true;
 }
 
