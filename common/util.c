@@ -108,6 +108,15 @@ time_fmt(int64_t us, bool frac, char *out, size_t size)
         snprintf(out + n, size - n, "Z");
 }
 
+int64_t
+backoff_next(int64_t *backoff)
+{
+    *backoff = *backoff <= 0                     ? BACKOFF_FIRST_MS
+               : *backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+                                               : *backoff * 2;
+    return *backoff;
+}
+
 void
 sleep_ms(int64_t ms)
 {

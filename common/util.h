@@ -47,6 +47,12 @@ char *url_quote_plus(const char *s);
 /* Sleep for ms milliseconds (restarting on signals). */
 void sleep_ms(int64_t ms);
 
+/* The retry delay after a failure: 250 ms, doubling up to 5 s; reset it to 0
+ * after a success.  Returns the delay to wait now. */
+#define BACKOFF_FIRST_MS 250
+#define BACKOFF_MAX_MS 5000
+int64_t backoff_next(int64_t *backoff);
+
 /* Copy src into dst (size bytes), always NUL-terminated. */
 void strlcpy0(char *dst, const char *src, size_t size);
 

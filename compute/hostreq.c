@@ -399,7 +399,7 @@ hostreq_thread(void *arg)
         backoff = 0;
         continue;
 retry:
-        backoff = backoff ? (backoff * 2 > 5000 ? 5000 : backoff * 2) : 250;
+        backoff_next(&backoff);
         log_warnx("host request loop failed, retrying in %lld ms: %s%s%s", (long long)backoff,
                   err.msg, err.detail[0] ? ": " : "", err.detail);
         if (err.code == ERR_UNAVAILABLE && v) {

@@ -157,7 +157,7 @@ compute_loop(struct compute *c)
         backoff = 0;
         continue;
 retry:
-        backoff = backoff ? (backoff * 2 > 5000 ? 5000 : backoff * 2) : 250;
+        backoff_next(&backoff);
         log_warnx("service loop failed, retrying in %lld ms: %s%s%s", (long long)backoff,
                   err.msg, err.detail[0] ? ": " : "", err.detail);
         if (v && err.code == ERR_UNAVAILABLE) {

@@ -106,8 +106,7 @@ worker_db_away(struct worker *w, const struct err *err, int64_t *backoff)
     if ((err->code != ERR_UNAVAILABLE && err->code != ERR_RETRY) || *w->c->stop)
         return false;
     log_warnx("database unavailable, mig=%d waits for it: %s", w->m.id, err->msg);
-    sleep_ms(*backoff);
-    *backoff = *backoff * 2 > 5000 ? 5000 : *backoff * 2;
+    sleep_ms(backoff_next(backoff));
     return true;
 }
 
@@ -118,7 +117,7 @@ worker_transition(struct worker *w, enum mig_status to, const char *reason)
 {
     struct db_transition t = { 0 };
     struct err err = ERR_INIT;
-    int64_t backoff = 250;
+    int64_t backoff = 0;
 
     t.id = w->m.id;
     t.from = w->m.status;
@@ -161,7 +160,7 @@ worker_ask_dest(struct worker *w, const char *kind, int timeout_s, const struct 
 {
     AUTOFREE char *text = NULL;
     struct db_hostreq_result res;
-    int64_t id, backoff = 250;
+    int64_t id, backoff = 0;
 
     worker_guest(w, q);
     if (msg_encode(qc, q, &text, err) < 0)

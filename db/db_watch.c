@@ -132,7 +132,7 @@ lost:
             log_warnx("database listener lost, waiters re-read every %d ms: %s%s%s",
                       WATCH_BLIND_MS, err.msg, err.detail[0] ? ": " : "", err.detail);
         watch_set_healthy(w, false);
-        backoff = backoff ? (backoff * 2 > 5000 ? 5000 : backoff * 2) : 250;
+        backoff_next(&backoff);
         for (int64_t slept = 0; slept < backoff && !w->stop; slept += 250)
             sleep_ms(250);      /* a stop is not kept waiting */
     }

@@ -55,7 +55,7 @@ main(int argc, char **argv)
             backoff = 0;
             continue;
         }
-        backoff = backoff ? (backoff * 2 > 5000 ? 5000 : backoff * 2) : 250;
+        backoff_next(&backoff);
         log_warnx("scheduling step failed, retrying in %lld ms: %s%s%s", (long long)backoff,
                   err.msg, err.detail[0] ? ": " : "", err.detail);
         sleep_ms(backoff);

@@ -193,10 +193,27 @@ test_utf8_trim(void **state)
                      rows[i].len);
 }
 
+/* The one retry delay of every loop: 250 ms, doubling, at most 5 s. */
+static void
+test_backoff(void **state)
+{
+    static const int64_t want[] = { 250, 500, 1000, 2000, 4000, 5000, 5000 };
+    int64_t b = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        assert_int_equal(backoff_next(&b), want[i]);
+        assert_int_equal(b, want[i]);
+    }
+    b = 0;      /* a success resets it */
+    assert_int_equal(backoff_next(&b), 250);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_uuid_normalize),
         cmocka_unit_test(test_time_parse_iso),
         cmocka_unit_test(test_time_fmt),
