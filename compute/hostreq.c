@@ -385,7 +385,7 @@ hostreq_thread(void *arg)
                 log_info("host requests taken up again count=%d", again);
             requeued = true;
         }
-        rc = db_hostreq_claim(db, c->host, l->lane, &req, &err);
+        rc = db_hostreq_take(db, c->host, l->lane, &req, &err);
         if (rc < 0)
             goto retry;
         if (rc == 1) {

@@ -72,12 +72,12 @@ compute_register(struct compute *c, struct db *db, const struct virt_host_info *
 
 /* Start as many queued migrations as max_concurrent_live_migrations allows. */
 static int
-compute_claim(struct compute *c, struct db *db, struct err *err)
+compute_take_queued(struct compute *c, struct db *db, struct err *err)
 {
     struct db_mig m;
     int rc;
 
-    while ((rc = db_mig_claim_queued(db, c->host, c->cfg->max_concurrent_lm, c->actor, &m,
+    while ((rc = db_mig_take_queued(db, c->host, c->cfg->max_concurrent_lm, c->actor, &m,
                                      err)) == 1) {
         log_info("migration claimed mig=%d instance=%s dest=%s", m.id, m.instance_uuid,
                  m.dest_compute);
@@ -151,7 +151,7 @@ compute_loop(struct compute *c)
                 goto retry;
             last_sync = now;
         }
-        if (db_listen(db, "ferry_migration", &err) < 0 || compute_claim(c, db, &err) < 0 ||
+        if (db_listen(db, "ferry_migration", &err) < 0 || compute_take_queued(c, db, &err) < 0 ||
             db_wait(db, 500, &n, &err) < 0)
             goto retry;
         backoff = 0;

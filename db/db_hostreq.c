@@ -105,7 +105,7 @@ db_hostreq_wait(struct db *db, int64_t id, struct db_hostreq_result *out, struct
 }
 
 int
-db_hostreq_claim(struct db *db, const char *host, enum db_hostreq_lane lane,
+db_hostreq_take(struct db *db, const char *host, enum db_hostreq_lane lane,
                  struct db_hostreq *out, struct err *err)
 {
     const char *p[2] = { host, lane == DB_HOSTREQ_LANE_CHECKS ? "t" : "f" };

@@ -462,7 +462,7 @@ db_mig_lock_accepted(struct db *db, struct db_mig *out, struct err *err)
 }
 
 int
-db_mig_claim_queued(struct db *db, const char *host, int max_running, const char *actor,
+db_mig_take_queued(struct db *db, const char *host, int max_running, const char *actor,
                     struct db_mig *out, struct err *err)
 {
     struct numbuf b;

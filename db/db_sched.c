@@ -174,7 +174,7 @@ db_sched_candidates(struct db *db, const struct db_sched_query *q, int limit,
 }
 
 int
-db_claim_take(struct db *db, int migration_id, const struct db_sched_query *q,
+db_reservation_take(struct db *db, int migration_id, const struct db_sched_query *q,
               const char *host, struct err *err)
 {
     struct numbuf b[5];
@@ -206,7 +206,7 @@ db_claim_take(struct db *db, int migration_id, const struct db_sched_query *q,
 }
 
 int
-db_claim_release(struct db *db, int migration_id, struct err *err)
+db_reservation_release(struct db *db, int migration_id, struct err *err)
 {
     struct numbuf b;
     const char *p[1] = { num(&b, migration_id) };

@@ -162,16 +162,17 @@ int db_sched_refusals(struct db *db, const struct db_sched_query *q, int limit,
                       int counts[DB_STAGE_COUNT], struct db_host **out, int *n,
                       struct err *err);
 
-/* Claim q's resources on host for migration_id if host still has room:
- * the host row is locked while its room is checked, so two claims can never
- * overcommit it.  A claim of the same migration elsewhere moves here.
- * 1: claimed; 0: no room any more; -1: error. */
-int db_claim_take(struct db *db, int migration_id, const struct db_sched_query *q,
-                  const char *host, struct err *err);
+/* Reserve q's resources on host for migration_id if host still has room
+ * (a row of the claims table): the host row is locked while its room is
+ * checked, so two reservations can never overcommit it.  A reservation of
+ * the same migration elsewhere moves here.  1: reserved; 0: no room any
+ * more; -1: error. */
+int db_reservation_take(struct db *db, int migration_id, const struct db_sched_query *q,
+                        const char *host, struct err *err);
 
-/* Release a migration's claim (a refused destination).  Terminal status
- * changes release claims by themselves (db_mig_transition). */
-int db_claim_release(struct db *db, int migration_id, struct err *err);
+/* Release a migration's reservation (a refused destination).  Terminal
+ * status changes release them by themselves (db_mig_transition). */
+int db_reservation_release(struct db *db, int migration_id, struct err *err);
 
 /* ---- instances (db_instance.c) ---- */
 
@@ -442,7 +443,7 @@ int db_mig_lock_accepted(struct db *db, struct db_mig *out, struct err *err);
 /* Compute: move the oldest queued row of this source host to preparing, if
  * fewer than max_running (0 = unlimited) of its migrations are preparing or
  * running.  1: *out filled (already preparing); 0: nothing to claim. */
-int db_mig_claim_queued(struct db *db, const char *host, int max_running, const char *actor,
+int db_mig_take_queued(struct db *db, const char *host, int max_running, const char *actor,
                         struct db_mig *out, struct err *err);
 
 /* One status change of a migration (migration_events). */
@@ -535,7 +536,7 @@ enum db_hostreq_lane {
 
 /* Compute side: claim the oldest pending request of a lane for host (status
  * running).  1: claimed; 0: none. */
-int db_hostreq_claim(struct db *db, const char *host, enum db_hostreq_lane lane,
+int db_hostreq_take(struct db *db, const char *host, enum db_hostreq_lane lane,
                      struct db_hostreq *out, struct err *err);
 
 /* At ferry-compute's start: its requests of a lane left running by a

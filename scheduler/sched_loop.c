@@ -148,7 +148,7 @@ sched_try(struct sched *s, const struct db_mig *m, const struct db_instance *ins
           struct sched_dest *out, struct err *err)
 {
     struct err ignore = ERR_INIT;
-    int rc = db_claim_take(s->work_db, m->id, q, h->host, err);
+    int rc = db_reservation_take(s->work_db, m->id, q, h->host, err);
 
     if (rc < 0)
         return -1;
@@ -156,7 +156,7 @@ sched_try(struct sched *s, const struct db_mig *m, const struct db_instance *ins
         return err_set(err, ERR_INVALID, "%s has no room left for the guest (claimed by "
                                          "another migration meanwhile)", h->host);
     if (sched_check_destination(s, m, inst, src, h, out, err) < 0) {
-        if (db_claim_release(s->work_db, m->id, &ignore) < 0)
+        if (db_reservation_release(s->work_db, m->id, &ignore) < 0)
             log_warnx("claim not released mig=%d: %s", m->id, ignore.msg);
         return -1;
     }

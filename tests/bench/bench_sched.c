@@ -3,7 +3,7 @@
  * Against a database filled by run.sh (10,000 hosts, 100,000 instances),
  * time what one decision costs without the destination's own check: the
  * database's filters and weighers (db_sched_candidates), the C filters on
- * the best candidate, and the claim (db_claim_take); the claim is then
+ * the best candidate, and the claim (db_reservation_take); the claim is then
  * released, outside the clock, so every decision sees the same hosts.
  *
  *   bench_sched CONNINFO DECISIONS
@@ -94,7 +94,7 @@ main(int argc, char **argv)
             fatalx("candidates: %s %s", err.msg, err.detail);
         for (int i = 0; i < nc && !got; i++)
             if (sched_host_passes(&rq, &cands[i], why, sizeof(why))) {
-                int rc = db_claim_take(db, mig, &q, cands[i].host, &err);
+                int rc = db_reservation_take(db, mig, &q, cands[i].host, &err);
 
                 if (rc < 0)
                     fatalx("claim: %s %s", err.msg, err.detail);
@@ -104,7 +104,7 @@ main(int argc, char **argv)
         total += us[k];
         decided += got;
         free(cands);
-        if (got && db_claim_release(db, mig, &err) < 0)
+        if (got && db_reservation_release(db, mig, &err) < 0)
             fatalx("release: %s", err.msg);
     }
     t_all = wall_us() - t_all;

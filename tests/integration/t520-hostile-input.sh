@@ -47,16 +47,16 @@ expect_status 300
 expect_json '.choices[1].links[0].href' "$API/v2.1/$FFFD"
 api_alive
 
-# a Host header that is not UTF-8: links (and so the body) still made
+# a Host header that is not UTF-8: links (and so the body) still made.  Not
+# logged for the contract check: the links carry the client's own bad host
+# (as U+FFFD), so they cannot be the URIs the schema asks for.
 code=$(curl -s -o "$BODY" -D "$HDRS" -w '%{http_code}' -H "X-Auth-Token: $TOKEN" \
        -H $'Host: ferry\xff.test' "$API/v2.1/servers")
 STATUS=$code LAST="GET /v2.1/servers (Host: ferry\xff.test)"
-logged GET /v2.1/servers
 [[ $code == 200 ]] || fail "bad Host header: status $code"
 expect_json '.servers | type' array
 code=$(curl -s -o "$BODY" -D "$HDRS" -w '%{http_code}' -H $'Host: ferry\xff.test' "$API/")
 STATUS=$code LAST="GET / (Host: ferry\xff.test)"
-logged GET /
 [[ $code == 200 ]] || fail "bad Host header on /: status $code"
 expect_json '.versions[1].links[0].href' "http://ferry${FFFD}.test/v2.1/"
 

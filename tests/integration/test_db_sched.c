@@ -269,12 +269,12 @@ test_claims(void **state)
     PQclear(r);
     q.memory_mb = 600;
     q.vcpus = 1;
-    assert_int_equal(db_claim_take(db, mig, &q, "ds-b", &err), 1);
+    assert_int_equal(db_reservation_take(db, mig, &q, "ds-b", &err), 1);
     assert_int_equal(db_host_get(db, "ds-b", DOWN_TIME, &h, &err), 0);
     assert_int_equal(h.free_memory_mb, 1024 - 600);
     assert_int_equal(h.incoming_migrations, 1);
     /* a second guest of 600 MB no longer fits there */
-    assert_int_equal(db_claim_take(db, mig + 1000000, &q, "ds-b", &err), 0);
+    assert_int_equal(db_reservation_take(db, mig + 1000000, &q, "ds-b", &err), 0);
     /* the migration fails: the claim goes with it */
     sqlf("UPDATE migrations SET status = 'error' WHERE id = %d", mig);
     sqlf("DELETE FROM claims WHERE migration_id = %d", mig);
@@ -282,7 +282,7 @@ test_claims(void **state)
     assert_int_equal(h.free_memory_mb, 1024);
     assert_int_equal(h.incoming_migrations, 0);
     /* it completes: the guest's usage moves to the destination */
-    assert_int_equal(db_claim_take(db, mig, &q, "ds-b", &err), 1);
+    assert_int_equal(db_reservation_take(db, mig, &q, "ds-b", &err), 1);
     sql("UPDATE instances SET host = 'ds-b', node = 'ds-b' WHERE host = 'ds-a'");
     sqlf("DELETE FROM claims WHERE migration_id = %d", mig);
     assert_int_equal(db_host_get(db, "ds-b", DOWN_TIME, &h, &err), 0);
@@ -305,7 +305,7 @@ race_claim(void *arg)
     struct db_sched_query q = { .memory_mb = 600, .vcpus = 1 };
     struct db *mine = db_new(conninfo, "test_db_sched");
 
-    rc->got = db_claim_take(mine, rc->mig, &q, "ds-a", &err);
+    rc->got = db_reservation_take(mine, rc->mig, &q, "ds-a", &err);
     db_free(mine);
     return NULL;
 }
@@ -339,7 +339,7 @@ test_claim_race(void **state)
     assert_non_null(r);
     PQclear(r);
     assert_int_equal(db_begin(db, &err), 0);
-    assert_int_equal(db_claim_take(db, 2000001, &q, "ds-a", &err), 1);
+    assert_int_equal(db_reservation_take(db, 2000001, &q, "ds-a", &err), 1);
     second.got = -2;
     pthread_create(&t, NULL, race_claim, &second);
     /* the second claimer is blocked on the host row until this commits */

@@ -86,7 +86,7 @@ setup(void **state)
 
 /* accepted -> queued (to b) -> claimed by a: the row a worker starts from. */
 static struct db_mig
-claim_migration(bool abort_first)
+take_migration(bool abort_first)
 {
     struct db_mig_request rq = { 0 };
     struct db_transition t = { 0 };
@@ -113,7 +113,7 @@ claim_migration(bool abort_first)
     t.block_migration = block_mig == 1;
     t.source_disks = fwd_disks;
     assert_int_equal(db_mig_transition(db, &t, &err), 0);
-    assert_int_equal(db_mig_claim_queued(db, "a", 1, "test", &m, &err), 1);
+    assert_int_equal(db_mig_take_queued(db, "a", 1, "test", &m, &err), 1);
     assert_int_equal(m.status, MIG_PREPARING);
     if (abort_first)
         assert_int_equal(db_mig_request_abort(db, m.id, "tester", &err), 0);
@@ -124,7 +124,7 @@ claim_migration(bool abort_first)
 static int
 start_migration(bool abort_first)
 {
-    struct db_mig m = claim_migration(abort_first);
+    struct db_mig m = take_migration(abort_first);
     struct err err = ERR_INIT;
 
     assert_int_equal(worker_spawn(&host_a, &m, &err), 0);
@@ -784,7 +784,7 @@ test_recover_preparing(void **state)
     (void)state;
     block_mig = 1;
     fake_set_disk(INSTANCE, &d);
-    m = claim_migration(false);         /* preparing, and its worker is gone */
+    m = take_migration(false);         /* preparing, and its worker is gone */
     assert_int_equal(db_hostreq_send(db, "b", "pre_live_migration", m.id, payload, 10,
                                      "ferry-compute@a", &rq, &err),
                      0);
@@ -1014,7 +1014,7 @@ test_records_guest_opts(void **state)
     (void)state;
     sql("UPDATE instances SET metadata = '{\"ferry:max_downtime_ms\": \"300\","
         " \"ferry:auto_converge\": \"allowed\", \"other\": \"x\"}'");
-    m = claim_migration(false);
+    m = take_migration(false);
     assert_string_equal(m.policy, "nova");
     assert_string_equal(m.policy_requested, "");    /* unset: the compute's to fill */
     assert_int_equal(m.max_downtime_ms, 300);
