@@ -51,7 +51,9 @@ struct worker {
     bool abort_sent;
     char abort_reason[300];
     bool force_sent;
-    bool timeout_pending;           /* the completion timeout's action, not yet done */
+    bool timeout_abort;             /* the policy said abort (the completion
+                                     * timeout), not yet done */
+    bool timeout_force;             /* ... force-complete, not yet done */
     bool paused_by_us;
     int64_t started_wall_ms;        /* the job started (wall clock), 0 when attached */
     int64_t downtime_ms;            /* measured at the end, -1 when unknown */
@@ -258,19 +260,20 @@ worker_rollback_dest(struct worker *w)
                   w->m.dest_compute, err.msg);
 }
 
-/* True when someone asked to abort (re-reading the row). */
+/* True when someone asked to abort (reading the operator's requests, two
+ * flags and who, not the whole row). */
 static bool
 worker_abort_requested(struct worker *w)
 {
-    struct db_mig now;
+    struct db_mig_asked asked;
     struct err err = ERR_INIT;
 
-    if (db_mig_get(w->db, w->m.id, &now, &err) < 0)
+    if (db_mig_requests(w->db, w->m.id, &asked, &err) < 0)
         return false;
-    w->m.abort_requested = now.abort_requested;
-    strlcpy0(w->m.abort_requested_by, now.abort_requested_by, sizeof(w->m.abort_requested_by));
-    w->m.force_complete_requested = now.force_complete_requested;
-    return now.abort_requested;
+    w->m.abort_requested = asked.abort;
+    strlcpy0(w->m.abort_requested_by, asked.abort_by, sizeof(w->m.abort_requested_by));
+    w->m.force_complete_requested = asked.force_complete;
+    return asked.abort;
 }
 
 /* A migration taken over in preparing: what the dead worker's
@@ -489,20 +492,23 @@ worker_tick(struct worker *w, int64_t start_ms)
         w->c->drv->set_max_downtime(w->v, w->m.instance_uuid, (uint64_t)act.set_downtime_ms,
                                     &err) == 0)
         log_debug("max downtime set mig=%d ms=%d", w->m.id, act.set_downtime_ms);
-    if (act.timeout)
-        w->timeout_pending = true;
-    if (w->timeout_pending && w->pol.timeout_action == TIMEOUT_ABORT) {
+    /* the policy's verdict, carried out (and tried again at the next sample
+     * while libvirt refuses it) */
+    w->timeout_abort |= act.abort;
+    w->timeout_force |= act.force_complete;
+    if (w->timeout_abort) {
         char why[200];
 
         snprintf(why, sizeof(why), "live_migration_completion_timeout reached after %lld s",
                  (long long)((now - start_ms) / 1000));
         if (!w->abort_sent)
             worker_abort(w, why);
-        w->timeout_pending = !w->abort_sent;
-    } else if (w->timeout_pending) {
+        w->timeout_abort = !w->abort_sent;
+    }
+    if (w->timeout_force) {
         if (!w->force_sent)
             worker_force_complete(w, "completion timeout");
-        w->timeout_pending = !w->force_sent;
+        w->timeout_force = !w->force_sent;
     }
     worker_sample(w, &js);
     /* Nova saves every live_migration_monitor_interval; libvirt reports

@@ -491,6 +491,27 @@ db_mig_take_queued(struct db *db, const char *host, int max_running, const char 
 }
 
 int
+db_mig_requests(struct db *db, int id, struct db_mig_asked *out, struct err *err)
+{
+    struct numbuf b;
+    const char *p[1] = { num(&b, id) };
+    AUTO_PGRES PGresult *r = db_query(db,
+        "SELECT abort_requested_at IS NOT NULL AS abort_requested,"
+        " coalesce(abort_requested_by, '') AS abort_requested_by,"
+        " force_complete_requested_at IS NOT NULL AS force_complete_requested"
+        " FROM migrations WHERE id = $1::int", 1, p, err);
+
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0)
+        return err_set(err, ERR_NOT_FOUND, "migration %d not found", id);
+    out->abort = row_bool(r, 0, "abort_requested");
+    row_cpy(r, 0, "abort_requested_by", out->abort_by, sizeof(out->abort_by));
+    out->force_complete = row_bool(r, 0, "force_complete_requested");
+    return 0;
+}
+
+int
 db_mig_source_disks(struct db *db, int id, struct msg_disks *out, struct err *err)
 {
     struct numbuf b;
@@ -531,12 +552,12 @@ mig_request(struct db *db, int id, const char *who, const char *col, struct err 
     char sql[512];
     AUTO_PGRES PGresult *r = NULL;
 
-    /* col is one of two fixed column names chosen below, never input */
+    /* col is one of two fixed column names chosen below, never input.  The
+     * worker reads these flags (db_mig_requests) at its next sample */
     snprintf(sql, sizeof(sql),
-             "WITH m AS (UPDATE migrations SET %s_at = now(), %s_by = $2, updated_at = now()"
-             "   WHERE id = $1::int AND status IN ('preparing', 'running',"
-             "   'running (post-copy)') RETURNING id)"
-             " SELECT pg_notify('ferry_migration_control', m.id::text) FROM m",
+             "UPDATE migrations SET %s_at = now(), %s_by = $2, updated_at = now()"
+             " WHERE id = $1::int AND status IN ('preparing', 'running',"
+             " 'running (post-copy)') RETURNING id",
              col, col);
     if (!(r = db_query(db, sql, 2, p, err)))
         return -1;

@@ -394,6 +394,16 @@ struct db_transition {
 
 int db_mig_transition(struct db *db, const struct db_transition *t, struct err *err);
 
+/* What an operator asked of a running migration (the API's abort and
+ * force-complete): the two flags and who, read narrowly every sample. */
+struct db_mig_asked {
+    bool abort;
+    char abort_by[NAME_LEN];
+    bool force_complete;
+};
+
+int db_mig_requests(struct db *db, int id, struct db_mig_asked *out, struct err *err);
+
 /* The source's disks forwarded by the scheduler: 1 and *out filled, 0 when
  * the row has none. */
 int db_mig_source_disks(struct db *db, int id, struct msg_disks *out, struct err *err);
