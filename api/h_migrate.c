@@ -62,28 +62,6 @@ migrate_live_schema(int mv)
     return &lm_v225;
 }
 
-/* Nova's state checks for live_migrate: lock, then vm_state, then task_state. */
-static int
-lm_check_state(struct ctx *c, const struct db_instance *inst, struct err *err)
-{
-    const char *sid = c->params[0];
-
-    if (inst->locked && !c->who.is_admin)
-        return err_set(err, ERR_CONFLICT, "Instance %s is locked", inst->uuid);
-    if (strcmp(inst->vm_state, "active") != 0 && strcmp(inst->vm_state, "paused") != 0)
-        return err_set(err, ERR_CONFLICT,
-                       "Cannot 'os-migrateLive' instance %s while it is in vm_state %s", sid,
-                       inst->vm_state);
-    if (inst->task_state[0])
-        return err_set(err, ERR_CONFLICT,
-                       "Cannot 'os-migrateLive' instance %s while it is in task_state %s", sid,
-                       inst->task_state);
-    if (!inst->launched_us)
-        return err_set(err, ERR_CONFLICT,
-                       "Cannot 'os-migrateLive' instance %s while it is in launched_at None",
-                       sid);
-    return 0;
-}
 
 /* Below 2.34: wait for the scheduler's verdict, as Nova's API waits for the
  * conductor.  The row is committed and the pooled connection given back (a
@@ -169,7 +147,8 @@ h_migrate_live(struct ctx *c, struct resp *r, struct err *err)
     } else if (c->mv < MV(2, 30) && host) {
         forced = true;      /* before 2.30 a named host bypasses the scheduler */
     }
-    if (lm_check_state(c, &inst, err) < 0)
+    if (db_instance_guard(&inst, c->params[0], &inst_guard_live_migrate, !c->who.is_admin,
+                          err) < 0)
         return -1;
     if (host && db_host_get(c->db, host, c->cfg->service_down_time, &dest, err) < 0) {
         if (err->code == ERR_NOT_FOUND)

@@ -124,30 +124,6 @@ h_server_migration_show(struct ctx *c, struct resp *r, struct err *err)
     return 0;
 }
 
-/* Lock and state checks shared by force-complete and abort. */
-static int
-sm_check_instance(struct ctx *c, const struct db_instance *inst, const char *op,
-                  bool vm_active_only, struct err *err)
-{
-    const char *sid = c->params[0];
-
-    if (inst->locked && !c->who.is_admin) {
-        if (vm_active_only)
-            return err_set(err, ERR_CONFLICT, "Instance %s is locked", inst->uuid);
-        return err_set(err, ERR_CONFLICT, "Instance %s is in an invalid state for '%s'", sid,
-                       op);
-    }
-    if (vm_active_only && strcmp(inst->vm_state, "active") != 0)
-        return err_set(err, ERR_CONFLICT, "Cannot '%s' instance %s while it is in vm_state %s",
-                       op, sid, inst->vm_state);
-    if (strcmp(inst->task_state, "migrating") != 0)
-        return err_set(err, ERR_CONFLICT, "Cannot '%s' instance %s while it is in task_state %s",
-                       op, sid, inst->task_state[0] ? inst->task_state : "None");
-    if (!inst->launched_us)
-        return err_set(err, ERR_CONFLICT,
-                       "Cannot '%s' instance %s while it is in launched_at None", op, sid);
-    return 0;
-}
 
 static const struct schema_prop fc_props[] = {
     { "force_complete", SCH_NULL, NULL },
@@ -204,7 +180,8 @@ h_server_migration_force_complete(struct ctx *c, struct resp *r, struct err *err
     if (schema_validate(c->body, &fc_schema, c->legacy_v2, err) < 0 ||
         api_instance_get(c, c->params[0], &inst, err) < 0 ||
         policy_check(&c->who, POL_MIGRATIONS_FORCE_COMPLETE, inst.project_id, err) < 0 ||
-        sm_check_instance(c, &inst, "force_complete", true, err) < 0)
+        db_instance_guard(&inst, c->params[0], &inst_guard_force_complete,
+                          !c->who.is_admin, err) < 0)
         return -1;
     if (sm_get(c, &inst, c->params[1], &m, err) < 0) {
         if (err->code == ERR_NOT_FOUND)
@@ -256,7 +233,8 @@ h_server_migration_delete(struct ctx *c, struct resp *r, struct err *err)
 
     if (api_instance_get(c, sid, &inst, err) < 0 ||
         policy_check(&c->who, POL_MIGRATIONS_DELETE, inst.project_id, err) < 0 ||
-        sm_check_instance(c, &inst, "abort live migration", false, err) < 0 ||
+        db_instance_guard(&inst, c->params[0], &inst_guard_abort, !c->who.is_admin,
+                          err) < 0 ||
         sm_get(c, &inst, mid, &m, err) < 0)
         return -1;
     if (!(m.status == MIG_RUNNING ||

@@ -53,6 +53,51 @@ instance_read(const PGresult *r, int i, struct db_instance *o)
     o->updated_us = row_i64(r, i, "updated_us");
 }
 
+static const char *const vm_active_paused[] = { "active", "paused", NULL };
+static const char *const vm_active[] = { "active", NULL };
+static const char *const vm_any[] = { NULL };
+static const char *const task_none[] = { "", NULL };
+static const char *const task_migrating[] = { "migrating", NULL };
+
+/* the SQL guard of db_mig_create() says the same of os-migrateLive */
+const struct inst_guard inst_guard_live_migrate = { "os-migrateLive", vm_active_paused,
+                                                    task_none, false };
+const struct inst_guard inst_guard_force_complete = { "force_complete", vm_active,
+                                                      task_migrating, false };
+const struct inst_guard inst_guard_abort = { "abort live migration", vm_any, task_migrating,
+                                             true };
+
+static bool
+guard_in(const char *const *set, const char *s)
+{
+    for (; *set; set++)
+        if (strcmp(*set, s) == 0)
+            return true;
+    return false;
+}
+
+int
+db_instance_guard(const struct db_instance *inst, const char *sid, const struct inst_guard *g,
+                  bool check_lock, struct err *err)
+{
+    if (check_lock && inst->locked)
+        return g->locked_invalid_state
+                   ? err_set(err, ERR_CONFLICT, "Instance %s is in an invalid state for '%s'",
+                             sid, g->op)
+                   : err_set(err, ERR_CONFLICT, "Instance %s is locked", inst->uuid);
+    if (g->vm_states[0] && !guard_in(g->vm_states, inst->vm_state))
+        return err_set(err, ERR_CONFLICT, "Cannot '%s' instance %s while it is in vm_state %s",
+                       g->op, sid, inst->vm_state);
+    if (!guard_in(g->task_states, inst->task_state))
+        return err_set(err, ERR_CONFLICT,
+                       "Cannot '%s' instance %s while it is in task_state %s", g->op, sid,
+                       inst->task_state[0] ? inst->task_state : "None");
+    if (!inst->launched_us)
+        return err_set(err, ERR_CONFLICT,
+                       "Cannot '%s' instance %s while it is in launched_at None", g->op, sid);
+    return 0;
+}
+
 int
 db_instance_get(struct db *db, const char *uuid, const char *project, struct db_instance *out,
                 struct err *err)

@@ -129,7 +129,8 @@ tri(int v)
     return v < 0 ? NULL : v ? "true" : "false";
 }
 
-/* Nova's check_instance_state wording, from the instance as it is now. */
+/* Nova's check_instance_state wording, from the instance as it is now
+ * (the statement's guard refused it). */
 static int
 mig_create_refused(struct db *db, const char *uuid, struct err *err)
 {
@@ -137,16 +138,9 @@ mig_create_refused(struct db *db, const char *uuid, struct err *err)
 
     if (db_instance_get(db, uuid, NULL, &inst, err) < 0)
         return -1;
-    if (strcmp(inst.vm_state, "active") != 0 && strcmp(inst.vm_state, "paused") != 0)
-        return err_set(err, ERR_CONFLICT,
-                       "Cannot 'os-migrateLive' instance %s while it is in vm_state %s", uuid,
-                       inst.vm_state);
-    if (inst.task_state[0])
-        return err_set(err, ERR_CONFLICT,
-                       "Cannot 'os-migrateLive' instance %s while it is in task_state %s",
-                       uuid, inst.task_state);
-    return err_set(err, ERR_CONFLICT,
-                   "Cannot 'os-migrateLive' instance %s while it is in launched_at None", uuid);
+    if (db_instance_guard(&inst, uuid, &inst_guard_live_migrate, false, err) < 0)
+        return -1;
+    return err_set(err, ERR_CONFLICT, "Cannot 'os-migrateLive' instance %s now", uuid);
 }
 
 /* What the guest asks for: its ferry:* metadata, read under the instance's

@@ -227,6 +227,27 @@ struct db_instance_import {
     char cpu_xml[8192];
 };
 
+/* Nova's compute-API guards for an operation on an instance
+ * (check_instance_lock, then check_instance_state): one table row per
+ * operation, one function, Nova's words (ERR_CONFLICT). */
+struct inst_guard {
+    const char *op;                     /* as Nova's messages name it */
+    const char *const *vm_states;       /* allowed, NULL-ended */
+    const char *const *task_states;     /* allowed ("" is None), NULL-ended */
+    bool locked_invalid_state;          /* locked: "in an invalid state for" (abort),
+                                         * else "Instance %s is locked" */
+};
+
+extern const struct inst_guard inst_guard_live_migrate; /* os-migrateLive */
+extern const struct inst_guard inst_guard_force_complete;
+extern const struct inst_guard inst_guard_abort;
+
+/* May op run on inst?  sid is the id as the caller wrote it (Nova's
+ * messages quote it); the lock is checked only when check_lock (a
+ * non-admin caller). */
+int db_instance_guard(const struct db_instance *inst, const char *sid,
+                      const struct inst_guard *g, bool check_lock, struct err *err);
+
 /* By uuid (canonical form).  ERR_NOT_FOUND "Instance <id> could not be
  * found." when missing, deleted, or (project != NULL) in another project. */
 int db_instance_get(struct db *db, const char *uuid, const char *project,
