@@ -88,6 +88,10 @@ struct cfg {
     char import_user_id[256];
     char token_file[CFG_STR_MAX];
     int sample_interval_ms;         /* job stats poll period */
+    int api_workers;                /* threads that run requests (ferry-api) */
+    int api_max_connections;        /* open connections at once, in total */
+    int api_max_connections_per_ip; /* ... from one client address (0: no limit) */
+    int api_request_timeout;        /* s for each request's headers and body */
 };
 
 /* Fill *cfg with every option's default. */

@@ -147,6 +147,52 @@ expect_json '.migrations | length' 0
 api GET "/v2.1/servers/$MI/os-instance-actions?changes-since=2024-02-29T12:00:00-15:30" "" 2.58
 expect_status 200
 
+# ---- what MHD's decoding and body reading used to let through -----------------------
+
+# raw REQUEST-TEXT: send it byte for byte ($'...' quoting), within 5 s; sets
+# $STATUS and $BODY as api() does
+raw() {
+    LAST="raw: ${1%%$'\r'*}"
+    printf '%s' "$1" | python3 "$REPO/tests/hostile/raw.py" 127.0.0.1 "${API##*:}" 5 \
+        > "$T_TMP/raw" || fail "no answer within 5 s"
+    STATUS=$(head -c 12 "$T_TMP/raw" | cut -d' ' -f2)
+    sed '1,/^\r$/d' "$T_TMP/raw" > "$BODY"
+    [[ -s $BODY ]] || fail "an empty body (status $STATUS)"
+}
+H=$'Host: ferry.test\r\nX-Auth-Token: admin:admin\r\nContent-Type: application/json\r\n'
+X=00000000-0000-4000-8000-000000000000
+
+# %00 would be a NUL that cuts MHD's decoded string (/os-hypervisors/1%00junk
+# answered as /os-hypervisors/1): in a path it is no resource, in a query a 400
+api GET '/v2.1/os-hypervisors/1%00junk' "" 2.1
+expect_fault itemNotFound 404 "The resource could not be found."
+api GET "/v2.1/servers/$X%00/migrations" "" 2.80
+expect_fault itemNotFound 404
+api GET '/v2.1/servers?name=a%00b' "" 2.80
+expect_fault badRequest 400 "Invalid query string: %00 (a NUL character) is not accepted."
+api GET '/v2.1/os-migrations?status=%00' "" 2.59
+expect_fault badRequest 400
+# an invalid escape is read as its characters, as webob reads it
+api GET '/v2.1/servers/%zz%G0%' "" 2.80
+expect_fault itemNotFound 404 "Instance %zz%G0% could not be found."
+api_alive
+
+# two Content-Length headers that disagree: where does the body end?  A 400
+raw "POST /v2.1/servers/$X/action HTTP/1.1"$'\r\n'"${H}Content-Length: 2"$'\r\nContent-Length: 40\r\nConnection: close\r\n\r\n{}'
+expect_fault badRequest 400 "Malformed request: conflicting Content-Length headers."
+# a body announced larger than max_request_body_size: the 413 comes at once,
+# not after the server has read (here: waited for) the gigabyte
+raw "POST /v2.1/servers/$X/action HTTP/1.1"$'\r\n'"${H}Content-Length: 1000000000"$'\r\n\r\n{"os-'
+expect_fault overLimit 413 "Request is too large."
+# (a length beyond 64 bits: libmicrohttpd's own 413 page, before Ferry sees it)
+raw "POST /v2.1/servers/$X/action HTTP/1.1"$'\r\n'"${H}Content-Length: 99999999999999999999999"$'\r\n\r\n'
+expect_status 413
+# a chunked body that grows past the limit: a 413 at its end, nothing stored
+big=$(head -c 120000 /dev/zero | tr '\0' x)
+raw "POST /v2.1/servers/$X/action HTTP/1.1"$'\r\n'"${H}Transfer-Encoding: chunked"$'\r\nConnection: close\r\n\r\n'"$(printf '%x' ${#big})"$'\r\n'"$big"$'\r\n0\r\n\r\n'
+expect_fault overLimit 413 "Request is too large."
+api_alive
+
 # ---- the pool: a second ferry-api of this test's own, on a scratch database
 # no scheduler watches (so a pre-2.34 os-migrateLive waits its whole
 # rpc_response_timeout), with a pool of one connection ------------------------------
