@@ -23,7 +23,7 @@ start_api() {
     fi
     printf '[DEFAULT]\nosapi_compute_listen_port = %s\n\n[ferry]\n%s\n' "$API3_PORT" "$1" \
         > "$T_TMP/api3.conf"
-    "$REPO/build/ferry-api" --config-file "$FERRY_STATE/etc/ferry.conf" \
+    "${FERRY_BUILD:-$REPO/build}/ferry-api" --config-file "$FERRY_STATE/etc/ferry.conf" \
         --config-file "$T_TMP/api3.conf" >> "$T_TMP/api3.log" 2>&1 &
     API3_PID=$!
     wait_for "ferry-api on :$API3_PORT" 30 "curl -fs -o /dev/null http://127.0.0.1:$API3_PORT/"
