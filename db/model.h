@@ -213,6 +213,7 @@ struct db_instance {
     int64_t launched_us;
     int64_t created_us;
     int64_t updated_us;
+    char host_status[16];           /* db_instance_list(): UP, DOWN, MAINTENANCE, UNKNOWN, "" */
 };
 
 /* What ferry-compute found in libvirt, to import. */
@@ -242,8 +243,12 @@ struct db_instance_filter {
     const char *name_regex;         /* Nova's name filter is a regex */
     const char *host;
     int limit;                      /* <= 0: no limit */
+    const char *marker;             /* a uuid: the rows after it; unknown: ERR_INVALID */
+    int down_time_s;                /* service_down_time, for host_status */
 };
 
+/* A page of instances, newest first, each with its host's status (one
+ * query, whatever the page's size). */
 int db_instance_list(struct db *db, const struct db_instance_filter *f,
                      struct db_instance **out, int *n, struct err *err);
 
