@@ -553,29 +553,35 @@ http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-/* Raise the soft limit on descriptors to what api_max_connections needs,
- * or say why it cannot be. */
+/* Raise the soft limit on descriptors to what api_max_connections needs;
+ * when the hard limit is lower, *max_conns is what fits (and a warning says
+ * so), or an error when not even a few connections would. */
 static int
-http_fd_limit(const struct cfg *cfg, struct err *err)
+http_fd_limit(const struct cfg *cfg, unsigned int *max_conns, struct err *err)
 {
-    rlim_t need = (rlim_t)cfg->api_max_connections + (rlim_t)cfg->db_max_pool_size +
-                  HTTP_FD_SPARE;
+    rlim_t spare = (rlim_t)cfg->db_max_pool_size + HTTP_FD_SPARE;
+    rlim_t need = (rlim_t)cfg->api_max_connections + spare;
     struct rlimit rl;
 
+    *max_conns = (unsigned int)cfg->api_max_connections;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return err_set(err, ERR_INTERNAL, "getrlimit: %s", strerror(errno));
-    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
-        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need
-                                                                          : rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-            return err_set(err, ERR_INTERNAL, "setrlimit: %s", strerror(errno));
-        if (rl.rlim_cur < need)
-            return err_set(err, ERR_INVALID,
-                           "[ferry] api_max_connections = %d needs %llu file descriptors, "
-                           "but the hard limit is %llu (raise ulimit -Hn or lower it)",
-                           cfg->api_max_connections, (unsigned long long)need,
-                           (unsigned long long)rl.rlim_max);
-    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+        return 0;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return err_set(err, ERR_INTERNAL, "setrlimit: %s", strerror(errno));
+    if (rl.rlim_cur >= need)
+        return 0;
+    if (rl.rlim_cur < spare + 16)
+        return err_set(err, ERR_INVALID,
+                       "the file-descriptor limit (%llu) leaves no room for connections "
+                       "(raise ulimit -Hn)", (unsigned long long)rl.rlim_cur);
+    *max_conns = (unsigned int)(rl.rlim_cur - spare);
+    log_warnx("[ferry] api_max_connections = %d needs %llu file descriptors, the hard limit "
+              "is %llu: %u connections at most (raise ulimit -Hn)",
+              cfg->api_max_connections, (unsigned long long)need,
+              (unsigned long long)rl.rlim_max, *max_conns);
     return 0;
 }
 
@@ -621,6 +627,7 @@ http_start(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watch,
 {
     struct http *h = calloc(1, sizeof(*h));
     struct sockaddr_in sa;
+    unsigned int max_conns;
 
     if (!h)
         fatalx("out of memory");
@@ -633,7 +640,7 @@ http_start(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watch,
                 cfg->api_listen);
         return NULL;
     }
-    if (http_fd_limit(cfg, err) < 0) {
+    if (http_fd_limit(cfg, &max_conns, err) < 0) {
         free(h);
         return NULL;
     }
@@ -653,7 +660,7 @@ http_start(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watch,
         NULL, http_on_request, h,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_IO_THREADS,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->api_max_connections,
+        MHD_OPTION_CONNECTION_LIMIT, max_conns,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->api_max_connections_per_ip,
         MHD_OPTION_URI_LOG_CALLBACK, http_on_uri, h,
         MHD_OPTION_NOTIFY_CONNECTION, http_on_connection, h,
