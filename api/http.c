@@ -388,10 +388,19 @@ http_worker(void *arg)
     }
 }
 
-static void
+/* Suspend hc's connection and queue it for a worker, under the lock that
+ * http_free() sets stopping with: no request is queued once the workers may
+ * have left.  false when stopping (the connection is then closed). */
+static bool
 http_enqueue(struct http *h, struct http_conn *hc)
 {
     pthread_mutex_lock(&h->mu);
+    if (h->stopping) {
+        pthread_mutex_unlock(&h->mu);
+        return false;
+    }
+    /* before a worker can see it: it resumes what it has run */
+    MHD_suspend_connection(hc->conn);
     hc->qnext = NULL;
     if (h->qtail)
         h->qtail->qnext = hc;
@@ -400,6 +409,7 @@ http_enqueue(struct http *h, struct http_conn *hc)
     h->qtail = hc;
     pthread_cond_signal(&h->work);
     pthread_mutex_unlock(&h->mu);
+    return true;
 }
 
 /* ---- the access handler ---- */
@@ -518,16 +528,8 @@ http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const c
     hc->req.body_len = hc->len;
     hc->req.body_too_large = hc->too_large;
     http_set_reading(h, conn, false);
-    pthread_mutex_lock(&h->mu);
-    if (h->stopping) {
-        pthread_mutex_unlock(&h->mu);
-        return MHD_NO;
-    }
-    pthread_mutex_unlock(&h->mu);
     hc->queued = true;
-    MHD_suspend_connection(conn);
-    http_enqueue(h, hc);
-    return MHD_YES;
+    return http_enqueue(h, hc) ? MHD_YES : MHD_NO;
 }
 
 static void
