@@ -6,6 +6,8 @@
 #   make test       unit, integration and end-to-end tests (as root)
 #   make check      unit tests only; make lint; make bench
 #   make bench-sim  the pre-copy simulator's report (tools/sim: table, JSON, PNG)
+#   make asan       unit and integration tests built with ASan and UBSan (build-asan/)
+#   make fuzz       the libFuzzer harnesses for FUZZ_SECONDS each (build-fuzz/)
 #
 # Dependencies point one way (make lint checks it):
 #   api/, scheduler/, compute/ -> db/ -> libpq;  everything -> common/;
@@ -22,6 +24,10 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-fo
            -Wno-format-truncation
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -MMD -MP
+# sanitizer flags of `make asan` (its own BUILD directory)
+SAN     ?=
+CFLAGS  += $(SAN)
+LDFLAGS += $(SAN)
 LDLIBS_BASE := -lpthread -lm
 
 pc = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
@@ -62,6 +68,7 @@ endif
 .DEFAULT_GOAL := all
 include tools/lab/guest/guest.mk
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 
 BINS := $(BUILD)/ferry-api $(BUILD)/ferry-scheduler $(BUILD)/ferry-compute $(BUILD)/ferry-manage
 
@@ -124,6 +131,17 @@ test: deps
 	@tests/integration/run.sh
 	@tests/e2e/run.sh
 
+# ASan + UBSan: everything built again into $(ASAN_BUILD), then the unit and
+# integration tests run on it (tests/asan.sh); any sanitizer report fails it.
+ASAN_BUILD ?= build-asan
+ASAN_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+              -fno-omit-frame-pointer
+.PHONY: asan asan-run
+asan:
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SAN="$(ASAN_SAN)" asan-run
+asan-run: $(BINS) $(UNIT_BINS) $(INTEG_BINS)
+	@tests/asan.sh $(BUILD) $(UNIT_BINS)
+
 lint: $(BUILD)/ferry-manage
 	@tools/lint.sh
 
@@ -135,6 +153,6 @@ bench-sim: $(SIM_BIN)
 	@tools/sim/bench.sh $(SIM_BIN) $(or $(OUT),$(BUILD)/sim)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -92,6 +92,12 @@ auth_load_tokens(const char *path, struct err *err)
 
     if (!f)
         return err_set(err, ERR_INVALID, "%s: cannot open token file", path);
+    /* loading again replaces what was loaded (the fuzzer loads many) */
+    for (int i = 0; i < ntokens; i++)
+        free(tokens[i].token);
+    free(tokens);
+    tokens = NULL;
+    ntokens = 0;
     while (fgets(line, sizeof(line), f)) {
         char tok[256], user[256], project[256], roles[512] = "";
         struct token *t;

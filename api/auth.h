@@ -11,7 +11,8 @@
 
 #include "api/api.h"
 
-/* Load the token file when auth_strategy = token (start-up). */
+/* Load the token file when auth_strategy = token (start-up); a second call
+ * replaces the tokens the first loaded. */
 int auth_init(const struct cfg *cfg, struct err *err);
 
 /* Identify the caller from the X-Auth-Token header; ERR_UNAUTHORIZED when

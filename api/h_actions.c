@@ -186,8 +186,7 @@ api_query_check(const struct req *req, const struct api_qparam *params, bool add
     for (int i = 0; i < req->nquery; i++) {
         if (q_declared(params, req->query[i].key) || q_seen_before(req, i))
             continue;
-        n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s'%s'",
-                              extra ? ", " : "", req->query[i].key);
+        n = appendf(list, sizeof(list), n, "%s'%s'", extra ? ", " : "", req->query[i].key);
         extra++;
     }
     if (extra)
@@ -245,8 +244,7 @@ api_next_link(const struct ctx *c, const char *collection, const char *marker,
         have_marker |= is_marker;
         ek = url_quote_plus(key);
         ev = url_quote_plus(is_marker ? marker : q_sorted_value(req, key));
-        n += (size_t)snprintf(href + n, n < sizeof(href) ? sizeof(href) - n : 0, "%s%s=%s",
-                              k ? "&" : "", ek, ev);
+        n = appendf(href, sizeof(href), n, "%s%s=%s", k ? "&" : "", ek, ev);
     }
     return json_pack("[{s:s,s:s}]", "rel", "next", "href", href);
 }

@@ -37,8 +37,7 @@ sm_check_no_query(struct ctx *c, struct err *err)
             seen |= strcmp(c->req->query[k].key, c->req->query[i].key) == 0;
         if (seen)
             continue;
-        n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s'%s'",
-                              count ? ", " : "", c->req->query[i].key);
+        n = appendf(list, sizeof(list), n, "%s'%s'", count ? ", " : "", c->req->query[i].key);
         count++;
     }
     return err_set(err, ERR_INVALID, "Additional properties are not allowed (%s %s unexpected)",
@@ -377,8 +376,7 @@ osm_validate(struct ctx *c, struct err *err)
             seen |= strcmp(req->query[k].key, req->query[i].key) == 0;
         if (seen)
             continue;
-        n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s'%s'",
-                              extra ? ", " : "", req->query[i].key);
+        n = appendf(list, sizeof(list), n, "%s'%s'", extra ? ", " : "", req->query[i].key);
         extra++;
     }
     if (extra)
@@ -423,12 +421,10 @@ osm_next_link(struct ctx *c, const char *last_uuid)
         have_marker |= strcmp(keys[k], "marker") == 0;
         ek = url_quote_plus(keys[k]);
         ev = url_quote_plus(v);
-        n += (size_t)snprintf(href + n, n < sizeof(href) ? sizeof(href) - n : 0, "%s%s=%s",
-                              k ? "&" : "", ek, ev);
+        n = appendf(href, sizeof(href), n, "%s%s=%s", k ? "&" : "", ek, ev);
     }
     if (!have_marker)
-        snprintf(href + n, n < sizeof(href) ? sizeof(href) - n : 0, "%smarker=%s",
-                 nk ? "&" : "", last_uuid);
+        appendf(href, sizeof(href), n, "%smarker=%s", nk ? "&" : "", last_uuid);
     return json_pack("[{s:s,s:s}]", "href", href, "rel", "next");
 }
 

@@ -43,15 +43,44 @@ server_host_status(struct ctx *c, const struct db_instance *i)
     return h.up ? "UP" : "DOWN";
 }
 
+/* The page: limit (at most, and by default, [api] max_limit; 0 is the
+ * maximum, as in Nova) and marker (a uuid, copied to marker_uuid). */
+static int
+server_paging(struct ctx *c, struct db_instance_filter *f, char marker_uuid[UUID_STR_LEN],
+              struct err *err)
+{
+    const char *limit = req_query_last(c->req, "limit");
+    const char *marker = req_query_last(c->req, "marker");
+
+    f->limit = c->cfg->max_limit;
+    if (limit) {
+        char *end;
+        long l = strtol(limit, &end, 10);
+
+        if (*limit == '\0' || *end || l < 0)
+            return err_set(err, ERR_INVALID, "limit param must be an integer");
+        if (l > 0 && l < c->cfg->max_limit)
+            f->limit = (int)l;
+    }
+    if (marker) {
+        if (!uuid_normalize(marker, marker_uuid))
+            return err_set(err, ERR_INVALID, "marker [%s] not found", marker);
+        f->marker = marker_uuid;
+    }
+    return 0;
+}
+
 /* Nova's list filters that matter here: name (a regex), all_tenants,
- * host (admin), limit. */
+ * host (admin); a page of at most [api] max_limit (limit, marker), with a
+ * "next" link when it is full, as Nova pages. */
 static int
 server_list(struct ctx *c, struct resp *r, bool detail, struct err *err)
 {
+    static const struct api_qparam any[] = { { NULL, AQ_STRING, false, NULL } };
     struct db_instance_filter f = { 0 };
     struct db_instance *v = NULL;
     const char *all = req_query_last(c->req, "all_tenants");
-    const char *limit = req_query_last(c->req, "limit");
+    char marker_uuid[UUID_STR_LEN];
     json_t *list;
     int n;
 
@@ -66,14 +95,9 @@ server_list(struct ctx *c, struct resp *r, bool detail, struct err *err)
     f.name_regex = req_query_last(c->req, "name");
     if (c->who.is_admin)
         f.host = req_query_last(c->req, "host");
-    if (limit) {
-        char *end;
-        long l = strtol(limit, &end, 10);
-
-        if (*limit == '\0' || *end || l < 0)
-            return err_set(err, ERR_INVALID, "limit param must be an integer");
-        f.limit = l > c->cfg->max_limit || l == 0 ? c->cfg->max_limit : (int)l;
-    }
+    if (server_paging(c, &f, marker_uuid, err) < 0)
+        return -1;
+    f.down_time_s = c->cfg->service_down_time;
     if (db_instance_list(c->db, &f, &v, &n, err) < 0) {
         /* PostgreSQL's regex engine judged the pattern: say so, with its words */
         if (err->code == ERR_INVALID && f.name_regex) {
@@ -90,10 +114,16 @@ server_list(struct ctx *c, struct resp *r, bool detail, struct err *err)
     }
     list = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(list, detail ? view_server(c, &v[i], server_host_status(c, &v[i]))
+        json_array_append_new(list, detail ? view_server(c, &v[i], c->mv >= MV(2, 16)
+                                                                       ? v[i].host_status
+                                                                       : "")
                                            : view_server_brief(c, &v[i]));
-    db_instance_list_free(v, n);
     r->body = json_pack("{s:o}", "servers", list);
+    if (n > 0 && n == f.limit)
+        json_object_set_new(r->body, "servers_links",
+                            api_next_link(c, detail ? "servers/detail" : "servers",
+                                          v[n - 1].uuid, any, false));
+    free(v);
     return 0;
 }
 

@@ -1,9 +1,11 @@
 /* h_versions.c - version discovery documents (samples in versions/). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/mv.h"
 #include "api/routes.h"
+#include "common/log.h"
 
 #define V20_UPDATED "2025-07-04T12:00:00Z"
 #define V21_UPDATED "2013-07-23T11:33:21Z"
@@ -68,12 +70,16 @@ version_v20(const char *root_url)
 json_t *
 versions_choices(const struct cfg *cfg, const char *root_url, const char *path)
 {
-    char v20[1200], v21[1200];
+    /* the whole path, however long: a fixed buffer cut it inside a
+     * character, jansson refused the text, and the 300 had no body */
+    char *v20, *v21;
+    json_t *body;
 
     (void)cfg;
-    snprintf(v20, sizeof(v20), "%s/v2%s", root_url, path);
-    snprintf(v21, sizeof(v21), "%s/v2.1%s", root_url, path);
-    return json_pack("{s:[{s:s,s:s,s:[{s:s,s:s}],s:[{s:s,s:s}]},"
+    if (asprintf(&v20, "%s/v2%s", root_url, path) < 0 ||
+        asprintf(&v21, "%s/v2.1%s", root_url, path) < 0)
+        fatalx("out of memory");
+    body = json_pack("{s:[{s:s,s:s,s:[{s:s,s:s}],s:[{s:s,s:s}]},"
                      "{s:s,s:s,s:[{s:s,s:s}],s:[{s:s,s:s}]}]}",
                      "choices", "id", "v2.0", "status", "DEPRECATED", "links", "href", v20,
                      "rel", "self", "media-types", "base", "application/json", "type",
@@ -81,6 +87,9 @@ versions_choices(const struct cfg *cfg, const char *root_url, const char *path)
                      "status", "CURRENT", "links", "href", v21, "rel", "self", "media-types",
                      "base", "application/json", "type",
                      "application/vnd.openstack.compute+json;version=2.1");
+    free(v20);
+    free(v21);
+    return body;
 }
 
 /* GET /v2.1/ (authenticated, microversioned). */

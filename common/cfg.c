@@ -97,6 +97,10 @@ static const struct cfg_opt cfg_opts[] = {
     I("ferry", "sample_interval_ms", sample_interval_ms, "500", 50, 60000),
     E("ferry", "migration_policy", migration_policy, "nova", "nova|ferry"),
     I("ferry", "nova_policy_time_divisor", nova_policy_time_divisor, "1", 1, 3600),
+    I("ferry", "api_workers", api_workers, "32", 1, 1024),
+    I("ferry", "api_max_connections", api_max_connections, "4096", 16, 1000000),
+    I("ferry", "api_max_connections_per_ip", api_max_connections_per_ip, "64", 0, 1000000),
+    I("ferry", "api_request_timeout", api_request_timeout, "60", 1, 3600),
 };
 
 /* The virt_type choices are stored as text: the enum index is not useful. */

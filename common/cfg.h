@@ -91,6 +91,10 @@ struct cfg {
     int sample_interval_ms;         /* job stats poll period */
     enum mig_policy migration_policy;   /* a guest's policy unless its metadata says */
     int nova_policy_time_divisor;   /* benchmarks: the nova policy's delays / this */
+    int api_workers;                /* threads that run requests (ferry-api) */
+    int api_max_connections;        /* open connections at once, in total */
+    int api_max_connections_per_ip; /* ... from one client address (0: no limit) */
+    int api_request_timeout;        /* s for each request's headers and body */
 };
 
 /* Fill *cfg with every option's default. */

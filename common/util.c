@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -124,6 +125,20 @@ sleep_ms(int64_t ms)
 
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
+}
+
+size_t
+appendf(char *buf, size_t size, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    int r;
+
+    if (n >= size)
+        return n;
+    va_start(ap, fmt);
+    r = vsnprintf(buf + n, size - n, fmt, ap);
+    va_end(ap);
+    return r > 0 ? n + (size_t)r : n;
 }
 
 void

@@ -56,6 +56,12 @@ int64_t backoff_next(int64_t *backoff);
 /* Copy src into dst (size bytes), always NUL-terminated. */
 void strlcpy0(char *dst, const char *src, size_t size);
 
+/* printf at buf + n, within buf's size bytes: returns n plus the length of
+ * the formatted text, like snprintf, and writes nothing once n >= size
+ * (where `buf + n` would already point past the buffer). */
+size_t appendf(char *buf, size_t size, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* UTF-8 as jansson and PostgreSQL take it (RFC 3629: no overlong forms,
  * surrogates or code points above U+10FFFF).  Request text (percent-decoded
  * paths and queries, headers) may be anything; these make it safe to put in

@@ -33,7 +33,14 @@ db_new(const char *conninfo, const char *appname)
 
     if (!db || !(db->conninfo = strdup(conninfo)) || !(db->appname = strdup(appname)))
         fatalx("out of memory");
+    db->statement_timeout_ms = DB_STATEMENT_TIMEOUT_MS;
     return db;
+}
+
+PGconn *
+db_pgconn(struct db *db)
+{
+    return db->conn;
 }
 
 void
@@ -102,8 +109,16 @@ int
 db_connect(struct db *db, struct err *err)
 {
     char options[80];
-    const char *keys[] = { "dbname", "application_name", "options", "connect_timeout", NULL };
-    const char *vals[] = { db->conninfo, db->appname, options, "5", NULL };
+    /* A peer that vanishes (a host gone, a partition) is found out within
+     * about a minute, idle or sending, instead of TCP's two hours or fifteen
+     * minutes: keepalives, and tcp_user_timeout for unacknowledged data.
+     * They come before the user's conninfo (dbname, expanded), so a value
+     * set there wins; the keys after it are Ferry's own. */
+    const char *keys[] = { "keepalives", "keepalives_idle", "keepalives_interval",
+                           "keepalives_count", "tcp_user_timeout", "dbname",
+                           "application_name", "options", "connect_timeout", NULL };
+    const char *vals[] = { "1", "30", "10", "3", "60000", db->conninfo,
+                           db->appname, options, "5", NULL };
     struct err lerr = ERR_INIT;
 
     /* without a timeout of our own, the server's (or the role's) applies */

@@ -20,13 +20,20 @@
 struct db;
 
 /* A handle for conninfo (libpq key=value or postgresql:// URL); connects
- * lazily on first use.  appname shows in pg_stat_activity. */
+ * lazily on first use.  appname shows in pg_stat_activity.  Its sessions
+ * have TCP keepalives and a tcp_user_timeout (unless conninfo sets them) and
+ * DB_STATEMENT_TIMEOUT_MS (db_set_statement_timeout() changes it). */
 struct db *db_new(const char *conninfo, const char *appname);
+
+/* Every process's statements are cancelled after this long unless it says
+ * otherwise: a stuck lock or a runaway query must not hold a scheduler or a
+ * compute worker for ever.  (Waiting on LISTEN is not a statement.) */
+#define DB_STATEMENT_TIMEOUT_MS 120000
 void db_free(struct db *db);
 
 /* Cancel any statement of this handle's sessions that runs longer than ms
- * (0, the default: the server's setting applies); ERR_TIMEOUT then.  Takes
- * effect from the next (re)connection. */
+ * (0: the server's setting applies); ERR_TIMEOUT then.  Takes effect from
+ * the next (re)connection. */
 void db_set_statement_timeout(struct db *db, int ms);
 
 /* Connect (or reconnect) now. */

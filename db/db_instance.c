@@ -9,7 +9,7 @@
 #include "db/model.h"
 
 #define INSTANCE_COLS                                                                 \
-    "SELECT i.id, i.uuid, i.display_name, i.domain_name, i.project_id, i.user_id,"    \
+    " i.id, i.uuid, i.display_name, i.domain_name, i.project_id, i.user_id,"    \
     " coalesce(i.host, '') AS host, coalesce(i.node, '') AS node, i.vm_state,"        \
     " coalesce(i.task_state, '') AS task_state, i.power_state, i.flavor_id,"          \
     " f.flavorid, f.name AS flavor_name, i.memory_mb, i.vcpus, i.root_gb,"            \
@@ -19,7 +19,7 @@
     " " US("i.launched_at") " AS launched_us, " US("i.created_at") " AS created_us,"  \
     " " US("i.updated_at") " AS updated_us"
 #define INSTANCE_FROM " FROM instances i JOIN flavors f ON f.id = i.flavor_id"
-#define INSTANCE_SELECT INSTANCE_COLS INSTANCE_FROM
+#define INSTANCE_SELECT "SELECT" INSTANCE_COLS INSTANCE_FROM
 
 static void
 instance_read(const PGresult *r, int i, struct db_instance *o)
@@ -121,20 +121,43 @@ int
 db_instance_list(struct db *db, const struct db_instance_filter *f, struct db_instance **out,
                  int *n, struct err *err)
 {
-    struct numbuf b;
-    const char *p[4] = { f->project, f->name_regex, f->host,
-                         f->limit > 0 ? num(&b, f->limit) : NULL };
-    AUTO_PGRES PGresult *r = db_query(db,
-                                      INSTANCE_COLS ", i.metadata::text AS metadata"
-                                      INSTANCE_FROM " WHERE NOT i.deleted"
-                                      " AND ($1::text IS NULL OR i.project_id = $1)"
-                                      " AND ($2::text IS NULL OR i.display_name ~ $2)"
-                                      " AND ($3::text IS NULL OR i.host = $3)"
-                                      " ORDER BY i.created_at DESC, i.id DESC"
-                                      " LIMIT $4::int",
-                                      4, p, err);
+    struct numbuf b[2];
+    const char *p[6] = { f->project, f->name_regex, f->host,
+                         f->limit > 0 ? num(&b[0], f->limit) : NULL, f->marker,
+                         num(&b[1], f->down_time_s) };
+    AUTO_PGRES PGresult *m = NULL;
+    AUTO_PGRES PGresult *r = NULL;
     struct db_instance *v;
 
+    /* Nova looks the marker up among every instance, deleted ones too */
+    if (f->marker) {
+        if (!(m = db_query(db, "SELECT 1 FROM instances WHERE uuid = $1::uuid", 1, &f->marker,
+                           err)))
+            return -1;
+        if (PQntuples(m) == 0)
+            return err_set(err, ERR_INVALID, "marker [%s] not found", f->marker);
+    }
+    /* the host's status (2.16) in the same query: never one query per row */
+    r = db_query(db,
+                 "SELECT" INSTANCE_COLS ", i.metadata::text AS metadata,"
+                 " CASE WHEN coalesce(i.host, '') = '' THEN ''"
+                 "  WHEN h.id IS NULL THEN 'UNKNOWN' WHEN h.disabled THEN 'MAINTENANCE'"
+                 "  WHEN NOT h.forced_down AND h.heartbeat_at IS NOT NULL AND"
+                 "   h.heartbeat_at > now() - make_interval(secs => $6::int) THEN 'UP'"
+                 "  ELSE 'DOWN' END AS host_status"
+                 INSTANCE_FROM
+                 " LEFT JOIN LATERAL (SELECT ch.id, ch.disabled, ch.forced_down,"
+                 "  ch.heartbeat_at FROM compute_hosts ch WHERE ch.host = i.host LIMIT 1) h"
+                 "  ON true"
+                 " WHERE NOT i.deleted"
+                 " AND ($1::text IS NULL OR i.project_id = $1)"
+                 " AND ($2::text IS NULL OR i.display_name ~ $2)"
+                 " AND ($3::text IS NULL OR i.host = $3)"
+                 " AND ($5::uuid IS NULL OR (i.created_at, i.id) <"
+                 "  (SELECT mk.created_at, mk.id FROM instances mk WHERE mk.uuid = $5::uuid))"
+                 " ORDER BY i.created_at DESC, i.id DESC"
+                 " LIMIT $4::int",
+                 6, p, err);
     if (!r)
         return -1;
     *n = PQntuples(r);
@@ -142,6 +165,7 @@ db_instance_list(struct db *db, const struct db_instance_filter *f, struct db_in
         fatalx("out of memory");
     for (int i = 0; i < *n; i++) {
         instance_read(r, i, &v[i]);
+        row_cpy(r, i, "host_status", v[i].host_status, sizeof(v[i].host_status));
         if (!(v[i].metadata = strdup(row_str(r, i, "metadata"))))
             fatalx("out of memory");
     }

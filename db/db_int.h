@@ -7,6 +7,9 @@
 
 #include "db/db.h"
 
+/* The handle's libpq connection, NULL before the first use (tests). */
+PGconn *db_pgconn(struct db *db);
+
 /* Run sql with n text parameters (NULL = SQL NULL).  Returns a result whose
  * status is COMMAND_OK or TUPLES_OK, or NULL with *err filled. */
 PGresult *db_query(struct db *db, const char *sql, int n, const char *const *vals,

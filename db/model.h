@@ -208,6 +208,7 @@ struct db_instance {
     int64_t launched_us;
     int64_t created_us;
     int64_t updated_us;
+    char host_status[16];           /* db_instance_list(): UP, DOWN, MAINTENANCE, UNKNOWN, "" */
 };
 
 /* What ferry-compute found in libvirt, to import. */
@@ -258,9 +259,13 @@ struct db_instance_filter {
     const char *name_regex;         /* Nova's name filter is a regex */
     const char *host;
     int limit;                      /* <= 0: no limit */
+    const char *marker;             /* a uuid: the rows after it; unknown: ERR_INVALID */
+    int down_time_s;                /* service_down_time, for host_status */
 };
 
-/* Instances with their metadata; free the list with db_instance_list_free(). */
+/* A page of instances, newest first, each with its host's status and its
+ * metadata (one query, whatever the page's size); free the list with
+ * db_instance_list_free(). */
 int db_instance_list(struct db *db, const struct db_instance_filter *f,
                      struct db_instance **out, int *n, struct err *err);
 void db_instance_list_free(struct db_instance *v, int n);

@@ -85,6 +85,8 @@ main(int argc, char **argv)
     else if (cli.argc != 3)
         usage();
     db = db_new(cfg.db_connection, "ferry-manage");
+    /* a schema change on a large table may rightly take long */
+    db_set_statement_timeout(db, 0);
     if (strcmp(cli.argv[2], "sync") == 0)
         rc = cmd_db_sync(db, dir);
     else if (strcmp(cli.argv[2], "version") == 0)

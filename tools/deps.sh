@@ -1,6 +1,7 @@
 #!/bin/sh
 # deps.sh - install the Debian 12 packages Ferry needs to build, run and test.
 # Idempotent: installs only what is missing, and runs apt-get update only then.
+# (clang and its runtime: the libFuzzer harnesses of `make fuzz`.)
 set -eu
 
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev
@@ -8,7 +9,8 @@ libvirt-dev libxml2-dev libcmocka-dev libinih-dev uuid-dev libgnutls28-dev
 postgresql postgresql-client
 libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
 qemu-utils python3-libvirt python3-novaclient python3-openstackclient python3-openstacksdk
-curl jq iproute2 procps util-linux nftables gnuplot-nox"
+curl jq iproute2 procps util-linux nftables gnuplot-nox
+clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

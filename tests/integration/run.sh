@@ -45,15 +45,15 @@ max_microversion = 2.96
 CONF
 
 FERRY_TEST_DB="host=127.0.0.1 port=$PGPORT dbname=ferry user=postgres" \
-    "$REPO/build/tests/test_worker" > "$FERRY_STATE/test_worker.log" 2>&1 \
+    "${FERRY_BUILD:-$REPO/build}/tests/test_worker" > "$FERRY_STATE/test_worker.log" 2>&1 \
     || { cat "$FERRY_STATE/test_worker.log"; exit 1; }
 echo "  PASS test_worker ($(grep -c '^\[       OK \]' "$FERRY_STATE/test_worker.log") cases)"
 FERRY_TEST_DB="host=127.0.0.1 port=$PGPORT dbname=ferry user=postgres" \
-    "$REPO/build/tests/test_db_sched" > "$FERRY_STATE/test_db_sched.log" 2>&1 \
+    "${FERRY_BUILD:-$REPO/build}/tests/test_db_sched" > "$FERRY_STATE/test_db_sched.log" 2>&1 \
     || { cat "$FERRY_STATE/test_db_sched.log"; exit 1; }
 echo "  PASS test_db_sched ($(grep -c '^\[       OK \]' "$FERRY_STATE/test_db_sched.log") cases)"
 FERRY_TEST_DB="host=127.0.0.1 port=$PGPORT dbname=ferry user=postgres" \
-    "$REPO/build/tests/test_db_pg" > "$FERRY_STATE/test_db_pg.log" 2>&1 \
+    "${FERRY_BUILD:-$REPO/build}/tests/test_db_pg" > "$FERRY_STATE/test_db_pg.log" 2>&1 \
     || { cat "$FERRY_STATE/test_db_pg.log"; exit 1; }
 echo "  PASS test_db_pg ($(grep -c '^\[       OK \]' "$FERRY_STATE/test_db_pg.log") cases)"
 

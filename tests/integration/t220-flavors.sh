@@ -49,7 +49,7 @@ max_limit = 3
 [ferry]
 max_microversion = 2.104
 CONF
-"$REPO/build/ferry-api" --config-file "$FERRY_STATE/etc/ferry.conf" \
+"${FERRY_BUILD:-$REPO/build}/ferry-api" --config-file "$FERRY_STATE/etc/ferry.conf" \
     --config-file "$T_TMP/api2.conf" > "$T_TMP/api2.log" 2>&1 &
 API2_PID=$!
 API2=http://127.0.0.1:$API2_PORT

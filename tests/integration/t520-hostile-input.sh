@@ -1,8 +1,11 @@
 #!/bin/bash
 # t520: hostile input: bytes that are not UTF-8 in paths, query strings and
 # headers, too many query parameters, impossible dates, control characters
-# meant for the log.  Every answer is a Nova fault or a normal answer with a
-# body, and ferry-api stays up.
+# meant for the log, %00, conflicting Content-Length, bodies announced too
+# large, and a catalogue of about 2,900 requests (SQL injection, path
+# traversal, absurd limits and markers in every id and query parameter,
+# malformed JSON, bad microversions, huge headers).  Every answer is a Nova
+# fault or a normal answer with a body, and ferry-api stays up.
 source "$(dirname "$0")/lib.sh"
 seed_hosts
 FFFD=$(printf '\xef\xbf\xbd')     # U+FFFD, what an ill-formed byte reads as
@@ -45,6 +48,11 @@ expect_fault itemNotFound 404
 api GET '/%FF' "" "" ""
 expect_status 300
 expect_json '.choices[1].links[0].href' "$API/v2.1/$FFFD"
+# a long one: the links hold the whole path (a fixed buffer once cut it inside
+# a U+FFFD, and the 300 lost its body; found by tests/fuzz/fuzz_router)
+api GET "/$(printf '%%FF%.0s' {1..500})" "" "" ""
+expect_status 300
+expect_json '.choices[1].links[0].href | length' $(( ${#API} + 6 + 500 ))
 api_alive
 
 # a Host header that is not UTF-8: links (and so the body) still made.  Not
@@ -151,6 +159,150 @@ expect_json '.migrations | length' 0
 api GET "/v2.1/servers/$MI/os-instance-actions?changes-since=2024-02-29T12:00:00-15:30" "" 2.58
 expect_status 200
 
+# ---- what MHD's decoding and body reading used to let through -----------------------
+
+# raw REQUEST-TEXT: send it byte for byte ($'...' quoting), within 5 s; sets
+# $STATUS and $BODY as api() does
+raw() {
+    LAST="raw: ${1%%$'\r'*}"
+    printf '%s' "$1" | python3 "$REPO/tests/hostile/raw.py" 127.0.0.1 "${API##*:}" 5 \
+        > "$T_TMP/raw" || fail "no answer within 5 s"
+    STATUS=$(head -c 12 "$T_TMP/raw" | cut -d' ' -f2)
+    sed '1,/^\r$/d' "$T_TMP/raw" > "$BODY"
+    [[ -s $BODY ]] || fail "an empty body (status $STATUS)"
+}
+H=$'Host: ferry.test\r\nX-Auth-Token: admin:admin\r\nContent-Type: application/json\r\n'
+X=00000000-0000-4000-8000-000000000000
+
+# %00 would be a NUL that cuts MHD's decoded string (/os-hypervisors/1%00junk
+# answered as /os-hypervisors/1): in a path it is no resource, in a query a 400
+api GET '/v2.1/os-hypervisors/1%00junk' "" 2.1
+expect_fault itemNotFound 404 "The resource could not be found."
+api GET "/v2.1/servers/$X%00/migrations" "" 2.80
+expect_fault itemNotFound 404
+api GET '/v2.1/servers?name=a%00b' "" 2.80
+expect_fault badRequest 400 "Invalid query string: %00 (a NUL character) is not accepted."
+api GET '/v2.1/os-migrations?status=%00' "" 2.59
+expect_fault badRequest 400
+# an invalid escape is read as its characters, as webob reads it
+api GET '/v2.1/servers/%zz%G0%' "" 2.80
+expect_fault itemNotFound 404 "Instance %zz%G0% could not be found."
+api_alive
+
+# two Content-Length headers that disagree: where does the body end?  A 400
+raw "POST /v2.1/servers/$X/action HTTP/1.1"$'\r\n'"${H}Content-Length: 2"$'\r\nContent-Length: 40\r\nConnection: close\r\n\r\n{}'
+expect_fault badRequest 400 "Malformed request: conflicting Content-Length headers."
+# a body announced larger than max_request_body_size: the 413 comes at once,
+# not after the server has read (here: waited for) the gigabyte
+raw "POST /v2.1/servers/$X/action HTTP/1.1"$'\r\n'"${H}Content-Length: 1000000000"$'\r\n\r\n{"os-'
+expect_fault overLimit 413 "Request is too large."
+# (a length beyond 64 bits: libmicrohttpd's own 413 page, before Ferry sees it)
+raw "POST /v2.1/servers/$X/action HTTP/1.1"$'\r\n'"${H}Content-Length: 99999999999999999999999"$'\r\n\r\n'
+expect_status 413
+# a chunked body that grows past the limit: a 413 at its end, nothing stored
+big=$(head -c 120000 /dev/zero | tr '\0' x)
+raw "POST /v2.1/servers/$X/action HTTP/1.1"$'\r\n'"${H}Transfer-Encoding: chunked"$'\r\nConnection: close\r\n\r\n'"$(printf '%x' ${#big})"$'\r\n'"$big"$'\r\n0\r\n\r\n'
+expect_fault overLimit 413 "Request is too large."
+api_alive
+
+# ---- the catalogue: every id and every query parameter, each hostile value ----------
+# Each answer: not a 5xx, a body, JSON (a Nova fault or the resource); the
+# server alive after each batch.  SQL is only ever a bound parameter, so an
+# injection is just a name that matches nothing.
+BIGV=$(head -c 6000 /dev/zero | tr '\0' A)
+HOSTILE=("'" "' OR '1'='1" "1; DROP TABLE instances;--" "1' UNION SELECT version()--"
+         "../../../../etc/passwd" "..%2F..%2Fetc%2Fpasswd" "%FF%FE%C3" "$BIGV" "-1" "0"
+         "99999999999999999999999999" "1e309" "NaN" "null" "{}" "[]" $'\r\nSet-Cookie: x=1'
+         "\\x00" "%" "%zz" "😀" "$(printf '\xed\xa0\x80')" " " "latest" "2.1")
+n_cat=0
+catalogue() {   # METHOD URL [BODY] [MICROVERSION]: one hostile request, judged
+    local code args=(-s -o "$BODY" -w '%{http_code}' -X "$1" -H "X-Auth-Token: $TOKEN"
+                     -H 'Accept: application/json')
+    [[ -n ${4:-} ]] && args+=(-H "OpenStack-API-Version: compute $4")
+    [[ -n ${3:-} ]] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
+    LAST="$1 $2 ${3:0:80} (${4:-no version})"
+    code=$(curl "${args[@]}" "$API$2") || fail "no answer (curl failed)"
+    [[ $code -ge 200 && $code -lt 500 ]] || fail "status $code"
+    [[ -s $BODY || $code == 202 || $code == 204 ]] || fail "an empty body (status $code)"
+    # a JSON object (without a jq per request: there are thousands)
+    local c=""
+    read -r -n1 c < "$BODY"
+    [[ ! -s $BODY || $c == "{" ]] || fail "not a JSON object (status $code)"
+    n_cat=$((n_cat + 1))
+}
+enc() { jq -rn --arg v "$1" '$v | @uri'; }
+CS=$(seed_instance t520-cat h1 admin)
+ID_PATHS=("/v2.1/servers/@" "/v2.1/servers/@/migrations" "/v2.1/servers/$CS/migrations/@"
+          "/v2.1/servers/@/os-instance-actions" "/v2.1/servers/$CS/os-instance-actions/@"
+          "/v2.1/os-hypervisors/@" "/v2.1/os-hypervisors/@/uptime"
+          "/v2.1/os-hypervisors/@/search" "/v2.1/os-hypervisors/@/servers" "/v2.1/flavors/@"
+          "/v2.1/@" "/v2/@" "/v2.1/@/servers")
+QUERIES=("/v2.1/servers name all_tenants host limit marker"
+         "/v2.1/servers/detail name all_tenants host limit marker"
+         "/v2.1/os-migrations status host source_compute instance_uuid migration_type hidden
+          limit marker changes-since changes-before user_id project_id"
+         "/v2.1/servers/$CS/os-instance-actions limit marker changes-since changes-before"
+         "/v2.1/servers/$CS/migrations x"
+         "/v2.1/os-hypervisors limit marker hypervisor_hostname_pattern with_servers"
+         "/v2.1/os-hypervisors/detail limit marker hypervisor_hostname_pattern with_servers"
+         "/v2.1/flavors minRam minDisk is_public limit marker sort_key sort_dir"
+         "/v2.1/os-services host binary")
+for mv in 2.1 2.96; do
+    for v in "${HOSTILE[@]}"; do
+        e=$(enc "$v")
+        for p in "${ID_PATHS[@]}"; do
+            catalogue GET "${p//@/$e}" "" "$mv"
+        done
+        catalogue DELETE "/v2.1/servers/$CS/migrations/$e" "" "$mv"
+        catalogue PUT "/v2.1/os-services/$e" "{\"status\": \"disabled\"}" "$mv"
+        catalogue POST "/v2.1/servers/$e/action" \
+            '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' "$mv"
+        for q in "${QUERIES[@]}"; do
+            read -r -a words <<< "$q"
+            for key in "${words[@]:1}"; do
+                catalogue GET "${words[0]}?$key=$e" "" "$mv"
+            done
+        done
+    done
+    api_alive
+done
+# the same values as a body's strings, and as whole bodies
+for v in "${HOSTILE[@]}"; do
+    j=$(jq -cn --arg v "$v" '$v')
+    catalogue POST "/v2.1/servers/$CS/action" "{\"os-migrateLive\": {\"host\": $j, \"block_migration\": $j}}" 2.30
+    catalogue POST "/v2.1/servers/$CS/action" "{\"os-migrateLive\": {\"host\": null, \"block_migration\": \"auto\", $j: 1}}" 2.25
+    catalogue POST "/v2.1/servers/$CS/action" "{$j: null}" 2.25
+    catalogue PUT /v2.1/os-services/disable "{\"host\": $j, \"binary\": $j}" 2.1
+    catalogue POST "/v2.1/servers/$CS/migrations/1/action" "{\"force_complete\": $j}" 2.22
+    catalogue POST "/v2.1/servers/$CS/action" "$v" 2.30
+done
+# malformed JSON, and bodies no parser should choke on
+deep=$(printf '[%.0s' {1..5000})
+for b in '{' '{"os-migrateLive": ' '{"os-migrateLive": {"host": "h2",}}' "$deep" \
+         '{"os-migrateLive": {"host": "\ud800", "block_migration": "auto"}}' \
+         '{"os-migrateLive": {"host": "a\u0000b", "block_migration": "auto"}}' \
+         $'{"os-migrateLive": {"host": "\xff\xfe", "block_migration": "auto"}}' \
+         '{"os-migrateLive": {"host": 1e999999, "block_migration": "auto"}}' \
+         '{"os-migrateLive": {"host": null, "block_migration": "auto"}, "x": 1}' \
+         '{"os-migrateLive": {"host": null, "host": "h2", "block_migration": "auto"}}' \
+         "$(jq -cn --arg h "$BIGV$BIGV$BIGV$BIGV$BIGV" '{"os-migrateLive": {host: $h}}')"; do
+    catalogue POST "/v2.1/servers/$CS/action" "$b" 2.30
+done
+# bad microversions
+for v in "2.0" "2.999" "3.0" "1.1" "2" "2." ".1" "02.1" "2.01" "latest2" "LATEST" "2.1.1" \
+         "$BIGV" "compute 2.1" "-2.1" " 2.1" "2.1 " "2,1" "२.१"; do
+    catalogue GET /v2.1/servers "" "$v"
+    catalogue GET /v2.1 "" "$v"
+done
+api_alive
+# headers too large for libmicrohttpd's buffer: its own 4xx page, the server alive
+code=$(curl -s -o "$BODY" -w '%{http_code}' -H "X-Big: $BIGV$BIGV$BIGV$BIGV$BIGV$BIGV" \
+       "$API/v2.1/servers")
+[[ $code -ge 400 && $code -lt 500 && -s $BODY ]] || fail "a 36 KB header: '$code'"
+ok
+api_alive
+echo "  $T_NAME: $n_cat hostile requests in the catalogue, no 5xx, no empty body"
+
 # ---- the pool: a second ferry-api of this test's own, on a scratch database
 # no scheduler watches (so a pre-2.34 os-migrateLive waits its whole
 # rpc_response_timeout), with a pool of one connection ------------------------------
@@ -169,7 +321,7 @@ t520_cleanup() {
 trap t520_cleanup EXIT
 sql2() { psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d "$DB2" -Atq -c "$1"; }
 psql -h 127.0.0.1 -p "$PGPORT" -U postgres -qc "CREATE DATABASE $DB2" || fail "createdb $DB2"
-FERRY_DATABASE_CONNECTION=$DB2URL "$REPO/build/ferry-manage" \
+FERRY_DATABASE_CONNECTION=$DB2URL "${FERRY_BUILD:-$REPO/build}/ferry-manage" \
     --config-file "$FERRY_STATE/etc/ferry.conf" db sync >/dev/null 2>&1 || fail "db sync $DB2"
 cat > "$T_TMP/api2.conf" <<CONF
 [DEFAULT]
@@ -181,7 +333,7 @@ connection = $DB2URL
 max_pool_size = 1
 pool_timeout = 1
 CONF
-"$REPO/build/ferry-api" --config-file "$FERRY_STATE/etc/ferry.conf" \
+"${FERRY_BUILD:-$REPO/build}/ferry-api" --config-file "$FERRY_STATE/etc/ferry.conf" \
     --config-file "$T_TMP/api2.conf" > "$T_TMP/api2.log" 2>&1 &
 API2_PID=$!
 wait_for "the second ferry-api" 10 "curl -fs -o /dev/null $API2/"

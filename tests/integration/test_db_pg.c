@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -63,7 +66,8 @@ show(struct db *db, const char *name, char *out, size_t size)
 }
 
 /* A pool's connections cancel long statements (ERR_TIMEOUT); a plain
- * handle keeps the server's default; the setting survives a reconnect. */
+ * handle has DB_STATEMENT_TIMEOUT_MS (2 min), 0 the server's default; the
+ * setting survives a reconnect. */
 static void
 test_pool_statement_timeout(void **state)
 {
@@ -86,9 +90,51 @@ test_pool_statement_timeout(void **state)
     assert_string_equal(v, "300ms");
     db_pool_put(pool, db);
     show(plain, "statement_timeout", v, sizeof(v));
+    assert_string_equal(v, "2min");
+    db_set_statement_timeout(plain, 0);
+    assert_int_equal(db_connect(plain, &err), 0);
+    show(plain, "statement_timeout", v, sizeof(v));
     assert_string_equal(v, "0");
     db_free(plain);
     db_pool_free(pool);
+}
+
+static int
+sockopt(struct db *db, int level, int name)
+{
+    int v = -1;
+    socklen_t n = sizeof(v);
+
+    assert_int_equal(getsockopt(PQsocket(db_pgconn(db)), level, name, &v, &n), 0);
+    return v;
+}
+
+/* Every handle's TCP connection has keepalives (30 s idle, 10 s apart, 3
+ * probes) and a 60 s tcp_user_timeout, read from the socket itself; a value
+ * in the user's conninfo wins. */
+static void
+test_keepalives(void **state)
+{
+    char mine[600];
+    struct db *db = db_new(conninfo, "test_db_pg");
+    struct db *own;
+    struct err err = ERR_INIT;
+
+    (void)state;
+    assert_int_equal(db_connect(db, &err), 0);
+    assert_int_equal(sockopt(db, SOL_SOCKET, SO_KEEPALIVE), 1);
+    assert_int_equal(sockopt(db, IPPROTO_TCP, TCP_KEEPIDLE), 30);
+    assert_int_equal(sockopt(db, IPPROTO_TCP, TCP_KEEPINTVL), 10);
+    assert_int_equal(sockopt(db, IPPROTO_TCP, TCP_KEEPCNT), 3);
+    assert_int_equal(sockopt(db, IPPROTO_TCP, TCP_USER_TIMEOUT), 60000);
+    db_free(db);
+    snprintf(mine, sizeof(mine), "%s keepalives_idle=77 tcp_user_timeout=5000", conninfo);
+    own = db_new(mine, "test_db_pg");
+    assert_int_equal(db_connect(own, &err), 0);
+    assert_int_equal(sockopt(own, IPPROTO_TCP, TCP_KEEPIDLE), 77);
+    assert_int_equal(sockopt(own, IPPROTO_TCP, TCP_USER_TIMEOUT), 5000);
+    assert_int_equal(sockopt(own, IPPROTO_TCP, TCP_KEEPINTVL), 10);
+    db_free(own);
 }
 
 static void
@@ -152,6 +198,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema_failure_keeps_detail),
         cmocka_unit_test(test_pool_statement_timeout),
+        cmocka_unit_test(test_keepalives),
         cmocka_unit_test(test_watch),
     };
 

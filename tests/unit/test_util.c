@@ -209,6 +209,27 @@ test_backoff(void **state)
     assert_int_equal(backoff_next(&b), 250);
 }
 
+/* appendf() counts like snprintf, and past the end writes nothing (the
+ * list of unknown query keys used to form a pointer past its buffer). */
+static void
+test_appendf(void **state)
+{
+    char buf[8] = "";
+    char guard[8] = "xxxxxxx";
+    size_t n = 0;
+
+    (void)state;
+    n = appendf(buf, sizeof(buf), n, "%s", "abcde");
+    assert_int_equal(n, 5);
+    n = appendf(buf, sizeof(buf), n, "%s", "fghij");
+    assert_int_equal(n, 10);
+    assert_string_equal(buf, "abcdefg");
+    n = appendf(buf, sizeof(buf), n, "%s", "klm");
+    assert_int_equal(n, 10);
+    assert_string_equal(buf, "abcdefg");
+    assert_string_equal(guard, "xxxxxxx");
+}
+
 int
 main(void)
 {
@@ -221,6 +242,7 @@ main(void)
         cmocka_unit_test(test_utf8_sanitize),
         cmocka_unit_test(test_utf8_sanitize_truncates_on_boundary),
         cmocka_unit_test(test_utf8_trim),
+        cmocka_unit_test(test_appendf),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
