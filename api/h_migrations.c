@@ -270,162 +270,37 @@ h_server_migration_delete(struct ctx *c, struct resp *r, struct err *err)
 
 /* ---- GET /os-migrations ---------------------------------------------------------- */
 
-enum q_kind { Q_MULTI, Q_INT, Q_STRING, Q_DATETIME };
+/* Nova's index_query schemas, in their property order (below 2.59 any
+ * parameter goes, and nothing is checked). */
+#define OSM_FILTERS                                                                   \
+    { "hidden", AQ_STRING, true, NULL }, { "host", AQ_STRING, true, NULL },             \
+    { "instance_uuid", AQ_STRING, true, NULL }, { "source_compute", AQ_STRING, true, NULL }, \
+    { "status", AQ_STRING, true, NULL }, { "migration_type", AQ_STRING, true, NULL },   \
+    { "limit", AQ_INT, false, NULL }, { "marker", AQ_STRING, false, NULL },             \
+    { "changes-since", AQ_DATETIME, false, NULL }
 
-/* Nova's index_query schemas, in their property order. */
-static const struct {
-    const char *name;
-    enum q_kind kind;
-    int min_mv;
-} osm_params[] = {
-    { "hidden", Q_MULTI, 0 },          { "host", Q_MULTI, 0 },
-    { "instance_uuid", Q_MULTI, 0 },   { "source_compute", Q_MULTI, 0 },
-    { "status", Q_MULTI, 0 },          { "migration_type", Q_MULTI, 0 },
-    { "limit", Q_INT, MV(2, 59) },     { "marker", Q_STRING, MV(2, 59) },
-    { "changes-since", Q_DATETIME, MV(2, 59) }, { "changes-before", Q_DATETIME, MV(2, 66) },
-    { "user_id", Q_STRING, MV(2, 80) }, { "project_id", Q_STRING, MV(2, 80) },
+static const struct api_qparam osm_query_v259[] = { OSM_FILTERS, { NULL, AQ_STRING, false, NULL } };
+static const struct api_qparam osm_query_v266[] = {
+    OSM_FILTERS, { "changes-before", AQ_DATETIME, false, NULL }, { NULL, AQ_STRING, false, NULL }
+};
+static const struct api_qparam osm_query_v280[] = {
+    OSM_FILTERS, { "changes-before", AQ_DATETIME, false, NULL },
+    { "user_id", AQ_STRING, false, NULL }, { "project_id", AQ_STRING, false, NULL },
+    { NULL, AQ_STRING, false, NULL }
 };
 
-/* Python's repr of the list of values of key, e.g. ['1', '2']. */
-static void
-osm_values_repr(const struct req *req, const char *key, char *out, size_t size)
+static const struct api_qparam *
+osm_query(int mv)
 {
-    json_t *arr = json_array();
-
-    for (int i = 0; i < req->nquery; i++)
-        if (strcmp(req->query[i].key, key) == 0)
-            json_array_append_new(arr, json_string_nocheck(req->query[i].value));
-    schema_pyrepr(arr, out, size);
-    json_decref(arr);
-}
-
-static int
-osm_qfail(struct err *err, const char *key, const char *value, const char *msg)
-{
-    return err_set(err, ERR_INVALID, "Invalid input for query parameters %s. Value: %s. %s",
-                   key, value, msg);
-}
-
-static int
-osm_validate_one(const struct req *req, const char *key, enum q_kind kind, struct err *err)
-{
-    char r[300], msg[400];
-    int count = 0;
-
-    for (int i = 0; i < req->nquery; i++) {
-        const char *v = req->query[i].value;
-        json_t *js;
-
-        if (strcmp(req->query[i].key, key) != 0)
-            continue;
-        count++;
-        js = json_string_nocheck(v);
-        schema_pyrepr(js, r, sizeof(r));
-        json_decref(js);
-        if (kind == Q_INT) {
-            if (strspn(v, "0123456789") != strlen(v)) {
-                snprintf(msg, sizeof(msg), "%s does not match '^[0-9]*$'", r);
-                return osm_qfail(err, key, v, msg);
-            }
-            if (*v == '\0') {
-                snprintf(msg, sizeof(msg), "%s is too short", r);
-                return osm_qfail(err, key, v, msg);
-            }
-        } else if (kind == Q_DATETIME && !schema_is_datetime(v)) {
-            snprintf(msg, sizeof(msg), "%s is not a 'date-time'", r);
-            return osm_qfail(err, key, v, msg);
-        }
-    }
-    if (count > 1 && kind != Q_MULTI) {
-        osm_values_repr(req, key, r, sizeof(r));
-        snprintf(msg, sizeof(msg), "%s is too long", r);
-        return osm_qfail(err, key, r, msg);
-    }
-    return 0;
-}
-
-static bool
-osm_param_known(const char *key, int mv)
-{
-    for (size_t k = 0; k < ARRAY_SIZE(osm_params); k++)
-        if (strcmp(osm_params[k].name, key) == 0 && mv >= osm_params[k].min_mv)
-            return true;
-    return false;
+    return mv >= MV(2, 80) ? osm_query_v280 : mv >= MV(2, 66) ? osm_query_v266 : osm_query_v259;
 }
 
 static int
 osm_validate(struct ctx *c, struct err *err)
 {
-    const struct req *req = c->req;
-    char list[400] = "";
-    size_t n = 0;
-    int extra = 0;
-
     if (c->mv < MV(2, 59))
         return 0;       /* additionalProperties: anything goes, unknown keys ignored */
-    for (size_t k = 0; k < ARRAY_SIZE(osm_params); k++)
-        if (c->mv >= osm_params[k].min_mv &&
-            osm_validate_one(req, osm_params[k].name, osm_params[k].kind, err) < 0)
-            return -1;
-    for (int i = 0; i < req->nquery; i++) {
-        bool seen = false;
-
-        if (osm_param_known(req->query[i].key, c->mv))
-            continue;
-        for (int k = 0; k < i; k++)
-            seen |= strcmp(req->query[k].key, req->query[i].key) == 0;
-        if (seen)
-            continue;
-        n = appendf(list, sizeof(list), n, "%s'%s'", extra ? ", " : "", req->query[i].key);
-        extra++;
-    }
-    if (extra)
-        return err_set(err, ERR_INVALID, "Additional properties are not allowed (%s %s unexpected)",
-                       list, extra == 1 ? "was" : "were");
-    return 0;
-}
-
-/* The next-page link: every query parameter sorted by name (the last value
- * of a repeated one), with marker set to the last uuid. */
-static json_t *
-osm_next_link(struct ctx *c, const char *last_uuid)
-{
-    const struct req *req = c->req;
-    const char *keys[REQ_MAX_QUERY + 1];
-    int nk = 0;
-    char href[4096];
-    size_t n;
-    bool have_marker = false;
-
-    for (int i = 0; i < req->nquery; i++) {
-        bool seen = false;
-
-        for (int k = 0; k < nk; k++)
-            seen |= strcmp(keys[k], req->query[i].key) == 0;
-        if (!seen)
-            keys[nk++] = req->query[i].key;
-    }
-    for (int a = 0; a < nk; a++)            /* sort the few keys by name */
-        for (int b = a + 1; b < nk; b++)
-            if (strcmp(keys[b], keys[a]) < 0) {
-                const char *t = keys[a];
-                keys[a] = keys[b];
-                keys[b] = t;
-            }
-    n = (size_t)snprintf(href, sizeof(href), "%s/os-migrations?", c->base_url);
-    for (int k = 0; k < nk; k++) {
-        const char *v = strcmp(keys[k], "marker") == 0 ? last_uuid : req_query_last(req, keys[k]);
-        AUTOFREE char *ek = NULL;
-        AUTOFREE char *ev = NULL;
-
-        have_marker |= strcmp(keys[k], "marker") == 0;
-        ek = url_quote_plus(keys[k]);
-        ev = url_quote_plus(v);
-        n = appendf(href, sizeof(href), n, "%s%s=%s", k ? "&" : "", ek, ev);
-    }
-    if (!have_marker)
-        appendf(href, sizeof(href), n, "%smarker=%s", nk ? "&" : "", last_uuid);
-    return json_pack("[{s:s,s:s}]", "href", href, "rel", "next");
+    return api_query_check(c->req, osm_query(c->mv), false, err);
 }
 
 /* Nova's strutils.bool_from_string, lenient. */
@@ -506,7 +381,7 @@ h_os_migrations(struct ctx *c, struct resp *r, struct err *err)
     }
     body = json_pack("{s:o}", "migrations", list);
     if (paged && page > 0 && n == page)
-        json_object_set_new(body, "migrations_links", osm_next_link(c, v[n - 1].uuid));
+        json_object_set_new(body, "migrations_links", api_next_link(c, "os-migrations", v[n - 1].uuid, NULL, false));
     free(v);
     r->body = body;
     return 0;

@@ -3,6 +3,7 @@
 #define FERRY_ROUTES_H
 
 #include "api/api.h"
+#include "api/qparam.h"
 #include "db/model.h"
 
 struct action;
@@ -76,36 +77,6 @@ int h_metadata_show(struct ctx *c, struct resp *r, struct err *err);
 int h_metadata_update(struct ctx *c, struct resp *r, struct err *err);
 int h_metadata_delete(struct ctx *c, struct resp *r, struct err *err);
 int h_ferry_migration_show(struct ctx *c, struct resp *r, struct err *err);
-
-/* Query parameters as Nova's query schemas declare them (h_actions.c). */
-enum api_qkind {
-    AQ_STRING,                      /* any string */
-    AQ_INT,                         /* non_negative_integer: ^[0-9]*$, at least one digit */
-    AQ_DATETIME,                    /* format date-time */
-    AQ_FQDN,                        /* ^[a-zA-Z0-9-._]*$, 1-255 characters */
-    AQ_BOOL,                        /* parameter_types.boolean */
-    AQ_ENUM,                        /* a string among values */
-};
-
-struct api_qparam {
-    const char *name;               /* NULL ends a table */
-    enum api_qkind kind;
-    bool multi;                     /* multi_params; else single_param (maxItems 1) */
-    const char *const *values;      /* AQ_ENUM: the enum, in the schema's order, NULL-ended */
-};
-
-/* Validate the request's query against params in jsonschema's order (each
- * property's values, then unknown keys unless additional); ERR_INVALID with
- * Nova's "Invalid input for query parameters ..." texts. */
-int api_query_check(const struct req *req, const struct api_qparam *params, bool additional,
-                    struct err *err);
-
-/* Nova's "next" collection link: [{"rel": "next", "href": ...}] for
- * <base>/<collection>?<query sorted by name, marker = marker>.  With
- * additional (a lenient schema), parameters not in params are left out, as
- * Nova strips them from the request. */
-json_t *api_next_link(const struct ctx *c, const char *collection, const char *marker,
-                      const struct api_qparam *params, bool additional);
 
 /* The os-migrateLive body schema of a microversion (h_migrate.c). */
 struct schema_obj;
