@@ -95,7 +95,8 @@ static const struct cfg_opt cfg_opts[] = {
     S("ferry", "import_user_id", import_user_id, "admin"),
     S("ferry", "token_file", token_file, ""),
     I("ferry", "sample_interval_ms", sample_interval_ms, "500", 50, 60000),
-    E("ferry", "migration_policy", migration_policy, "nova", "nova|ferry"),
+    E("ferry", "migration_policy", migration_policy, "ferry", "nova|ferry"),
+    I("ferry", "link_bandwidth_mib", link_bandwidth_mib, "0", 0, INT_MAX),
     I("ferry", "nova_policy_time_divisor", nova_policy_time_divisor, "1", 1, 3600),
 };
 

@@ -91,6 +91,7 @@ struct cfg {
     int sample_interval_ms;         /* job stats poll period */
     enum mig_policy migration_policy;   /* a guest's policy unless its metadata says */
     int nova_policy_time_divisor;   /* benchmarks: the nova policy's delays / this */
+    int link_bandwidth_mib;         /* the migration network's capacity, 0: see cfg.c */
 };
 
 /* Fill *cfg with every option's default. */

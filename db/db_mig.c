@@ -267,6 +267,7 @@ db_mig_record_opts(struct db *db, int id, const struct mig_opts *o, struct db_mi
     AUTO_PGRES PGresult *r = db_query(db,
                                       "UPDATE migrations SET"
                                       " policy_requested = coalesce(policy_requested, $2),"
+                                      " policy = coalesce(policy_requested, $2),"
                                       " max_downtime_ms = coalesce(max_downtime_ms, $3::int),"
                                       " post_copy_permitted = coalesce(post_copy_permitted,"
                                       "   $4::boolean),"
@@ -464,6 +465,7 @@ db_mig_claim_queued(struct db *db, const char *host, int max_running, const char
     AUTO_PGRES PGresult *r = db_query(db,
         "WITH c AS (SELECT id FROM migrations WHERE source_compute = $1"
         "   AND status = 'queued' AND NOT deleted"
+        "   AND (admit_after IS NULL OR admit_after <= clock_timestamp())"
         "   AND ($2::int = 0 OR (SELECT count(*) FROM migrations WHERE source_compute = $1"
         "     AND status IN ('preparing', 'running', 'running (post-copy)')"
         "     AND NOT deleted) < $2::int)"
