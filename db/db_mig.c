@@ -219,7 +219,7 @@ mig_create_insert(struct db *db, const struct db_mig_request *req, const struct 
                     "   auto_converge_permitted)"
                     "   SELECT $2, i.uuid, 'accepted', i.host, i.node, $3, i.flavor_id,"
                     "   i.flavor_id, $4, $5, $6, $3, $7::boolean, $8::boolean, $9::boolean,"
-                    "   $10::int, 'nova', $12, $13::int, $14::boolean, $15::boolean"
+                    "   $10::int, $12, $12, $13::int, $14::boolean, $15::boolean"
                     "   FROM i RETURNING *),"
                     " e AS (INSERT INTO migration_events (migration_id, to_status, actor)"
                     "   SELECT id, 'accepted', $11 FROM m),"

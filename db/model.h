@@ -316,7 +316,7 @@ struct db_mig {
     /* what it uses (0006): the guest's choices, recorded when the API
      * accepted it; the others filled from the source compute's
      * configuration when its worker starts (db_mig_record_opts) */
-    char policy[16];                /* the policy that runs: "nova" */
+    char policy[16];                /* the policy that runs; "" not decided yet */
     char policy_requested[16];      /* what the guest or the compute asked; "" not yet */
     int max_downtime_ms;            /* -1: not recorded yet */
     int post_copy_permitted;        /* 1, 0, or -1: not recorded */

@@ -21,3 +21,8 @@ CREATE TABLE migration_iterations (
 ALTER TABLE migrations ADD COLUMN forecast jsonb;
 ALTER TABLE migrations ADD COLUMN step_reached integer;
 ALTER TABLE migrations ADD COLUMN admit_after timestamptz;
+-- migrations.policy is the policy that runs: the guest's ferry:migration_policy
+-- from acceptance, else the source compute's [ferry] migration_policy once its
+-- worker starts; NULL until then (no longer a 'nova' placeholder).
+ALTER TABLE migrations ALTER COLUMN policy DROP NOT NULL;
+ALTER TABLE migrations ALTER COLUMN policy DROP DEFAULT;
