@@ -2,6 +2,9 @@
 # e200: the stock clients (novaclient, openstack, openstacksdk from Debian's
 # packages, unmodified) drive real migrations on the lab (tests/clients/).
 source "$(dirname "$0")/lib.sh"
+# the clients see demo-busy run until they abort or force-complete it: Nova's
+# policy (the ferry policy would switch it to post-copy on its own)
+pin_nova "$(server_id demo-busy)"
 HOSTS=$(for h in $FERRY_LAB_HOSTS; do printf '%s ' "${h%%=*}"; done) \
     /usr/bin/python3 "$REPO/tests/clients/clients.py" || fail "client tests"
 # and nothing was left behind: each guest runs on exactly one host, its own
