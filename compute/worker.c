@@ -823,6 +823,8 @@ worker_ferry_admit(struct worker *w, const struct mig_opts *o, unsigned guest)
     *w->sf = (struct steer){ .c = w->c, .db = w->db, .v = w->v, .mig_id = w->m.id,
                              .uuid = w->m.instance_uuid, .request_id = w->m.request_id };
     if (w->attach) {
+        /* the job was started with post-copy exactly when the guest allowed it */
+        w->pol.post_copy = o->post_copy && !(guest & POLICY_PAUSED);
         if (steer_attach(w->sf, o, ram, w->m.status == MIG_POSTCOPY, &err) < 0) {
             log_warnx("ferry policy not resumed mig=%d, the job runs unsteered: %s", w->m.id,
                       err.msg);
