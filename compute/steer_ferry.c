@@ -129,7 +129,10 @@ steer_attach(struct steer *s, const struct mig_opts *o, int64_t ram_bytes, bool 
     struct virt_mig_params p = { 0 };
     struct pf_forecast fc;
 
-    if (steer_admit(s, o, ram_bytes, false, &p, &fc, err) < 0)
+    /* not measured: QEMU's dirty-rate calculation does not run beside a
+     * migration (libvirt waits out its timeout); the job's own statistics
+     * give the dirty rate from the first sample on */
+    if (steer_admit(s, o, ram_bytes, true, &p, &fc, err) < 0)
         return -1;
     if (fc.verdict != PF_START) {
         struct pf_guest g = { .ram_bytes = ram_bytes, .budget_ms = o->max_downtime_ms,

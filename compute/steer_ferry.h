@@ -53,8 +53,9 @@ int64_t steer_link_bps(const struct cfg *cfg);
 int steer_admit(struct steer *s, const struct mig_opts *o, int64_t ram_bytes, bool paused,
                 struct virt_mig_params *p, struct pf_forecast *fc, struct err *err);
 
-/* A job already running (a restarted worker re-attached to it): measured
- * and forecast the same way, the policy started whatever the verdict. */
+/* A job already running (a restarted worker re-attached to it): forecast
+ * without a dirty-rate measure (none runs beside a migration; the job's
+ * statistics have it), the policy started whatever the verdict. */
 int steer_attach(struct steer *s, const struct mig_opts *o, int64_t ram_bytes, bool post_copy,
                  struct err *err);
 
