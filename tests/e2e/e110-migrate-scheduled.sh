@@ -19,7 +19,7 @@ assert_alive_on demo-idle "$dest"
 osc server migrate --live-migration demo-idle > "$T_TMP/osc.out" 2>&1 || fail "openstack: $(cat "$T_TMP/osc.out")"
 ok
 id=$(last_migration "$S")
-[[ $(sql "SELECT api_microversion FROM migrations WHERE id = $id") == 2.1 ]] || fail "the Debian client speaks 2.1"
+[[ $(sql "SELECT api_mv FROM migrations WHERE id = $id") == 2001 ]] || fail "the Debian client speaks 2.1"
 ok
 [[ $(wait_migration_done "$id") == completed ]] || fail "openstack migration: $(migration_status "$id")"
 ok
