@@ -5,6 +5,9 @@ S=$(server_id demo-idle)
 src=$(server_host demo-idle)
 [[ $src == t-lab-1 ]] || fail "demo-idle starts on t-lab-1, not $src"
 ok
+# the stack is up once Ferry is; the guest's kernel may not have printed
+# its first heartbeat yet (TCG on a loaded host)
+wait_for "demo-idle heart-beating" 30 "[[ -n \$(lab heartbeat demo-idle t-lab-1) ]]"
 assert_alive_on demo-idle t-lab-1
 
 # 2.30, host named, no force: the scheduler checks that host, 202 after it
