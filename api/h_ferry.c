@@ -7,7 +7,10 @@
  *       permissions: the guest's from acceptance, the rest null until the
  *       source compute's worker starts and records its configuration's),
  *       what it cost (downtime and where that figure comes from, bytes
- *       sent, times), why it ended, and every status change.
+ *       sent, times), why it ended, and every status change; under the
+ *       ferry policy its forecast (verdict, expected step, capabilities and
+ *       why, ETA, predicted downtime), the step of the ladder reached and
+ *       the per-iteration table (migration_iterations), kept after it ends.
  *
  * Order: policy ferry:migrations:show (admin, as Nova's
  * servers:migrations:show) -> the migration (404).
@@ -62,17 +65,8 @@ ferry_migration(const struct db_mig *m, json_t *events)
     json_object_set_new(o, "dest_compute", view_str_or_null(m->dest_compute));
     json_object_set_new(o, "dest_node", view_str_or_null(m->dest_node));
     json_object_set_new(o, "dest_host", view_str_or_null(m->dest_host));
-    json_object_set_new(o, "policy", json_string(m->policy));
+    json_object_set_new(o, "policy", view_str_or_null(m->policy));
     json_object_set_new(o, "policy_requested", view_str_or_null(m->policy_requested));
-    /* the ferry policy comes with the next version: until then the nova
-     * policy runs, and the record says so */
-    json_object_set_new(o, "policy_note",
-                        m->policy_requested[0] && strcmp(m->policy_requested, m->policy) != 0
-                            ? json_sprintf("the %s policy was asked for; this version has "
-                                           "only the %s policy, which %s", m->policy_requested,
-                                           m->policy,
-                                           mig_status_terminal(m->status) ? "ran" : "runs")
-                            : json_null());
     json_object_set_new(o, "max_downtime_ms", ferry_int_or_null(m->max_downtime_ms));
     json_object_set_new(o, "post_copy", ferry_permission(m->post_copy_permitted));
     json_object_set_new(o, "auto_converge", ferry_permission(m->auto_converge_permitted));
@@ -88,12 +82,41 @@ ferry_migration(const struct db_mig *m, json_t *events)
     return o;
 }
 
+/* The ferry policy's record: forecast (as the compute wrote it), step,
+ * iterations; nulls and [] under the nova policy. */
+static void
+ferry_steer(json_t *o, const struct db_mig_steer *s)
+{
+    json_error_t jerr;
+    json_t *fc = s->forecast_json ? json_loads(s->forecast_json, 0, &jerr) : NULL;
+    json_t *its = json_array();
+
+    for (int i = 0; i < s->n; i++) {
+        const struct db_mig_iter *x = &s->iters[i];
+
+        json_array_append_new(its, json_pack("{s:I,s:I,s:I,s:I,s:I,s:i,s:i}", "iteration",
+                                             (json_int_t)x->iteration, "time_ms",
+                                             (json_int_t)x->start_ms, "remaining_bytes",
+                                             (json_int_t)x->remaining_bytes, "dirty_rate_bps",
+                                             (json_int_t)x->dirty_rate_bps, "bandwidth_bps",
+                                             (json_int_t)x->bandwidth_bps, "throttle_pct",
+                                             x->throttle_pct, "max_downtime_ms",
+                                             x->max_downtime_ms));
+    }
+    json_object_set_new(o, "forecast", fc ? fc : json_null());
+    json_object_set_new(o, "step_reached", s->step_reached > 0 ? json_integer(s->step_reached)
+                                                               : json_null());
+    json_object_set_new(o, "iterations", its);
+}
+
 int
 h_ferry_migration_show(struct ctx *c, struct resp *r, struct err *err)
 {
     const char *mid = c->params[0];
     struct db_mig_event *ev = NULL;
+    struct db_mig_steer steer;
     struct db_mig m;
+    json_t *o;
     char *end;
     long id;
     int n;
@@ -111,7 +134,14 @@ h_ferry_migration_show(struct ctx *c, struct resp *r, struct err *err)
     }
     if (db_mig_event_list(c->db, m.id, &ev, &n, err) < 0)
         return -1;
-    r->body = json_pack("{s:o}", "migration", ferry_migration(&m, ferry_events(ev, n)));
+    if (db_mig_steer_get(c->db, m.id, &steer, err) < 0) {
+        free(ev);
+        return -1;
+    }
+    o = ferry_migration(&m, ferry_events(ev, n));
+    ferry_steer(o, &steer);
+    db_mig_steer_free(&steer);
+    r->body = json_pack("{s:o}", "migration", o);
     free(ev);
     return 0;
 }

@@ -95,6 +95,7 @@ struct cfg {
     int api_max_connections;        /* open connections at once, in total */
     int api_max_connections_per_ip; /* ... from one client address (0: no limit) */
     int api_request_timeout;        /* s for each request's headers and body */
+    int link_bandwidth_mib;         /* the migration network's capacity, 0: see cfg.c */
 };
 
 /* Fill *cfg with every option's default. */

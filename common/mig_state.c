@@ -27,6 +27,7 @@ static const struct {
     { MIG_PREPARING, MIG_RUNNING },     /* destination prepared, libvirt job started */
     { MIG_PREPARING, MIG_CANCELLED },   /* aborted while preparing (2.65) */
     { MIG_PREPARING, MIG_ERROR },       /* pre_live_migration failed */
+    { MIG_PREPARING, MIG_QUEUED },      /* ferry policy: admission waits for the link */
     { MIG_RUNNING, MIG_POSTCOPY },      /* switched to post-copy */
     { MIG_RUNNING, MIG_COMPLETED },
     { MIG_RUNNING, MIG_FAILED },        /* job failed, guest on the source */

@@ -27,6 +27,7 @@
 #include "common/util.h"
 #include "compute/compute.h"
 #include "compute/policy.h"
+#include "compute/steer_ferry.h"
 #include "compute/storage.h"
 
 struct worker {
@@ -39,6 +40,7 @@ struct worker {
     bool recovered;                 /* preparing when an earlier ferry-compute died */
     struct policy pol;
     struct policy_state pst;
+    struct steer *sf;               /* the ferry policy's driver, NULL under nova */
     char dest_uri[600];
     char migrate_uri[300];
     struct virt_mig_params params;
@@ -73,6 +75,7 @@ struct worker {
 static void
 worker_free(struct worker *w)
 {
+    free(w->sf);
     if (w->v)
         w->c->drv->close(w->v);
     db_free(w->db);
@@ -447,17 +450,19 @@ worker_sample(struct worker *w, const struct virt_job_stats *js)
     smp.dirty_rate_bps = js->mem_dirty_rate;
     smp.iteration = (int)js->mem_iteration;
     smp.throttle_pct = js->auto_converge_throttle;
-    smp.max_downtime_ms = w->pst.downtime_ms;
+    smp.max_downtime_ms = w->sf ? w->sf->st.downtime_ms : w->pst.downtime_ms;
     if (db_mig_sample_add(w->db, w->m.id, &smp, &err) < 0)
         log_debug("sample not kept mig=%d: %s", w->m.id, err.msg);
 }
+
+static void worker_tick_nova(struct worker *w, int64_t start_ms, int64_t now);
+static void worker_tick_ferry(struct worker *w, const struct virt_job_stats *js);
 
 /* One sample: stats, requests from the API, the policy. */
 static void
 worker_tick(struct worker *w, int64_t start_ms)
 {
     struct virt_job_stats js;
-    struct policy_action act;
     struct err err = ERR_INIT;
     int64_t now = now_ms();
 
@@ -485,6 +490,25 @@ worker_tick(struct worker *w, int64_t start_ms)
             worker_abort(w, why);
         }
     }
+    if (w->sf)
+        worker_tick_ferry(w, &js);
+    else
+        worker_tick_nova(w, start_ms, now);
+    worker_sample(w, &js);
+    /* Nova saves every live_migration_monitor_interval; libvirt reports
+     * zeros for the job's first second or two, which are not worth saving */
+    if (js.mem_total > 0 &&
+        now - w->last_save_ms >= (int64_t)w->c->cfg->lm_monitor_interval * 1000)
+        worker_save(w, now);
+}
+
+/* Nova's policy: force-complete, downtime steps, the completion timeout. */
+static void
+worker_tick_nova(struct worker *w, int64_t start_ms, int64_t now)
+{
+    struct policy_action act;
+    struct err err = ERR_INIT;
+
     if (w->m.force_complete_requested && !w->force_sent)
         worker_force_complete(w, "requested");
     policy_tick(&w->pol, &w->pst, now - start_ms, &act);
@@ -510,12 +534,28 @@ worker_tick(struct worker *w, int64_t start_ms)
             worker_force_complete(w, "completion timeout");
         w->timeout_force = !w->force_sent;
     }
-    worker_sample(w, &js);
-    /* Nova saves every live_migration_monitor_interval; libvirt reports
-     * zeros for the job's first second or two, which are not worth saving */
-    if (js.mem_total > 0 &&
-        now - w->last_save_ms >= (int64_t)w->c->cfg->lm_monitor_interval * 1000)
-        worker_save(w, now);
+}
+
+/* The ferry policy (steer_ferry.c): an operator's force-complete, then the
+ * ladder; post-copy, pause and abort are carried out here, the rest there. */
+static void
+worker_tick_ferry(struct worker *w, const struct virt_job_stats *js)
+{
+    struct pf_action act;
+
+    if (w->m.force_complete_requested && !w->force_sent) {
+        steer_force_complete(w->sf, &act);
+        worker_force_complete(w, "requested");
+    }
+    if (w->abort_sent)
+        return;
+    steer_tick(w->sf, js, &act);
+    if (act.act == PF_ACT_POSTCOPY && !w->force_sent)
+        worker_force_complete(w, "ferry policy: post-copy");
+    else if (act.act == PF_ACT_PAUSE && !w->force_sent)
+        worker_force_complete(w, "ferry policy: pause");
+    else if (act.act == PF_ACT_ABORT)
+        worker_abort(w, act.text);
 }
 
 /* Is the job still going?  (attached workers have no perform thread) */
@@ -775,9 +815,56 @@ worker_opts(struct worker *w, struct mig_opts *out)
         w->m.auto_converge_permitted = now.auto_converge_permitted;
     }
     db_mig_opts(&w->m, &defaults, out);
-    if (out->policy == MIG_POLICY_FERRY)
-        log_info("the ferry policy was asked for; this version has only the nova policy, "
-                 "which runs mig=%d", w->m.id);
+}
+
+/* The ferry policy's admission (a job already running: its forecast only).
+ * 0: start; -1: the row went back to queued (the claim loop offers it again
+ * after STEER_QUEUE_RETRY_MS) or ended in error with the refusal's reason,
+ * which is also its event's detail. */
+static int
+worker_ferry_admit(struct worker *w, const struct mig_opts *o, unsigned guest)
+{
+    struct err err = ERR_INIT;
+    struct pf_forecast fc;
+    int64_t ram = (int64_t)w->inst.memory_mb << 20;
+    const char *ev = "compute_live_migration";
+
+    w->sf = calloc(1, sizeof(*w->sf));
+    if (!w->sf)
+        fatalx("out of memory");
+    *w->sf = (struct steer){ .c = w->c, .db = w->db, .v = w->v, .mig_id = w->m.id,
+                             .uuid = w->m.instance_uuid, .request_id = w->m.request_id };
+    if (w->attach) {
+        /* the job was started with post-copy exactly when the guest allowed it */
+        w->pol.post_copy = o->post_copy && !(guest & POLICY_PAUSED);
+        if (steer_attach(w->sf, o, ram, w->m.status == MIG_POSTCOPY, &err) < 0) {
+            log_warnx("ferry policy not resumed mig=%d, the job runs unsteered: %s", w->m.id,
+                      err.msg);
+            w->sf->st.done = true;
+        }
+        return 0;
+    }
+    if (steer_admit(w->sf, o, ram, guest & POLICY_PAUSED, &w->params, &fc, &err) < 0) {
+        /* the database: the link's use unknown, try again later */
+        fc.verdict = PF_QUEUE;
+        snprintf(fc.text, sizeof(fc.text), "queued: the link's use is unknown: %s", err.msg);
+    }
+    w->pol.post_copy = fc.post_copy;
+    if (fc.verdict == PF_START)
+        return 0;
+    if (fc.verdict == PF_QUEUE) {
+        err_clear(&err);
+        if (strcmp(w->m.reason, fc.text) != 0)
+            steer_event(w->sf, fc.text);
+        if (db_mig_admit_after(w->db, w->m.id, STEER_QUEUE_RETRY_MS, &err) < 0)
+            log_warnx("admission wait not recorded mig=%d: %s", w->m.id, err.msg);
+        worker_transition(w, MIG_QUEUED, fc.text);
+        return -1;
+    }
+    compute_event_start(w->db, w->m.instance_uuid, w->m.request_id, ev, w->c->host);
+    worker_transition(w, MIG_ERROR, fc.text);
+    compute_event_finish(w->db, w->m.instance_uuid, w->m.request_id, ev, false, fc.text);
+    return -1;
 }
 
 /* ---- the thread ------------------------------------------------------------------------- */
@@ -814,6 +901,8 @@ worker_run(struct worker *w)
     w->pst.post_copy_active = w->m.status == MIG_POSTCOPY;
     worker_uris(w);
     worker_params(w);
+    if (opts.policy == MIG_POLICY_FERRY && worker_ferry_admit(w, &opts, guest) < 0)
+        return;
     if (!w->attach) {
         compute_event_start(w->db, w->m.instance_uuid, w->m.request_id, ev, w->c->host);
         if (worker_prepare(w) < 0) {

@@ -214,7 +214,7 @@ mig_create_insert(struct db *db, const struct db_mig_request *req, const struct 
                     "   auto_converge_permitted)"
                     "   SELECT $2, i.uuid, 'accepted', i.host, i.node, $3, i.flavor_id,"
                     "   i.flavor_id, $4, $5, $6, $3, $7::boolean, $8::boolean, $9::boolean,"
-                    "   $10::int, 'nova', $12, $13::int, $14::boolean, $15::boolean"
+                    "   $10::int, $12, $12, $13::int, $14::boolean, $15::boolean"
                     "   FROM i RETURNING *),"
                     " e AS (INSERT INTO migration_events (migration_id, to_status, actor)"
                     "   SELECT id, 'accepted', $11 FROM m),"
@@ -262,6 +262,7 @@ db_mig_record_opts(struct db *db, int id, const struct mig_opts *o, struct db_mi
     AUTO_PGRES PGresult *r = db_query(db,
                                       "UPDATE migrations SET"
                                       " policy_requested = coalesce(policy_requested, $2),"
+                                      " policy = coalesce(policy_requested, $2),"
                                       " max_downtime_ms = coalesce(max_downtime_ms, $3::int),"
                                       " post_copy_permitted = coalesce(post_copy_permitted,"
                                       "   $4::boolean),"
@@ -464,6 +465,7 @@ db_mig_take_queued(struct db *db, const char *host, int max_running, const char 
     AUTO_PGRES PGresult *r = db_query(db,
         "WITH c AS (SELECT id FROM migrations WHERE source_compute = $1"
         "   AND status = 'queued' AND NOT deleted"
+        "   AND (admit_after IS NULL OR admit_after <= clock_timestamp())"
         "   AND ($2::int = 0 OR (SELECT count(*) FROM migrations WHERE source_compute = $1"
         "     AND status IN ('preparing', 'running', 'running (post-copy)')"
         "     AND NOT deleted) < $2::int)"

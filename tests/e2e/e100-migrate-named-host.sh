@@ -5,6 +5,9 @@ S=$(server_id demo-idle)
 src=$(server_host demo-idle)
 [[ $src == t-lab-1 ]] || fail "demo-idle starts on t-lab-1, not $src"
 ok
+# the stack is up once Ferry is; the guest's kernel may not have printed
+# its first heartbeat yet (TCG on a loaded host)
+wait_for "demo-idle heart-beating" 30 "[[ -n \$(lab heartbeat demo-idle t-lab-1) ]]"
 assert_alive_on demo-idle t-lab-1
 # the check itself on a guest that has only just booted: it has printed no
 # heartbeat yet, and a slow machine must not make that a failure

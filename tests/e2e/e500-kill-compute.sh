@@ -7,6 +7,9 @@
 source "$(dirname "$0")/lib.sh"
 reconfigure ""
 S=$(new_guest k-hot t-lab-1 128 "fill=1 rate=200 wss=64")
+# a job that runs until force-completed: Nova's policy (the ferry policy
+# would cancel this guest within seconds, nothing being permitted to it)
+pin_nova "$S"
 
 # 1. re-attach to a running job, then force-complete it
 id=$(live_migrate "$S")

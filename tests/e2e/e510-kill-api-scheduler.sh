@@ -32,6 +32,7 @@ ok
 # takes the queued one
 src=$(server_host demo-idle)
 H=$(new_guest q-busy "$src" 128 "fill=1 rate=200 wss=64")
+pin_nova "$H"                           # runs until aborted (ferry would cancel it)
 hot=$(live_migrate "$H")
 wait_for "busy running" 30 "[[ \$(migration_status $hot) == running ]]"
 id=$(live_migrate "$S")

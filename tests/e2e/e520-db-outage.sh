@@ -6,6 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 reconfigure ""
 S=$(new_guest db-guest t-lab-1 128 "fill=1 rate=200 wss=64")
+pin_nova "$S"                           # runs through the outage until force-completed
 id=$(live_migrate "$S")
 wait_for "running" 30 "[[ \$(migration_status $id) == running ]]"
 "$STACK" pg-stop >/dev/null 2>&1

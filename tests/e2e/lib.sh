@@ -61,7 +61,8 @@ assert_alive_on() {
 reconfigure() {
     local since p
     printf '%s\n' "$1" > "$FERRY_STATE/etc/local.conf"
-    since=$(sql "SELECT extract(epoch from now())::bigint")
+    # floor: a rounded-up second could be later than the restarts themselves
+    since=$(sql "SELECT floor(extract(epoch from now()))::bigint")
     for p in $FERRY_LAB_HOSTS; do
         "$REPO/tools/stack" restart "ferry-compute@${p%%=*}" >/dev/null 2>&1
     done
@@ -166,7 +167,8 @@ host_conf() {
     local f="$FERRY_STATE/etc/compute-$1.conf" since
     sed -i '/^# test: begin/,$d' "$f"
     [[ -n $2 ]] && printf '# test: begin\n%s\n' "$2" >> "$f"
-    since=$(sql "SELECT extract(epoch from now())::bigint")
+    # floor: a rounded-up second could be later than the restarts themselves
+    since=$(sql "SELECT floor(extract(epoch from now()))::bigint")
     "$STACK" restart "ferry-compute@$1" >/dev/null 2>&1
     wait_for "$1 back" 60 "[[ \$(sql \"SELECT count(*) FROM compute_hosts WHERE host = '$1' AND started_at >= to_timestamp($since)\") == 1 ]]"
 }

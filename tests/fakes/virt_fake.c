@@ -37,6 +37,7 @@ struct fake_dom {
     int max_downtime_ms;
     bool postcopy, abort;
     unsigned last_flags;
+    int last_ac_initial, last_ac_increment;
     struct virt_job_stats completed;
     struct virt_lifecycle life;     /* as libvirt's events tell it (any host's) */
     bool has_disk;
@@ -295,6 +296,18 @@ fake_last_flags(const char *uuid)
 }
 
 void
+fake_last_auto_converge(const char *uuid, int *initial, int *increment)
+{
+    struct fake_dom *d;
+
+    pthread_mutex_lock(&fake_lock);
+    d = fake_dom(uuid);
+    *initial = d ? d->last_ac_initial : 0;
+    *increment = d ? d->last_ac_increment : 0;
+    pthread_mutex_unlock(&fake_lock);
+}
+
+void
 fake_set_disk(const char *uuid, const struct virt_disk *disk)
 {
     struct fake_dom *d;
@@ -512,6 +525,8 @@ f_migrate(struct virt *v, const struct virt_mig_params *p, struct err *err)
     d->abort = false;
     d->postcopy = false;
     d->last_flags = p->flags;
+    d->last_ac_initial = p->auto_converge_initial;
+    d->last_ac_increment = p->auto_converge_increment;
     pthread_mutex_unlock(&fake_lock);
     for (;;) {
         bool over;

@@ -69,6 +69,8 @@ void fake_release(void);
 
 /* The flags the last migration of a domain was started with. */
 unsigned fake_last_flags(const char *uuid);
+/* ... and its auto-converge initial throttle and increment (%, 0: QEMU's). */
+void fake_last_auto_converge(const char *uuid, int *initial, int *increment);
 
 /* Give a domain one local disk (block migration). */
 void fake_set_disk(const char *uuid, const struct virt_disk *disk);

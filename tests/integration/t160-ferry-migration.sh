@@ -3,12 +3,13 @@
 # microversioned, Nova's fault bodies, admin as servers:migrations:show): what it
 # used (the policy that ran and the one asked for, the downtime budget, the
 # post-copy and auto-converge permissions), what it cost (downtime and its source,
-# bytes, times), its reason, and every status change.
+# bytes, times), its reason, every status change, and the ferry policy's
+# forecast, step reached and per-iteration table.
 source "$(dirname "$0")/lib.sh"
 seed_hosts
 S=$(seed_instance t160 h1 fe160)
 OWNER=u-fe160:fe160
-KEYS=id,uuid,instance_uuid,migration_type,status,source_compute,source_node,dest_compute,dest_node,dest_host,policy,policy_requested,policy_note,max_downtime_ms,post_copy,auto_converge,downtime_ms,downtime_source,data_sent_bytes,created_at,updated_at,started_at,finished_at,reason,events
+KEYS=id,uuid,instance_uuid,migration_type,status,source_compute,source_node,dest_compute,dest_node,dest_host,policy,policy_requested,max_downtime_ms,post_copy,auto_converge,downtime_ms,downtime_source,data_sent_bytes,created_at,updated_at,started_at,finished_at,reason,events,forecast,step_reached,iterations
 
 # a migration of a guest that asks for its own budget and forbids post-copy
 api PUT "/v2.1/servers/$S/metadata" \
@@ -31,9 +32,8 @@ expect_json '.migration.source_compute' h1
 expect_json '.migration.dest_compute | test("^h[23]$")' true
 # the guest's choices are recorded at once; what it leaves unset is the source
 # compute's to fill when its worker starts (none runs here): null, not a guess
-expect_json '.migration.policy' nova
+expect_json '.migration.policy' null
 expect_json '.migration.policy_requested' null
-expect_json '.migration.policy_note' null
 expect_json '.migration.max_downtime_ms' 300
 expect_json '.migration.post_copy' forbidden
 expect_json '.migration.auto_converge' null
@@ -41,6 +41,8 @@ expect_json '.migration.downtime_ms' null
 expect_json '.migration.downtime_source' null
 expect_json '.migration.started_at' null
 expect_json '.migration.reason' null
+expect_json '[.migration.forecast, .migration.step_reached, .migration.iterations] | map(tostring) | join(",")' \
+    'null,null,[]'
 expect_json '[.migration.events[] | "\(.from_status)>\(.to_status)"] | join(",")' \
     "null>accepted,accepted>queued"
 expect_json '.migration.events[0].actor | startswith("ferry-api@")' true
@@ -72,12 +74,28 @@ expect_json '.migration.started_at != null and .migration.finished_at != null' t
 expect_json '.migration.reason | length > 0' true
 expect_json '.migration.events[-1].to_status' cancelled
 
-# a guest asking for the ferry policy runs nova's, and the record says so
-sql "UPDATE migrations SET policy_requested = 'nova', auto_converge_permitted = false
-     WHERE id = $M"                     # what the source compute records
+# what a ferry-policy compute records (played through SQL as it writes it):
+# the forecast, the step reached and the iterations, served after the end
+sql "UPDATE migrations SET policy_requested = 'ferry', policy = 'ferry',
+         auto_converge_permitted = false, step_reached = 2,
+         forecast = '{\"verdict\": \"start\", \"expected_step\": 1, \"post_copy\": false,
+           \"auto_converge\": false, \"auto_converge_initial\": 0,
+           \"auto_converge_increment\": 0, \"start_downtime_ms\": 300,
+           \"bandwidth_bps\": 33554432, \"dirty_rate_bps\": 4194304, \"dirty_period_s\": 2,
+           \"hot_set_bytes\": 8388608, \"link_bps\": 33554432, \"link_used_bps\": 0,
+           \"budget_ms\": 300, \"ram_bytes\": 67108864,
+           \"why\": \"pre-copy converges on its own\", \"eta_ms\": 2000,
+           \"predicted_downtime_ms\": 250}'
+     WHERE id = $M"
+sql "INSERT INTO migration_iterations VALUES ($M, 2, 2100, 9437184, 4194304, 33554432, 0, 300),
+         ($M, 3, 2450, 8388608, 4194304, 33554432, 0, 300)"
 api GET "/ferry/v1/migrations/$M"
-expect_json '[.migration.policy_requested, .migration.auto_converge, .migration.policy_note] | map(tostring) | join(",")' \
-    "nova,forbidden,null"
+expect_json '[.migration.policy, .migration.policy_requested, .migration.auto_converge, .migration.step_reached] | map(tostring) | join(",")' \
+    "ferry,ferry,forbidden,2"
+expect_json '[.migration.forecast.verdict, .migration.forecast.expected_step, .migration.forecast.eta_ms, .migration.forecast.predicted_downtime_ms] | map(tostring) | join(",")' \
+    "start,1,2000,250"
+expect_json '[.migration.iterations[] | "\(.iteration):\(.time_ms):\(.remaining_bytes):\(.max_downtime_ms)"] | join(",")' \
+    "2:2100:9437184:300,3:2450:8388608:300"
 wait_for "the task to clear" 10 "[[ -z \$(sql \"SELECT task_state FROM instances WHERE uuid = '$S'\") ]]"
 api PUT "/v2.1/servers/$S/metadata/ferry:migration_policy" \
     '{"meta": {"ferry:migration_policy": "ferry"}}' "" "$OWNER"
@@ -86,17 +104,12 @@ api POST "/v2.1/servers/$S/action" '{"os-migrateLive": {"host": null, "block_mig
 expect_status 202
 M2=$(last_migration "$S")
 api GET "/ferry/v1/migrations/$M2"
-expect_json '.migration.policy' nova
+expect_json '.migration.policy' ferry
 expect_json '.migration.policy_requested' ferry
-expect_json '.migration.policy_note' \
-    "the ferry policy was asked for; this version has only the nova policy, which runs"
 wait_for "migration $M2 to be queued" 10 '[[ $(migration_status '"$M2"') == queued ]]'
 api DELETE "/v2.1/servers/$S/migrations/$M2" "" 2.65
 expect_status 202
 wait_for "migration $M2 to end" 10 '[[ $(migration_status '"$M2"') == cancelled ]]'
-api GET "/ferry/v1/migrations/$M2"
-expect_json '.migration.policy_note' \
-    "the ferry policy was asked for; this version has only the nova policy, which ran"
 
 # a row from before 0006 recorded nothing of this: nulls, not invented values
 sql "UPDATE migrations SET policy_requested = NULL, max_downtime_ms = NULL,

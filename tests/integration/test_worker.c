@@ -80,6 +80,9 @@ setup(void **state)
     fwd_disks = NULL;
     snprintf(cfg.db_connection, sizeof(cfg.db_connection), "%s", getenv("FERRY_TEST_DB"));
     cfg.lm_monitor_interval = 1;        /* save counters every second */
+    /* the cases before the ferry policy's test Nova's: they ask for it, as
+     * a guest with ferry:migration_policy = nova does */
+    cfg.migration_policy = MIG_POLICY_NOVA;
     snprintf(cfg.lm_uri, sizeof(cfg.lm_uri), "fake://%%s");
     return 0;
 }
@@ -1015,7 +1018,7 @@ test_records_guest_opts(void **state)
     sql("UPDATE instances SET metadata = '{\"ferry:max_downtime_ms\": \"300\","
         " \"ferry:auto_converge\": \"allowed\", \"other\": \"x\"}'");
     m = take_migration(false);
-    assert_string_equal(m.policy, "nova");
+    assert_string_equal(m.policy, "");              /* not decided before the worker */
     assert_string_equal(m.policy_requested, "");    /* unset: the compute's to fill */
     assert_int_equal(m.max_downtime_ms, 300);
     assert_int_equal(m.auto_converge_permitted, 1);
@@ -1026,6 +1029,7 @@ test_records_guest_opts(void **state)
     m = wait_terminal(m.id);
     assert_int_equal(m.status, MIG_COMPLETED);
     assert_string_equal(m.policy_requested, "nova");     /* filled by the compute */
+    assert_string_equal(m.policy, "nova");
     assert_int_equal(m.post_copy_permitted, 0);
     assert_int_equal(m.max_downtime_ms, 300);
     assert_int_equal(m.auto_converge_permitted, 1);
@@ -1036,22 +1040,6 @@ test_records_guest_opts(void **state)
     assert_false(flags & VIRT_MIG_POSTCOPY);
 }
 
-/* A compute whose [ferry] migration_policy asks for the ferry policy runs
- * nova's, and the row says both. */
-static void
-test_ferry_policy_runs_nova(void **state)
-{
-    struct db_mig m;
-
-    (void)state;
-    cfg.migration_policy = MIG_POLICY_FERRY;
-    m = wait_terminal(start_migration(false));
-    assert_int_equal(m.status, MIG_COMPLETED);
-    assert_string_equal(m.policy, "nova");
-    assert_string_equal(m.policy_requested, "ferry");
-    assert_int_equal(m.max_downtime_ms, 500);
-    assert_int_equal(fake_max_downtime(INSTANCE), 50);      /* Nova's step 0 */
-}
 
 /* ferry:post_copy = forbidden beats live_migration_permit_post_copy: a
  * force-complete pauses the guest instead. */
@@ -1094,6 +1082,225 @@ test_post_copy_forbidden_timeout(void **state)
     assert_string_equal(fake_where(INSTANCE), "fake://b");
 }
 
+/* ---- the ferry policy (steer_ferry.c) ------------------------------------------------ */
+
+/* Models: 64 MiB guests on a 32 MiB/s link ([ferry] link_bandwidth_mib =
+ * 32).  The fake's dirty-rate measure is bounded by the working set over
+ * its period (2 s), as libvirt's page sampling is. */
+static struct fake_model hotset_fits = { 64 * MB, 32 * MB, 8 * MB, 32 * MB, 0, 0 };
+static struct fake_model cpu_bound = { 64 * MB, 32 * MB, 64 * MB, 64 * MB, 0, 0 };
+static struct fake_model shared_busy = { 64 * MB, 32 * MB, 16 * MB, 32 * MB, 0, 0 };
+
+static void
+ferry_on(const char *metadata)
+{
+    char q[512];
+
+    cfg.migration_policy = MIG_POLICY_FERRY;
+    cfg.link_bandwidth_mib = 32;
+    snprintf(q, sizeof(q), "UPDATE instances SET metadata = '%s'", metadata);
+    sql(q);
+}
+
+/* The forecast's field f (text), "" when none. */
+static void
+forecast_field(int id, const char *f, char *out, size_t size)
+{
+    char q[256];
+
+    snprintf(q, sizeof(q), "SELECT forecast->>'%s' FROM migrations WHERE id = %%d", f);
+    sql_text(q, id, out, size);
+}
+
+static long long
+decisions(int id)
+{
+    (void)id;
+    return sql_num("SELECT count(*) FROM instance_action_events WHERE event ="
+                   " 'compute_live_migration_decision' AND details IS NOT NULL AND %d > 0", id);
+}
+
+/* Converges alone: the forecast says so, nothing is enabled, nothing done
+ * after the start's max downtime. */
+static void
+test_ferry_converges_alone(void **state)
+{
+    char v[64];
+    struct db_mig m;
+
+    (void)state;
+    ferry_on("{}");
+    cfg.link_bandwidth_mib = 64;
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_string_equal(m.policy, "ferry");
+    assert_string_equal(fake_where(INSTANCE), "fake://b");
+    assert_false(fake_last_flags(INSTANCE) & (VIRT_MIG_POSTCOPY | VIRT_MIG_AUTO_CONVERGE));
+    assert_int_equal(fake_max_downtime(INSTANCE), 300);
+    forecast_field(m.id, "verdict", v, sizeof(v));
+    assert_string_equal(v, "start");
+    forecast_field(m.id, "expected_step", v, sizeof(v));
+    assert_string_equal(v, "1");
+    assert_int_equal(sql_num("SELECT step_reached FROM migrations WHERE id = %d", m.id), 1);
+    assert_int_equal(decisions(m.id), 1);   /* the forecast's, nothing after */
+}
+
+/* The hot set (32 MiB at 32 MiB/s) needs 1250 ms: set once, inside the
+ * 2000 ms budget, and the iterations are kept. */
+static void
+test_ferry_step2_downtime(void **state)
+{
+    struct db_mig m;
+    char ev[1200];
+
+    (void)state;
+    ferry_on("{\"ferry:max_downtime_ms\": \"2000\"}");
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_int_equal(fake_max_downtime(INSTANCE), 1250);
+    assert_int_equal(sql_num("SELECT step_reached FROM migrations WHERE id = %d", m.id), 2);
+    assert_true(sql_num("SELECT count(*) FROM migration_iterations WHERE migration_id = %d",
+                        m.id) >= 2);
+    assert_true(sql_num("SELECT downtime_ms FROM migrations WHERE id = %d", m.id) <= 2000);
+    sql_text("SELECT details FROM instance_action_events WHERE event ="
+             " 'compute_live_migration_decision' AND details LIKE 'max downtime 1250 ms%%'"
+             " AND %d > 0", m.id, ev, sizeof(ev));
+    assert_non_null(strstr(ev, "hot set 32.0 MiB at 32.0 MiB/s"));
+}
+
+/* A guest dirtying as fast as the link, auto-converge allowed and post-copy
+ * not: auto-converge is enabled at start with the forecast's throttle. */
+static void
+test_ferry_auto_converge_at_start(void **state)
+{
+    struct err err = ERR_INIT;
+    char v[64];
+    int id, initial, increment;
+
+    (void)state;
+    ferry_on("{\"ferry:auto_converge\": \"allowed\"}");
+    id = start_migration(false);
+    wait_status(id, MIG_RUNNING);
+    for (int i = 0; i < 200 && !fake_last_flags(INSTANCE); i++)
+        sleep_ms(10);                   /* the job starts just after running */
+    assert_true(fake_last_flags(INSTANCE) & VIRT_MIG_AUTO_CONVERGE);
+    assert_false(fake_last_flags(INSTANCE) & VIRT_MIG_POSTCOPY);
+    fake_last_auto_converge(INSTANCE, &initial, &increment);
+    forecast_field(id, "auto_converge_initial", v, sizeof(v));
+    assert_int_equal(initial, atoi(v));
+    forecast_field(id, "auto_converge_increment", v, sizeof(v));
+    assert_int_equal(increment, atoi(v));
+    assert_true(initial >= 5 && increment >= 5);
+    forecast_field(id, "expected_step", v, sizeof(v));
+    assert_string_equal(v, "3");
+    /* the fake does not throttle: end it */
+    assert_int_equal(db_mig_request_abort(db, id, "tester", &err), 0);
+    assert_int_equal(wait_terminal(id).status, MIG_CANCELLED);
+}
+
+/* A hot set beyond the budget, post-copy allowed: switched once the two
+ * hot sets after the bulk pass show it, and completed. */
+static void
+test_ferry_post_copy(void **state)
+{
+    struct db_mig m;
+
+    (void)state;
+    ferry_on("{\"ferry:post_copy\": \"allowed\"}");
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_true(fake_last_flags(INSTANCE) & VIRT_MIG_POSTCOPY);
+    assert_true(passed_through(m.id, "running (post-copy)"));
+    assert_int_equal(sql_num("SELECT step_reached FROM migrations WHERE id = %d", m.id), 4);
+    assert_string_equal(fake_where(INSTANCE), "fake://b");
+}
+
+/* Hopeless even alone, nothing permitted: refused before anything is
+ * prepared, status error (as Nova's refused pre-checks), the reason says
+ * what was measured and what would make it succeed. */
+static void
+test_ferry_refused_at_start(void **state)
+{
+    struct db_mig m;
+    char ev[1200], want[1200];
+
+    (void)state;
+    ferry_on("{}");
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_ERROR);
+    assert_non_null(strstr(m.reason, "cannot converge: dirty rate 32.0 MiB/s"));
+    assert_non_null(strstr(m.reason, "would succeed with"));
+    assert_false(passed_through(m.id, "running"));
+    assert_int_equal(sql_num("SELECT count(*) FROM host_requests WHERE migration_id = %d",
+                             m.id), 0);
+    assert_string_equal(fake_where(INSTANCE), "fake://a");
+    assert_instance("a", "");
+    event_result("compute_live_migration", ev, sizeof(ev));
+    snprintf(want, sizeof(want), "Error: %s", m.reason);
+    assert_string_equal(ev, want);
+}
+
+/* Forecast fine, the job shows a hot set beyond the budget with nothing
+ * permitted: aborted at the evidence, cancelled with the numbers. */
+static void
+test_ferry_aborted_with_reason(void **state)
+{
+    struct db_mig m;
+
+    (void)state;
+    ferry_on("{}");
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_CANCELLED);
+    assert_true(strncmp(m.reason, "cancelled: ", 11) == 0);
+    assert_non_null(strstr(m.reason, "hot set"));
+    assert_int_equal(sql_num("SELECT step_reached FROM migrations WHERE id = %d", m.id), 5);
+    assert_string_equal(fake_where(INSTANCE), "fake://a");
+    assert_int_equal(fake_power_state(INSTANCE), 1);
+}
+
+/* Another migration from a uses 24 of the link's 32 MiB/s: this one would
+ * stall on the 8 left, so it waits queued with its reason, is not claimed
+ * before its retry time, and starts once the link is free. */
+static void
+test_ferry_queued_then_started(void **state)
+{
+    struct err err = ERR_INIT;
+    struct db_mig m, again;
+    int id;
+
+    (void)state;
+    ferry_on("{\"ferry:max_downtime_ms\": \"2000\"}");
+    sql("INSERT INTO instances (uuid, display_name, domain_name, project_id, user_id, host,"
+        " node, flavor_id, memory_mb, vcpus, power_state, launched_at) VALUES"
+        " ('7e3b1a4c-0000-4000-8000-000000000002', 'other', 'other', 'p', 'u', 'b', 'b', 1, 64,"
+        " 1, 1, now())");
+    sql("INSERT INTO migrations (uuid, instance_uuid, source_compute, dest_compute, status,"
+        " migration_type) VALUES (gen_random_uuid(), '7e3b1a4c-0000-4000-8000-000000000002',"
+        " 'b', 'a', 'running', 'live-migration')");
+    sql("INSERT INTO migration_samples (migration_id, slot, seq, elapsed_ms, bandwidth_bps)"
+        " SELECT id, 0, 0, 1000, 24 * 1048576 FROM migrations WHERE source_compute = 'b'");
+    id = start_migration(false);
+    m = wait_status(id, MIG_QUEUED);
+    assert_true(strncmp(m.reason, "queued: 8.0 MiB/s left of 32.0 MiB/s", 36) == 0);
+    for (int i = 0; i < 100 && host_a.workers > 0; i++)
+        sleep_ms(20);
+    assert_int_equal(db_mig_take_queued(db, "a", 1, "test", &again, &err), 0);
+    sql("UPDATE migrations SET status = 'completed' WHERE source_compute = 'b'");
+    for (int i = 0; i < 200; i++) {
+        int rc = db_mig_take_queued(db, "a", 1, "test", &again, &err);
+
+        assert_true(rc >= 0);
+        if (rc == 1)
+            break;
+        sleep_ms(50);
+    }
+    assert_int_equal(again.id, id);
+    assert_int_equal(worker_spawn(&host_a, &again, &err), 0);
+    m = wait_terminal(id);
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_string_equal(fake_where(INSTANCE), "fake://b");
+}
+
 int
 main(void)
 {
@@ -1126,11 +1333,19 @@ main(void)
         CASE(test_memory_by_accounting_accepts, converging),
         CASE(test_memory_accounting_full_refuses, converging),
         CASE(test_records_guest_opts, converging),
-        CASE(test_ferry_policy_runs_nova, converging),
         CASE(test_post_copy_forbidden_force_complete, hot),
         CASE(test_post_copy_forbidden_timeout, hot),
+        CASE(test_ferry_converges_alone, converging),
+        CASE(test_ferry_step2_downtime, hotset_fits),
+        CASE(test_ferry_auto_converge_at_start, cpu_bound),
+        CASE(test_ferry_post_copy, hot),
+        CASE(test_ferry_refused_at_start, cpu_bound),
+        CASE(test_ferry_aborted_with_reason, hot),
+        CASE(test_ferry_queued_then_started, shared_busy),
     };
 
     log_init("test_worker", LOG_LVL_WARN);
+    if (getenv("TEST_WORKER_ONLY"))     /* a glob of case names, for one's own runs */
+        cmocka_set_test_filter(getenv("TEST_WORKER_ONLY"));
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

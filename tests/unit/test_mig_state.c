@@ -14,7 +14,8 @@
 static const char *const edges[] = {
     "accepted>queued",   "accepted>error",    "queued>preparing",
     "queued>cancelled",  "queued>error",      "preparing>running",
-    "preparing>cancelled", "preparing>error", "running>running (post-copy)",
+    "preparing>cancelled", "preparing>error", "preparing>queued",
+    "running>running (post-copy)",
     "running>completed", "running>failed",    "running>cancelled",
     "running>error",     "running (post-copy)>completed",
     "running (post-copy)>failed", "running (post-copy)>error",

@@ -309,8 +309,11 @@ test_mig_opts(void **state)
     cfg_defaults(&cfg);
     cfg.lm_permit_auto_converge = true;
     mig_opts_defaults(&cfg, &o);
-    assert_int_equal(o.policy, MIG_POLICY_NOVA);
+    assert_int_equal(o.policy, MIG_POLICY_FERRY);    /* the default since issue 15 */
     assert_int_equal(o.max_downtime_ms, 500);
+    cfg.migration_policy = MIG_POLICY_NOVA;
+    mig_opts_defaults(&cfg, &o);
+    assert_int_equal(o.policy, MIG_POLICY_NOVA);
     mig_opts_apply(&o, values);
     assert_int_equal(o.policy, MIG_POLICY_FERRY);
     assert_int_equal(o.max_downtime_ms, 750);
