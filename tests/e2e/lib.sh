@@ -90,6 +90,11 @@ drop_guest() {
         lab virsh "$h" destroy "$1" >/dev/null 2>&1 || true
         lab virsh "$h" undefine "$1" >/dev/null 2>&1 || true
     done
+    # and deleted in Ferry, as a server delete would: a guest merely gone
+    # from libvirt is a shut-down instance that still holds its host's
+    # vCPUs and RAM, and enough of them fill a lab host for later tests
+    sql "UPDATE instances SET deleted = true, deleted_at = now()
+         WHERE display_name = '$1' AND NOT deleted" >/dev/null
 }
 
 # live_migrate SERVER_ID [MICROVERSION]: POST os-migrateLive, no host; prints the id
