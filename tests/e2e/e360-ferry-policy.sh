@@ -20,15 +20,10 @@ CAP=32
 finish() {
     for g in fp-idle fp-fits fp-spin fp-busy; do drop_guest "$g"; done
     lab link "$DEST" remove >/dev/null 2>&1 || true
+    rm -rf "$T_TMP"
 }
 trap finish EXIT
 
-migrate_to() {
-    api POST "/v2.1/servers/$1/action" \
-        "{\"os-migrateLive\": {\"host\": \"$2\", \"block_migration\": \"auto\"}}" 2.80
-    expect_status 202
-    last_migration "$1"
-}
 set_meta() {
     api PUT "/v2.1/servers/$1/metadata" "{\"metadata\": $2}"
     expect_status 200

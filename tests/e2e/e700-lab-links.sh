@@ -26,13 +26,6 @@ finish() {
 }
 trap finish EXIT
 
-# migrate_to ID HOST: os-migrateLive to a named host (2.80: answered at once)
-migrate_to() {
-    api POST "/v2.1/servers/$1/action" \
-        "{\"os-migrateLive\": {\"host\": \"$2\", \"block_migration\": \"auto\"}}" 2.80
-    expect_status 202
-    last_migration "$1"
-}
 
 # link_field KEY: a field of the link's status (the relay's own counters)
 link_field() { lab link "$DEST" status | sed -n "s/^$1=//p"; }

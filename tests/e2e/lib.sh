@@ -97,6 +97,15 @@ drop_guest() {
          WHERE display_name = '$1' AND NOT deleted" >/dev/null
 }
 
+# migrate_to SERVER_ID HOST: os-migrateLive to a named host (2.80: answered
+# at once); prints the migration's id
+migrate_to() {
+    api POST "/v2.1/servers/$1/action" \
+        "{\"os-migrateLive\": {\"host\": \"$2\", \"block_migration\": \"auto\"}}" 2.80
+    expect_status 202
+    last_migration "$1"
+}
+
 # live_migrate SERVER_ID [MICROVERSION]: POST os-migrateLive, no host; prints the id
 live_migrate() {
     api POST "/v2.1/servers/$1/action" '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' "${2:-2.80}"
