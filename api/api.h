@@ -17,6 +17,7 @@
 #include "common/err.h"
 #include "common/nova.h"
 #include "db/db.h"
+#include "db/db_watch.h"
 
 enum http_method { HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_DELETE, HTTP_HEAD, HTTP_OTHER };
 

@@ -22,6 +22,7 @@
 #include "api/view.h"
 #include "common/auto.h"
 #include "common/util.h"
+#include "db/db_action.h"
 
 /* ---- os-instance-actions ---------------------------------------------------------- */
 

@@ -23,6 +23,8 @@
 #include "api/routes.h"
 #include "api/view.h"
 #include "common/util.h"
+#include "db/db_mig.h"
+#include "db/db_steer.h"
 
 /* -1 (not recorded) is null. */
 static json_t *

@@ -24,6 +24,8 @@
 #include "api/view.h"
 #include "common/auto.h"
 #include "common/util.h"
+#include "db/db_flavor.h"
+#include "db/db_types.h"
 
 /* ---- the list's query (schemas/flavors.py) ----------------------------------------- */
 

@@ -31,6 +31,7 @@
 #include "api/view.h"
 #include "common/auto.h"
 #include "common/util.h"
+#include "db/db_service.h"
 
 /* Nova's query schemas: before 2.53 unknown parameters are dropped. */
 static const struct api_qparam hv_query_none[] = { { NULL, AQ_STRING, false, NULL } };

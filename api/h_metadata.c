@@ -23,6 +23,8 @@
 #include "api/schema.h"
 #include "common/auto.h"
 #include "common/mig_opts.h"
+#include "db/db_instance.h"
+#include "db/db_metadata.h"
 
 /* Nova's default metadata_items quota. */
 #define METADATA_ITEMS_MAX 128

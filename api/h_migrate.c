@@ -17,6 +17,11 @@
 #include "api/schema.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "db/db.h"
+#include "db/db_host.h"
+#include "db/db_instance.h"
+#include "db/db_mig.h"
+#include "db/db_watch.h"
 
 /* Property order follows Nova's schema dicts (jsonschema reports the first
  * failing property in that order). */

@@ -19,6 +19,9 @@
 #include "common/auto.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "db/db_action.h"
+#include "db/db_instance.h"
+#include "db/db_mig.h"
 
 /* 2.102+ refuses any query parameter on the per-server reads. */
 static int

@@ -9,6 +9,9 @@
 #include "api/view.h"
 #include "common/auto.h"
 #include "common/util.h"
+#include "db/db_host.h"
+#include "db/db_instance.h"
+#include "db/db_metadata.h"
 
 int
 api_instance_get(struct ctx *c, const char *server_id, struct db_instance *out,

@@ -25,6 +25,7 @@
 #include "common/auto.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "db/db_service.h"
 
 static const char compute_binary[] = "nova-compute";
 

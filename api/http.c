@@ -39,6 +39,8 @@
 #include "common/auto.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "db/db.h"
+#include "db/db_watch.h"
 
 #define HTTP_IO_THREADS 2
 /* descriptors besides the connections: the pool, the listener, logs, libs */

@@ -15,6 +15,8 @@
 #include "api/auth.h"
 #include "common/cli.h"
 #include "common/log.h"
+#include "db/db.h"
+#include "db/db_watch.h"
 
 /* No request statement may run longer than this: a client's ?name= regex
  * or a stuck lock must not hold one of the few pooled connections for ever

@@ -21,6 +21,8 @@
 #include "common/auto.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "db/db.h"
+#include "db/db_watch.h"
 
 /* webob's own 404 page: Nova's router answers unknown paths and methods with
  * it (not a Nova fault, and never a 405). */

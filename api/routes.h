@@ -4,7 +4,7 @@
 
 #include "api/api.h"
 #include "api/qparam.h"
-#include "db/model.h"
+#include "db/db_instance.h"
 
 struct action;
 

@@ -8,6 +8,10 @@
 #include "api/view.h"
 #include "common/auto.h"
 #include "common/util.h"
+#include "db/db_flavor.h"
+#include "db/db_instance.h"
+#include "db/db_mig.h"
+#include "db/db_types.h"
 
 json_t *
 view_time(int64_t us, bool frac)

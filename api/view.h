@@ -5,7 +5,9 @@
 #include <jansson.h>
 
 #include "api/api.h"
-#include "db/model.h"
+#include "db/db_flavor.h"
+#include "db/db_instance.h"
+#include "db/db_mig.h"
 
 /* Nova's server status from vm_state and task_state (ACTIVE, MIGRATING, ...). */
 const char *view_server_status(const struct db_instance *i);

@@ -16,7 +16,9 @@
 
 #include "common/cfg.h"
 #include "compute/virt.h"
-#include "db/model.h"
+#include "db/db.h"
+#include "db/db_mig.h"
+#include "db/db_types.h"
 
 struct compute {
     const struct cfg *cfg;

@@ -2,6 +2,8 @@
  * a failure to record one is logged and never stops a migration. */
 #include "common/log.h"
 #include "compute/compute.h"
+#include "db/db.h"
+#include "db/db_action.h"
 
 void
 compute_event_start(struct db *db, const char *instance_uuid, const char *request_id,

@@ -32,6 +32,9 @@
 #include "compute/compute.h"
 #include "compute/cpu.h"
 #include "compute/storage.h"
+#include "db/db.h"
+#include "db/db_host.h"
+#include "db/db_hostreq.h"
 
 /* One request being answered: its payload and its answer, decoded and to
  * be encoded by the kind's codecs (common/msg.h). */

@@ -19,6 +19,9 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "compute/compute.h"
+#include "db/db.h"
+#include "db/db_host.h"
+#include "db/db_mig.h"
 
 #define SYNC_INTERVAL_MS 2000
 

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "compute/steer_ferry.h"
+#include "db/db_steer.h"
 
 #define MIB (1024 * 1024)
 #define STEER_DEFAULT_LINK_MIB 1024

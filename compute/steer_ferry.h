@@ -21,6 +21,7 @@
 #include "common/mig_opts.h"
 #include "compute/compute.h"
 #include "compute/policy_ferry.h"
+#include "db/db.h"
 
 #define STEER_DIRTY_PERIOD_S 2
 /* A queued row is offered again after this long (the claim loop). */

@@ -14,6 +14,8 @@
 #include "common/auto.h"
 #include "common/log.h"
 #include "compute/compute.h"
+#include "db/db.h"
+#include "db/db_instance.h"
 
 static void
 sync_import_fill(const struct compute *c, const struct virt_domain *d,

@@ -29,6 +29,11 @@
 #include "compute/policy.h"
 #include "compute/steer_ferry.h"
 #include "compute/storage.h"
+#include "db/db.h"
+#include "db/db_hostreq.h"
+#include "db/db_instance.h"
+#include "db/db_mig.h"
+#include "db/db_steer.h"
 
 struct worker {
     struct compute *c;

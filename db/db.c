@@ -9,6 +9,7 @@
 #include "common/auto.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "db/db.h"
 #include "db/db_int.h"
 
 #define DB_MAX_LISTEN 8

@@ -7,7 +7,8 @@
  * A lost connection is re-established on the next call (re-issuing LISTEN),
  * so long-running processes survive a database restart by retrying.
  *
- * Typed queries live in db_<table>.c and are declared in model.h.
+ * Typed queries live in db_<table>.c, each declared in its db_<table>.h
+ * (the rows' shared basics in db_types.h).
  */
 #ifndef FERRY_DB_H
 #define FERRY_DB_H
@@ -29,6 +30,8 @@ struct db *db_new(const char *conninfo, const char *appname);
  * otherwise: a stuck lock or a runaway query must not hold a scheduler or a
  * compute worker for ever.  (Waiting on LISTEN is not a statement.) */
 #define DB_STATEMENT_TIMEOUT_MS 120000
+
+/* Close the connection and free the handle; NULL is a no-op. */
 void db_free(struct db *db);
 
 /* Cancel any statement of this handle's sessions that runs longer than ms
@@ -82,25 +85,5 @@ struct db *db_pool_get(struct db_pool *pool, int timeout_ms, struct err *err);
 /* Give a connection back (rolled back, unlistened); NULL is a no-op, so a
  * caller that gave it back early may put it again as NULL. */
 void db_pool_put(struct db_pool *pool, struct db *db);
-
-/* Waiting for a notification without a connection each (db_watch.c): one
- * listener thread and connection per process wake the waiters a
- * notification names by key, the first word of its payload ("42 queued" on
- * ferry_migration is key 42). */
-struct db_watch;
-struct db_watch *db_watch_new(const char *conninfo, const char *appname);
-void db_watch_free(struct db_watch *w);
-
-/* Register for (channel, key) before reading the state waited on, so that a
- * notification sent in between is not missed. */
-struct db_waiter;
-struct db_waiter *db_watch_add(struct db_watch *w, const char *channel, long key);
-
-/* 1: woken since the last sleep (a notification for the key, or the
- * listener lost or regained its connection: re-read either way); 0: the
- * timeout passed (it is cut to 2 s, to a second while the listener is
- * down: a listener can go deaf unseen). */
-int db_waiter_sleep(struct db_waiter *me, int timeout_ms);
-void db_waiter_free(struct db_waiter *me);
 
 #endif

@@ -5,8 +5,9 @@
 
 #include "common/auto.h"
 #include "common/log.h"
+#include "db/db.h"
+#include "db/db_action.h"
 #include "db/db_int.h"
-#include "db/model.h"
 
 int
 db_action_start(struct db *db, const char *instance_uuid, const char *request_id,

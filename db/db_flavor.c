@@ -7,8 +7,10 @@
 
 #include "common/auto.h"
 #include "common/log.h"
+#include "db/db.h"
+#include "db/db_flavor.h"
 #include "db/db_int.h"
-#include "db/model.h"
+#include "db/db_types.h"
 
 #define FLAVOR_COLS                                                                   \
     "SELECT f.id, f.flavorid, f.name, f.description,"                                 \

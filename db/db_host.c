@@ -5,8 +5,9 @@
 
 #include "common/auto.h"
 #include "common/log.h"
+#include "db/db.h"
+#include "db/db_host.h"
 #include "db/db_int.h"
-#include "db/model.h"
 
 #define HOST_SELECT "SELECT" HOST_COLS " FROM compute_hosts h"
 

@@ -12,8 +12,9 @@
 
 #include "common/auto.h"
 #include "common/log.h"
+#include "db/db.h"
+#include "db/db_hostreq.h"
 #include "db/db_int.h"
-#include "db/model.h"
 
 int
 db_hostreq_send(struct db *db, const char *host, const char *kind, int migration_id,

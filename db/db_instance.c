@@ -5,8 +5,9 @@
 
 #include "common/auto.h"
 #include "common/log.h"
+#include "db/db.h"
+#include "db/db_instance.h"
 #include "db/db_int.h"
-#include "db/model.h"
 
 #define INSTANCE_COLS                                                                 \
     " i.id, i.uuid, i.display_name, i.domain_name, i.project_id, i.user_id,"    \

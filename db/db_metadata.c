@@ -7,8 +7,9 @@
 
 #include "common/auto.h"
 #include "common/log.h"
+#include "db/db.h"
 #include "db/db_int.h"
-#include "db/model.h"
+#include "db/db_metadata.h"
 
 int
 db_instance_metadata_get(struct db *db, const char *uuid, char **out, struct err *err)

@@ -11,8 +11,10 @@
 #include "common/auto.h"
 #include "common/log.h"
 #include "common/msg.h"
+#include "db/db.h"
+#include "db/db_instance.h"
 #include "db/db_int.h"
-#include "db/model.h"
+#include "db/db_mig.h"
 
 #define MIG_COLS                                                                      \
     "m.id, m.uuid, m.instance_uuid, m.migration_type, m.status,"                      \

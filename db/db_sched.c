@@ -8,8 +8,10 @@
 
 #include "common/auto.h"
 #include "common/log.h"
+#include "db/db.h"
+#include "db/db_host.h"
 #include "db/db_int.h"
-#include "db/model.h"
+#include "db/db_sched.h"
 
 /* Room on host h for a guest: free_* are the host's capacity times its own
  * allocation ratio, less its reserve, its instances and the claims on it

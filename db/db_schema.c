@@ -7,8 +7,9 @@
 #include "common/auto.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "db/db.h"
 #include "db/db_int.h"
-#include "db/model.h"
+#include "db/db_schema.h"
 
 #define SCHEMA_LOCK_KEY "7301"   /* advisory lock: one db sync at a time */
 
@@ -129,4 +130,16 @@ db_schema_sync(struct db *db, const char *dir, int *applied, struct err *err)
         free(names[i]);
     free(names);
     return rc;
+}
+
+int
+db_schema_version(struct db *db, char *out, size_t size, struct err *err)
+{
+    AUTO_PGRES PGresult *r = db_query(db, "SELECT coalesce(max(version), 'none') AS v"
+                                          " FROM schema_migrations", 0, NULL, err);
+
+    if (!r)
+        return -1;
+    row_cpy(r, 0, "v", out, size);
+    return 0;
 }

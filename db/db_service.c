@@ -7,8 +7,9 @@
 
 #include "common/auto.h"
 #include "common/log.h"
+#include "db/db.h"
 #include "db/db_int.h"
-#include "db/model.h"
+#include "db/db_service.h"
 
 /* A service's columns; $1 is service_down_time.  A service is up when not
  * forced down and its heartbeat is recent; updated_at is the newest of the

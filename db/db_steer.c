@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/db.h"
 #include "db/db_int.h"
-#include "db/model.h"
+#include "db/db_steer.h"
 
 int
 db_mig_record_forecast(struct db *db, int id, const char *forecast_json, struct err *err)

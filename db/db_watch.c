@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "db/db.h"
+#include "db/db_watch.h"
 
 #define WATCH_MAX_CHANNELS 4
 #define WATCH_POLL_MS 250           /* how soon a new channel is listened to */

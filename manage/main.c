@@ -12,8 +12,9 @@
 
 #include "common/cli.h"
 #include "common/log.h"
-#include "db/db_int.h"
-#include "db/model.h"
+#include "db/db.h"
+#include "db/db_schema.h"
+#include "db/db_types.h"
 
 static void
 usage(void)
@@ -54,16 +55,14 @@ static int
 cmd_db_version(struct db *db)
 {
     struct err err = ERR_INIT;
-    PGresult *r = db_query(db, "SELECT coalesce(max(version), 'none') AS v"
-                               " FROM schema_migrations", 0, NULL, &err);
+    char version[NAME_LEN];
 
-    if (!r) {
+    if (db_schema_version(db, version, sizeof(version), &err) < 0) {
         fprintf(stderr, "ferry-manage: %s%s%s\n", err.msg, err.detail[0] ? ": " : "",
                 err.detail);
         return 1;
     }
-    printf("%s\n", row_str(r, 0, "v"));
-    PQclear(r);
+    printf("%s\n", version);
     return 0;
 }
 

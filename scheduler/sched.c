@@ -5,6 +5,8 @@
 
 #include "common/auto.h"
 #include "common/log.h"
+#include "db/db_host.h"
+#include "db/db_sched.h"
 #include "scheduler/sched.h"
 
 typedef bool (*sched_filter_fn)(const struct sched_request *rq, const struct db_host *h,

@@ -9,7 +9,8 @@
 
 #include <stdbool.h>
 
-#include "db/model.h"
+#include "db/db_host.h"
+#include "db/db_sched.h"
 
 #define SCHED_MAX_TRIED 64
 #define SCHED_MAX_FEATURES 64

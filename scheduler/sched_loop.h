@@ -3,7 +3,6 @@
 #define FERRY_SCHED_LOOP_H
 
 #include "common/cfg.h"
-#include "db/model.h"
 
 struct sched;
 

@@ -3,7 +3,8 @@
 #   only db/ includes libpq-fe.h; only compute/virt_libvirt.c includes libvirt;
 #   only api/http.c includes microhttpd.h; api/, scheduler/ and compute/ never
 #   include each other; db/ and common/ include no process folder; common/
-#   includes nothing but common/.
+#   includes nothing but common/; db/db_int.h (libpq's types) is included
+#   only in db/ (and tests); every db/db_<x>.c has its own db/db_<x>.h.
 # And one rule on calls: err_set() never reads the error it writes
 # (tools/lint-err.pl; err_prefix() adds context to an error instead).
 set -u
@@ -34,6 +35,12 @@ for f in $(grep -ln '#include "\(api\|scheduler\|compute\|manage\)/' db/*.[ch] c
 done
 for f in $(grep -ln '#include "db/' common/*.[ch] 2>/dev/null); do
     bad "$f includes db/ (common/ is the leaf)"
+done
+for f in $(grep -rl '#include "db/db_int.h"' --include='*.[ch]' . | grep -v '^./db/\|^./tests/'); do
+    bad "$f includes db/db_int.h (libpq's types stay inside db/)"
+done
+for c in db/db_*.c; do
+    [ -f "${c%.c}.h" ] || bad "$c has no header of its own (${c%.c}.h)"
 done
 [ $fail = 0 ] && echo "lint: layering ok"
 # shellcheck disable=SC2046

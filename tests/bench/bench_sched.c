@@ -15,7 +15,9 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "db/db_int.h"
-#include "db/model.h"
+#include "db/db.h"
+#include "db/db_host.h"
+#include "db/db_sched.h"
 #include "scheduler/sched.h"
 
 static int

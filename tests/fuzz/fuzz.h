@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "api/api.h"
+#include "db/db.h"
 
 /* The configuration the API harnesses run with: defaults, noauth2, and a
  * database that cannot be reached (a handler that gets that far answers

@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "db/db.h"
 #include "tests/fuzz/fuzz.h"
 
 const struct cfg *

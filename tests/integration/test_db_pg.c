@@ -1,7 +1,7 @@
 /* test_db_pg.c - the database layer's own behaviour against a real
  * PostgreSQL (FERRY_TEST_DB): what `db sync` reports when a schema file
- * fails; the statement timeout of pooled connections; the shared listener
- * (db_watch.c). */
+ * fails, `db version`; the statement timeout of pooled connections; the
+ * shared listener (db_watch.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +19,10 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "db/db_int.h"
-#include "db/model.h"
+#include "db/db.h"
+#include "db/db_schema.h"
+#include "db/db_types.h"
+#include "db/db_watch.h"
 
 static const char *conninfo;
 
@@ -48,6 +51,28 @@ test_schema_failure_keeps_detail(void **state)
     if (!strstr(err.detail, "relation \"no_such_table_t520\" does not exist"))
         fail_msg("detail: \"%s\"", err.detail);
     assert_int_equal(applied, 0);
+}
+
+/* ferry-manage db version: the newest file applied, seen inside the
+ * transaction that records one more (rolled back: the database keeps its
+ * own). */
+static void
+test_schema_version(void **state)
+{
+    struct db *db = db_new(conninfo, "test_db_pg");
+    struct err err = ERR_INIT;
+    char v[NAME_LEN];
+
+    (void)state;
+    assert_int_equal(db_schema_version(db, v, sizeof(v), &err), 0);
+    assert_memory_equal(v, "00", 2);        /* a file of migrations-sql */
+    assert_int_equal(db_begin(db, &err), 0);
+    assert_int_equal(db_exec_simple(db, "INSERT INTO schema_migrations (version)"
+                                        " VALUES ('9999_test_db_pg.sql')", &err), 0);
+    assert_int_equal(db_schema_version(db, v, sizeof(v), &err), 0);
+    assert_string_equal(v, "9999_test_db_pg.sql");
+    db_rollback(db);
+    db_free(db);
 }
 
 /* SHOW a setting on db. */
@@ -197,6 +222,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema_failure_keeps_detail),
+        cmocka_unit_test(test_schema_version),
         cmocka_unit_test(test_pool_statement_timeout),
         cmocka_unit_test(test_keepalives),
         cmocka_unit_test(test_watch),

@@ -18,7 +18,9 @@
 
 #include "common/log.h"
 #include "db/db_int.h"
-#include "db/model.h"
+#include "db/db.h"
+#include "db/db_host.h"
+#include "db/db_sched.h"
 #include "scheduler/sched.h"
 
 #define NHOSTS 60

@@ -18,6 +18,10 @@
 #include "common/auto.h"
 #include "common/log.h"
 #include "compute/compute.h"
+#include "db/db.h"
+#include "db/db_hostreq.h"
+#include "db/db_instance.h"
+#include "db/db_mig.h"
 #include "db/db_int.h"
 #include "tests/fakes/virt_fake.h"
 

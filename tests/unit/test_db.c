@@ -13,6 +13,7 @@
 #include "common/log.h"
 
 #include "common/util.h"
+#include "db/db.h"
 #include "db/db_int.h"
 
 #define TEXTOID 25

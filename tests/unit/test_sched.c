@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "db/db_host.h"
 #include "scheduler/sched.h"
 
 static struct db_host
