@@ -1,4 +1,5 @@
-/* auth.c - tokens and Nova's default policy rules, as tables. */
+/* auth.c - tokens and Nova's default authz rules (its policy defaults), as
+ * tables. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,70 +10,70 @@
 #include "common/log.h"
 #include "common/util.h"
 
-enum policy_check_kind {
+enum authz_check_kind {
     CHECK_ADMIN,                    /* role:admin */
     CHECK_MANAGER_OR_ADMIN,         /* manager of the target project, or admin */
     CHECK_OWNER_OR_ADMIN,           /* member of the target project, or admin */
 };
 
 static const struct {
-    enum policy_rule rule;
+    enum authz_rule rule;
     const char *name;
-    enum policy_check_kind check;
-} policy_rules[] = {
-    { POL_MIGRATE_LIVE, "os_compute_api:os-migrate-server:migrate_live",
+    enum authz_check_kind check;
+} authz_rules[] = {
+    { AUTHZ_MIGRATE_LIVE, "os_compute_api:os-migrate-server:migrate_live",
       CHECK_MANAGER_OR_ADMIN },
-    { POL_MIGRATE_LIVE_HOST, "os_compute_api:os-migrate-server:migrate_live:host",
+    { AUTHZ_MIGRATE_LIVE_HOST, "os_compute_api:os-migrate-server:migrate_live:host",
       CHECK_ADMIN },
-    { POL_MIGRATIONS_INDEX, "os_compute_api:servers:migrations:index",
+    { AUTHZ_MIGRATIONS_INDEX, "os_compute_api:servers:migrations:index",
       CHECK_MANAGER_OR_ADMIN },
-    { POL_MIGRATIONS_INDEX_HOST, "os_compute_api:servers:migrations:index:host",
+    { AUTHZ_MIGRATIONS_INDEX_HOST, "os_compute_api:servers:migrations:index:host",
       CHECK_ADMIN },
-    { POL_MIGRATIONS_SHOW, "os_compute_api:servers:migrations:show", CHECK_ADMIN },
-    { POL_MIGRATIONS_FORCE_COMPLETE, "os_compute_api:servers:migrations:force_complete",
+    { AUTHZ_MIGRATIONS_SHOW, "os_compute_api:servers:migrations:show", CHECK_ADMIN },
+    { AUTHZ_MIGRATIONS_FORCE_COMPLETE, "os_compute_api:servers:migrations:force_complete",
       CHECK_MANAGER_OR_ADMIN },
-    { POL_MIGRATIONS_DELETE, "os_compute_api:servers:migrations:delete",
+    { AUTHZ_MIGRATIONS_DELETE, "os_compute_api:servers:migrations:delete",
       CHECK_MANAGER_OR_ADMIN },
-    { POL_OS_MIGRATIONS_INDEX, "os_compute_api:os-migrations:index",
+    { AUTHZ_OS_MIGRATIONS_INDEX, "os_compute_api:os-migrations:index",
       CHECK_MANAGER_OR_ADMIN },
-    { POL_OS_MIGRATIONS_ALL_PROJECTS, "os_compute_api:os-migrations:index:all_projects",
+    { AUTHZ_OS_MIGRATIONS_ALL_PROJECTS, "os_compute_api:os-migrations:index:all_projects",
       CHECK_ADMIN },
-    { POL_OS_MIGRATIONS_HOST, "os_compute_api:os-migrations:index:host", CHECK_ADMIN },
-    { POL_SERVERS_INDEX, "os_compute_api:servers:index", CHECK_OWNER_OR_ADMIN },
-    { POL_SERVERS_SHOW, "os_compute_api:servers:show", CHECK_OWNER_OR_ADMIN },
-    { POL_SERVERS_ALL_TENANTS, "os_compute_api:servers:index:get_all_tenants",
+    { AUTHZ_OS_MIGRATIONS_HOST, "os_compute_api:os-migrations:index:host", CHECK_ADMIN },
+    { AUTHZ_SERVERS_INDEX, "os_compute_api:servers:index", CHECK_OWNER_OR_ADMIN },
+    { AUTHZ_SERVERS_SHOW, "os_compute_api:servers:show", CHECK_OWNER_OR_ADMIN },
+    { AUTHZ_SERVERS_ALL_TENANTS, "os_compute_api:servers:index:get_all_tenants",
       CHECK_ADMIN },
-    { POL_SERVERS_HOST_ATTR, "os_compute_api:os-extended-server-attributes",
+    { AUTHZ_SERVERS_HOST_ATTR, "os_compute_api:os-extended-server-attributes",
       CHECK_ADMIN },
-    { POL_SERVICES, "os_compute_api:os-services:list", CHECK_ADMIN },
-    { POL_HYPERVISORS, "os_compute_api:os-hypervisors:list", CHECK_ADMIN },
-    { POL_ACTIONS_INDEX, "os_compute_api:os-instance-actions:list", CHECK_OWNER_OR_ADMIN },
-    { POL_ACTIONS_SHOW, "os_compute_api:os-instance-actions:show", CHECK_OWNER_OR_ADMIN },
-    { POL_ACTIONS_EVENTS, "os_compute_api:os-instance-actions:events", CHECK_ADMIN },
-    { POL_ACTIONS_EVENTS_DETAILS, "os_compute_api:os-instance-actions:events:details",
+    { AUTHZ_SERVICES, "os_compute_api:os-services:list", CHECK_ADMIN },
+    { AUTHZ_HYPERVISORS, "os_compute_api:os-hypervisors:list", CHECK_ADMIN },
+    { AUTHZ_ACTIONS_INDEX, "os_compute_api:os-instance-actions:list", CHECK_OWNER_OR_ADMIN },
+    { AUTHZ_ACTIONS_SHOW, "os_compute_api:os-instance-actions:show", CHECK_OWNER_OR_ADMIN },
+    { AUTHZ_ACTIONS_EVENTS, "os_compute_api:os-instance-actions:events", CHECK_ADMIN },
+    { AUTHZ_ACTIONS_EVENTS_DETAILS, "os_compute_api:os-instance-actions:events:details",
       CHECK_ADMIN },
-    { POL_SERVICES_UPDATE, "os_compute_api:os-services:update", CHECK_ADMIN },
-    { POL_HYPERVISORS_DETAIL, "os_compute_api:os-hypervisors:list-detail", CHECK_ADMIN },
-    { POL_HYPERVISORS_SHOW, "os_compute_api:os-hypervisors:show", CHECK_ADMIN },
-    { POL_HYPERVISORS_STATISTICS, "os_compute_api:os-hypervisors:statistics", CHECK_ADMIN },
-    { POL_HYPERVISORS_UPTIME, "os_compute_api:os-hypervisors:uptime", CHECK_ADMIN },
-    { POL_HYPERVISORS_SEARCH, "os_compute_api:os-hypervisors:search", CHECK_ADMIN },
-    { POL_HYPERVISORS_SERVERS, "os_compute_api:os-hypervisors:servers", CHECK_ADMIN },
-    { POL_AGGREGATES_INDEX, "os_compute_api:os-aggregates:index", CHECK_ADMIN },
+    { AUTHZ_SERVICES_UPDATE, "os_compute_api:os-services:update", CHECK_ADMIN },
+    { AUTHZ_HYPERVISORS_DETAIL, "os_compute_api:os-hypervisors:list-detail", CHECK_ADMIN },
+    { AUTHZ_HYPERVISORS_SHOW, "os_compute_api:os-hypervisors:show", CHECK_ADMIN },
+    { AUTHZ_HYPERVISORS_STATISTICS, "os_compute_api:os-hypervisors:statistics", CHECK_ADMIN },
+    { AUTHZ_HYPERVISORS_UPTIME, "os_compute_api:os-hypervisors:uptime", CHECK_ADMIN },
+    { AUTHZ_HYPERVISORS_SEARCH, "os_compute_api:os-hypervisors:search", CHECK_ADMIN },
+    { AUTHZ_HYPERVISORS_SERVERS, "os_compute_api:os-hypervisors:servers", CHECK_ADMIN },
+    { AUTHZ_AGGREGATES_INDEX, "os_compute_api:os-aggregates:index", CHECK_ADMIN },
     /* PROJECT_READER_OR_ADMIN with the caller's own project as the target */
-    { POL_FLAVOR_EXTRA_SPECS_INDEX, "os_compute_api:os-flavor-extra-specs:index",
+    { AUTHZ_FLAVOR_EXTRA_SPECS_INDEX, "os_compute_api:os-flavor-extra-specs:index",
       CHECK_OWNER_OR_ADMIN },
-    { POL_FLAVOR_EXTRA_SPECS_SHOW, "os_compute_api:os-flavor-extra-specs:show",
+    { AUTHZ_FLAVOR_EXTRA_SPECS_SHOW, "os_compute_api:os-flavor-extra-specs:show",
       CHECK_OWNER_OR_ADMIN },
-    { POL_FLAVOR_ACCESS, "os_compute_api:os-flavor-access", CHECK_ADMIN },
-    { POL_METADATA_INDEX, "os_compute_api:server-metadata:index", CHECK_OWNER_OR_ADMIN },
-    { POL_METADATA_SHOW, "os_compute_api:server-metadata:show", CHECK_OWNER_OR_ADMIN },
-    { POL_METADATA_CREATE, "os_compute_api:server-metadata:create", CHECK_OWNER_OR_ADMIN },
-    { POL_METADATA_UPDATE_ALL, "os_compute_api:server-metadata:update_all",
+    { AUTHZ_FLAVOR_ACCESS, "os_compute_api:os-flavor-access", CHECK_ADMIN },
+    { AUTHZ_METADATA_INDEX, "os_compute_api:server-metadata:index", CHECK_OWNER_OR_ADMIN },
+    { AUTHZ_METADATA_SHOW, "os_compute_api:server-metadata:show", CHECK_OWNER_OR_ADMIN },
+    { AUTHZ_METADATA_CREATE, "os_compute_api:server-metadata:create", CHECK_OWNER_OR_ADMIN },
+    { AUTHZ_METADATA_UPDATE_ALL, "os_compute_api:server-metadata:update_all",
       CHECK_OWNER_OR_ADMIN },
-    { POL_METADATA_UPDATE, "os_compute_api:server-metadata:update", CHECK_OWNER_OR_ADMIN },
-    { POL_METADATA_DELETE, "os_compute_api:server-metadata:delete", CHECK_OWNER_OR_ADMIN },
-    { POL_FERRY_MIGRATION_SHOW, "ferry:migrations:show", CHECK_ADMIN },
+    { AUTHZ_METADATA_UPDATE, "os_compute_api:server-metadata:update", CHECK_OWNER_OR_ADMIN },
+    { AUTHZ_METADATA_DELETE, "os_compute_api:server-metadata:delete", CHECK_OWNER_OR_ADMIN },
+    { AUTHZ_FERRY_MIGRATION_SHOW, "ferry:migrations:show", CHECK_ADMIN },
 };
 
 /* The token file, loaded once at start-up and read-only afterwards. */
@@ -178,14 +179,14 @@ auth_identify(const struct cfg *cfg, const char *token, struct identity *who,
 }
 
 bool
-policy_allows(const struct identity *who, enum policy_rule rule, const char *target_project)
+authz_allows(const struct identity *who, enum authz_rule rule, const char *target_project)
 {
     bool same_project = target_project && strcmp(target_project, who->project_id) == 0;
 
-    for (size_t i = 0; i < ARRAY_SIZE(policy_rules); i++) {
-        if (policy_rules[i].rule != rule)
+    for (size_t i = 0; i < ARRAY_SIZE(authz_rules); i++) {
+        if (authz_rules[i].rule != rule)
             continue;
-        switch (policy_rules[i].check) {
+        switch (authz_rules[i].check) {
         case CHECK_ADMIN:
             return who->is_admin;
         case CHECK_MANAGER_OR_ADMIN:
@@ -198,14 +199,14 @@ policy_allows(const struct identity *who, enum policy_rule rule, const char *tar
 }
 
 int
-policy_check(const struct identity *who, enum policy_rule rule, const char *target_project,
-             struct err *err)
+authz_check(const struct identity *who, enum authz_rule rule, const char *target_project,
+            struct err *err)
 {
-    if (policy_allows(who, rule, target_project))
+    if (authz_allows(who, rule, target_project))
         return 0;
-    for (size_t i = 0; i < ARRAY_SIZE(policy_rules); i++)
-        if (policy_rules[i].rule == rule)
+    for (size_t i = 0; i < ARRAY_SIZE(authz_rules); i++)
+        if (authz_rules[i].rule == rule)
             return err_set(err, ERR_FORBIDDEN, "Policy doesn't allow %s to be performed.",
-                           policy_rules[i].name);
+                           authz_rules[i].name);
     return err_set(err, ERR_FORBIDDEN, "Policy doesn't allow this to be performed.");
 }

@@ -1,6 +1,6 @@
 /* h_actions.c - GET /servers/{id}/os-instance-actions[/{request_id}]: what
  * `openstack server event list|show` reads, with Nova's checks in Nova's
- * order (query schema, instance, policy) and its keys per microversion:
+ * order (query schema, instance, authz) and its keys per microversion:
  *
  *   2.21  actions of deleted servers too
  *   2.51  events shown to the server's project (traceback stays admin-only)
@@ -123,7 +123,7 @@ ia_add_events(struct ctx *c, const struct db_action_owner *own, const struct db_
     json_t *list;
     int n;
 
-    if (policy_allows(&c->who, POL_ACTIONS_EVENTS, own->project_id)) {
+    if (authz_allows(&c->who, AUTHZ_ACTIONS_EVENTS, own->project_id)) {
         s.traceback = true;
         s.host = c->mv >= MV(2, 62);
     } else if (c->mv < MV(2, 51)) {
@@ -131,7 +131,7 @@ ia_add_events(struct ctx *c, const struct db_action_owner *own, const struct db_
     }
     s.hostid = c->mv >= MV(2, 62);
     s.details = c->mv >= MV(2, 84) &&
-                policy_allows(&c->who, POL_ACTIONS_EVENTS_DETAILS, own->project_id);
+                authz_allows(&c->who, AUTHZ_ACTIONS_EVENTS_DETAILS, own->project_id);
     /* events of periodic tasks carry no project: the server's is used */
     s.project = a->project_id[0] ? a->project_id : own->project_id;
     if (db_action_event_list(c->db, a->id, &v, &n, err) < 0)
@@ -187,7 +187,7 @@ h_instance_actions_index(struct ctx *c, struct resp *r, struct err *err)
     int n = 0, page = 0;
 
     if ((paged && api_query_check(c->req, qp, false, err) < 0) || ia_owner(c, &own, err) < 0 ||
-        policy_check(&c->who, POL_ACTIONS_INDEX, own.project_id, err) < 0 ||
+        authz_check(&c->who, AUTHZ_ACTIONS_INDEX, own.project_id, err) < 0 ||
         (paged && ia_filters(c, &f, &page, err) < 0))
         return -1;
     if (mk && page > 0 && db_action_get(c->db, own.uuid, mk, &marker, err) < 0) {
@@ -221,7 +221,7 @@ h_instance_action_show(struct ctx *c, struct resp *r, struct err *err)
 
     if ((c->mv >= MV(2, 102) && api_query_check(c->req, ia_query_none, false, err) < 0) ||
         ia_owner(c, &own, err) < 0 ||
-        policy_check(&c->who, POL_ACTIONS_SHOW, own.project_id, err) < 0 ||
+        authz_check(&c->who, AUTHZ_ACTIONS_SHOW, own.project_id, err) < 0 ||
         db_action_get(c->db, own.uuid, c->params[1], &a, err) < 0)
         return -1;
     o = ia_view_action(c, &a);

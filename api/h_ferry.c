@@ -1,6 +1,6 @@
 /* h_ferry.c - Ferry's own routes (DESIGN "Ferry's own routes"): what Nova
  * has no route for, below /ferry/v1, never microversioned, with Nova's
- * fault bodies and Nova-style policy rules.
+ * fault bodies and Nova-style authz rules.
  *
  *   GET /ferry/v1/migrations/{migration_id}   a migration's Ferry record:
  *       what it uses (policy, downtime budget, post-copy and auto-converge
@@ -12,7 +12,7 @@
  *       why, ETA, predicted downtime), the step of the ladder reached and
  *       the per-iteration table (migration_iterations), kept after it ends.
  *
- * Order: policy ferry:migrations:show (admin, as Nova's
+ * Order: authz rule ferry:migrations:show (admin, as Nova's
  * servers:migrations:show) -> the migration (404).
  */
 #include <stdio.h>
@@ -123,7 +123,7 @@ h_ferry_migration_show(struct ctx *c, struct resp *r, struct err *err)
     long id;
     int n;
 
-    if (policy_check(&c->who, POL_FERRY_MIGRATION_SHOW, NULL, err) < 0)
+    if (authz_check(&c->who, AUTHZ_FERRY_MIGRATION_SHOW, NULL, err) < 0)
         return -1;
     id = strtol(mid, &end, 10);
     if (!*mid || *end || id <= 0 || id > INT32_MAX ||

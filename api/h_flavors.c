@@ -8,10 +8,10 @@
  *   GET /flavors/{flavor_id}/os-extra_specs[/{key}]
  *   GET /flavors/{flavor_id}/os-flavor-access (admin; private flavors)
  *
- * Microversions: 2.55 description, 2.61 extra_specs (when policy allows),
+ * Microversions: 2.55 description, 2.61 extra_specs (when authz allows),
  * 2.75 swap 0 instead of "" and unknown list parameters refused, 2.102 the
  * name filter, no rxtx_factor nor disabled, show refuses query parameters.
- * Checks in Nova's order: query schema, policy, then the flavor (404).
+ * Checks in Nova's order: query schema, authz, then the flavor (404).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -167,7 +167,7 @@ static bool
 flavor_with_specs(const struct ctx *c)
 {
     return c->mv >= MV(2, 61) &&
-           policy_allows(&c->who, POL_FLAVOR_EXTRA_SPECS_INDEX, c->who.project_id);
+           authz_allows(&c->who, AUTHZ_FLAVOR_EXTRA_SPECS_INDEX, c->who.project_id);
 }
 
 /* Nova's FlavorsController._get_flavors up to the query: the filter of the
@@ -303,7 +303,7 @@ h_flavor_extra_specs_index(struct ctx *c, struct resp *r, struct err *err)
     struct db_flavor f;
 
     if (api_query_check(c->req, flavor_query_none, c->mv < MV(2, 102), err) < 0 ||
-        policy_check(&c->who, POL_FLAVOR_EXTRA_SPECS_INDEX, c->who.project_id, err) < 0 ||
+        authz_check(&c->who, AUTHZ_FLAVOR_EXTRA_SPECS_INDEX, c->who.project_id, err) < 0 ||
         flavor_get(c, &f, err) < 0)
         return -1;
     r->body = json_pack("{s:o}", "extra_specs", flavor_specs(&f));
@@ -318,7 +318,7 @@ h_flavor_extra_spec_show(struct ctx *c, struct resp *r, struct err *err)
     json_t *specs, *v;
 
     if (api_query_check(c->req, flavor_query_none, c->mv < MV(2, 102), err) < 0 ||
-        policy_check(&c->who, POL_FLAVOR_EXTRA_SPECS_SHOW, c->who.project_id, err) < 0 ||
+        authz_check(&c->who, AUTHZ_FLAVOR_EXTRA_SPECS_SHOW, c->who.project_id, err) < 0 ||
         flavor_get(c, &f, err) < 0)
         return -1;
     specs = flavor_specs(&f);
@@ -342,7 +342,7 @@ h_flavor_access_index(struct ctx *c, struct resp *r, struct err *err)
     int n;
 
     if (api_query_check(c->req, flavor_query_none, c->mv < MV(2, 102), err) < 0 ||
-        policy_check(&c->who, POL_FLAVOR_ACCESS, NULL, err) < 0 || flavor_get(c, &f, err) < 0)
+        authz_check(&c->who, AUTHZ_FLAVOR_ACCESS, NULL, err) < 0 || flavor_get(c, &f, err) < 0)
         return -1;
     db_flavor_clear(&f);
     if (f.is_public)

@@ -280,7 +280,7 @@ hv_list(struct ctx *c, struct resp *r, bool detail, struct err *err)
     char last[UUID_STR_LEN];
 
     if (api_query_check(c->req, qp, !v253, err) < 0 ||
-        policy_check(&c->who, detail ? POL_HYPERVISORS_DETAIL : POL_HYPERVISORS, NULL, err) < 0)
+        authz_check(&c->who, detail ? AUTHZ_HYPERVISORS_DETAIL : AUTHZ_HYPERVISORS, NULL, err) < 0)
         return -1;
     if (pattern && (req_query_last(c->req, "limit") || (marker && *marker)))
         /* Nova passes its text as webob's detail, so the fault says this */
@@ -326,7 +326,7 @@ h_hypervisor_show(struct ctx *c, struct resp *r, struct err *err)
     json_t *o;
 
     if (api_query_check(c->req, v253 ? hv_show_v253 : hv_query_none, !v253, err) < 0 ||
-        policy_check(&c->who, POL_HYPERVISORS_SHOW, NULL, err) < 0 || hv_get(c, &h, err) < 0 ||
+        authz_check(&c->who, AUTHZ_HYPERVISORS_SHOW, NULL, err) < 0 || hv_get(c, &h, err) < 0 ||
         hv_view(c, &h, true, with_servers, with_servers, &o, err) < 0)
         return -1;
     r->body = json_pack("{s:o}", "hypervisor", o);
@@ -339,7 +339,7 @@ h_hypervisor_uptime(struct ctx *c, struct resp *r, struct err *err)
     struct db_hypervisor h;
 
     (void)r;
-    if (policy_check(&c->who, POL_HYPERVISORS_UPTIME, NULL, err) < 0 || hv_get(c, &h, err) < 0)
+    if (authz_check(&c->who, AUTHZ_HYPERVISORS_UPTIME, NULL, err) < 0 || hv_get(c, &h, err) < 0)
         return -1;
     /* the API cannot ask the host, as Nova's driver call would */
     return err_set(err, ERR_NOT_SUPPORTED, "The requested functionality is not supported.");
@@ -353,8 +353,8 @@ hv_search(struct ctx *c, struct resp *r, bool servers, struct err *err)
     json_t *body;
     int n = 0, rc;
 
-    if (policy_check(&c->who, servers ? POL_HYPERVISORS_SERVERS : POL_HYPERVISORS_SEARCH, NULL,
-                     err) < 0 ||
+    if (authz_check(&c->who, servers ? AUTHZ_HYPERVISORS_SERVERS : AUTHZ_HYPERVISORS_SEARCH, NULL,
+                    err) < 0 ||
         hv_search_list(c, c->params[0], &v, &n, err) < 0)
         return -1;
     body = json_object();
@@ -389,7 +389,7 @@ h_hypervisors_statistics(struct ctx *c, struct resp *r, struct err *err)
     int n = 0;
 
     f.enabled_only = true;
-    if (policy_check(&c->who, POL_HYPERVISORS_STATISTICS, NULL, err) < 0 ||
+    if (authz_check(&c->who, AUTHZ_HYPERVISORS_STATISTICS, NULL, err) < 0 ||
         db_hypervisor_list(c->db, &f, c->cfg->service_down_time, &v, &n, err) < 0)
         return -1;
     for (int i = 0; i < n; i++) {
@@ -420,7 +420,7 @@ h_hypervisors_statistics(struct ctx *c, struct resp *r, struct err *err)
 int
 h_aggregates_index(struct ctx *c, struct resp *r, struct err *err)
 {
-    if (policy_check(&c->who, POL_AGGREGATES_INDEX, NULL, err) < 0)
+    if (authz_check(&c->who, AUTHZ_AGGREGATES_INDEX, NULL, err) < 0)
         return -1;
     r->body = json_pack("{s:[]}", "aggregates");
     return 0;

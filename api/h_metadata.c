@@ -7,7 +7,7 @@
  *   PUT    /servers/{id}/metadata/{key}    update: one item, named by the URL too
  *   DELETE /servers/{id}/metadata/{key}    delete: 204
  *
- * Nova's order: body schema (400) -> instance (404) -> policy (403) -> the
+ * Nova's order: body schema (400) -> instance (404) -> authz (403) -> the
  * URL's key in the body (400) -> then Ferry's own check of the ferry:* keys
  * it reads (400, common/mig_opts.c) -> under the instance's row lock: the
  * key to delete (404), lock (409), vm/task state (409: no change while a
@@ -43,13 +43,13 @@ static const struct schema_prop md_one_props[] = {
 static const char *const md_one_req[] = { "meta", NULL };
 static const struct schema_obj md_one_schema = { md_one_props, md_one_req, false };
 
-/* The instance of the URL, then the policy (Nova's get_instance, can()). */
+/* The instance of the URL, then the authz rule (Nova's get_instance, can()). */
 static int
-md_instance(struct ctx *c, enum policy_rule rule, struct db_instance *inst, struct err *err)
+md_instance(struct ctx *c, enum authz_rule rule, struct db_instance *inst, struct err *err)
 {
     if (api_instance_get(c, c->params[0], inst, err) < 0)
         return -1;
-    return policy_check(&c->who, rule, inst->project_id, err);
+    return authz_check(&c->who, rule, inst->project_id, err);
 }
 
 /* The items Ferry reads must hold values it can use. */
@@ -112,7 +112,7 @@ h_metadata_index(struct ctx *c, struct resp *r, struct err *err)
     struct db_instance inst;
     json_t *md;
 
-    if (md_instance(c, POL_METADATA_INDEX, &inst, err) < 0 || md_read(c, &inst, &md, err) < 0)
+    if (md_instance(c, AUTHZ_METADATA_INDEX, &inst, err) < 0 || md_read(c, &inst, &md, err) < 0)
         return -1;
     r->body = json_pack("{s:o}", "metadata", md);
     return 0;
@@ -120,7 +120,7 @@ h_metadata_index(struct ctx *c, struct resp *r, struct err *err)
 
 /* POST (merge) and PUT (replace) of /metadata. */
 static int
-md_set_all(struct ctx *c, struct resp *r, enum policy_rule rule, bool replace,
+md_set_all(struct ctx *c, struct resp *r, enum authz_rule rule, bool replace,
            struct err *err)
 {
     const json_t *items = json_object_get(c->body, "metadata");
@@ -138,13 +138,13 @@ md_set_all(struct ctx *c, struct resp *r, enum policy_rule rule, bool replace,
 int
 h_metadata_create(struct ctx *c, struct resp *r, struct err *err)
 {
-    return md_set_all(c, r, POL_METADATA_CREATE, false, err);
+    return md_set_all(c, r, AUTHZ_METADATA_CREATE, false, err);
 }
 
 int
 h_metadata_update_all(struct ctx *c, struct resp *r, struct err *err)
 {
-    return md_set_all(c, r, POL_METADATA_UPDATE_ALL, true, err);
+    return md_set_all(c, r, AUTHZ_METADATA_UPDATE_ALL, true, err);
 }
 
 int
@@ -155,7 +155,7 @@ h_metadata_show(struct ctx *c, struct resp *r, struct err *err)
     json_auto_t *md = NULL;
     json_t *v;
 
-    if (md_instance(c, POL_METADATA_SHOW, &inst, err) < 0 || md_read(c, &inst, &md, err) < 0)
+    if (md_instance(c, AUTHZ_METADATA_SHOW, &inst, err) < 0 || md_read(c, &inst, &md, err) < 0)
         return -1;
     if (!(v = json_object_get(md, key)))
         return err_set(err, ERR_NOT_FOUND, "Metadata item was not found");
@@ -171,7 +171,7 @@ h_metadata_update(struct ctx *c, struct resp *r, struct err *err)
     struct db_instance inst;
 
     if (schema_validate(c->body, &md_one_schema, c->legacy_v2, err) < 0 ||
-        md_instance(c, POL_METADATA_UPDATE, &inst, err) < 0)
+        md_instance(c, AUTHZ_METADATA_UPDATE, &inst, err) < 0)
         return -1;
     if (!json_object_get(meta, key))
         return err_set(err, ERR_INVALID, "Request body and URI mismatch");
@@ -186,7 +186,7 @@ h_metadata_delete(struct ctx *c, struct resp *r, struct err *err)
 {
     struct db_instance inst;
 
-    if (md_instance(c, POL_METADATA_DELETE, &inst, err) < 0 ||
+    if (md_instance(c, AUTHZ_METADATA_DELETE, &inst, err) < 0 ||
         md_change(c, &inst, NULL, false, c->params[1], NULL, err) < 0)
         return -1;
     r->status = 204;

@@ -1,6 +1,6 @@
 /* h_migrate.c - POST /servers/{id}/action {"os-migrateLive": {...}}.
  *
- * Nova's order: body schema for the microversion -> instance (404) -> policy
+ * Nova's order: body schema for the microversion -> instance (404) -> authz
  * (403, migrate_live:host when a host is named) -> force without a host (400)
  * -> lock (409) -> vm/task state (409) -> the named host exists (400) ->
  * task_state = migrating, the migration row "accepted" and the instance
@@ -141,8 +141,8 @@ h_migrate_live(struct ctx *c, struct resp *r, struct err *err)
     jhost = json_object_get(body, "host");
     if (json_is_string(jhost))
         host = json_string_value(jhost);
-    if (policy_check(&c->who, host ? POL_MIGRATE_LIVE_HOST : POL_MIGRATE_LIVE,
-                     inst.project_id, err) < 0)
+    if (authz_check(&c->who, host ? AUTHZ_MIGRATE_LIVE_HOST : AUTHZ_MIGRATE_LIVE,
+                    inst.project_id, err) < 0)
         return -1;
     if (c->mv >= MV(2, 30) && c->mv < MV(2, 68)) {
         jforce = json_object_get(body, "force");

@@ -87,9 +87,9 @@ h_server_migrations_index(struct ctx *c, struct resp *r, struct err *err)
     int n;
 
     if (sm_check_no_query(c, err) < 0 || api_instance_get(c, c->params[0], &inst, err) < 0 ||
-        policy_check(&c->who, POL_MIGRATIONS_INDEX, inst.project_id, err) < 0)
+        authz_check(&c->who, AUTHZ_MIGRATIONS_INDEX, inst.project_id, err) < 0)
         return -1;
-    host = policy_allows(&c->who, POL_MIGRATIONS_INDEX_HOST, inst.project_id);
+    host = authz_allows(&c->who, AUTHZ_MIGRATIONS_INDEX_HOST, inst.project_id);
     if (db_mig_list_in_progress(c->db, inst.uuid, &v, &n, err) < 0)
         return -1;
     list = json_array();
@@ -108,7 +108,7 @@ h_server_migration_show(struct ctx *c, struct resp *r, struct err *err)
     struct db_mig m;
 
     if (sm_check_no_query(c, err) < 0 || api_instance_get(c, sid, &inst, err) < 0 ||
-        policy_check(&c->who, POL_MIGRATIONS_SHOW, inst.project_id, err) < 0)
+        authz_check(&c->who, AUTHZ_MIGRATIONS_SHOW, inst.project_id, err) < 0)
         return -1;
     if (sm_get(c, &inst, mid, &m, err) < 0) {
         if (err->code == ERR_NOT_FOUND)
@@ -181,7 +181,7 @@ h_server_migration_force_complete(struct ctx *c, struct resp *r, struct err *err
 
     if (schema_validate(c->body, &fc_schema, c->legacy_v2, err) < 0 ||
         api_instance_get(c, c->params[0], &inst, err) < 0 ||
-        policy_check(&c->who, POL_MIGRATIONS_FORCE_COMPLETE, inst.project_id, err) < 0 ||
+        authz_check(&c->who, AUTHZ_MIGRATIONS_FORCE_COMPLETE, inst.project_id, err) < 0 ||
         db_instance_guard(&inst, c->params[0], &inst_guard_force_complete,
                           !c->who.is_admin, err) < 0)
         return -1;
@@ -234,7 +234,7 @@ h_server_migration_delete(struct ctx *c, struct resp *r, struct err *err)
     bool queued_ok = c->mv >= MV(2, 65);
 
     if (api_instance_get(c, sid, &inst, err) < 0 ||
-        policy_check(&c->who, POL_MIGRATIONS_DELETE, inst.project_id, err) < 0 ||
+        authz_check(&c->who, AUTHZ_MIGRATIONS_DELETE, inst.project_id, err) < 0 ||
         db_instance_guard(&inst, c->params[0], &inst_guard_abort, !c->who.is_admin,
                           err) < 0 ||
         sm_get(c, &inst, mid, &m, err) < 0)
@@ -337,12 +337,12 @@ h_os_migrations(struct ctx *c, struct resp *r, struct err *err)
     int page = 0, n;
 
     if (osm_validate(c, err) < 0 ||
-        policy_check(&c->who, POL_OS_MIGRATIONS_INDEX, c->who.project_id, err) < 0)
+        authz_check(&c->who, AUTHZ_OS_MIGRATIONS_INDEX, c->who.project_id, err) < 0)
         return -1;
     if ((!project || strcmp(project, c->who.project_id) != 0) &&
-        policy_check(&c->who, POL_OS_MIGRATIONS_ALL_PROJECTS, c->who.project_id, err) < 0)
+        authz_check(&c->who, AUTHZ_OS_MIGRATIONS_ALL_PROJECTS, c->who.project_id, err) < 0)
         return -1;
-    host = policy_allows(&c->who, POL_OS_MIGRATIONS_HOST, c->who.project_id);
+    host = authz_allows(&c->who, AUTHZ_OS_MIGRATIONS_HOST, c->who.project_id);
     f.status = req_query_last(req, "status");
     f.host = req_query_last(req, "host");
     f.source_compute = req_query_last(req, "source_compute");

@@ -87,11 +87,11 @@ server_list(struct ctx *c, struct resp *r, bool detail, struct err *err)
     json_t *list;
     int n;
 
-    if (policy_check(&c->who, POL_SERVERS_INDEX, c->who.project_id, err) < 0)
+    if (authz_check(&c->who, AUTHZ_SERVERS_INDEX, c->who.project_id, err) < 0)
         return -1;
     f.project = c->who.project_id;
     if (all && strcmp(all, "0") != 0 && strcasecmp(all, "false") != 0) {
-        if (policy_check(&c->who, POL_SERVERS_ALL_TENANTS, NULL, err) < 0)
+        if (authz_check(&c->who, AUTHZ_SERVERS_ALL_TENANTS, NULL, err) < 0)
             return -1;
         f.project = NULL;
     }
@@ -149,7 +149,7 @@ h_server_show(struct ctx *c, struct resp *r, struct err *err)
     AUTOFREE char *meta = NULL;
 
     if (api_instance_get(c, c->params[0], &inst, err) < 0 ||
-        policy_check(&c->who, POL_SERVERS_SHOW, inst.project_id, err) < 0 ||
+        authz_check(&c->who, AUTHZ_SERVERS_SHOW, inst.project_id, err) < 0 ||
         db_instance_metadata_get(c->db, inst.uuid, &meta, err) < 0)
         return -1;
     inst.metadata = meta;       /* borrowed for the view */

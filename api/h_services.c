@@ -67,7 +67,7 @@ h_services_index(struct ctx *c, struct resp *r, struct err *err)
     int n = 0;
 
     if (api_query_check(c->req, svc_query, c->mv < MV(2, 75), err) < 0 ||
-        policy_check(&c->who, POL_SERVICES, NULL, err) < 0)
+        authz_check(&c->who, AUTHZ_SERVICES, NULL, err) < 0)
         return -1;
     /* an empty filter is no filter; only nova-compute services exist here */
     if ((!binary || !*binary || strcmp(binary, compute_binary) == 0) &&
@@ -254,7 +254,7 @@ svc_update_v21(struct ctx *c, struct resp *r, struct err *err)
     const char *action = c->params[0];
 
     if (svc_validate(c, c->mv >= MV(2, 11) ? &svc_schema_v211 : &svc_schema_v21, err) < 0 ||
-        policy_check(&c->who, POL_SERVICES_UPDATE, NULL, err) < 0)
+        authz_check(&c->who, AUTHZ_SERVICES_UPDATE, NULL, err) < 0)
         return -1;
     if (strcmp(action, "enable") == 0)
         return svc_set_status(c, r, false, NULL, err);
@@ -314,7 +314,7 @@ svc_update_v253(struct ctx *c, struct resp *r, struct err *err)
         return -1;
     if (!uuid_normalize(sid, uuid))
         return err_set(err, ERR_INVALID, "Invalid uuid %s", sid);
-    if (policy_check(&c->who, POL_SERVICES_UPDATE, NULL, err) < 0)
+    if (authz_check(&c->who, AUTHZ_SERVICES_UPDATE, NULL, err) < 0)
         return -1;
     if (db_service_get(c->db, uuid, c->cfg->service_down_time, &s, err) < 0) {
         if (err->code == ERR_NOT_FOUND)

@@ -4,7 +4,7 @@
  *   ("/", "/v2", "/v2/", "/v2.1", "/v2.1/": never behind a token) -> auth (401) -> route (bare 404) -> microversion (400/406)
  *   -> Content-Type (415) -> action key (400)
  *   -> project id in the URL (400) -> the method's microversion range (404)
- *   -> the handler: schema (400) -> instance (404) -> policy (403) -> state.
+ *   -> the handler: schema (400) -> instance (404) -> authz (403) -> state.
  *
  * When several errors apply, the client sees the one Nova would send.
  * Ferry's own routes (/ferry/v1/...) are not microversioned: auth (401) ->
@@ -214,7 +214,7 @@ router_api(struct ctx *c, const char *rest, struct resp *r, struct err *err)
 }
 
 /* Ferry's own routes below /ferry/v1: auth (401) -> route (bare 404) ->
- * Content-Type (415) -> body -> the handler (policy, then the resource).
+ * Content-Type (415) -> body -> the handler (authz, then the resource).
  * Nova's fault bodies; no microversion, so no version headers. */
 static int
 router_ferry(struct ctx *c, struct resp *r, struct err *err)

@@ -146,7 +146,7 @@ view_server(const struct ctx *c, const struct db_instance *i, const char *host_s
     json_object_set_new(s, "key_name", json_null());
     json_object_set_new(s, "OS-SRV-USG:launched_at", view_time(i->launched_us, true));
     json_object_set_new(s, "OS-SRV-USG:terminated_at", json_null());
-    if (policy_allows(&c->who, POL_SERVERS_HOST_ATTR, i->project_id))
+    if (authz_allows(&c->who, AUTHZ_SERVERS_HOST_ATTR, i->project_id))
         view_server_admin(c, i, s);
     json_object_set_new(s, "OS-EXT-STS:task_state", view_str_or_null(i->task_state));
     json_object_set_new(s, "OS-EXT-STS:vm_state", json_string(i->vm_state));
