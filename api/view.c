@@ -335,3 +335,46 @@ view_flavor_full(const struct ctx *c, const struct db_flavor *f, bool extra_spec
     }
     return o;
 }
+
+/* -1 (not recorded) is null. */
+static json_t *
+view_int_or_null(int64_t v)
+{
+    return v < 0 ? json_null() : json_integer(v);
+}
+
+/* 1 / 0 / -1 (not recorded): "allowed" / "forbidden" / null. */
+static json_t *
+view_permission(int v)
+{
+    return v < 0 ? json_null() : json_string(mig_opt_permission(v == 1));
+}
+
+json_t *
+view_ferry_migration(const struct db_mig *m, json_t *events)
+{
+    json_t *o = json_pack("{s:i,s:s,s:s,s:s,s:s}", "id", m->id, "uuid", m->uuid,
+                          "instance_uuid", m->instance_uuid, "migration_type",
+                          m->migration_type, "status", m->status_text);
+
+    json_object_set_new(o, "source_compute", view_str_or_null(m->source_compute));
+    json_object_set_new(o, "source_node", view_str_or_null(m->source_node));
+    json_object_set_new(o, "dest_compute", view_str_or_null(m->dest_compute));
+    json_object_set_new(o, "dest_node", view_str_or_null(m->dest_node));
+    json_object_set_new(o, "dest_host", view_str_or_null(m->dest_host));
+    json_object_set_new(o, "policy", view_str_or_null(m->policy));
+    json_object_set_new(o, "policy_requested", view_str_or_null(m->policy_requested));
+    json_object_set_new(o, "max_downtime_ms", view_int_or_null(m->max_downtime_ms));
+    json_object_set_new(o, "post_copy", view_permission(m->post_copy_permitted));
+    json_object_set_new(o, "auto_converge", view_permission(m->auto_converge_permitted));
+    json_object_set_new(o, "downtime_ms", view_int_or_null(m->downtime_ms));
+    json_object_set_new(o, "downtime_source", view_str_or_null(m->downtime_source));
+    json_object_set_new(o, "data_sent_bytes", view_int_or_null(m->data_sent_bytes));
+    json_object_set_new(o, "created_at", view_time(m->created_us, true));
+    json_object_set_new(o, "updated_at", view_time(m->updated_us, true));
+    json_object_set_new(o, "started_at", view_time(m->started_us, true));
+    json_object_set_new(o, "finished_at", view_time(m->finished_us, true));
+    json_object_set_new(o, "reason", view_str_or_null(m->reason));
+    json_object_set_new(o, "events", events);
+    return o;
+}

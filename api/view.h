@@ -25,6 +25,10 @@ json_t *view_server_migration(const struct ctx *c, const struct db_mig *m, bool 
 /* An item of GET /os-migrations. */
 json_t *view_os_migration(const struct ctx *c, const struct db_mig *m, bool include_host);
 
+/* GET /ferry/v1/migrations/{id}'s migration: Ferry's record of what it
+ * uses and what it cost, with events (owned by the result). */
+json_t *view_ferry_migration(const struct db_mig *m, json_t *events);
+
 /* Each item of GET /flavors: id, name, links (and description from 2.55). */
 json_t *view_flavor_brief(const struct ctx *c, const struct db_flavor *f);
 

@@ -10,7 +10,7 @@ UNIT_BINS := $(UNIT_BIN)/test_mig_state $(UNIT_BIN)/test_cfg $(UNIT_BIN)/test_ut
              $(UNIT_BIN)/test_mv $(UNIT_BIN)/test_schema $(UNIT_BIN)/test_router \
              $(UNIT_BIN)/test_sched $(UNIT_BIN)/test_policy $(UNIT_BIN)/test_db \
              $(UNIT_BIN)/test_log $(UNIT_BIN)/test_cpu $(UNIT_BIN)/test_msg $(UNIT_BIN)/test_err \
-             $(UNIT_BIN)/test_policy_ferry
+             $(UNIT_BIN)/test_policy_ferry $(UNIT_BIN)/test_view
 
 # the API without its main() and its HTTP server
 API_LIB_SRCS := $(filter-out api/main.c api/http.c,$(API_SRCS))
@@ -21,6 +21,8 @@ $(UNIT_BIN)/test_util: $(call obj,$(UNIT_DIR)/test_util.c $(COMMON_SRCS))
 $(UNIT_BIN)/test_mv: $(call obj,$(UNIT_DIR)/test_mv.c api/mv.c $(COMMON_SRCS))
 $(UNIT_BIN)/test_schema: $(call obj,$(UNIT_DIR)/test_schema.c $(API_LIB_SRCS) $(DB_SRCS) \
                                     $(COMMON_SRCS))
+$(UNIT_BIN)/test_view: $(call obj,$(UNIT_DIR)/test_view.c $(API_LIB_SRCS) $(DB_SRCS) \
+                                  $(COMMON_SRCS))
 $(UNIT_BIN)/test_router: $(call obj,$(UNIT_DIR)/test_router.c $(API_LIB_SRCS) $(DB_SRCS) \
                                     $(COMMON_SRCS))
 $(UNIT_BIN)/test_sched: $(call obj,$(UNIT_DIR)/test_sched.c scheduler/sched.c $(DB_SRCS) \
