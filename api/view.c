@@ -1,5 +1,7 @@
 /* view.c - Nova's JSON shapes for servers and migrations. */
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gnutls/crypto.h>
@@ -180,46 +182,152 @@ view_server_brief(const struct ctx *c, const struct db_instance *i)
                      i->name);
 }
 
+/* A migration's fields as Nova's and Ferry's views show them: one row a key,
+ * in the view's order, with how its value is read from struct db_mig. */
+enum mig_kind {
+    MK_STR,                         /* text */
+    MK_STR_OR_NULL,                 /* text, null when "" */
+    MK_HOST,                        /* text or null, and null unless include_host */
+    MK_INT,                         /* int */
+    MK_INT_OR_NULL,                 /* int, null when 0 (an instance type id) */
+    MK_RECORDED,                    /* int or int64 (size), null when < 0 */
+    MK_PERMISSION,                  /* int: 1 "allowed", 0 "forbidden", < 0 null */
+    MK_TIME,                        /* int64 epoch us, Nova's form, null when 0 */
+    MK_MEMORY,                      /* int64 counter, null until the job reports */
+    MK_DISK,
+};
+
+struct mig_field {
+    const char *key;
+    enum mig_kind kind;
+    size_t off;                     /* in struct db_mig */
+    size_t size;                    /* of the member: MK_RECORDED reads int or int64 */
+    int mv;                         /* shown from this microversion (0: always) */
+};
+
+#define MF(key, kind, member, mv)                                                          \
+    { key, kind, offsetof(struct db_mig, member), sizeof(((struct db_mig *)0)->member), mv }
+
 static json_t *
-view_counter(bool present, int64_t v)
+view_mig_value(const struct mig_field *f, const struct db_mig *m, bool include_host)
 {
-    return present ? json_integer(v) : json_null();
+    const char *p = (const char *)m + f->off;
+    int64_t v = 0;
+
+    switch (f->kind) {
+    case MK_STR:
+        return json_string(p);
+    case MK_STR_OR_NULL:
+        return view_str_or_null(p);
+    case MK_HOST:
+        return include_host ? view_str_or_null(p) : json_null();
+    case MK_INT:
+        return json_integer(*(const int *)p);
+    case MK_INT_OR_NULL:
+        return *(const int *)p ? json_integer(*(const int *)p) : json_null();
+    case MK_RECORDED:
+        v = f->size == sizeof(int64_t) ? *(const int64_t *)p : *(const int *)p;
+        return v < 0 ? json_null() : json_integer(v);
+    case MK_PERMISSION:
+        return *(const int *)p < 0 ? json_null()
+                                   : json_string(mig_opt_permission(*(const int *)p == 1));
+    case MK_TIME:
+        return view_time(*(const int64_t *)p, true);
+    case MK_MEMORY:
+        return m->has_memory ? json_integer(*(const int64_t *)p) : json_null();
+    case MK_DISK:
+        return m->has_disk ? json_integer(*(const int64_t *)p) : json_null();
+    }
+    abort();
 }
+
+/* Set on o the fields of table[0..n) that the microversion mv shows. */
+static void
+view_mig_fields(json_t *o, const struct mig_field *table, size_t n, int mv,
+                const struct db_mig *m, bool include_host)
+{
+    for (size_t i = 0; i < n; i++)
+        if (mv >= table[i].mv)
+            json_object_set_new(o, table[i].key, view_mig_value(&table[i], m, include_host));
+}
+
+/* Nova's server migration, in its view's order (keys sorted). */
+static const struct mig_field server_migration_fields[] = {
+    MF("created_at", MK_TIME, created_us, 0),
+    MF("dest_compute", MK_HOST, dest_compute, 0),
+    MF("dest_host", MK_HOST, dest_host, 0),
+    MF("dest_node", MK_HOST, dest_node, 0),
+    MF("disk_processed_bytes", MK_DISK, disk_processed, 0),
+    MF("disk_remaining_bytes", MK_DISK, disk_remaining, 0),
+    MF("disk_total_bytes", MK_DISK, disk_total, 0),
+    MF("id", MK_INT, id, 0),
+    MF("memory_processed_bytes", MK_MEMORY, memory_processed, 0),
+    MF("memory_remaining_bytes", MK_MEMORY, memory_remaining, 0),
+    MF("memory_total_bytes", MK_MEMORY, memory_total, 0),
+    MF("server_uuid", MK_STR, instance_uuid, 0),
+    MF("source_compute", MK_HOST, source_compute, 0),
+    MF("source_node", MK_HOST, source_node, 0),
+    MF("status", MK_STR, status_text, 0),
+    MF("updated_at", MK_TIME, updated_us, 0),
+    MF("uuid", MK_STR, uuid, MV(2, 59)),
+    MF("user_id", MK_STR_OR_NULL, user_id, MV(2, 80)),
+    MF("project_id", MK_STR_OR_NULL, project_id, MV(2, 80)),
+};
+
+/* Nova's os-migrations item, in the order of its Migration object's fields. */
+static const struct mig_field os_migration_fields[] = {
+    MF("id", MK_INT, id, 0),
+    MF("uuid", MK_STR, uuid, MV(2, 59)),
+    MF("source_compute", MK_HOST, source_compute, 0),
+    MF("dest_compute", MK_HOST, dest_compute, 0),
+    MF("source_node", MK_HOST, source_node, 0),
+    MF("dest_node", MK_HOST, dest_node, 0),
+    MF("dest_host", MK_HOST, dest_host, 0),
+    MF("old_instance_type_id", MK_INT_OR_NULL, old_instance_type_id, 0),
+    MF("new_instance_type_id", MK_INT_OR_NULL, new_instance_type_id, 0),
+    MF("instance_uuid", MK_STR, instance_uuid, 0),
+    MF("status", MK_STR, status_text, 0),
+    MF("migration_type", MK_STR, migration_type, MV(2, 23)),
+    MF("user_id", MK_STR_OR_NULL, user_id, MV(2, 80)),
+    MF("project_id", MK_STR_OR_NULL, project_id, MV(2, 80)),
+    MF("created_at", MK_TIME, created_us, 0),
+    MF("updated_at", MK_TIME, updated_us, 0),
+};
+
+/* Ferry's record of a migration (never microversioned, hosts always shown). */
+static const struct mig_field ferry_migration_fields[] = {
+    MF("id", MK_INT, id, 0),
+    MF("uuid", MK_STR, uuid, 0),
+    MF("instance_uuid", MK_STR, instance_uuid, 0),
+    MF("migration_type", MK_STR, migration_type, 0),
+    MF("status", MK_STR, status_text, 0),
+    MF("source_compute", MK_STR_OR_NULL, source_compute, 0),
+    MF("source_node", MK_STR_OR_NULL, source_node, 0),
+    MF("dest_compute", MK_STR_OR_NULL, dest_compute, 0),
+    MF("dest_node", MK_STR_OR_NULL, dest_node, 0),
+    MF("dest_host", MK_STR_OR_NULL, dest_host, 0),
+    MF("policy", MK_STR_OR_NULL, policy, 0),
+    MF("policy_requested", MK_STR_OR_NULL, policy_requested, 0),
+    MF("max_downtime_ms", MK_RECORDED, max_downtime_ms, 0),
+    MF("post_copy", MK_PERMISSION, post_copy_permitted, 0),
+    MF("auto_converge", MK_PERMISSION, auto_converge_permitted, 0),
+    MF("downtime_ms", MK_RECORDED, downtime_ms, 0),
+    MF("downtime_source", MK_STR_OR_NULL, downtime_source, 0),
+    MF("data_sent_bytes", MK_RECORDED, data_sent_bytes, 0),
+    MF("created_at", MK_TIME, created_us, 0),
+    MF("updated_at", MK_TIME, updated_us, 0),
+    MF("started_at", MK_TIME, started_us, 0),
+    MF("finished_at", MK_TIME, finished_us, 0),
+    MF("reason", MK_STR_OR_NULL, reason, 0),
+};
 
 json_t *
 view_server_migration(const struct ctx *c, const struct db_mig *m, bool include_host)
 {
     json_t *o = json_object();
 
-    json_object_set_new(o, "created_at", view_time(m->created_us, true));
-    json_object_set_new(o, "dest_compute",
-                        include_host ? view_str_or_null(m->dest_compute) : json_null());
-    json_object_set_new(o, "dest_host",
-                        include_host ? view_str_or_null(m->dest_host) : json_null());
-    json_object_set_new(o, "dest_node",
-                        include_host ? view_str_or_null(m->dest_node) : json_null());
-    json_object_set_new(o, "disk_processed_bytes", view_counter(m->has_disk, m->disk_processed));
-    json_object_set_new(o, "disk_remaining_bytes", view_counter(m->has_disk, m->disk_remaining));
-    json_object_set_new(o, "disk_total_bytes", view_counter(m->has_disk, m->disk_total));
-    json_object_set_new(o, "id", json_integer(m->id));
-    json_object_set_new(o, "memory_processed_bytes",
-                        view_counter(m->has_memory, m->memory_processed));
-    json_object_set_new(o, "memory_remaining_bytes",
-                        view_counter(m->has_memory, m->memory_remaining));
-    json_object_set_new(o, "memory_total_bytes", view_counter(m->has_memory, m->memory_total));
-    json_object_set_new(o, "server_uuid", json_string(m->instance_uuid));
-    json_object_set_new(o, "source_compute",
-                        include_host ? view_str_or_null(m->source_compute) : json_null());
-    json_object_set_new(o, "source_node",
-                        include_host ? view_str_or_null(m->source_node) : json_null());
-    json_object_set_new(o, "status", json_string(m->status_text));
-    json_object_set_new(o, "updated_at", view_time(m->updated_us, true));
-    if (c->mv >= MV(2, 59))
-        json_object_set_new(o, "uuid", json_string(m->uuid));
-    if (c->mv >= MV(2, 80)) {
-        json_object_set_new(o, "user_id", view_str_or_null(m->user_id));
-        json_object_set_new(o, "project_id", view_str_or_null(m->project_id));
-    }
+    view_mig_fields(o, server_migration_fields, ARRAY_SIZE(server_migration_fields), c->mv, m,
+                    include_host);
     return o;
 }
 
@@ -228,36 +336,8 @@ view_os_migration(const struct ctx *c, const struct db_mig *m, bool include_host
 {
     json_t *o = json_object();
 
-    /* the order of Nova's Migration object fields */
-    json_object_set_new(o, "id", json_integer(m->id));
-    if (c->mv >= MV(2, 59))
-        json_object_set_new(o, "uuid", json_string(m->uuid));
-    json_object_set_new(o, "source_compute",
-                        include_host ? view_str_or_null(m->source_compute) : json_null());
-    json_object_set_new(o, "dest_compute",
-                        include_host ? view_str_or_null(m->dest_compute) : json_null());
-    json_object_set_new(o, "source_node",
-                        include_host ? view_str_or_null(m->source_node) : json_null());
-    json_object_set_new(o, "dest_node",
-                        include_host ? view_str_or_null(m->dest_node) : json_null());
-    json_object_set_new(o, "dest_host",
-                        include_host ? view_str_or_null(m->dest_host) : json_null());
-    json_object_set_new(o, "old_instance_type_id",
-                        m->old_instance_type_id ? json_integer(m->old_instance_type_id)
-                                                : json_null());
-    json_object_set_new(o, "new_instance_type_id",
-                        m->new_instance_type_id ? json_integer(m->new_instance_type_id)
-                                                : json_null());
-    json_object_set_new(o, "instance_uuid", json_string(m->instance_uuid));
-    json_object_set_new(o, "status", json_string(m->status_text));
-    if (c->mv >= MV(2, 23))
-        json_object_set_new(o, "migration_type", json_string(m->migration_type));
-    if (c->mv >= MV(2, 80)) {
-        json_object_set_new(o, "user_id", view_str_or_null(m->user_id));
-        json_object_set_new(o, "project_id", view_str_or_null(m->project_id));
-    }
-    json_object_set_new(o, "created_at", view_time(m->created_us, true));
-    json_object_set_new(o, "updated_at", view_time(m->updated_us, true));
+    view_mig_fields(o, os_migration_fields, ARRAY_SIZE(os_migration_fields), c->mv, m,
+                    include_host);
     if (c->mv >= MV(2, 23) && strcmp(m->migration_type, "live-migration") == 0 &&
         mig_status_in_progress(m->status)) {
         char path[128];
@@ -265,6 +345,16 @@ view_os_migration(const struct ctx *c, const struct db_mig *m, bool include_host
         snprintf(path, sizeof(path), "servers/%s/migrations/%d", m->instance_uuid, m->id);
         json_object_set_new(o, "links", view_links(c, path));
     }
+    return o;
+}
+
+json_t *
+view_ferry_migration(const struct db_mig *m, json_t *events)
+{
+    json_t *o = json_object();
+
+    view_mig_fields(o, ferry_migration_fields, ARRAY_SIZE(ferry_migration_fields), 0, m, true);
+    json_object_set_new(o, "events", events);
     return o;
 }
 
@@ -333,48 +423,5 @@ view_flavor_full(const struct ctx *c, const struct db_flavor *f, bool extra_spec
         if (specs && !json_is_object(specs))
             json_decref(specs);
     }
-    return o;
-}
-
-/* -1 (not recorded) is null. */
-static json_t *
-view_int_or_null(int64_t v)
-{
-    return v < 0 ? json_null() : json_integer(v);
-}
-
-/* 1 / 0 / -1 (not recorded): "allowed" / "forbidden" / null. */
-static json_t *
-view_permission(int v)
-{
-    return v < 0 ? json_null() : json_string(mig_opt_permission(v == 1));
-}
-
-json_t *
-view_ferry_migration(const struct db_mig *m, json_t *events)
-{
-    json_t *o = json_pack("{s:i,s:s,s:s,s:s,s:s}", "id", m->id, "uuid", m->uuid,
-                          "instance_uuid", m->instance_uuid, "migration_type",
-                          m->migration_type, "status", m->status_text);
-
-    json_object_set_new(o, "source_compute", view_str_or_null(m->source_compute));
-    json_object_set_new(o, "source_node", view_str_or_null(m->source_node));
-    json_object_set_new(o, "dest_compute", view_str_or_null(m->dest_compute));
-    json_object_set_new(o, "dest_node", view_str_or_null(m->dest_node));
-    json_object_set_new(o, "dest_host", view_str_or_null(m->dest_host));
-    json_object_set_new(o, "policy", view_str_or_null(m->policy));
-    json_object_set_new(o, "policy_requested", view_str_or_null(m->policy_requested));
-    json_object_set_new(o, "max_downtime_ms", view_int_or_null(m->max_downtime_ms));
-    json_object_set_new(o, "post_copy", view_permission(m->post_copy_permitted));
-    json_object_set_new(o, "auto_converge", view_permission(m->auto_converge_permitted));
-    json_object_set_new(o, "downtime_ms", view_int_or_null(m->downtime_ms));
-    json_object_set_new(o, "downtime_source", view_str_or_null(m->downtime_source));
-    json_object_set_new(o, "data_sent_bytes", view_int_or_null(m->data_sent_bytes));
-    json_object_set_new(o, "created_at", view_time(m->created_us, true));
-    json_object_set_new(o, "updated_at", view_time(m->updated_us, true));
-    json_object_set_new(o, "started_at", view_time(m->started_us, true));
-    json_object_set_new(o, "finished_at", view_time(m->finished_us, true));
-    json_object_set_new(o, "reason", view_str_or_null(m->reason));
-    json_object_set_new(o, "events", events);
     return o;
 }
