@@ -454,6 +454,36 @@ real(struct numbuf *b, double v)
     return b->s;
 }
 
+char *
+db_text_array(const char *const *items, int n)
+{
+    size_t len = 3;
+    char *s, *o;
+
+    if (n < 0)
+        for (n = 0; items[n]; n++)
+            ;
+    for (int i = 0; i < n; i++)
+        len += 2 * strlen(items[i]) + 3;
+    if (!(s = o = malloc(len)))
+        fatalx("out of memory");
+    *o++ = '{';
+    for (int i = 0; i < n; i++) {
+        if (i)
+            *o++ = ',';
+        *o++ = '"';
+        for (const char *c = items[i]; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                *o++ = '\\';
+            *o++ = *c;
+        }
+        *o++ = '"';
+    }
+    *o++ = '}';
+    *o = '\0';
+    return s;
+}
+
 /* The pool: a fixed set of handles, each used by one thread at a time. */
 
 struct db_pool {

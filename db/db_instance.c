@@ -60,7 +60,7 @@ static const char *const vm_any[] = { NULL };
 static const char *const task_none[] = { "", NULL };
 static const char *const task_migrating[] = { "migrating", NULL };
 
-/* the SQL guard of db_mig_create() says the same of os-migrateLive */
+/* db_mig_create()'s statement guards with os-migrateLive's lists */
 const struct inst_guard inst_guard_live_migrate = { "os-migrateLive", vm_active_paused,
                                                     task_none, false };
 const struct inst_guard inst_guard_force_complete = { "force_complete", vm_active,

@@ -80,4 +80,8 @@ struct numbuf {
 const char *num(struct numbuf *b, int64_t v);
 const char *real(struct numbuf *b, double v);
 
+/* A PostgreSQL text[] literal of items[0..n) (n < 0: up to a NULL),
+ * each quoted; malloc'd. */
+char *db_text_array(const char *const *items, int n);
+
 #endif

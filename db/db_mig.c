@@ -176,14 +176,18 @@ mig_create_opts(struct db *db, const struct db_mig_request *req, struct mig_opts
     return 0;
 }
 
-/* The creation's one statement; 0 rows when the instance's state refuses. */
+/* The creation's one statement; 0 rows when the instance's state refuses
+ * (inst_guard_live_migrate's rows, as db_instance_guard() reads them). */
 static PGresult *
 mig_create_insert(struct db *db, const struct db_mig_request *req, const struct mig_opts *o,
                   unsigned set, struct err *err)
 {
+    const struct inst_guard *g = &inst_guard_live_migrate;
+    AUTOFREE char *vm_states = db_text_array(g->vm_states, -1);
+    AUTOFREE char *task_states = db_text_array(g->task_states, -1);
     char uuid[UUID_STR_LEN];
     struct numbuf b, mv;
-    const char *p[15];
+    const char *p[17];
 
     uuid_new(uuid);
     p[0] = req->instance_uuid;
@@ -202,11 +206,16 @@ mig_create_insert(struct db *db, const struct db_mig_request *req, const struct 
     p[12] = set & (1u << MIG_OPT_MAX_DOWNTIME) ? num(&b, o->max_downtime_ms) : NULL;
     p[13] = set & (1u << MIG_OPT_POST_COPY) ? tri(o->post_copy) : NULL;
     p[14] = set & (1u << MIG_OPT_AUTO_CONVERGE) ? tri(o->auto_converge) : NULL;
+    /* the guard's own lists (db_instance_guard()), "" standing for None */
+    p[15] = vm_states;
+    p[16] = task_states;
     return db_query(db,
                     "WITH i AS (UPDATE instances SET task_state = 'migrating',"
                     "   updated_at = now()"
-                    "   WHERE uuid = $1::uuid AND NOT deleted AND task_state IS NULL"
-                    "   AND vm_state IN ('active', 'paused') AND launched_at IS NOT NULL"
+                    "   WHERE uuid = $1::uuid AND NOT deleted"
+                    "   AND (cardinality($16::text[]) = 0 OR vm_state = ANY($16::text[]))"
+                    "   AND coalesce(task_state, '') = ANY($17::text[])"
+                    "   AND launched_at IS NOT NULL"
                     "   RETURNING uuid, host, node, flavor_id),"
                     " m AS (INSERT INTO migrations (uuid, instance_uuid, status,"
                     "   source_compute, source_node, dest_compute, old_instance_type_id,"
@@ -224,7 +233,7 @@ mig_create_insert(struct db *db, const struct db_mig_request *req, const struct 
                     "   user_id, project_id) SELECT instance_uuid, $6, 'live-migration', $4, $5"
                     "   FROM m ON CONFLICT DO NOTHING)"
                     " SELECT " MIG_COLS ", pg_notify('ferry_accepted', m.id::text) FROM m",
-                    15, p, err);
+                    17, p, err);
 }
 
 int

@@ -111,40 +111,12 @@ static const char SQL_REFUSALS[] =
     " SELECT" HOST_COLS ", c.counts FROM top JOIN compute_hosts h ON h.id = top.id"
     " CROSS JOIN c ORDER BY top.stage DESC, top.host COLLATE \"C\"";
 
-/* A PostgreSQL text[] literal of names (malloc'd). */
-static char *
-sched_array(const char *const *items, int n)
-{
-    size_t len = 3;
-    char *s, *o;
-
-    for (int i = 0; i < n; i++)
-        len += 2 * strlen(items[i]) + 3;
-    if (!(s = o = malloc(len)))
-        fatalx("out of memory");
-    *o++ = '{';
-    for (int i = 0; i < n; i++) {
-        if (i)
-            *o++ = ',';
-        *o++ = '"';
-        for (const char *c = items[i]; *c; c++) {
-            if (*c == '"' || *c == '\\')
-                *o++ = '\\';
-            *o++ = *c;
-        }
-        *o++ = '"';
-    }
-    *o++ = '}';
-    *o = '\0';
-    return s;
-}
-
 int
 db_sched_candidates(struct db *db, const struct db_sched_query *q, int limit,
                     struct db_host **out, int *n, struct err *err)
 {
     struct numbuf b[9];
-    AUTOFREE char *tried = sched_array(q->tried, q->ntried);
+    AUTOFREE char *tried = db_text_array(q->tried, q->ntried);
     AUTO_PGRES PGresult *r = NULL;
     struct db_host *hosts;
     const char *p[12] = {
@@ -225,7 +197,7 @@ db_sched_refusals(struct db *db, const struct db_sched_query *q, int limit,
                   int counts[DB_STAGE_COUNT], struct db_host **out, int *n, struct err *err)
 {
     struct numbuf b[7];
-    AUTOFREE char *tried = sched_array(q->tried, q->ntried);
+    AUTOFREE char *tried = db_text_array(q->tried, q->ntried);
     AUTO_PGRES PGresult *r = NULL;
     struct db_host *hosts;
     const char *p[11] = {

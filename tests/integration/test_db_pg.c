@@ -1,7 +1,7 @@
 /* test_db_pg.c - the database layer's own behaviour against a real
  * PostgreSQL (FERRY_TEST_DB): what `db sync` reports when a schema file
- * fails, `db version`; the statement timeout of pooled connections; the
- * shared listener (db_watch.c). */
+ * fails, `db version`; os-migrateLive's guarded creation; the statement
+ * timeout of pooled connections; the shared listener (db_watch.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,9 +17,11 @@
 #include <cmocka.h>
 
 #include "common/log.h"
+#include "common/nova.h"
 #include "common/util.h"
-#include "db/db_int.h"
 #include "db/db.h"
+#include "db/db_int.h"
+#include "db/db_mig.h"
 #include "db/db_schema.h"
 #include "db/db_types.h"
 #include "db/db_watch.h"
@@ -72,6 +74,87 @@ test_schema_version(void **state)
     assert_int_equal(db_schema_version(db, v, sizeof(v), &err), 0);
     assert_string_equal(v, "9999_test_db_pg.sql");
     db_rollback(db);
+    db_free(db);
+}
+
+/* Run sql on db, or fail the test. */
+static void
+pg_exec(struct db *db, const char *sql)
+{
+    struct err err = ERR_INIT;
+
+    if (db_exec_simple(db, sql, &err) < 0)
+        fail_msg("%s: %s %s", sql, err.msg, err.detail);
+}
+
+#define GUARD_UUID "7e57db9c-0000-4000-8000-00000000a001"
+
+/* Remove the guard test's instance and what its migrations wrote. */
+static void
+guard_clean(struct db *db)
+{
+    pg_exec(db, "DELETE FROM migration_events WHERE migration_id IN (SELECT id FROM"
+                " migrations WHERE instance_uuid = '" GUARD_UUID "')");
+    pg_exec(db, "DELETE FROM migrations WHERE instance_uuid = '" GUARD_UUID "'");
+    pg_exec(db, "DELETE FROM instance_actions WHERE instance_uuid = '" GUARD_UUID "'");
+    pg_exec(db, "DELETE FROM instances WHERE uuid = '" GUARD_UUID "'");
+}
+
+/* os-migrateLive's creation statement guards with Nova's state rule (the
+ * lists of inst_guard_live_migrate) and, when it refuses, says why in
+ * Nova's words. */
+static void
+test_create_guard(void **state)
+{
+    static const struct {
+        const char *vm_state, *task_state;  /* task_state: SQL */
+        const char *refusal;                /* NULL: accepted */
+    } rows[] = {
+        { "stopped", "NULL", "Cannot 'os-migrateLive' instance " GUARD_UUID
+                             " while it is in vm_state stopped" },
+        { "active", "'migrating'", "Cannot 'os-migrateLive' instance " GUARD_UUID
+                                   " while it is in task_state migrating" },
+        { "paused", "NULL", NULL },
+        { "active", "NULL", NULL },
+    };
+    struct db *db = db_new(conninfo, "test_db_pg");
+    struct db_mig_request rq = { .instance_uuid = GUARD_UUID, .request_id = "req-guard",
+                                 .user_id = "u", .project_id = "p", .block_migration = -1,
+                                 .disk_over_commit = -1, .api_mv = MV(2, 80),
+                                 .actor = "test_db_pg" };
+    char sql[512];
+
+    (void)state;
+    guard_clean(db);        /* what a failed run left */
+    pg_exec(db, "DELETE FROM flavors WHERE flavorid = 'test-db-pg-guard'");
+    pg_exec(db, "INSERT INTO flavors (flavorid, name, memory_mb, vcpus)"
+                " VALUES ('test-db-pg-guard', 'test-db-pg-guard', 64, 1)");
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct err err = ERR_INIT;
+        struct db_mig m;
+        int rc;
+
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO instances (uuid, display_name, domain_name, project_id,"
+                 " user_id, host, node, flavor_id, memory_mb, vcpus, power_state,"
+                 " vm_state, task_state, launched_at) SELECT '%s', 'g', 'g', 'p', 'u',"
+                 " 'test-db-pg-host', 'n', id, 64, 1, 1, '%s', %s, now() FROM flavors"
+                 " WHERE flavorid = 'test-db-pg-guard'",
+                 GUARD_UUID, rows[i].vm_state, rows[i].task_state);
+        pg_exec(db, sql);
+        rc = db_mig_create(db, &rq, &m, &err);
+        guard_clean(db);
+        if (rows[i].refusal) {
+            assert_int_equal(rc, -1);
+            assert_int_equal(err.code, ERR_CONFLICT);
+            assert_string_equal(err.msg, rows[i].refusal);
+        } else {
+            if (rc < 0)
+                fail_msg("%s: %s", rows[i].vm_state, err.msg);
+            assert_int_equal(m.status, MIG_ACCEPTED);
+        }
+    }
+    pg_exec(db, "DELETE FROM flavors WHERE flavorid = 'test-db-pg-guard'");
     db_free(db);
 }
 
@@ -223,6 +306,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema_failure_keeps_detail),
         cmocka_unit_test(test_schema_version),
+        cmocka_unit_test(test_create_guard),
         cmocka_unit_test(test_pool_statement_timeout),
         cmocka_unit_test(test_keepalives),
         cmocka_unit_test(test_watch),

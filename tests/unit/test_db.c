@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -115,11 +116,32 @@ test_pool_get_waits_for_put(void **state)
     db_pool_free(pool);
 }
 
+/* text[] literals: each item quoted, quotes and backslashes escaped, ""
+ * kept as an item; n < 0 counts up to the NULL. */
+static void
+test_text_array(void **state)
+{
+    static const char *const items[] = { "active", "", "a\"b\\c", NULL };
+    char *s;
+
+    (void)state;
+    s = db_text_array(items, -1);
+    assert_string_equal(s, "{\"active\",\"\",\"a\\\"b\\\\c\"}");
+    free(s);
+    s = db_text_array(items, 1);
+    assert_string_equal(s, "{\"active\"}");
+    free(s);
+    s = db_text_array(items, 0);
+    assert_string_equal(s, "{}");
+    free(s);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_row_cpy_utf8),
+        cmocka_unit_test(test_text_array),
         cmocka_unit_test(test_pool_get_times_out),
         cmocka_unit_test(test_pool_get_waits_for_put),
     };
