@@ -5,6 +5,8 @@
 
 #include "common/auto.h"
 #include "common/log.h"
+#include "common/nova.h"
+#include "common/util.h"
 #include "db/db.h"
 #include "db/db_instance.h"
 #include "db/db_int.h"
@@ -185,32 +187,60 @@ db_instance_list_free(struct db_instance *v, int n)
 }
 
 /* vm_state follows the power state while no task runs (Nova's power sync). */
-#define VM_STATE_FOR_POWER(param)                                                     \
-    "CASE " param "::int WHEN 1 THEN 'active' WHEN 3 THEN 'paused'"                   \
-    " WHEN 7 THEN 'suspended' WHEN 4 THEN 'stopped' WHEN 6 THEN 'stopped'"            \
-    " ELSE 'active' END"
-
-int
-db_instance_import(struct db *db, const char *host, const char *node,
-                   const struct db_instance_import *in, bool *created, struct err *err)
+static const char *
+instance_vm_state_for(int power_state)
 {
-    struct numbuf b[6];
+    static const struct {
+        int power_state;
+        const char *vm_state;
+    } map[] = {
+        { POWER_RUNNING, "active" },   { POWER_PAUSED, "paused" },
+        { POWER_SUSPENDED, "suspended" }, { POWER_SHUTDOWN, "stopped" },
+        { POWER_CRASHED, "stopped" },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+        if (map[i].power_state == power_state)
+            return map[i].vm_state;
+    return "active";
+}
+
+/* The flavor of an imported domain, by name, created on first sight; its
+ * id into out. */
+static int
+instance_import_flavor(struct db *db, const struct db_instance_import *in, char *out,
+                       size_t size, struct err *err)
+{
+    struct numbuf b[5];
     const char *fp[6] = { in->flavor_name, num(&b[0], in->memory_mb), num(&b[1], in->vcpus),
                           num(&b[2], in->root_gb), num(&b[3], in->ephemeral_gb),
                           num(&b[4], in->swap) };
-    AUTO_PGRES PGresult *fr = NULL;
-    AUTO_PGRES PGresult *ir = NULL;
-    const char *ip[13];
-
-    /* the flavor, by name; created on first sight */
-    fr = db_query(db,
+    AUTO_PGRES PGresult *fr = db_query(db,
                   "WITH ins AS (INSERT INTO flavors (flavorid, name, memory_mb, vcpus,"
                   " root_gb, ephemeral_gb, swap) VALUES ($1, $1, $2, $3, $4, $5, $6)"
                   " ON CONFLICT (flavorid) DO NOTHING RETURNING id)"
                   " SELECT id FROM ins UNION ALL"
                   " SELECT id FROM flavors WHERE flavorid = $1 LIMIT 1",
                   6, fp, err);
+
     if (!fr)
+        return -1;
+    row_cpy(fr, 0, "id", out, size);
+    return 0;
+}
+
+int
+db_instance_import(struct db *db, const char *host, const char *node,
+                   const struct db_instance_import *in, bool *created, struct err *err)
+{
+    struct numbuf b[4], ps[3];
+    const char *up[2] = { num(&ps[1], POWER_RUNNING), num(&ps[2], POWER_PAUSED) };
+    AUTOFREE char *running = db_text_array(up, 2);
+    AUTO_PGRES PGresult *ir = NULL;
+    char flavor[32];
+    const char *ip[16];
+
+    if (instance_import_flavor(db, in, flavor, sizeof(flavor), err) < 0)
         return -1;
     ip[0] = in->uuid;
     ip[1] = in->name;
@@ -219,18 +249,21 @@ db_instance_import(struct db *db, const char *host, const char *node,
     ip[4] = in->user_id;
     ip[5] = host;
     ip[6] = node;
-    ip[7] = row_str(fr, 0, "id");
-    ip[8] = fp[1];
-    ip[9] = fp[2];
-    ip[10] = num(&b[5], in->power_state);
+    ip[7] = flavor;
+    ip[8] = num(&b[0], in->memory_mb);
+    ip[9] = num(&b[1], in->vcpus);
+    ip[10] = num(&b[2], in->power_state);
     ip[11] = in->cpu_xml[0] ? in->cpu_xml : NULL;
-    ip[12] = fp[3];
+    ip[12] = num(&b[3], in->root_gb);
+    ip[13] = instance_vm_state_for(in->power_state);
+    ip[14] = num(&ps[0], POWER_SHUTDOWN);
+    ip[15] = running;
     ir = db_query(db,
              "INSERT INTO instances AS i (uuid, display_name, domain_name, project_id,"
              " user_id, host, node, flavor_id, memory_mb, vcpus, root_gb, power_state,"
              " vm_state, cpu_xml, launched_at, updated_at)"
-             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13, $11, " VM_STATE_FOR_POWER("$11")
-             ", $12, now(), now())"
+             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13, $11, $14, $12, now(),"
+             " now())"
              " ON CONFLICT (uuid) DO UPDATE SET power_state = EXCLUDED.power_state,"
              " vm_state = CASE WHEN i.task_state IS NULL THEN EXCLUDED.vm_state"
              " ELSE i.vm_state END,"
@@ -240,11 +273,11 @@ db_instance_import(struct db *db, const char *host, const char *node,
              /* ours; or moved here behind Ferry's back (say, virsh migrate):
               * its old host reported it gone and no task runs on it */
              " WHERE NOT i.deleted AND (i.host = EXCLUDED.host OR (i.task_state IS NULL"
-             " AND i.power_state = 4 AND EXCLUDED.power_state IN (1, 3)))"
+             " AND i.power_state = $15::int AND EXCLUDED.power_state = ANY($16::int[])))"
              " RETURNING (xmax = 0) AS created,"
              " (SELECT o.host FROM instances o WHERE o.uuid = $1::uuid) IS DISTINCT FROM $6"
              " AND xmax <> 0 AS adopted",
-             13, ip, err);
+             16, ip, err);
     if (!ir)
         return -1;
     *created = PQntuples(ir) > 0 && row_bool(ir, 0, "created");
@@ -263,7 +296,8 @@ db_instance_mark_missing(struct db *db, const char *host, const char *const *pre
     AUTOFREE char *arr = malloc(len);
     AUTO_PGRES PGresult *r = NULL;
     size_t off = 0;
-    const char *p[2];
+    struct numbuf ps;
+    const char *p[4];
 
     if (!arr)
         fatalx("out of memory");
@@ -274,13 +308,15 @@ db_instance_mark_missing(struct db *db, const char *host, const char *const *pre
     arr[off] = '\0';
     p[0] = host;
     p[1] = arr;
+    p[2] = num(&ps, POWER_SHUTDOWN);
+    p[3] = instance_vm_state_for(POWER_SHUTDOWN);
     r = db_query(db,
-                 "UPDATE instances SET power_state = 4, vm_state = 'stopped',"
+                 "UPDATE instances SET power_state = $3::int, vm_state = $4,"
                  " updated_at = now()"
                  " WHERE host = $1 AND NOT deleted AND task_state IS NULL"
-                 " AND power_state <> 4 AND NOT (uuid = ANY ($2::uuid[]))"
+                 " AND power_state <> $3::int AND NOT (uuid = ANY ($2::uuid[]))"
                  " RETURNING uuid",
-                 2, p, err);
+                 4, p, err);
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++)

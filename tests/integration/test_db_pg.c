@@ -1,6 +1,7 @@
 /* test_db_pg.c - the database layer's own behaviour against a real
  * PostgreSQL (FERRY_TEST_DB): what `db sync` reports when a schema file
- * fails, `db version`; os-migrateLive's guarded creation; the statement
+ * fails, `db version`; os-migrateLive's guarded creation; a compute's
+ * import of its domains and their power states; the statement
  * timeout of pooled connections; the shared listener (db_watch.c). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,11 +21,12 @@
 #include "common/nova.h"
 #include "common/util.h"
 #include "db/db.h"
-#include "db/db_int.h"
+#include "db/db_instance.h"
 #include "db/db_mig.h"
 #include "db/db_schema.h"
 #include "db/db_types.h"
 #include "db/db_watch.h"
+#include "db/db_int.h"
 
 static const char *conninfo;
 
@@ -155,6 +157,62 @@ test_create_guard(void **state)
         }
     }
     pg_exec(db, "DELETE FROM flavors WHERE flavorid = 'test-db-pg-guard'");
+    db_free(db);
+}
+
+#define IMPORT_UUID "7e57db9c-0000-4000-8000-00000000b001"
+
+/* Import (as ferry-compute's sync does) on host, then read the row back. */
+static void
+import_as(struct db *db, const char *host, int power_state, bool want_created,
+          const char *want_host, int want_power, const char *want_vm_state)
+{
+    struct db_instance_import in = { .uuid = IMPORT_UUID, .name = "g", .domain_name = "g",
+                                     .project_id = "p", .user_id = "u",
+                                     .flavor_name = "test-db-pg-import", .memory_mb = 64,
+                                     .vcpus = 1 };
+    struct db_instance inst;
+    struct err err = ERR_INIT;
+    bool created = !want_created;
+
+    in.power_state = power_state;
+    if (db_instance_import(db, host, host, &in, &created, &err) < 0 ||
+        db_instance_get(db, IMPORT_UUID, NULL, &inst, &err) < 0)
+        fail_msg("%s: %s", host, err.msg);
+    assert_int_equal(created, want_created);
+    assert_string_equal(inst.host, want_host);
+    assert_int_equal(inst.power_state, want_power);
+    assert_string_equal(inst.vm_state, want_vm_state);
+}
+
+/* What a compute's sync records: vm_state follows Nova's power state; a
+ * domain gone from its host is shut down; one found running elsewhere is
+ * adopted there only once its old host reported it gone. */
+static void
+test_import_power_states(void **state)
+{
+    static const char *const none[] = { NULL };
+    struct db *db = db_new(conninfo, "test_db_pg");
+    struct db_instance inst;
+    struct err err = ERR_INIT;
+
+    (void)state;
+    pg_exec(db, "DELETE FROM instances WHERE uuid = '" IMPORT_UUID "'");
+    import_as(db, "t-a", POWER_PAUSED, true, "t-a", POWER_PAUSED, "paused");
+    import_as(db, "t-a", POWER_SUSPENDED, false, "t-a", POWER_SUSPENDED, "suspended");
+    import_as(db, "t-a", POWER_CRASHED, false, "t-a", POWER_CRASHED, "stopped");
+    import_as(db, "t-a", POWER_NOSTATE, false, "t-a", POWER_NOSTATE, "active");
+    /* running elsewhere while its host still has it: not adopted */
+    import_as(db, "t-b", POWER_RUNNING, false, "t-a", POWER_NOSTATE, "active");
+    import_as(db, "t-a", POWER_RUNNING, false, "t-a", POWER_RUNNING, "active");
+    assert_int_equal(db_instance_mark_missing(db, "t-a", none, 0, &err), 0);
+    assert_int_equal(db_instance_get(db, IMPORT_UUID, NULL, &inst, &err), 0);
+    assert_int_equal(inst.power_state, POWER_SHUTDOWN);
+    assert_string_equal(inst.vm_state, "stopped");
+    /* gone from t-a, shut down there: t-b running it adopts it */
+    import_as(db, "t-b", POWER_PAUSED, false, "t-b", POWER_PAUSED, "paused");
+    pg_exec(db, "DELETE FROM instances WHERE uuid = '" IMPORT_UUID "'");
+    pg_exec(db, "DELETE FROM flavors WHERE flavorid = 'test-db-pg-import'");
     db_free(db);
 }
 
@@ -307,6 +365,7 @@ main(void)
         cmocka_unit_test(test_schema_failure_keeps_detail),
         cmocka_unit_test(test_schema_version),
         cmocka_unit_test(test_create_guard),
+        cmocka_unit_test(test_import_power_states),
         cmocka_unit_test(test_pool_statement_timeout),
         cmocka_unit_test(test_keepalives),
         cmocka_unit_test(test_watch),
