@@ -7,6 +7,7 @@
 
 #include "api/mv.h"
 #include "common/auto.h"
+#include "common/nova.h"
 #include "common/util.h"
 
 /* Trim spaces in place; returns s. */
@@ -103,7 +104,7 @@ mv_negotiate(const char *std_hdr, const char *legacy_hdr, int max, int *mv, char
     if (!have && legacy_hdr)
         have = mv_from_legacy(legacy_hdr, v, sizeof(v));
     if (!have) {
-        *mv = 2001;
+        *mv = MV_MIN;
         mv_format(*mv, echo, echo_size);
         return 0;
     }
@@ -123,7 +124,7 @@ mv_negotiate(const char *std_hdr, const char *legacy_hdr, int max, int *mv, char
                        "Version %s is not supported by the API. Minimum is 2.1 and maximum "
                        "is %s.", echo, maxs);
     }
-    *mv = (int)(major * 1000 + minor);
+    *mv = (int)MV(major, minor);
     mv_format(*mv, echo, echo_size);
     return 0;
 }
