@@ -222,15 +222,23 @@ static const struct {
 _Static_assert(ARRAY_SIZE(sched_filters) == DB_STAGE_COUNT,
                "a filter for every stage the database knows, and the CPU's last");
 
-/* The index of the first filter that refuses h (its reason in why), or -1. */
+/* The index of the first filter from `first` on that refuses h (its reason
+ * in why), or -1. */
+static int
+sched_refusal_from(size_t first, const struct sched_request *rq, const struct db_host *h,
+                   char *why, size_t why_size)
+{
+    for (size_t i = first; i < ARRAY_SIZE(sched_filters); i++)
+        if (!sched_filters[i].fn(rq, h, why, why_size))
+            return (int)i;
+    return -1;
+}
+
 static int
 sched_refusal(const struct sched_request *rq, const struct db_host *h, char *why,
               size_t why_size)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(sched_filters); i++)
-        if (!sched_filters[i].fn(rq, h, why, why_size))
-            return (int)i;
-    return -1;
+    return sched_refusal_from(0, rq, h, why, why_size);
 }
 
 bool
@@ -238,6 +246,13 @@ sched_host_passes(const struct sched_request *rq, const struct db_host *h, char 
                   size_t why_size)
 {
     return sched_refusal(rq, h, why, why_size) < 0;
+}
+
+bool
+sched_host_passes_rest(const struct sched_request *rq, const struct db_host *h, char *why,
+                       size_t why_size)
+{
+    return sched_refusal_from(DB_STAGE_PASSES, rq, h, why, why_size) < 0;
 }
 
 /* Nova's weighers: each value normalised to 0..1 over the candidates

@@ -43,6 +43,12 @@ void sched_cpu_features(struct sched_request *rq, const char *cpu_xml);
 bool sched_host_passes(const struct sched_request *rq, const struct db_host *h, char *why,
                        size_t why_size);
 
+/* Only the filters the database leaves to C (the CPU pre-filter), for a
+ * candidate db_sched_candidates() gave: the database's own filters have
+ * judged it already, and are not run twice.  As sched_host_passes(). */
+bool sched_host_passes_rest(const struct sched_request *rq, const struct db_host *h,
+                            char *why, size_t why_size);
+
 /* Filter then weigh: the indexes of the hosts among hosts[0..n) that pass,
  * best first, into order[] (room for n); returns how many.  Nova's
  * weighers: free RAM and incoming migrations, each normalised to 0..1 over

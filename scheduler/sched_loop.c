@@ -246,8 +246,9 @@ sched_names_free(struct sched_names *l)
 }
 
 /* Scheduler path: the database's filters and weighers give the best few
- * candidates; each passes the C filters (the CPU pre-filter among them), is
- * claimed, and checks itself.  A host the C filters refuse is left out of
+ * candidates; each passes the filter the database leaves to C (the CPU
+ * pre-filter: sched_host_passes_rest; the others are not run twice), is
+ * claimed, and checks itself.  A host the C filter refuses is left out of
  * the next queries (not a retry, and with no bound: on a fleet of mixed
  * CPUs, many hosts may lack a feature before one has it); a host that
  * refuses its own check is tried no more and the next is taken, up to
@@ -280,7 +281,7 @@ sched_scheduled(struct sched *s, const struct db_mig *m, const struct db_instanc
             break;
         }
         for (i = 0; i < n; i++) {
-            if (sched_host_passes(rq, &cands[i], reason, sizeof(reason)))
+            if (sched_host_passes_rest(rq, &cands[i], reason, sizeof(reason)))
                 break;
             log_debug("candidate refused mig=%d host=%s reason=\"%s\"", m->id, cands[i].host,
                       reason);

@@ -95,7 +95,7 @@ main(int argc, char **argv)
         if (db_sched_candidates(db, &q, 8, &cands, &nc, &err) < 0)
             fatalx("candidates: %s %s", err.msg, err.detail);
         for (int i = 0; i < nc && !got; i++)
-            if (sched_host_passes(&rq, &cands[i], why, sizeof(why))) {
+            if (sched_host_passes_rest(&rq, &cands[i], why, sizeof(why))) {
                 int rc = db_reservation_take(db, mig, &q, cands[i].host, &err);
 
                 if (rc < 0)

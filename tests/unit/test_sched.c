@@ -89,6 +89,31 @@ test_filters_one_by_one(void **state)
     assert_string_equal(why, "already tried");
 }
 
+/* A candidate of the database's query is judged by the C filter only:
+ * what the database's filters decided is not decided again. */
+static void
+test_candidate_rest_only(void **state)
+{
+    struct sched_request rq = request();
+    struct db_host h = host("a", true, 768, 100);   /* the database's RAM filter's */
+    char why[200];
+
+    (void)state;
+    assert_false(sched_host_passes(&rq, &h, why, sizeof(why)));
+    assert_true(sched_host_passes_rest(&rq, &h, why, sizeof(why)));
+    h = host("a", false, 4096, 0);                  /* down: the database's too */
+    assert_true(sched_host_passes_rest(&rq, &h, why, sizeof(why)));
+    /* the CPU pre-filter is C's: a KVM host without a required feature */
+    h = host("a", true, 4096, 0);
+    sched_cpu_features(&rq, "<cpu><model>Skylake-Client-IBRS</model>"
+                            "<feature policy=\"require\" name=\"vmx\"/></cpu>");
+    snprintf(h.virt_type, sizeof(h.virt_type), "kvm");
+    snprintf(h.cpu_model, sizeof(h.cpu_model), "Skylake-Client-IBRS");
+    snprintf(h.cpu_features, sizeof(h.cpu_features), "sse,sse2");
+    assert_false(sched_host_passes_rest(&rq, &h, why, sizeof(why)));
+    assert_false(sched_host_passes(&rq, &h, why, sizeof(why)));
+}
+
 static void
 test_pick_most_free_ram(void **state)
 {
@@ -305,6 +330,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_filters_one_by_one),
+        cmocka_unit_test(test_candidate_rest_only),
         cmocka_unit_test(test_disk_io_ops_cpu),
         cmocka_unit_test(test_cpu_live_xml),
         cmocka_unit_test(test_pick_most_free_ram),
