@@ -202,20 +202,6 @@ flavor_filter(const struct ctx *c, struct db_flavor_filter *f, char min_ram[FLAV
     return 0;
 }
 
-/* PostgreSQL's regex engine judged the name pattern: say so, with its words. */
-static void
-flavor_regex_error(struct err *err)
-{
-    static const char pg[] = "invalid regular expression: ";
-    char why[sizeof(err->detail)];
-
-    strlcpy0(why, strncmp(err->detail, pg, sizeof(pg) - 1) == 0 ? err->detail + sizeof(pg) - 1
-                  : err->detail[0]                              ? err->detail
-                                                                : "malformed pattern",
-             sizeof(why));
-    err_set(err, ERR_INVALID, "Invalid regular expression in filter 'name': %s", why);
-}
-
 /* The list, then the view with Nova's next link when the page is full. */
 static int
 flavor_list(struct ctx *c, struct resp *r, bool detail, struct err *err)
@@ -231,9 +217,11 @@ flavor_list(struct ctx *c, struct resp *r, bool detail, struct err *err)
     if (api_query_check(c->req, qp, lenient, err) < 0 ||
         flavor_filter(c, &f, min_ram, min_disk, err) < 0)
         return -1;
+    if (f.marker && db_flavor_marker_check(c->db, &f, err) < 0)
+        return -1;
     if (db_flavor_list(c->db, &f, &v, &n, err) < 0) {
-        if (err->code == ERR_INVALID && f.name_regex && strncmp(err->msg, "marker", 6) != 0)
-            flavor_regex_error(err);
+        if (err->code == ERR_INVALID && f.name_regex)
+            api_regex_error(err);
         return -1;
     }
     list = json_array();

@@ -101,18 +101,12 @@ server_list(struct ctx *c, struct resp *r, bool detail, struct err *err)
     if (server_paging(c, &f, marker_uuid, err) < 0)
         return -1;
     f.down_time_s = c->cfg->service_down_time;
+    if (f.marker && db_instance_marker_check(c->db, f.marker, err) < 0)
+        return -1;
     if (db_instance_list(c->db, &f, &v, &n, err) < 0) {
         /* PostgreSQL's regex engine judged the pattern: say so, with its words */
-        if (err->code == ERR_INVALID && f.name_regex) {
-            static const char pg[] = "invalid regular expression: ";
-            char why[sizeof(err->detail)];
-
-            strlcpy0(why, strncmp(err->detail, pg, sizeof(pg) - 1) == 0
-                              ? err->detail + sizeof(pg) - 1
-                              : err->detail[0] ? err->detail : "malformed pattern",
-                     sizeof(why));
-            err_set(err, ERR_INVALID, "Invalid regular expression in filter 'name': %s", why);
-        }
+        if (err->code == ERR_INVALID && f.name_regex)
+            api_regex_error(err);
         return -1;
     }
     list = json_array();

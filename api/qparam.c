@@ -234,3 +234,15 @@ api_next_link(const struct ctx *c, const char *collection, const char *marker,
     return json_pack("[{s:s,s:s}]", "href", href, "rel", "next");
 }
 
+void
+api_regex_error(struct err *err)
+{
+    static const char pg[] = "invalid regular expression: ";
+    char why[sizeof(err->detail)];
+
+    strlcpy0(why, strncmp(err->detail, pg, sizeof(pg) - 1) == 0 ? err->detail + sizeof(pg) - 1
+                  : err->detail[0]                              ? err->detail
+                                                                : "malformed pattern",
+             sizeof(why));
+    err_set(err, ERR_INVALID, "Invalid regular expression in filter 'name': %s", why);
+}

@@ -32,6 +32,11 @@ struct api_qparam {
 int api_query_check(const struct req *req, const struct api_qparam *params, bool additional,
                     struct err *err);
 
+/* A name filter's pattern that PostgreSQL's regex engine refused (err, as
+ * the list query failed with it): Nova's 400 "Invalid regular expression in
+ * filter 'name': <why>", why in PostgreSQL's words. */
+void api_regex_error(struct err *err);
+
 /* Nova's "next" collection link: [{"href": ..., "rel": "next"}] for
  * <base>/<collection>?<query sorted by name, marker = marker>.  With
  * additional (a lenient schema), parameters not in params are left out, as

@@ -47,17 +47,22 @@ struct db_flavor_filter {
     const char *sort_key;           /* one of Nova's VALID_SORT_KEYS; NULL: flavorid */
     bool sort_desc;
     int limit;                      /* rows at most; 0 gives none, as in Nova */
-    const char *marker;             /* flavorid of the last row seen, or NULL */
+    const char *marker;             /* flavorid of the last row seen (checked by
+                                     * db_flavor_marker_check() first), or NULL */
 };
 
 /* Is key one of Nova's flavor sort keys (schemas/flavors.py VALID_SORT_KEYS)? */
 bool db_flavor_sort_key_ok(const char *key);
 
+/* Nova's MarkerNotFound: f's marker must be a flavor the caller may see
+ * (f->project as in db_flavor_list()); ERR_INVALID "marker [<marker>] not
+ * found" otherwise. */
+int db_flavor_marker_check(struct db *db, const struct db_flavor_filter *f, struct err *err);
+
 /* The page of flavors f selects, ordered by (sort key, id) both in f's
  * direction (a NULL description, updated_at or vcpu_weight first when
- * ascending, as MySQL orders them for Nova), starting after the marker.
- * ERR_INVALID "marker [<marker>] not found" when the marker is not a flavor
- * the caller may see. */
+ * ascending, as MySQL orders them for Nova), starting after the marker
+ * (db_flavor_marker_check() says whether there is one). */
 int db_flavor_list(struct db *db, const struct db_flavor_filter *f, struct db_flavor **out,
                    int *n, struct err *err);
 

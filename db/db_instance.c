@@ -121,6 +121,20 @@ db_instance_get(struct db *db, const char *uuid, const char *project, struct db_
 }
 
 int
+db_instance_marker_check(struct db *db, const char *uuid, struct err *err)
+{
+    /* Nova looks the marker up among every instance, deleted ones too */
+    AUTO_PGRES PGresult *r = db_query(db, "SELECT 1 FROM instances WHERE uuid = $1::uuid", 1,
+                                      &uuid, err);
+
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0)
+        return err_set(err, ERR_INVALID, "marker [%s] not found", uuid);
+    return 0;
+}
+
+int
 db_instance_list(struct db *db, const struct db_instance_filter *f, struct db_instance **out,
                  int *n, struct err *err)
 {
@@ -128,18 +142,9 @@ db_instance_list(struct db *db, const struct db_instance_filter *f, struct db_in
     const char *p[6] = { f->project, f->name_regex, f->host,
                          f->limit > 0 ? num(&b[0], f->limit) : NULL, f->marker,
                          num(&b[1], f->down_time_s) };
-    AUTO_PGRES PGresult *m = NULL;
     AUTO_PGRES PGresult *r = NULL;
     struct db_instance *v;
 
-    /* Nova looks the marker up among every instance, deleted ones too */
-    if (f->marker) {
-        if (!(m = db_query(db, "SELECT 1 FROM instances WHERE uuid = $1::uuid", 1, &f->marker,
-                           err)))
-            return -1;
-        if (PQntuples(m) == 0)
-            return err_set(err, ERR_INVALID, "marker [%s] not found", f->marker);
-    }
     /* the host's status (2.16) in the same query: never one query per row */
     r = db_query(db,
                  "SELECT" INSTANCE_COLS ", i.metadata::text AS metadata,"

@@ -94,9 +94,15 @@ struct db_instance_filter {
     const char *name_regex;         /* Nova's name filter is a regex */
     const char *host;
     int limit;                      /* <= 0: no limit */
-    const char *marker;             /* a uuid: the rows after it; unknown: ERR_INVALID */
+    const char *marker;             /* a uuid: the rows after it (known: checked by
+                                     * db_instance_marker_check() first) */
     int down_time_s;                /* service_down_time, for host_status */
 };
+
+/* Nova's MarkerNotFound for a page of servers: ERR_INVALID "marker [<uuid>]
+ * not found" unless an instance (deleted ones too) has that uuid
+ * (canonical form). */
+int db_instance_marker_check(struct db *db, const char *uuid, struct err *err);
 
 /* A page of instances, newest first, each with its host's status and its
  * metadata (one query, whatever the page's size); free the list with

@@ -217,6 +217,9 @@ api GET "/v2.1/flavors?$F&limit=x"
 expect_fault badRequest 400 "Invalid input for query parameters limit. Value: x. 'x' does not match '^[0-9]*\$'"
 api GET "/v2.1/flavors?$F&marker=nope"
 expect_fault badRequest 400 'marker [nope] not found'
+# with a name filter too: still the marker's fault, not the pattern's
+API=$API2 api GET "/v2.1/flavors?$F&name=x&marker=nope" "" 2.102
+expect_fault badRequest 400 'marker [nope] not found'
 api GET "/v2.1/flavors?$F&marker=t220-e" "" "" "$OTHER"   # a flavor it cannot see
 expect_fault badRequest 400 'marker [t220-e] not found'
 

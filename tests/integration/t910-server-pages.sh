@@ -72,6 +72,9 @@ API=$API4 api GET "/v2.1/servers?marker=00000000-0000-4000-8000-0000000009a0" ""
 expect_fault badRequest 400 "marker [00000000-0000-4000-8000-0000000009a0] not found"
 API=$API4 api GET "/v2.1/servers?marker=%27%20OR%201=1--" "" "" "$TOK"
 expect_fault badRequest 400 "marker [' OR 1=1--] not found"
+# with a name filter too: the marker's fault, not the pattern's
+API=$API4 api GET "/v2.1/servers?name=$P&marker=00000000-0000-4000-8000-0000000009a0" "" "" "$TOK"
+expect_fault badRequest 400 "marker [00000000-0000-4000-8000-0000000009a0] not found"
 
 # detail: the same pages, host_status (admin) from the page's own query
 Q="all_tenants=1&name=%5E$P-"
