@@ -97,6 +97,12 @@ forecast_throttle(const struct pf_guest *g, struct pf_forecast *out, double p, d
     /* one firing covers a dirty rate twice the forecast (VEP 246 saw 2-3x
      * during migration): p(2D) - p(D) = rho B / 2D */
     out->ac_increment = clampi((int)ceil(100 * PF_RHO_OWN * bw / (2 * d)), 5, 50);
+    /* QEMU's second firing, two iterations later, would cap it at 99 %
+     * anyway: 99 % at once, so that the pass which shows whether the most
+     * QEMU can do is enough comes two iterations sooner (a paced guest
+     * that 99 % cannot slow enough is decided one pass after it) */
+    if (out->ac_initial + out->ac_increment > PF_THROTTLE_MAX)
+        out->ac_initial = PF_THROTTLE_MAX;
     out->eta_ms = (int64_t)((mem + 3 * w) * 1000.0 / bw);
     snprintf(out->text, sizeof(out->text), "auto-converge from %d %% (+%d %%): dirty rate "
              "%.1f MiB/s against %.1f MiB/s needs a %d %% throttle; the hot set %.1f MiB "

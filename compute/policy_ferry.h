@@ -15,7 +15,8 @@
  *    the downtime budget and the permissions: the capabilities (post-copy
  *    whenever allowed, it costs nothing until switched; auto-converge only
  *    when neither pre-copy alone nor a raised max downtime can work, with
- *    an initial throttle and increment from D / B), the expected step, time
+ *    an initial throttle and increment from D / B; 99 % at once when the
+ *    second firing would reach it), the expected step, time
  *    and downtime, or a refusal that says what was measured and what would
  *    make it succeed.  pf_admit() says start / queue / refuse on a shared
  *    link.

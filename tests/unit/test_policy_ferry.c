@@ -35,6 +35,9 @@
 /* MiB/s at throttle 0, 10, ..., 90, 99 % (10 % interpolated). */
 static const double paced[11] = { 194, 197, 200, 199, 198, 193, 155, 120, 76, 40, 9 };
 static const double spin[11] = { 181, 164, 147, 131, 90, 88, 65, 37, 28, 17, 3 };
+/* the paced guest rewriting 8 GiB at 4096 MiB/s: 190 MiB/s even at 99 % */
+static const double paced4k[11] = { 4096, 4159, 4223, 4202, 4180, 4075, 3273, 2534, 1605, 845,
+                                    190 };
 static const double quiet[11] = { 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01,
                                   0.01 };
 static const double small[11] = { 50, 50, 50, 50, 50, 50, 40, 30, 20, 10, 1 };
@@ -864,6 +867,38 @@ test_step5_throttle_exhausted(void **state)
            r.ev[a].elapsed_ms / 1000.0, m.throttle, r.ev[a].text);
 }
 
+/* A throttle within one increment of the cap starts at 99 % (QEMU's
+ * second firing, two iterations later, would cap it anyway): on a 1 Gbit/s
+ * link whose passes take a minute, a paced guest that 99 % leaves at
+ * 190 MiB/s is decided one pass after the first firing, not three. */
+static void
+test_step5_throttle_capped_at_start(void **state)
+{
+    struct sim m;
+    struct pf_state st;
+    struct run r;
+    int a;
+    int64_t first = 0;
+
+    (void)state;
+    sim_init(&m, 16384, 8192, paced4k, 119.2);
+    start(&m, &st, 500, false, true);
+    assert_int_equal(st.fc.expected, PF_STEP_THROTTLE);
+    assert_int_equal(st.fc.ac_initial, 99);
+    assert_has(st.fc.text, "auto-converge from 99 % (+5 %)");
+    run_sim(&m, &st, &r, 1200, 0);
+    assert_int_equal(m.end, CANCELLED);
+    for (int i = 0; i < r.n && !first; i++)
+        if (strstr(r.ev[i].text, "auto-converge: throttle 99 % now"))
+            first = r.ev[i].iteration;
+    assert_true(first > 0);
+    a = find_act(&r, PF_ACT_ABORT);
+    assert_has(r.ev[a].text, "cancelled: the throttle reached 99 % and did not converge: ");
+    assert_true(r.ev[a].iteration <= first + 1);
+    printf("    step 5 at the first 99 %% pass: at %.1f s, iteration %lld: %s\n",
+           r.ev[a].elapsed_ms / 1000.0, (long long)r.ev[a].iteration, r.ev[a].text);
+}
+
 /* ---- force-complete ------------------------------------------------------------------ */
 
 /* With post-copy enabled: post-copy, recorded as forced by an operator;
@@ -935,6 +970,7 @@ main(void)
         cmocka_unit_test(test_step5_abort),
         cmocka_unit_test(test_step5_within_60s),
         cmocka_unit_test(test_step5_throttle_exhausted),
+        cmocka_unit_test(test_step5_throttle_capped_at_start),
         cmocka_unit_test(test_force_post_copy),
         cmocka_unit_test(test_force_pause),
     };
