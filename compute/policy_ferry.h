@@ -121,6 +121,8 @@
  * defaults for the rest). */
 struct pf_guest {
     int64_t ram_bytes;              /* M: RAM to send */
+    int64_t disk_bytes;             /* block migration: the local disks, copied before
+                                     * the RAM (libvirt's NBD mirror); 0: shared storage */
     int budget_ms;                  /* ferry:max_downtime_ms */
     bool post_copy;                 /* ferry:post_copy allowed (and not paused) */
     bool auto_converge;             /* ferry:auto_converge allowed */
@@ -184,6 +186,7 @@ struct pf_sample {
     int64_t mem_dirty_rate;         /* bytes/s, QEMU's per-sync measure */
     int64_t iteration;              /* QEMU's dirty-sync count */
     int throttle_pct;
+    int64_t disk_remaining;         /* block migration: disk bytes still to copy */
 };
 
 /* One row of the per-iteration table. */

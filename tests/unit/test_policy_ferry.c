@@ -354,6 +354,36 @@ test_forecast_idle(void **state)
                         "16.0 MiB/s, hot set 0.0 MiB; about 8 s, downtime <= 0 ms");
 }
 
+/* Block migration: the local disks cross the link first (libvirt's NBD
+ * mirror), so the ETA counts them, at start and in every sample while
+ * they are copied; the convergence verdict is the RAM's. */
+static void
+test_forecast_block_disks(void **state)
+{
+    struct pf_guest g = { .ram_bytes = 128 << 20, .disk_bytes = 64 << 20, .budget_ms = 500 };
+    struct pf_measure pm = { .dirty_bps = 0, .dirty_period_s = 1, .link_bps = 16 << 20 };
+    struct pf_forecast fc;
+    struct pf_state st;
+    struct pf_sample s = { .elapsed_ms = 500, .mem_total = 128 << 20, .mem_remaining = 128 << 20,
+                           .mem_bps = 16 << 20, .iteration = 1, .disk_remaining = 32 << 20 };
+    struct pf_action a;
+
+    (void)state;
+    pf_forecast(&g, &pm, pm.link_bps, &fc);
+    assert_int_equal(fc.verdict, PF_START);
+    assert_int_equal(fc.expected, PF_STEP_NONE);
+    assert_int_equal(fc.eta_ms, 12000);     /* (64 + 128) MiB at 16 MiB/s */
+    assert_has(fc.text, "about 12 s");
+    assert_has(fc.text, "(block migration: 64.0 MiB of disks first, about 4 s of it)");
+    pf_start(&st, &g, &fc);
+    pf_tick(&st, &s, &a);
+    assert_int_equal(st.eta_ms, 500 + 10000);   /* 32 MiB of disk + 128 MiB of RAM left */
+    /* the same guest on shared storage: the RAM alone */
+    g.disk_bytes = 0;
+    pf_forecast(&g, &pm, pm.link_bps, &fc);
+    assert_int_equal(fc.eta_ms, 8000);
+}
+
 /* A hot set that fits the budget: the max downtime it needs, at start. */
 static void
 test_forecast_downtime(void **state)
@@ -953,6 +983,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forecast_idle),
+        cmocka_unit_test(test_forecast_block_disks),
         cmocka_unit_test(test_forecast_downtime),
         cmocka_unit_test(test_forecast_auto_converge),
         cmocka_unit_test(test_forecast_post_copy),
