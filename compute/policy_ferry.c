@@ -90,6 +90,7 @@ forecast_throttle(const struct pf_guest *g, struct pf_forecast *out, double p, d
                   int need)
 {
     double d = (double)out->dirty_bps, bw = (double)out->bw_bps, w = (double)out->hot_bytes;
+    double disk = (double)g->disk_bytes;
 
     out->expected = PF_STEP_THROTTLE;
     out->auto_converge = true;
@@ -97,7 +98,13 @@ forecast_throttle(const struct pf_guest *g, struct pf_forecast *out, double p, d
     /* one firing covers a dirty rate twice the forecast (VEP 246 saw 2-3x
      * during migration): p(2D) - p(D) = rho B / 2D */
     out->ac_increment = clampi((int)ceil(100 * PF_RHO_OWN * bw / (2 * d)), 5, 50);
-    out->eta_ms = (int64_t)((mem + 3 * w) * 1000.0 / bw);
+    /* QEMU's second firing, two iterations later, would cap it at 99 %
+     * anyway: 99 % at once, so that the pass which shows whether the most
+     * QEMU can do is enough comes two iterations sooner (a paced guest
+     * that 99 % cannot slow enough is decided one pass after it) */
+    if (out->ac_initial + out->ac_increment > PF_THROTTLE_MAX)
+        out->ac_initial = PF_THROTTLE_MAX;
+    out->eta_ms = (int64_t)((mem + disk + 3 * w) * 1000.0 / bw);
     snprintf(out->text, sizeof(out->text), "auto-converge from %d %% (+%d %%): dirty rate "
              "%.1f MiB/s against %.1f MiB/s needs a %d %% throttle; the hot set %.1f MiB "
              "would need %d ms, budget %d ms; about %lld s", out->ac_initial,
@@ -126,6 +133,7 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
             struct pf_forecast *out)
 {
     double d = (double)m->dirty_bps, bw = (double)bw_bps, mem = (double)g->ram_bytes;
+    double disk = (double)g->disk_bytes;
     double w = d * (m->dirty_period_s > 0 ? m->dirty_period_s : 1);
     double p;
     int need;
@@ -154,7 +162,7 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
     p = throttle_need(d, 0, bw);
     if (d < PF_RHO_OWN * bw) {
         out->expected = PF_STEP_NONE;
-        out->eta_ms = (int64_t)(mem * 1000.0 / (bw - d));
+        out->eta_ms = (int64_t)((disk / bw + mem / (bw - d)) * 1000.0);
         if (need < out->downtime_ms)
             out->downtime_ms = need;
         snprintf(out->text, sizeof(out->text), "pre-copy converges on its own: dirty rate "
@@ -165,7 +173,7 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
         out->expected = PF_STEP_DOWNTIME;
         out->start_downtime_ms = need > out->start_downtime_ms ? need : out->start_downtime_ms;
         out->downtime_ms = need;
-        out->eta_ms = (int64_t)((mem + 2 * w) * 1000.0 / bw);
+        out->eta_ms = (int64_t)((mem + disk + 2 * w) * 1000.0 / bw);
         snprintf(out->text, sizeof(out->text), "max downtime %d ms at start: hot set %.1f MiB "
                  "at %.1f MiB/s (dirty rate %.1f MiB/s), budget %d ms; about %lld s",
                  out->start_downtime_ms, pf_mib(w), pf_mib(bw), pf_mib(d), g->budget_ms,
@@ -174,7 +182,7 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
         forecast_throttle(g, out, p, mem, need);
     } else if (g->post_copy) {
         out->expected = PF_STEP_POSTCOPY;
-        out->eta_ms = (int64_t)((mem + 3 * w) * 1000.0 / bw);
+        out->eta_ms = (int64_t)((mem + disk + 3 * w) * 1000.0 / bw);
         snprintf(out->text, sizeof(out->text), "post-copy after two passes: hot set %.1f MiB at "
                  "%.1f MiB/s needs %d ms, budget %d ms (dirty rate %.1f MiB/s%s); about %lld s",
                  pf_mib(w), pf_mib(bw), need, g->budget_ms, pf_mib(d),
@@ -182,10 +190,16 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
                  (long long)(out->eta_ms / 1000));
     } else if (d < bw) {
         out->expected = PF_STEP_NONE;
-        out->eta_ms = (int64_t)(mem * 1000.0 / (bw - d));
+        out->eta_ms = (int64_t)((disk / bw + mem / (bw - d)) * 1000.0);
         snprintf(out->text, sizeof(out->text), "pre-copy alone: dirty rate under the bandwidth");
     } else {
         forecast_refuse(g, out, need);
+    }
+    if (out->verdict == PF_START && disk > 0) {
+        size_t n = strlen(out->text);
+
+        snprintf(out->text + n, sizeof(out->text) - n, " (block migration: %.1f MiB of disks "
+                 "first, about %lld s of it)", pf_mib(disk), (long long)(disk / bw));
     }
 }
 
@@ -368,10 +382,11 @@ est_convergence(struct pf_state *st, const struct pf_sample *s)
     if (st->bw <= 0)
         st->eta_ms = -1;
     else if (st->converging && st->rho < 1)
-        st->eta_ms = s->elapsed_ms + (int64_t)(((double)s->mem_remaining +
+        st->eta_ms = s->elapsed_ms + (int64_t)(((double)(s->mem_remaining + s->disk_remaining) +
                                                 hot * st->rho / (1 - st->rho)) * 1000.0 / st->bw);
     else if (st->converging || need_ms(hot, st->bw) <= st->downtime_ms)
-        st->eta_ms = s->elapsed_ms + (int64_t)(((double)s->mem_remaining + hot) * 1000.0 / st->bw);
+        st->eta_ms = s->elapsed_ms + (int64_t)(((double)(s->mem_remaining + s->disk_remaining) +
+                                                hot) * 1000.0 / st->bw);
     else if (st->throttle_deadline_ms > 0)
         st->eta_ms = st->throttle_deadline_ms;
     else

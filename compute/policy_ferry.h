@@ -15,7 +15,8 @@
  *    the downtime budget and the permissions: the capabilities (post-copy
  *    whenever allowed, it costs nothing until switched; auto-converge only
  *    when neither pre-copy alone nor a raised max downtime can work, with
- *    an initial throttle and increment from D / B), the expected step, time
+ *    an initial throttle and increment from D / B; 99 % at once when the
+ *    second firing would reach it), the expected step, time
  *    and downtime, or a refusal that says what was measured and what would
  *    make it succeed.  pf_admit() says start / queue / refuse on a shared
  *    link.
@@ -120,6 +121,8 @@
  * defaults for the rest). */
 struct pf_guest {
     int64_t ram_bytes;              /* M: RAM to send */
+    int64_t disk_bytes;             /* block migration: the local disks, copied before
+                                     * the RAM (libvirt's NBD mirror); 0: shared storage */
     int budget_ms;                  /* ferry:max_downtime_ms */
     bool post_copy;                 /* ferry:post_copy allowed (and not paused) */
     bool auto_converge;             /* ferry:auto_converge allowed */
@@ -183,6 +186,7 @@ struct pf_sample {
     int64_t mem_dirty_rate;         /* bytes/s, QEMU's per-sync measure */
     int64_t iteration;              /* QEMU's dirty-sync count */
     int throttle_pct;
+    int64_t disk_remaining;         /* block migration: disk bytes still to copy */
 };
 
 /* One row of the per-iteration table. */

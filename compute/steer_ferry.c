@@ -59,6 +59,7 @@ steer_record_forecast(struct steer *s, const struct pf_guest *g, const struct pf
                           (json_int_t)m->link_used_bps, "budget_ms", g->budget_ms,
                           "ram_bytes", (json_int_t)g->ram_bytes, "why", fc->text);
 
+    json_object_set_new(o, "disk_bytes", json_integer(g->disk_bytes));
     json_object_set_new(o, "eta_ms", fc->eta_ms < 0 ? json_null() : json_integer(fc->eta_ms));
     json_object_set_new(o, "predicted_downtime_ms",
                         fc->verdict == PF_REFUSE ? json_null() : json_integer(fc->downtime_ms));
@@ -92,7 +93,8 @@ int
 steer_admit(struct steer *s, const struct mig_opts *o, int64_t ram_bytes, bool paused,
             struct virt_mig_params *p, struct pf_forecast *fc, struct err *err)
 {
-    struct pf_guest g = { .ram_bytes = ram_bytes, .budget_ms = o->max_downtime_ms,
+    struct pf_guest g = { .ram_bytes = ram_bytes, .disk_bytes = s->disk_bytes,
+                          .budget_ms = o->max_downtime_ms,
                           .post_copy = o->post_copy && !paused,
                           .auto_converge = o->auto_converge };
     struct pf_measure m = { .link_bps = steer_link_bps(s->c->cfg) };
@@ -102,9 +104,9 @@ steer_admit(struct steer *s, const struct mig_opts *o, int64_t ram_bytes, bool p
     steer_measure(s, paused, &m);
     pf_admit(&g, &m, fc);
     log_info("ferry forecast mig=%d verdict=%s dirty_bps=%lld link_bps=%lld used_bps=%lld "
-             "ram=%lld budget_ms=%d", s->mig_id, steer_verdicts[fc->verdict],
+             "ram=%lld disk=%lld budget_ms=%d", s->mig_id, steer_verdicts[fc->verdict],
              (long long)m.dirty_bps, (long long)m.link_bps, (long long)m.link_used_bps,
-             (long long)ram_bytes, g.budget_ms);
+             (long long)ram_bytes, (long long)g.disk_bytes, g.budget_ms);
     steer_record_forecast(s, &g, &m, fc);
     if (fc->verdict != PF_START)
         return 0;
@@ -136,8 +138,9 @@ steer_attach(struct steer *s, const struct mig_opts *o, int64_t ram_bytes, bool 
     if (steer_admit(s, o, ram_bytes, true, &p, &fc, err) < 0)
         return -1;
     if (fc.verdict != PF_START) {
-        struct pf_guest g = { .ram_bytes = ram_bytes, .budget_ms = o->max_downtime_ms,
-                              .post_copy = o->post_copy, .auto_converge = o->auto_converge };
+        struct pf_guest g = { .ram_bytes = ram_bytes, .disk_bytes = s->disk_bytes,
+                              .budget_ms = o->max_downtime_ms, .post_copy = o->post_copy,
+                              .auto_converge = o->auto_converge };
 
         pf_start(&s->st, &g, &fc);
     }
@@ -192,6 +195,7 @@ steer_tick(struct steer *s, const struct virt_job_stats *js, struct pf_action *o
                              .mem_processed = js->mem_processed,
                              .mem_remaining = js->mem_remaining, .mem_bps = js->mem_bps,
                              .mem_dirty_rate = js->mem_dirty_rate,
+                             .disk_remaining = js->disk_remaining,
                              .iteration = js->mem_iteration,
                              .throttle_pct = js->auto_converge_throttle };
 

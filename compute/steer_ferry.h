@@ -36,6 +36,7 @@ struct steer {
     int mig_id;
     const char *uuid;               /* the instance */
     const char *request_id;         /* its action */
+    int64_t disk_bytes;             /* block migration: the local disks' bytes, else 0 */
     struct pf_state st;
     bool job_seen;                  /* the forecast's max downtime is set */
     int step_recorded;              /* migrations.step_reached as written */

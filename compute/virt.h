@@ -140,7 +140,9 @@ struct virt_job_stats {
 };
 
 /* The last pause and resume of a domain that libvirt reported on one
- * connection (lifecycle events SUSPENDED and RESUMED, any detail), in
+ * connection (lifecycle events SUSPENDED and RESUMED, any detail; of
+ * several in a row, the first: a post-copy's destination resumes when the
+ * guest runs there, and again once the last page arrived), in
  * wall-clock ms since the epoch, 0 when none was seen.  Comparable across
  * hosts as far as their clocks agree (NTP). */
 struct virt_lifecycle {

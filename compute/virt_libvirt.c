@@ -52,6 +52,7 @@ struct lv_events {
     struct {
         char uuid[VIR_UUID_STRING_BUFLEN];
         struct virt_lifecycle t;
+        int paused;                 /* -1 unknown (new process), 0 running, 1 paused */
     } dom[LV_EVENT_DOMAINS];
 };
 
@@ -329,19 +330,25 @@ lv_events_free(void *opaque)
     free(ev);
 }
 
-/* libvirt's event thread: note when a domain paused or resumed. */
+/* libvirt's event thread: note when a domain paused or resumed.  Only the
+ * first event of a pause or of a run counts: a post-copy's source hears
+ * SUSPENDED twice (migrated, post-copy) and its destination RESUMED twice,
+ * when the guest runs there (post-copy) and again when the last page has
+ * arrived (migrated), seconds later on a slow link; the downtime ends at
+ * the first.  STARTED is a new process: its first pause or run counts. */
 static int
 lv_lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
     struct lv_events *ev = opaque;
     char uuid[VIR_UUID_STRING_BUFLEN];
     int64_t now = wall_us() / 1000;
+    int paused;
     unsigned i;
 
     (void)conn;
     (void)detail;
-    if ((event != VIR_DOMAIN_EVENT_SUSPENDED && event != VIR_DOMAIN_EVENT_RESUMED) ||
-        virDomainGetUUIDString(dom, uuid) < 0)
+    if ((event != VIR_DOMAIN_EVENT_SUSPENDED && event != VIR_DOMAIN_EVENT_RESUMED &&
+         event != VIR_DOMAIN_EVENT_STARTED) || virDomainGetUUIDString(dom, uuid) < 0)
         return 0;
     pthread_mutex_lock(&ev->lock);
     for (i = 0; i < LV_EVENT_DOMAINS && strcmp(ev->dom[i].uuid, uuid) != 0; i++)
@@ -350,11 +357,18 @@ lv_lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail, voi
         i = ev->next++ % LV_EVENT_DOMAINS;
         strlcpy0(ev->dom[i].uuid, uuid, sizeof(ev->dom[i].uuid));
         memset(&ev->dom[i].t, 0, sizeof(ev->dom[i].t));
+        ev->dom[i].paused = -1;
     }
-    if (event == VIR_DOMAIN_EVENT_SUSPENDED)
-        ev->dom[i].t.suspended_ms = now;
-    else
-        ev->dom[i].t.resumed_ms = now;
+    paused = event == VIR_DOMAIN_EVENT_SUSPENDED;
+    if (event == VIR_DOMAIN_EVENT_STARTED)
+        ev->dom[i].paused = -1;
+    else if (ev->dom[i].paused != paused) {
+        if (paused)
+            ev->dom[i].t.suspended_ms = now;
+        else
+            ev->dom[i].t.resumed_ms = now;
+        ev->dom[i].paused = paused;
+    }
     pthread_mutex_unlock(&ev->lock);
     return 0;
 }

@@ -839,6 +839,8 @@ worker_ferry_admit(struct worker *w, const struct mig_opts *o, unsigned guest)
         fatalx("out of memory");
     *w->sf = (struct steer){ .c = w->c, .db = w->db, .v = w->v, .mig_id = w->m.id,
                              .uuid = w->m.instance_uuid, .request_id = w->m.request_id };
+    for (int i = 0; i < w->disks.n; i++)    /* listed for a block migration only */
+        w->sf->disk_bytes += w->disks.d[i].physical;
     if (w->attach) {
         /* the job was started with post-copy exactly when the guest allowed it */
         w->pol.post_copy = o->post_copy && !(guest & POLICY_PAUSED);

@@ -35,6 +35,9 @@
 /* MiB/s at throttle 0, 10, ..., 90, 99 % (10 % interpolated). */
 static const double paced[11] = { 194, 197, 200, 199, 198, 193, 155, 120, 76, 40, 9 };
 static const double spin[11] = { 181, 164, 147, 131, 90, 88, 65, 37, 28, 17, 3 };
+/* the paced guest rewriting 8 GiB at 4096 MiB/s: 190 MiB/s even at 99 % */
+static const double paced4k[11] = { 4096, 4159, 4223, 4202, 4180, 4075, 3273, 2534, 1605, 845,
+                                    190 };
 static const double quiet[11] = { 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01,
                                   0.01 };
 static const double small[11] = { 50, 50, 50, 50, 50, 50, 40, 30, 20, 10, 1 };
@@ -349,6 +352,36 @@ test_forecast_idle(void **state)
     assert_int_equal(fc.eta_ms, 8000);
     assert_string_equal(fc.text, "pre-copy converges on its own: dirty rate 0.0 MiB/s under "
                         "16.0 MiB/s, hot set 0.0 MiB; about 8 s, downtime <= 0 ms");
+}
+
+/* Block migration: the local disks cross the link first (libvirt's NBD
+ * mirror), so the ETA counts them, at start and in every sample while
+ * they are copied; the convergence verdict is the RAM's. */
+static void
+test_forecast_block_disks(void **state)
+{
+    struct pf_guest g = { .ram_bytes = 128 << 20, .disk_bytes = 64 << 20, .budget_ms = 500 };
+    struct pf_measure pm = { .dirty_bps = 0, .dirty_period_s = 1, .link_bps = 16 << 20 };
+    struct pf_forecast fc;
+    struct pf_state st;
+    struct pf_sample s = { .elapsed_ms = 500, .mem_total = 128 << 20, .mem_remaining = 128 << 20,
+                           .mem_bps = 16 << 20, .iteration = 1, .disk_remaining = 32 << 20 };
+    struct pf_action a;
+
+    (void)state;
+    pf_forecast(&g, &pm, pm.link_bps, &fc);
+    assert_int_equal(fc.verdict, PF_START);
+    assert_int_equal(fc.expected, PF_STEP_NONE);
+    assert_int_equal(fc.eta_ms, 12000);     /* (64 + 128) MiB at 16 MiB/s */
+    assert_has(fc.text, "about 12 s");
+    assert_has(fc.text, "(block migration: 64.0 MiB of disks first, about 4 s of it)");
+    pf_start(&st, &g, &fc);
+    pf_tick(&st, &s, &a);
+    assert_int_equal(st.eta_ms, 500 + 10000);   /* 32 MiB of disk + 128 MiB of RAM left */
+    /* the same guest on shared storage: the RAM alone */
+    g.disk_bytes = 0;
+    pf_forecast(&g, &pm, pm.link_bps, &fc);
+    assert_int_equal(fc.eta_ms, 8000);
 }
 
 /* A hot set that fits the budget: the max downtime it needs, at start. */
@@ -864,6 +897,38 @@ test_step5_throttle_exhausted(void **state)
            r.ev[a].elapsed_ms / 1000.0, m.throttle, r.ev[a].text);
 }
 
+/* A throttle within one increment of the cap starts at 99 % (QEMU's
+ * second firing, two iterations later, would cap it anyway): on a 1 Gbit/s
+ * link whose passes take a minute, a paced guest that 99 % leaves at
+ * 190 MiB/s is decided one pass after the first firing, not three. */
+static void
+test_step5_throttle_capped_at_start(void **state)
+{
+    struct sim m;
+    struct pf_state st;
+    struct run r;
+    int a;
+    int64_t first = 0;
+
+    (void)state;
+    sim_init(&m, 16384, 8192, paced4k, 119.2);
+    start(&m, &st, 500, false, true);
+    assert_int_equal(st.fc.expected, PF_STEP_THROTTLE);
+    assert_int_equal(st.fc.ac_initial, 99);
+    assert_has(st.fc.text, "auto-converge from 99 % (+5 %)");
+    run_sim(&m, &st, &r, 1200, 0);
+    assert_int_equal(m.end, CANCELLED);
+    for (int i = 0; i < r.n && !first; i++)
+        if (strstr(r.ev[i].text, "auto-converge: throttle 99 % now"))
+            first = r.ev[i].iteration;
+    assert_true(first > 0);
+    a = find_act(&r, PF_ACT_ABORT);
+    assert_has(r.ev[a].text, "cancelled: the throttle reached 99 % and did not converge: ");
+    assert_true(r.ev[a].iteration <= first + 1);
+    printf("    step 5 at the first 99 %% pass: at %.1f s, iteration %lld: %s\n",
+           r.ev[a].elapsed_ms / 1000.0, (long long)r.ev[a].iteration, r.ev[a].text);
+}
+
 /* ---- force-complete ------------------------------------------------------------------ */
 
 /* With post-copy enabled: post-copy, recorded as forced by an operator;
@@ -918,6 +983,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forecast_idle),
+        cmocka_unit_test(test_forecast_block_disks),
         cmocka_unit_test(test_forecast_downtime),
         cmocka_unit_test(test_forecast_auto_converge),
         cmocka_unit_test(test_forecast_post_copy),
@@ -935,6 +1001,7 @@ main(void)
         cmocka_unit_test(test_step5_abort),
         cmocka_unit_test(test_step5_within_60s),
         cmocka_unit_test(test_step5_throttle_exhausted),
+        cmocka_unit_test(test_step5_throttle_capped_at_start),
         cmocka_unit_test(test_force_post_copy),
         cmocka_unit_test(test_force_pause),
     };

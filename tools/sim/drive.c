@@ -78,8 +78,8 @@ static bool
 ferry_start(struct sim_run *r)
 {
     struct pf_state *st = (struct pf_state *)r->state;
-    struct pf_guest g = { (int64_t)r->c->ram, r->c->budget_ms, r->c->post_copy,
-                          r->c->auto_converge };
+    struct pf_guest g = { .ram_bytes = (int64_t)r->c->ram, .budget_ms = r->c->budget_ms,
+                          .post_copy = r->c->post_copy, .auto_converge = r->c->auto_converge };
     struct pf_measure m = { 0 };
     struct pf_forecast fc;
 
