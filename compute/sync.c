@@ -19,7 +19,7 @@
 
 static void
 sync_import_fill(const struct compute *c, const struct virt_domain *d,
-                 struct db_instance_import *in)
+                 struct db_instance *in)
 {
     memset(in, 0, sizeof(*in));
     strlcpy0(in->uuid, d->uuid, sizeof(in->uuid));
@@ -67,7 +67,7 @@ compute_sync(struct compute *c, struct db *db, struct virt *v, struct err *err)
     if (!(present = calloc((size_t)(n ? n : 1), sizeof(*present))))
         fatalx("out of memory");
     for (int i = 0; i < n; i++) {
-        struct db_instance_import in;
+        struct db_instance in;
         bool created = false;
 
         if (doms[i].incoming)

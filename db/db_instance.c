@@ -213,7 +213,7 @@ instance_vm_state_for(int power_state)
 /* The flavor of an imported domain, by name, created on first sight; its
  * id into out. */
 static int
-instance_import_flavor(struct db *db, const struct db_instance_import *in, char *out,
+instance_import_flavor(struct db *db, const struct db_instance *in, char *out,
                        size_t size, struct err *err)
 {
     struct numbuf b[5];
@@ -236,7 +236,7 @@ instance_import_flavor(struct db *db, const struct db_instance_import *in, char 
 
 int
 db_instance_import(struct db *db, const char *host, const char *node,
-                   const struct db_instance_import *in, bool *created, struct err *err)
+                   const struct db_instance *in, bool *created, struct err *err)
 {
     struct numbuf b[4], ps[3];
     const char *up[2] = { num(&ps[1], POWER_RUNNING), num(&ps[2], POWER_PAUSED) };

@@ -46,23 +46,6 @@ struct db_instance {
     char host_status[16];           /* db_instance_list(): UP, DOWN, MAINTENANCE, UNKNOWN, "" */
 };
 
-/* What ferry-compute found in libvirt, to import. */
-struct db_instance_import {
-    char uuid[UUID_STR_LEN];
-    char name[NAME_LEN];
-    char domain_name[NAME_LEN];
-    char project_id[NAME_LEN];
-    char user_id[NAME_LEN];
-    char flavor_name[NAME_LEN];
-    int memory_mb;
-    int vcpus;
-    int root_gb;
-    int ephemeral_gb;
-    int swap;
-    int power_state;
-    char cpu_xml[8192];
-};
-
 /* Nova's compute-API guards for an operation on an instance
  * (check_instance_lock, then check_instance_state): one table row per
  * operation, one function, Nova's words (ERR_CONFLICT). */
@@ -111,11 +94,14 @@ int db_instance_list(struct db *db, const struct db_instance_filter *f,
                      struct db_instance **out, int *n, struct err *err);
 void db_instance_list_free(struct db_instance *v, int n);
 
-/* Import a domain found on host: a new uuid becomes an instance on host
+/* Import a domain found on host, as ferry-compute read it from libvirt: of
+ * in, uuid, name, domain_name, project_id, user_id, flavor_name, the size
+ * (memory_mb, vcpus, root_gb, ephemeral_gb, swap), power_state and cpu_xml;
+ * the rest is ignored.  A new uuid becomes an instance on host
  * (with a flavor matching its size); a known one only refreshes its power
  * state, and only while host owns it.  *created tells which happened. */
 int db_instance_import(struct db *db, const char *host, const char *node,
-                       const struct db_instance_import *in, bool *created, struct err *err);
+                       const struct db_instance *in, bool *created, struct err *err);
 
 /* Domains that vanished from their host: power state -> shutdown. */
 int db_instance_mark_missing(struct db *db, const char *host, const char *const *present,

@@ -167,10 +167,9 @@ static void
 import_as(struct db *db, const char *host, int power_state, bool want_created,
           const char *want_host, int want_power, const char *want_vm_state)
 {
-    struct db_instance_import in = { .uuid = IMPORT_UUID, .name = "g", .domain_name = "g",
-                                     .project_id = "p", .user_id = "u",
-                                     .flavor_name = "test-db-pg-import", .memory_mb = 64,
-                                     .vcpus = 1 };
+    struct db_instance in = { .uuid = IMPORT_UUID, .name = "g", .domain_name = "g",
+                              .project_id = "p", .user_id = "u",
+                              .flavor_name = "test-db-pg-import", .memory_mb = 64, .vcpus = 1 };
     struct db_instance inst;
     struct err err = ERR_INIT;
     bool created = !want_created;
