@@ -5,7 +5,10 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
 
+#include "common/util.h"
 #include "compute/cpu.h"
 
 static const char *
@@ -71,4 +74,60 @@ cpu_compare_xml(const char *virt_type, const char *guest_cpu_xml, const char *so
     }
     *xml = cpu_from_info(source_cpu_info);
     return *xml ? 1 : 0;
+}
+
+/* The required features' names: policy require or force, or none. */
+#define CPU_REQUIRED_XPATH                                                                 \
+    "(/cpu|/domain/cpu)/feature[@policy='require' or @policy='force' or not(@policy)]/@name"
+
+/* The names of the attribute nodes of set into out. */
+static int
+cpu_names(xmlNodeSetPtr set, struct db_cpu_features *out, struct err *err)
+{
+    for (int i = 0; set && i < set->nodeNr; i++) {
+        xmlChar *s = xmlNodeGetContent(set->nodeTab[i]);
+        const char *name = s ? (const char *)s : "";
+        int rc = 0;
+
+        if (out->n == DB_CPU_FEATURES_MAX)
+            rc = err_set(err, ERR_INVALID, "the guest's <cpu> requires more than %d features",
+                         DB_CPU_FEATURES_MAX);
+        else if (!cpu_name_ok(name) || strlen(name) >= DB_CPU_FEATURE_LEN)
+            rc = err_set(err, ERR_INVALID, "the guest's <cpu> names a feature '%.64s' that "
+                                           "is not a libvirt CPU feature name", name);
+        else
+            strlcpy0(out->name[out->n++], name, DB_CPU_FEATURE_LEN);
+        xmlFree(s);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int
+cpu_required_features(const char *cpu_xml, struct db_cpu_features *out, struct err *err)
+{
+    xmlDocPtr doc;
+    xmlXPathContextPtr ctx = NULL;
+    xmlXPathObjectPtr o = NULL;
+    int rc;
+
+    out->n = 0;
+    if (!cpu_xml || !*cpu_xml)
+        return 0;
+    doc = xmlReadMemory(cpu_xml, (int)strlen(cpu_xml), "the guest cpu XML", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc)
+        return err_set(err, ERR_INVALID, "cannot parse the guest's <cpu>");
+    if (!(ctx = xmlXPathNewContext(doc)) ||
+        !(o = xmlXPathEvalExpression(BAD_CAST CPU_REQUIRED_XPATH, ctx)))
+        rc = err_set(err, ERR_INTERNAL, "out of memory reading the guest's <cpu>");
+    else
+        rc = cpu_names(o->type == XPATH_NODESET ? o->nodesetval : NULL, out, err);
+    xmlXPathFreeObject(o);
+    xmlXPathFreeContext(ctx);
+    xmlFreeDoc(doc);
+    if (rc < 0)
+        out->n = 0;
+    return rc;
 }

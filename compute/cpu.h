@@ -5,6 +5,9 @@
 #ifndef FERRY_CPU_H
 #define FERRY_CPU_H
 
+#include "common/err.h"
+#include "db/db_instance.h"
+
 /* The <cpu> definition a destination whose [libvirt] virt_type is virt_type
  * hands to its hypervisor's comparison (virConnectCompareHypervisorCPU, for
  * that same virt type), or none:
@@ -19,5 +22,18 @@
  * of memory. */
 int cpu_compare_xml(const char *virt_type, const char *guest_cpu_xml,
                     const char *source_cpu_info, char **xml);
+
+/* The features a guest's <cpu> requires, decided once, when ferry-compute
+ * imports the domain (the scheduler's pre-filter reads them from the
+ * instance's row): each <feature> child of cpu_xml's <cpu> element (a bare
+ * <cpu>, as struct virt_domain carries it, or a whole <domain>) whose policy
+ * is 'require' or 'force', or that has no policy (libvirt's default is
+ * require), in document order, into *out; 'optional', 'disable' and
+ * 'forbid' require nothing.  None for "" or NULL.  ERR_INVALID when
+ * cpu_xml does not parse, a name is not a libvirt CPU name (letters,
+ * digits and "_.-", shorter than DB_CPU_FEATURE_LEN), or it requires more
+ * than DB_CPU_FEATURES_MAX. */
+int cpu_required_features(const char *cpu_xml, struct db_cpu_features *out,
+                          struct err *err);
 
 #endif

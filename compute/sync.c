@@ -14,13 +14,20 @@
 #include "common/auto.h"
 #include "common/log.h"
 #include "compute/compute.h"
+#include "compute/cpu.h"
 #include "db/db.h"
 #include "db/db_instance.h"
 
+/* What to import of d into *in.  The CPU features its <cpu> requires are
+ * read here, once, for the scheduler; a <cpu> that cannot be read (libvirt
+ * wrote it, so hardly ever) is logged and requires none there: the
+ * destination's own comparison of cpu_xml is the final word anyway. */
 static void
 sync_import_fill(const struct compute *c, const struct virt_domain *d,
                  struct db_instance *in)
 {
+    struct err err = ERR_INIT;
+
     memset(in, 0, sizeof(*in));
     strlcpy0(in->uuid, d->uuid, sizeof(in->uuid));
     strlcpy0(in->domain_name, d->name, sizeof(in->domain_name));
@@ -28,6 +35,9 @@ sync_import_fill(const struct compute *c, const struct virt_domain *d,
     in->memory_mb = d->memory_mb;
     in->vcpus = d->vcpus;
     strlcpy0(in->cpu_xml, d->cpu_xml, sizeof(in->cpu_xml));
+    if (cpu_required_features(d->cpu_xml, &in->cpu_features, &err) < 0)
+        log_warnx("cannot read the guest's CPU features, the scheduler will not pre-filter "
+                  "on them instance=%s: %s", d->uuid, err.msg);
     if (d->nova.present) {
         strlcpy0(in->name, d->nova.display_name[0] ? d->nova.display_name : d->name,
                  sizeof(in->name));

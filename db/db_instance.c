@@ -19,10 +19,31 @@
     " f.ephemeral_gb, f.swap, f.extra_specs::text AS extra_specs,"                    \
     " i.locked, coalesce(i.progress, -1) AS progress,"                                \
     " coalesce(i.cpu_xml, '') AS cpu_xml,"                                            \
+    " array_to_string(i.cpu_features, ',') AS cpu_features,"                          \
     " " US("i.launched_at") " AS launched_us, " US("i.created_at") " AS created_us,"  \
     " " US("i.updated_at") " AS updated_us"
 #define INSTANCE_FROM " FROM instances i JOIN flavors f ON f.id = i.flavor_id"
 #define INSTANCE_SELECT "SELECT" INSTANCE_COLS INSTANCE_FROM
+
+/* The cpu_features column (names joined by commas, which no libvirt CPU
+ * name has) into *o; what does not fit is left out, with a warning. */
+static void
+instance_read_features(const char *list, const char *uuid, struct db_cpu_features *o)
+{
+    o->n = 0;
+    for (const char *p = list; p && *p;) {
+        size_t len = strcspn(p, ",");
+
+        if (o->n == DB_CPU_FEATURES_MAX || len >= sizeof(o->name[0])) {
+            log_warnx("instance's CPU features do not fit, the rest left out instance=%s",
+                      uuid);
+            return;
+        }
+        memcpy(o->name[o->n], p, len);
+        o->name[o->n++][len] = '\0';
+        p += len + (p[len] == ',');
+    }
+}
 
 static void
 instance_read(const PGresult *r, int i, struct db_instance *o)
@@ -50,6 +71,7 @@ instance_read(const PGresult *r, int i, struct db_instance *o)
     row_cpy(r, i, "extra_specs", o->flavor_extra_specs, sizeof(o->flavor_extra_specs));
     o->locked = row_bool(r, i, "locked");
     row_cpy(r, i, "cpu_xml", o->cpu_xml, sizeof(o->cpu_xml));
+    instance_read_features(row_str(r, i, "cpu_features"), o->uuid, &o->cpu_features);
     o->progress = row_int(r, i, "progress");
     o->launched_us = row_i64(r, i, "launched_us");
     o->created_us = row_i64(r, i, "created_us");
@@ -241,9 +263,11 @@ db_instance_import(struct db *db, const char *host, const char *node,
     struct numbuf b[4], ps[3];
     const char *up[2] = { num(&ps[1], POWER_RUNNING), num(&ps[2], POWER_PAUSED) };
     AUTOFREE char *running = db_text_array(up, 2);
+    AUTOFREE char *features = NULL;
+    const char *names[DB_CPU_FEATURES_MAX];
     AUTO_PGRES PGresult *ir = NULL;
     char flavor[32];
-    const char *ip[16];
+    const char *ip[17];
 
     if (instance_import_flavor(db, in, flavor, sizeof(flavor), err) < 0)
         return -1;
@@ -263,12 +287,15 @@ db_instance_import(struct db *db, const char *host, const char *node,
     ip[13] = instance_vm_state_for(in->power_state);
     ip[14] = num(&ps[0], POWER_SHUTDOWN);
     ip[15] = running;
+    for (int k = 0; k < in->cpu_features.n && k < DB_CPU_FEATURES_MAX; k++)
+        names[k] = in->cpu_features.name[k];
+    ip[16] = features = db_text_array(names, in->cpu_features.n);
     ir = db_query(db,
              "INSERT INTO instances AS i (uuid, display_name, domain_name, project_id,"
              " user_id, host, node, flavor_id, memory_mb, vcpus, root_gb, power_state,"
-             " vm_state, cpu_xml, launched_at, updated_at)"
-             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13, $11, $14, $12, now(),"
-             " now())"
+             " vm_state, cpu_xml, cpu_features, launched_at, updated_at)"
+             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13, $11, $14, $12,"
+             " $17::text[], now(), now())"
              " ON CONFLICT (uuid) DO UPDATE SET power_state = EXCLUDED.power_state,"
              " vm_state = CASE WHEN i.task_state IS NULL THEN EXCLUDED.vm_state"
              " ELSE i.vm_state END,"
@@ -282,7 +309,7 @@ db_instance_import(struct db *db, const char *host, const char *node,
              " RETURNING (xmax = 0) AS created,"
              " (SELECT o.host FROM instances o WHERE o.uuid = $1::uuid) IS DISTINCT FROM $6"
              " AND xmax <> 0 AS adopted",
-             16, ip, err);
+             17, ip, err);
     if (!ir)
         return -1;
     *created = PQntuples(ir) > 0 && row_bool(ir, 0, "created");

@@ -11,6 +11,19 @@
 #include "db/db.h"
 #include "db/db_types.h"
 
+#define DB_CPU_FEATURES_MAX 128
+#define DB_CPU_FEATURE_LEN 64
+
+/* The CPU features a guest requires: each <feature> of its <cpu> whose
+ * policy is require or force, or has none, as ferry-compute decided them
+ * when it imported the domain (cpu_required_features, compute/cpu.h).  What
+ * the scheduler's CPU pre-filter asks of a KVM host.  Names are libvirt's
+ * (letters, digits and "_.-"). */
+struct db_cpu_features {
+    int n;
+    char name[DB_CPU_FEATURES_MAX][DB_CPU_FEATURE_LEN];
+};
+
 struct db_instance {
     int id;
     char uuid[UUID_STR_LEN];
@@ -38,7 +51,9 @@ struct db_instance {
                                      * may be 128 items of 255 + 255
                                      * characters, too much for every row */
     bool locked;
-    char cpu_xml[8192];             /* the guest's <cpu>, "" when none */
+    char cpu_xml[8192];             /* the guest's <cpu>, "" when none: what a
+                                     * destination compares (virt compare_cpu) */
+    struct db_cpu_features cpu_features;    /* what that <cpu> requires */
     int progress;                   /* -1 when NULL */
     int64_t launched_us;
     int64_t created_us;
@@ -96,8 +111,8 @@ void db_instance_list_free(struct db_instance *v, int n);
 
 /* Import a domain found on host, as ferry-compute read it from libvirt: of
  * in, uuid, name, domain_name, project_id, user_id, flavor_name, the size
- * (memory_mb, vcpus, root_gb, ephemeral_gb, swap), power_state and cpu_xml;
- * the rest is ignored.  A new uuid becomes an instance on host
+ * (memory_mb, vcpus, root_gb, ephemeral_gb, swap), power_state, cpu_xml and
+ * cpu_features; the rest is ignored.  A new uuid becomes an instance on host
  * (with a flavor matching its size); a known one only refreshes its power
  * state, and only while host owns it.  *created tells which happened. */
 int db_instance_import(struct db *db, const char *host, const char *node,

@@ -151,49 +151,17 @@ sched_in_list(const char *list, const char *name)
 static bool
 f_cpu(const struct sched_request *rq, const struct db_host *h, char *why, size_t size)
 {
-    if (strcmp(h->virt_type, "kvm") != 0 || !h->cpu_features[0])
+    const struct db_cpu_features *f = rq->cpu_features;
+
+    if (strcmp(h->virt_type, "kvm") != 0 || !h->cpu_features[0] || !f)
         return true;
-    for (int i = 0; i < rq->ncpu_features; i++)
-        if (!sched_in_list(h->cpu_features, rq->cpu_features[i])) {
+    for (int i = 0; i < f->n; i++)
+        if (!sched_in_list(h->cpu_features, f->name[i])) {
             snprintf(why, size, "its CPU (%s) lacks %s, which the guest's CPU requires",
-                     h->cpu_model, rq->cpu_features[i]);
+                     h->cpu_model, f->name[i]);
             return false;
         }
     return true;
-}
-
-void
-sched_cpu_features(struct sched_request *rq, const char *cpu_xml)
-{
-    const char *p = cpu_xml;
-
-    rq->ncpu_features = 0;
-    while (p && (p = strstr(p, "<feature")) != NULL) {
-        const char *end = strchr(p, '>');
-        const char *name = strstr(p, "name=");
-        const char *policy = strstr(p, "policy=");
-        size_t len;
-        char q;
-
-        if (!end)
-            break;
-        /* optional, disable and forbid require nothing */
-        if (policy && policy < end && strncmp(policy + 8, "require", 7) != 0 &&
-            strncmp(policy + 8, "force", 5) != 0) {
-            p = end;
-            continue;
-        }
-        if (name && name < end && rq->ncpu_features < SCHED_MAX_FEATURES) {
-            q = name[5];
-            name += 6;
-            len = strcspn(name, q == '"' ? "\"" : "'");
-            if (len < sizeof(rq->cpu_features[0])) {
-                memcpy(rq->cpu_features[rq->ncpu_features], name, len);
-                rq->cpu_features[rq->ncpu_features++][len] = '\0';
-            }
-        }
-        p = end;
-    }
 }
 
 /* In order: the cheap identity checks first, then capacity.  The first

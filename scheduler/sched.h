@@ -10,10 +10,10 @@
 #include <stdbool.h>
 
 #include "db/db_host.h"
+#include "db/db_instance.h"
 #include "db/db_sched.h"
 
 #define SCHED_MAX_TRIED 64
-#define SCHED_MAX_FEATURES 64
 
 struct sched_request {
     const char *instance_uuid;
@@ -21,9 +21,9 @@ struct sched_request {
     int vcpus;
     int disk_gb;                    /* local disks a block migration copies */
     int max_io_ops;                 /* incoming migrations per host, 0: no limit */
-    /* CPU features the guest's own <cpu> requires (pre-filter) */
-    char cpu_features[SCHED_MAX_FEATURES][64];
-    int ncpu_features;
+    /* what the guest's own <cpu> requires (the CPU pre-filter), as its
+     * instance's row says; NULL: nothing */
+    const struct db_cpu_features *cpu_features;
     const char *source;             /* the source host name */
     const char *hypervisor_type;    /* the source's */
     int64_t hypervisor_version;
@@ -33,10 +33,6 @@ struct sched_request {
     double ram_weight;              /* [filter_scheduler] ram_weight_multiplier */
     double io_ops_weight;           /* [filter_scheduler] io_ops_weight_multiplier */
 };
-
-/* The features a libvirt <cpu> requires (policy 'require' or 'force', and
- * plain <feature name=.../> which means require), into rq. */
-void sched_cpu_features(struct sched_request *rq, const char *cpu_xml);
 
 /* Run every filter on h.  True if h passes; else *why says which filter
  * refused it and why ("not enough free RAM (needs 256 MB, 120 MB free)"). */

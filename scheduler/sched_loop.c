@@ -350,7 +350,7 @@ sched_decide(struct sched *s, const struct db_mig *m, struct sched_dest *out, st
     rq.ram_weight = s->cfg->ram_weight_multiplier;
     rq.io_ops_weight = s->cfg->io_ops_weight_multiplier;
     rq.disk_gb = m->block_migration == 1 ? inst.root_gb : 0;
-    sched_cpu_features(&rq, inst.cpu_xml);
+    rq.cpu_features = &inst.cpu_features;
     if (m->forced)
         rc = sched_forced(s, m, &inst, &src, &rq, out, err);
     else

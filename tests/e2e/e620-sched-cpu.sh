@@ -16,6 +16,11 @@ S=$(new_guest e620-g t-lab-1 64 "rate=1")
 cpu=$(sql "SELECT cpu_xml FROM instances WHERE uuid = '$S'")
 [[ $cpu == *"<model"* && $cpu == *hypervisor* ]] \
     || fail "imported cpu_xml is not the live one: $cpu"
+# and the features it requires, read from it once at import: what the
+# scheduler's pre-filter checks
+feats=$(sql "SELECT array_to_string(cpu_features, ',') FROM instances WHERE uuid = '$S'")
+[[ ,$feats, == *,hypervisor,* && ,$feats, == *,lahf_lm,* ]] \
+    || fail "imported cpu_features are not the live <cpu>'s: '$feats'"
 ok
 for h in $FERRY_LAB_HOSTS; do
     feats=$(sql "SELECT array_to_string(cpu_features, ',') FROM compute_hosts WHERE host = '${h%%=*}'")

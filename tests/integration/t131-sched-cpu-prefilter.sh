@@ -22,8 +22,9 @@ sql "INSERT INTO compute_hosts (uuid, host, hypervisor_hostname, libvirt_uri, mi
            UNION ALL SELECT 't131-src', 0 UNION ALL SELECT 't131-ok', 0) hs
      ON CONFLICT (host) DO UPDATE SET heartbeat_at = now(), disabled = false"
 A=$(seed_instance t131-a t131-src admin)
-sql "UPDATE instances SET cpu_xml = '<cpu mode=''custom''><model>Haswell</model><feature policy=''require'' name=''avx512f''/></cpu>'
-     WHERE uuid = '$A'"
+# as ferry-compute imports it: the <cpu>, and the features it requires
+sql "UPDATE instances SET cpu_xml = '<cpu mode=''custom''><model>Haswell</model><feature policy=''require'' name=''avx512f''/></cpu>',
+     cpu_features = '{avx512f}' WHERE uuid = '$A'"
 api POST "/v2.1/servers/$A/action" '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' 2.30
 expect_status 202
 MIG=$(last_migration "$A")
@@ -39,7 +40,8 @@ ok
 # and when no host has the feature, every refusal says why
 sql "UPDATE compute_hosts SET cpu_features = '{sse2,avx2}' WHERE host = 't131-ok'"
 B=$(seed_instance t131-b t131-src admin)
-sql "UPDATE instances SET cpu_xml = (SELECT cpu_xml FROM instances WHERE uuid = '$A') WHERE uuid = '$B'"
+sql "UPDATE instances SET (cpu_xml, cpu_features) = (SELECT cpu_xml, cpu_features FROM instances
+     WHERE uuid = '$A') WHERE uuid = '$B'"
 api POST "/v2.1/servers/$B/action" '{"os-migrateLive": {"host": null, "block_migration": "auto"}}' 2.30
 expect_fault badRequest 400
 expect_json '.badRequest.message | startswith("No valid host was found. There are not enough hosts available. ")' true

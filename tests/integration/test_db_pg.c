@@ -215,6 +215,48 @@ test_import_power_states(void **state)
     db_free(db);
 }
 
+/* The CPU features compute decided at import come back from the row as
+ * the same list, in order, for the scheduler's pre-filter; none is none. */
+static void
+test_import_cpu_features(void **state)
+{
+    static const char *const want[] = { "avx512f", "sse4.2", "tsc-deadline", "tsc_adjust" };
+    struct db *db = db_new(conninfo, "test_db_pg");
+    struct db_instance in = { .uuid = IMPORT_UUID, .name = "g", .domain_name = "g",
+                              .project_id = "p", .user_id = "u",
+                              .flavor_name = "test-db-pg-import", .memory_mb = 64, .vcpus = 1,
+                              .power_state = POWER_RUNNING,
+                              .cpu_xml = "<cpu mode='custom'><model>Skylake</model></cpu>",
+                              .cpu_features = { .n = 4 } };
+    struct db_instance inst;
+    struct err err = ERR_INIT;
+    bool created;
+
+    (void)state;
+    for (int i = 0; i < 4; i++)
+        snprintf(in.cpu_features.name[i], sizeof(in.cpu_features.name[i]), "%s", want[i]);
+    pg_exec(db, "DELETE FROM instances WHERE uuid = '" IMPORT_UUID "'");
+    if (db_instance_import(db, "t-a", "t-a", &in, &created, &err) < 0 ||
+        db_instance_get(db, IMPORT_UUID, NULL, &inst, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_string_equal(inst.cpu_xml, in.cpu_xml);
+    assert_int_equal(inst.cpu_features.n, 4);
+    for (int i = 0; i < 4; i++)
+        assert_string_equal(inst.cpu_features.name[i], want[i]);
+    /* a guest without <cpu>: an empty list, not NULL */
+    pg_exec(db, "DELETE FROM instances WHERE uuid = '" IMPORT_UUID "'");
+    in.cpu_xml[0] = '\0';
+    in.cpu_features.n = 0;
+    if (db_instance_import(db, "t-a", "t-a", &in, &created, &err) < 0 ||
+        db_instance_get(db, IMPORT_UUID, NULL, &inst, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(inst.cpu_features.n, 0);
+    assert_string_equal(inst.cpu_xml, "");
+    pg_exec(db, "DELETE FROM instances WHERE uuid = '" IMPORT_UUID "'");
+    pg_exec(db, "DELETE FROM flavors WHERE flavorid = 'test-db-pg-import'");
+    db_free(db);
+}
+
 /* SHOW a setting on db. */
 static void
 show(struct db *db, const char *name, char *out, size_t size)
@@ -365,6 +407,7 @@ main(void)
         cmocka_unit_test(test_schema_version),
         cmocka_unit_test(test_create_guard),
         cmocka_unit_test(test_import_power_states),
+        cmocka_unit_test(test_import_cpu_features),
         cmocka_unit_test(test_pool_statement_timeout),
         cmocka_unit_test(test_keepalives),
         cmocka_unit_test(test_watch),

@@ -32,6 +32,17 @@ host(const char *name, bool up, int mem, int used)
     return h;
 }
 
+/* A guest's required CPU features, as its instance's row carries them
+ * (compute/cpu.c decides them from its <cpu>: test_cpu shows which). */
+static struct db_cpu_features *
+features(struct db_cpu_features *f, const char *const *names)
+{
+    f->n = 0;
+    for (; *names; names++)
+        snprintf(f->name[f->n++], sizeof(f->name[0]), "%s", *names);
+    return f;
+}
+
 static struct sched_request
 request(void)
 {
@@ -94,8 +105,10 @@ test_filters_one_by_one(void **state)
 static void
 test_candidate_rest_only(void **state)
 {
+    static const char *const vmx[] = { "vmx", NULL };
     struct sched_request rq = request();
     struct db_host h = host("a", true, 768, 100);   /* the database's RAM filter's */
+    struct db_cpu_features f;
     char why[200];
 
     (void)state;
@@ -105,8 +118,7 @@ test_candidate_rest_only(void **state)
     assert_true(sched_host_passes_rest(&rq, &h, why, sizeof(why)));
     /* the CPU pre-filter is C's: a KVM host without a required feature */
     h = host("a", true, 4096, 0);
-    sched_cpu_features(&rq, "<cpu><model>Skylake-Client-IBRS</model>"
-                            "<feature policy=\"require\" name=\"vmx\"/></cpu>");
+    rq.cpu_features = features(&f, vmx);
     snprintf(h.virt_type, sizeof(h.virt_type), "kvm");
     snprintf(h.cpu_model, sizeof(h.cpu_model), "Skylake-Client-IBRS");
     snprintf(h.cpu_features, sizeof(h.cpu_features), "sse,sse2");
@@ -240,7 +252,11 @@ test_forced_checks(void **state)
 static void
 test_disk_io_ops_cpu(void **state)
 {
+    /* what compute reads of a <cpu> that requires avx512f, disables hle and
+     * names sse4.2 without a policy (test_cpu) */
+    static const char *const avx512f_sse42[] = { "avx512f", "sse4.2", NULL };
     struct sched_request rq = request();
+    struct db_cpu_features f;
     struct db_host h;
     char why[200];
 
@@ -264,13 +280,7 @@ test_disk_io_ops_cpu(void **state)
     rq.max_io_ops = 0;
     assert_true(sched_host_passes(&rq, &h, why, sizeof(why)));
     /* CPU: a KVM host lacking a feature the guest requires */
-    sched_cpu_features(&rq, "<cpu mode='custom' match='exact'><model>Skylake</model>"
-                            "<feature policy='require' name='avx512f'/>"
-                            "<feature policy='disable' name='hle'/>"
-                            "<feature name=\"sse4.2\"/></cpu>");
-    assert_int_equal(rq.ncpu_features, 2);
-    assert_string_equal(rq.cpu_features[0], "avx512f");
-    assert_string_equal(rq.cpu_features[1], "sse4.2");
+    rq.cpu_features = features(&f, avx512f_sse42);
     snprintf(h.virt_type, sizeof(h.virt_type), "kvm");
     snprintf(h.cpu_model, sizeof(h.cpu_model), "Haswell");
     snprintf(h.cpu_features, sizeof(h.cpu_features), "sse4.2,avx2,vmx");
@@ -293,21 +303,16 @@ test_disk_io_ops_cpu(void **state)
 static void
 test_cpu_live_xml(void **state)
 {
+    /* what compute reads of a Skylake-Client-IBRS guest's live <cpu> (test_cpu) */
+    static const char *const live[] = { "ss", "vmx", "hypervisor", "tsc_adjust", "x2apic",
+                                        NULL };
     struct sched_request rq = request();
+    struct db_cpu_features f;
     struct db_host h = host("a", true, 4096, 0);
     char why[200];
 
     (void)state;
-    sched_cpu_features(&rq, "<cpu mode=\"custom\" match=\"exact\" check=\"full\">"
-                            "<model fallback=\"forbid\">Skylake-Client-IBRS</model>"
-                            "<vendor>Intel</vendor>"
-                            "<feature policy=\"require\" name=\"ss\"/>"
-                            "<feature policy=\"require\" name=\"vmx\"/>"
-                            "<feature policy=\"require\" name=\"hypervisor\"/>"
-                            "<feature policy=\"require\" name=\"tsc_adjust\"/>"
-                            "<feature policy=\"require\" name=\"x2apic\"/>"
-                            "<feature policy=\"disable\" name=\"mpx\"/></cpu>");
-    assert_int_equal(rq.ncpu_features, 5);
+    rq.cpu_features = features(&f, live);
     snprintf(h.virt_type, sizeof(h.virt_type), "kvm");
     snprintf(h.cpu_model, sizeof(h.cpu_model), "Skylake-Client-IBRS");
     /* the host CPU of capabilities: the model's extras only, no hypervisor */
