@@ -26,6 +26,7 @@ struct compute {
     char node[NAME_LEN];            /* hypervisor hostname, from libvirt */
     char uri[512];                  /* libvirt URI of this host */
     char migration_addr[NAME_LEN];  /* where incoming migrations land */
+    int probe_port;                 /* its data-path probe listener's, 0: none */
     char virt_type[16];
     char actor[NAME_LEN + 32];      /* ferry-compute@<host> */
     volatile sig_atomic_t *stop;

@@ -11,13 +11,21 @@
  * Where to tune the migration policy: worker_tick() calls it; what it
  * decides is carried out by worker_force_complete() and worker_abort().
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/log.h"
 #include "common/util.h"
+#include "compute/probe.h"
 #include "compute/worker_int.h"
+
+#define PROBE_TIMEOUT_MS 2000
+
+static bool worker_postcopy_watch(struct worker *w, const struct virt_job_stats *js,
+                                  int64_t now);
+static void worker_decision(struct worker *w, const char *text);
 
 /* Nova's force-complete: post-copy when permitted, else pause the guest
  * until the copy converges (resumed if the migration fails). */
@@ -114,6 +122,35 @@ worker_sample(struct worker *w, const struct virt_job_stats *js)
         log_debug("sample not kept mig=%d: %s", w->m.id, err.msg);
 }
 
+/* Pre-copy: a job that moves no byte for link_stall_ms (a link gone
+ * silent: QEMU would wait on it for ever) is aborted; it fails with that
+ * reason, the guest running on at the source.  Not before the job reports
+ * its first numbers (libvirt's first second or two are zeros). */
+static void
+worker_precopy_watch(struct worker *w, const struct virt_job_stats *js, int64_t now)
+{
+    int64_t moved = js->mem_processed + js->disk_processed;
+    char why[400];
+
+    if (w->abort_sent || js->mem_total == 0)
+        return;
+    if (!w->seen_ms || moved != w->seen_bytes) {
+        w->seen_bytes = moved;
+        w->seen_ms = now;
+        return;
+    }
+    if (now - w->seen_ms < w->c->cfg->link_stall_ms)
+        return;
+    snprintf(why, sizeof(why), "the migration link to %s went silent: no byte moved for %lld "
+             "ms ([ferry] link_stall_ms); aborted, the guest runs on at %s", w->m.dest_compute,
+             (long long)(now - w->seen_ms), w->m.source_compute);
+    worker_abort(w, why);
+    if (w->abort_sent) {
+        w->stalled = true;
+        worker_decision(w, why);
+    }
+}
+
 static void worker_tick_nova(struct worker *w, int64_t start_ms, int64_t now);
 static void worker_tick_ferry(struct worker *w, const struct virt_job_stats *js);
 
@@ -131,6 +168,10 @@ worker_tick(struct worker *w, int64_t start_ms)
     }
     if (js.type != VIRT_JOB_UNBOUNDED)
         return;
+    if (w->pst.post_copy_active && worker_postcopy_watch(w, &js, now))
+        return;     /* broken: only its recovery goes on */
+    if (!w->pst.post_copy_active)
+        worker_precopy_watch(w, &js, now);
     w->last = js;
     if (worker_abort_requested(w) && !w->abort_sent) {
         char why[300];
@@ -226,6 +267,8 @@ worker_job_running(struct worker *w)
 
     if (!w->attach)
         return !atomic_load(&w->done);
+    if (w->pc_broken_ms)
+        return false;   /* a broken post-copy: worker_postcopy_recover() takes over */
     if (w->c->drv->job_stats(w->v, w->m.instance_uuid, false, &js, &err) == 0) {
         w->job_unknown_since_ms = 0;
         return js.type == VIRT_JOB_UNBOUNDED || js.type == VIRT_JOB_BOUNDED;
@@ -269,3 +312,184 @@ worker_monitor(struct worker *w)
             sleep_ms(50);
     }
 }
+
+/* ---- post-copy recovery -------------------------------------------------------------- */
+
+/* A recovery decision: logged, and an event of the instance action. */
+static void
+worker_decision(struct worker *w, const char *text)
+{
+    log_info("migration decision mig=%d: %s", w->m.id, text);
+    compute_event_start(w->db, w->m.instance_uuid, w->m.request_id, STEER_EVENT, w->c->host);
+    compute_event_finish(w->db, w->m.instance_uuid, w->m.request_id, STEER_EVENT, true, text);
+}
+
+bool
+worker_postcopy_broken(struct worker *w)
+{
+    struct virt_domain d;
+    struct err err = ERR_INIT;
+    int rc;
+
+    if (!w->pst.post_copy_active || (!w->attach && atomic_load(&w->done) && w->rc == 0))
+        return false;
+    rc = w->c->drv->domain_get(w->v, w->m.instance_uuid, &d, &err);
+    if (rc < 0 && worker_virt_reopen(w, &err)) {
+        err_clear(&err);
+        rc = w->c->drv->domain_get(w->v, w->m.instance_uuid, &d, &err);
+    }
+    return rc == 0 && d.postcopy_failed;
+}
+
+/* Past the bound: the row says what happened and what to do (once). */
+static void
+worker_postcopy_give_up(struct worker *w)
+{
+    char reason[1800];
+
+    if (w->pc_gave_up)
+        return;
+    snprintf(reason, sizeof(reason),
+             "post-copy migration to %s broke and was not resumed within %d s ([ferry] "
+             "postcopy_recover_timeout, %d attempts): the guest is paused, its memory split "
+             "between %s and %s, and neither copy was destroyed. Once the migration network "
+             "works again, resume it on %s with the flags it started with plus "
+             "--postcopy --postcopy-resume (virsh -c %s migrate --live --p2p --persistent "
+             "--undefinesource --postcopy --postcopy-resume %s %s %s)",
+             w->m.dest_compute, w->c->cfg->postcopy_recover_timeout, w->pc_attempts,
+             w->m.source_compute, w->m.dest_compute, w->m.source_compute, w->c->uri,
+             w->inst.domain_name, w->dest_uri, w->migrate_uri);
+    worker_transition_code(w, MIG_ERROR, ERR_TIMEOUT, reason);
+    worker_decision(w, reason);
+    w->pc_gave_up = true;
+}
+
+/* Post-copy: is it still moving?  A job that moved nothing since the last
+ * sample may have broken (the source's domain says so: a reset link) or gone
+ * silent (no byte for link_stall_ms: a dropped link, that QEMU would
+ * wait on for ever; paused here, to be resumed).  True when it is broken. */
+static bool
+worker_postcopy_watch(struct worker *w, const struct virt_job_stats *js, int64_t now)
+{
+    int64_t moved = js->mem_processed + js->disk_processed;
+    bool first = w->seen_ms == 0;
+    struct err err = ERR_INIT;
+    char text[600];
+
+    if (w->pc_broken_ms) {
+        if (now - w->pc_broken_ms > (int64_t)w->c->cfg->postcopy_recover_timeout * 1000)
+            worker_postcopy_give_up(w);
+        return true;
+    }
+    if (first || moved != w->seen_bytes) {
+        w->seen_bytes = moved;
+        w->seen_ms = now;
+        if (!first)
+            return false;
+    }
+    if (worker_postcopy_broken(w)) {
+        w->pc_broken_ms = now;
+        snprintf(text, sizeof(text), "post-copy migration to %s found broken (the guest is "
+                 "paused, its memory split): resuming it once the link is back, for up to "
+                 "%d s", w->m.dest_compute, w->c->cfg->postcopy_recover_timeout);
+        worker_decision(w, text);
+        return true;
+    }
+    if (now - w->seen_ms < w->c->cfg->link_stall_ms)
+        return false;
+    if (w->c->drv->pause_postcopy(w->v, w->m.instance_uuid, &err) < 0) {
+        log_warnx("pausing the stalled post-copy failed mig=%d (tried again): %s", w->m.id,
+                  err.msg);
+        return false;
+    }
+    w->pc_broken_ms = now;
+    snprintf(text, sizeof(text), "post-copy migration to %s moved nothing for %lld ms (the "
+             "link is silent): paused it, to resume it once the link is back, for up to %d s",
+             w->m.dest_compute, (long long)(now - w->seen_ms),
+             w->c->cfg->postcopy_recover_timeout);
+    worker_decision(w, text);
+    return true;
+}
+
+/* An attached worker's destination probe: from the pre_live_migration
+ * answer its predecessor got (still in host_requests). */
+static void
+worker_probe_target(struct worker *w)
+{
+    struct db_hostreq_result res;
+    struct msg_pre_live_answer a;
+    struct err err = ERR_INIT;
+
+    if (w->probe_addr[0])
+        return;
+    if (db_hostreq_last_answer(w->db, w->m.id, "pre_live_migration", &res, &err) != 1 ||
+        msg_decode(&msg_pre_live_answer_codec, res.result, &a, &err) < 0) {
+        log_warnx("the destination's probe is unknown mig=%d (resuming without probing)%s%s",
+                  w->m.id, err.msg[0] ? ": " : "", err.msg);
+        return;
+    }
+    strlcpy0(w->probe_addr, a.target_connect_addr, sizeof(w->probe_addr));
+    w->probe_port = a.probe_port;
+}
+
+/* One resume attempt, monitored like the job itself; 0 when it completed. */
+static int
+worker_postcopy_resume(struct worker *w)
+{
+    w->pc_attempts++;
+    log_info("resuming post-copy mig=%d attempt=%d", w->m.id, w->pc_attempts);
+    w->params.flags |= VIRT_MIG_POSTCOPY | VIRT_MIG_POSTCOPY_RESUME;
+    w->attach = false;              /* this worker's own call from now on */
+    w->seen_ms = 0;
+    w->pc_broken_ms = 0;            /* the watch tells again */
+    worker_perform_start(w);
+    worker_monitor(w);
+    pthread_join(w->thread, NULL);
+    return w->rc;
+}
+
+void
+worker_postcopy_recover(struct worker *w)
+{
+    int64_t backoff = 0, first = w->pc_broken_ms ? w->pc_broken_ms : now_ms();
+    int64_t bound = (int64_t)w->c->cfg->postcopy_recover_timeout * 1000;
+    struct err err = ERR_INIT;
+    char text[1400];
+
+    if (!w->pc_broken_ms) {
+        snprintf(text, sizeof(text), "post-copy migration to %s broke (%s): the guest is "
+                 "paused, its memory split; resuming it once the link is back, for up to %d s",
+                 w->m.dest_compute, w->mig_err.msg[0] ? w->mig_err.msg : "the job failed",
+                 w->c->cfg->postcopy_recover_timeout);
+        worker_decision(w, text);
+    }
+    worker_probe_target(w);
+    while (!*w->c->stop && !w->pc_gave_up) {
+        if (now_ms() - first > bound) {
+            w->pc_broken_ms = first;
+            worker_postcopy_give_up(w);
+            return;
+        }
+        sleep_ms(backoff_next(&backoff));
+        err_clear(&err);
+        if (w->probe_port > 0 &&
+            probe_path(w->probe_addr, w->probe_port, PROBE_TIMEOUT_MS, &err) < 0) {
+            log_info("post-copy link to %s still down mig=%d: %s", w->m.dest_compute, w->m.id,
+                     err.msg);
+            continue;
+        }
+        if (worker_postcopy_resume(w) == 0) {
+            snprintf(text, sizeof(text), "post-copy migration to %s resumed %lld ms after it "
+                     "broke (attempt %d): completed", w->m.dest_compute,
+                     (long long)(now_ms() - first), w->pc_attempts);
+            worker_decision(w, text);
+            return;
+        }
+        if (!w->pc_gave_up && !worker_postcopy_broken(w))
+            return;                 /* it ended otherwise: the finish step reads where */
+        log_warnx("resuming post-copy failed mig=%d attempt=%d: %s", w->m.id, w->pc_attempts,
+                  w->mig_err.msg);
+        w->pc_broken_ms = first;
+    }
+}
+

@@ -76,7 +76,8 @@ worker_db_away(struct worker *w, const struct err *err, int64_t *backoff)
 /* A status change that must land: retried while the database is away, so a
  * migration that ran through an outage still records how it ended. */
 int
-worker_transition(struct worker *w, enum mig_status to, const char *reason)
+worker_transition_code(struct worker *w, enum mig_status to, enum err_code code,
+                       const char *reason)
 {
     struct db_transition t = { 0 };
     struct err err = ERR_INIT;
@@ -87,6 +88,7 @@ worker_transition(struct worker *w, enum mig_status to, const char *reason)
     t.to = to;
     t.actor = w->c->actor;
     t.reason = reason;
+    t.reason_code = code;
     while (db_mig_transition(w->db, &t, &err) < 0) {
         if (!worker_db_away(w, &err, &backoff)) {
             log_warnx("cannot record migration status mig=%d to=%s: %s %s", w->m.id,
@@ -101,6 +103,12 @@ worker_transition(struct worker *w, enum mig_status to, const char *reason)
     log_info("migration %s mig=%d instance=%s%s%s", mig_status_name(to), w->m.id,
              w->m.instance_uuid, reason ? " reason=" : "", reason ? reason : "");
     return 0;
+}
+
+int
+worker_transition(struct worker *w, enum mig_status to, const char *reason)
+{
+    return worker_transition_code(w, to, ERR_NONE, reason);
 }
 
 /* The guest, as every host request names it. */
@@ -281,8 +289,11 @@ worker_prepare(struct worker *w)
     q->disks = w->disks;
     rc = worker_ask_dest(w, "pre_live_migration", w->c->cfg->long_rpc_timeout,
                          &msg_pre_live_codec, q, &msg_pre_live_answer_codec, a, &err);
-    if (rc == 0)
+    if (rc == 0) {
         w->created = a->created;
+        strlcpy0(w->probe_addr, a->target_connect_addr, sizeof(w->probe_addr));
+        w->probe_port = a->probe_port;
+    }
     if (rc < 0) {
         snprintf(reason, sizeof(reason), "pre_live_migration on %s failed: %s",
                  w->m.dest_compute, err.msg);
@@ -316,6 +327,16 @@ worker_perform_thread(void *arg)
     }
     atomic_store(&w->done, 1);
     return NULL;
+}
+
+void
+worker_perform_start(struct worker *w)
+{
+    atomic_store(&w->done, 0);
+    w->rc = 0;
+    err_clear(&w->mig_err);
+    if (pthread_create(&w->thread, NULL, worker_perform_thread, w) != 0)
+        fatal("pthread_create");
 }
 
 /* ---- finish ----------------------------------------------------------------------------- */
@@ -484,7 +505,11 @@ worker_finish(struct worker *w)
         if (w->paused_by_us && w->c->drv->resume(w->v, w->m.instance_uuid, &err) < 0)
             log_warnx("resuming the guest failed mig=%d: %s", w->m.id, err.msg);
         worker_rollback_dest(w);
-        if (w->abort_sent) {
+        if (w->abort_sent && w->stalled) {
+            snprintf(reason, sizeof(reason), "live migration to %s failed: %s",
+                     w->m.dest_compute, w->abort_reason);
+            worker_transition_code(w, MIG_FAILED, ERR_TIMEOUT, reason);
+        } else if (w->abort_sent) {
             worker_transition(w, MIG_CANCELLED, w->abort_reason);
         } else {
             snprintf(reason, sizeof(reason), "live migration to %s failed: %s",
@@ -622,13 +647,17 @@ worker_run(struct worker *w)
                  w->m.dest_compute, w->dest_uri, w->params.flags, w->c->cfg->lm_bandwidth,
                  w->params.ndisks, data_gb);
         w->started_wall_ms = wall_us() / 1000;
-        if (pthread_create(&w->thread, NULL, worker_perform_thread, w) != 0)
-            fatal("pthread_create");
+        worker_perform_start(w);
     }
     worker_monitor(w);
     if (!w->attach)
         pthread_join(w->thread, NULL);
-    worker_finish(w);
+    if (!w->pc_gave_up && worker_postcopy_broken(w))
+        worker_postcopy_recover(w);
+    if (*w->c->stop && w->m.status == MIG_POSTCOPY && w->pc_broken_ms)
+        return;     /* still broken: the next ferry-compute goes on recovering */
+    if (!w->pc_gave_up)
+        worker_finish(w);
     /* the event says why, as the migration's reason does (Nova: the
      * exception's message, in the event's details from 2.84); a completed
      * one, what the guest's downtime was */
