@@ -432,6 +432,31 @@ worker_post_at_dest(struct worker *w, struct msg_post_live_answer *post, struct 
     }
 }
 
+/* The guest's domain on the source.  A libvirtd that restarts (the job's
+ * failure may be its restart: it cancels the outgoing job it finds, the
+ * guest running on here) is waited for, up to service_down_time: until it
+ * answers, where the guest runs is unknown. */
+static int
+worker_source_domain(struct worker *w, struct virt_domain *d, struct err *err)
+{
+    int64_t deadline = now_ms() + (int64_t)w->c->cfg->service_down_time * 1000, backoff = 0;
+    int rc;
+
+    for (;;) {
+        err_clear(err);
+        rc = w->c->drv->domain_get(w->v, w->m.instance_uuid, d, err);
+        if (rc < 0 && worker_virt_reopen(w, err)) {
+            err_clear(err);
+            rc = w->c->drv->domain_get(w->v, w->m.instance_uuid, d, err);
+        }
+        if (rc == 0 || err->code != ERR_UNAVAILABLE || now_ms() > deadline || *w->c->stop)
+            return rc;
+        log_warnx("the source's libvirt is unreachable mig=%d, waiting for it: %s", w->m.id,
+                  err->msg);
+        sleep_ms(backoff_next(&backoff));
+    }
+}
+
 /* Where does the guest run now?  1 source, 2 destination, 0 neither (why
  * says what was seen).  *post is the destination's answer, when it gave
  * one (*have_post). */
@@ -454,11 +479,7 @@ worker_where(struct worker *w, struct msg_post_live_answer *post, bool *have_pos
             *have_post = true;
         return 2;
     }
-    rc = w->c->drv->domain_get(w->v, w->m.instance_uuid, &d, &err);
-    if (rc < 0 && worker_virt_reopen(w, &err)) {
-        err_clear(&err);
-        rc = w->c->drv->domain_get(w->v, w->m.instance_uuid, &d, &err);
-    }
+    rc = worker_source_domain(w, &d, &err);
     if (rc == 0 && (d.power_state == POWER_RUNNING || d.power_state == POWER_PAUSED) &&
         !d.incoming)
         return 1;
@@ -654,7 +675,8 @@ worker_run(struct worker *w)
         pthread_join(w->thread, NULL);
     if (!w->pc_gave_up && worker_postcopy_broken(w))
         worker_postcopy_recover(w);
-    if (*w->c->stop && w->m.status == MIG_POSTCOPY && w->pc_broken_ms)
+    if (*w->c->stop && w->m.status == MIG_POSTCOPY && !w->pc_gave_up &&
+        worker_postcopy_broken(w))
         return;     /* still broken: the next ferry-compute goes on recovering */
     if (!w->pc_gave_up)
         worker_finish(w);
