@@ -132,8 +132,9 @@ worker_precopy_watch(struct worker *w, const struct virt_job_stats *js, int64_t 
     int64_t moved = js->mem_processed + js->disk_processed;
     char why[400];
 
-    if (w->abort_sent || js->mem_total == 0)
-        return;
+    if (w->abort_sent || js->mem_total == 0 ||
+        (js->mem_remaining == 0 && js->disk_remaining == 0))
+        return;     /* not started, or everything sent: completing */
     if (!w->seen_ms || moved != w->seen_bytes) {
         w->seen_bytes = moved;
         w->seen_ms = now;
@@ -381,6 +382,8 @@ worker_postcopy_watch(struct worker *w, const struct virt_job_stats *js, int64_t
             worker_postcopy_give_up(w);
         return true;
     }
+    if (js->mem_total > 0 && js->mem_remaining == 0 && js->disk_remaining == 0)
+        return false;   /* everything arrived: completing */
     if (first || moved != w->seen_bytes) {
         w->seen_bytes = moved;
         w->seen_ms = now;
