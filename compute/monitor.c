@@ -387,10 +387,13 @@ worker_postcopy_watch(struct worker *w, const struct virt_job_stats *js, int64_t
     if (first || moved != w->seen_bytes) {
         w->seen_bytes = moved;
         w->seen_ms = now;
-        if (!first)
+        if (!first || !w->attach)
             return false;
     }
-    if (worker_postcopy_broken(w)) {
+    /* attached to a job started by an earlier ferry-compute: the domain
+     * tells whether it broke (this worker's own call returns when it does;
+     * while a resume reconnects, the domain still says it failed) */
+    if (w->attach && worker_postcopy_broken(w)) {
         w->pc_broken_ms = now;
         snprintf(text, sizeof(text), "post-copy migration to %s found broken (the guest is "
                  "paused, its memory split): resuming it once the link is back, for up to "
