@@ -43,9 +43,9 @@ API_SRCS    := api/main.c api/http.c api/router.c api/routes.c api/mv.c api/auth
                api/h_migrate.c api/h_migrations.c api/h_actions.c api/h_services.c \
                api/h_hypervisors.c api/h_flavors.c api/h_metadata.c api/h_ferry.c
 SCHED_SRCS  := scheduler/main.c scheduler/sched.c scheduler/sched_loop.c
-COMPUTE_SRCS := compute/main.c compute/worker.c compute/hostreq.c compute/cpu.c compute/sync.c \
+COMPUTE_SRCS := compute/main.c compute/worker.c compute/monitor.c compute/hostreq.c compute/cpu.c compute/sync.c \
                 compute/event.c compute/storage.c compute/policy.c compute/policy_ferry.c \
-                compute/steer_ferry.c compute/virt_libvirt.c
+                compute/steer_ferry.c compute/probe.c compute/virt_libvirt.c
 MANAGE_SRCS := manage/main.c
 
 API_PKGS     := libmicrohttpd jansson libpq inih uuid gnutls

@@ -96,6 +96,10 @@ struct cfg {
     int api_max_connections_per_ip; /* ... from one client address (0: no limit) */
     int api_request_timeout;        /* s for each request's headers and body */
     int link_bandwidth_mib;         /* the migration network's capacity, 0: see cfg.c */
+    int link_stall_ms;              /* a job that moves nothing this long: aborted
+                                     * (pre-copy) or paused (post-copy) */
+    int postcopy_recover_timeout;   /* s a broken post-copy is resumed for, then error */
+    int postcopy_probe_port;        /* the data path's probe listener, 0: none */
 };
 
 /* Fill *cfg with every option's default. */

@@ -83,6 +83,7 @@ static const struct msg_field pre_live_fields[] = {
 
 static const struct msg_field pre_live_answer_fields[] = {
     F(struct msg_pre_live_answer, "target_connect_addr", MT_STR, target_connect_addr),
+    F(struct msg_pre_live_answer, "probe_port", MT_INT, probe_port),
     F(struct msg_pre_live_answer, "created", MT_PATHS, created),
     END,
 };

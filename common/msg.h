@@ -97,6 +97,7 @@ struct msg_pre_live {
 
 struct msg_pre_live_answer {
     char target_connect_addr[256];
+    int probe_port;                 /* its data-path probe (compute/probe.h), 0: none */
     struct msg_paths created;
 };
 

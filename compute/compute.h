@@ -3,7 +3,8 @@
  *   main.c     the service loop: register, heart-beat, sync, claim queued rows
  *   sync.c     libvirt domains -> instances (identity from Nova's metadata)
  *   hostreq.c  answers host requests addressed to this host (its own thread)
- *   worker.c   one thread per migration: prepare, migrate, monitor, finish
+ *   worker.c   one thread per migration: prepare, migrate, finish
+ *   monitor.c  its monitor loop: samples, abort, force-complete, the policy
  *   policy.c   Nova's [libvirt] migration policy, as pure functions
  *   virt.h     the hypervisor seam (virt_libvirt.c, or the tests' fake)
  */
@@ -27,6 +28,7 @@ struct compute {
     char node[NAME_LEN];            /* hypervisor hostname, from libvirt */
     char uri[512];                  /* libvirt URI of this host */
     char migration_addr[NAME_LEN];  /* where incoming migrations land */
+    int probe_port;                 /* its data-path probe listener's, 0: none */
     char virt_type[16];
     char actor[NAME_LEN + 32];      /* ferry-compute@<host> */
     volatile sig_atomic_t *stop;

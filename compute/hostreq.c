@@ -193,6 +193,7 @@ hr_pre_live_migration(struct hr_ctx *h, struct err *err)
     }
     strlcpy0(h->a.pl.target_connect_addr, h->c->migration_addr,
              sizeof(h->a.pl.target_connect_addr));
+    h->a.pl.probe_port = h->c->probe_port;
     return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "compute/compute.h"
+#include "compute/probe.h"
 #include "db/db.h"
 #include "db/db_host.h"
 #include "db/db_mig.h"
@@ -182,6 +183,7 @@ main(int argc, char **argv)
     struct compute c;
     struct sigaction sa = { 0 };
     struct hostreq_threads *hr;
+    struct probe *pr;
 
     cli_init(argc, argv, "ferry-compute", &cfg, &cli);
     for (int i = 1; i < cli.argc; i++) {
@@ -211,12 +213,15 @@ main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    pr = probe_start(&c);
+    c.probe_port = probe_port(pr);
     hr = hostreq_start(&c);
     log_info("started host=%s uri=%s max_concurrent_live_migrations=%d", c.host, c.uri,
              cfg.max_concurrent_lm);
     compute_loop(&c);
     log_info("stopping (running migrations continue in libvirt; a restart re-attaches)");
     hostreq_join(hr);
+    probe_join(pr);
     free(cli.argv);
     return 0;
 }

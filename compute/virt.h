@@ -64,6 +64,10 @@ struct virt_domain {
     char name[256];
     int power_state;                /* enum power_state (common/nova.h) */
     bool incoming;                  /* paused as the target of a migration */
+    bool postcopy_failed;           /* a post-copy migration of it broke: "paused
+                                     * (post-copy failed)" on the source, "running
+                                     * (post-copy failed)" on the destination; it
+                                     * waits for a resume */
     bool persistent;
     int memory_mb;                  /* current allocation */
     int vcpus;
@@ -86,6 +90,9 @@ enum virt_mig_flag {
     VIRT_MIG_AUTO_CONVERGE = 1 << 8,
     VIRT_MIG_PARALLEL = 1 << 9,
     VIRT_MIG_NON_SHARED_DISK = 1 << 10, /* block migration, the whole chain */
+    VIRT_MIG_POSTCOPY_RESUME = 1 << 11, /* resume a post-copy migration that broke
+                                         * (with VIRT_MIG_POSTCOPY and the flags and
+                                         * parameters it started with, on the source) */
 };
 
 #define VIRT_MAX_DISKS 16
@@ -198,6 +205,12 @@ struct virt_driver {
     int (*set_max_speed)(struct virt *v, const char *uuid, uint64_t mib_s, struct err *err);
     int (*start_postcopy)(struct virt *v, const char *uuid, struct err *err);
     int (*abort_job)(struct virt *v, const char *uuid, struct err *err);
+    /* pause a post-copy migration (virDomainAbortJobFlags, ABORT_JOB_POSTCOPY;
+     * the source only): its connection is dropped, the guest's memory stays
+     * split and the domain becomes postcopy_failed, waiting for a resume
+     * (migrate with VIRT_MIG_POSTCOPY_RESUME).  For a link that went silent:
+     * QEMU waits on it for ever otherwise */
+    int (*pause_postcopy)(struct virt *v, const char *uuid, struct err *err);
     int (*suspend)(struct virt *v, const char *uuid, struct err *err);
     int (*resume)(struct virt *v, const char *uuid, struct err *err);
     /* the domain's disks backed by local files */

@@ -651,7 +651,8 @@ lv_dom_incoming(virDomainPtr dom, int state, int reason, bool persistent)
     bool migrating, starting, incoming;
 
     migrating = (state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_MIGRATION) ||
-                (state == VIR_DOMAIN_RUNNING && reason == VIR_DOMAIN_RUNNING_POSTCOPY);
+                (state == VIR_DOMAIN_RUNNING && reason == VIR_DOMAIN_RUNNING_POSTCOPY) ||
+                (state == VIR_DOMAIN_RUNNING && reason == VIR_DOMAIN_RUNNING_POSTCOPY_FAILED);
     starting = state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_STARTING_UP && !persistent;
     if (!migrating && !starting)
         return false;
@@ -751,6 +752,9 @@ lv_dom_fill(struct virt *v, virDomainPtr dom, struct virt_domain *out, struct er
         out->power_state = nova_power_state[VIR_DOMAIN_RUNNING];
     out->persistent = persistent == 1;
     out->incoming = lv_dom_incoming(dom, state, reason, out->persistent);
+    out->postcopy_failed =
+        (state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED) ||
+        (state == VIR_DOMAIN_RUNNING && reason == VIR_DOMAIN_RUNNING_POSTCOPY_FAILED);
     out->memory_mb = (int)(info.memory / 1024);
     out->vcpus = info.nrVirtCpu;
     if (lv_dom_nova(v, dom, out->uuid, &out->nova, err) < 0 ||
@@ -1020,6 +1024,7 @@ static const struct {
     {VIRT_MIG_POSTCOPY, VIR_MIGRATE_POSTCOPY},
     {VIRT_MIG_AUTO_CONVERGE, VIR_MIGRATE_AUTO_CONVERGE},
     {VIRT_MIG_PARALLEL, VIR_MIGRATE_PARALLEL},
+    {VIRT_MIG_POSTCOPY_RESUME, VIR_MIGRATE_POSTCOPY_RESUME},
 };
 
 static unsigned
@@ -1204,6 +1209,7 @@ enum lv_dom_op {
     OP_MAX_SPEED,
     OP_POSTCOPY,
     OP_ABORT,
+    OP_PAUSE_POSTCOPY,
     OP_SUSPEND,
     OP_RESUME,
 };
@@ -1213,6 +1219,7 @@ static const char *const lv_dom_op_call[] = {
     [OP_MAX_SPEED] = "virDomainMigrateSetMaxSpeed",
     [OP_POSTCOPY] = "virDomainMigrateStartPostCopy",
     [OP_ABORT] = "virDomainAbortJob",
+    [OP_PAUSE_POSTCOPY] = "virDomainAbortJobFlags(POSTCOPY)",
     [OP_SUSPEND] = "virDomainSuspend",
     [OP_RESUME] = "virDomainResume",
 };
@@ -1238,6 +1245,9 @@ lv_dom_do(struct virt *v, const char *uuid, enum lv_dom_op op, uint64_t arg, str
         break;
     case OP_ABORT:
         rc = virDomainAbortJob(dom);
+        break;
+    case OP_PAUSE_POSTCOPY:
+        rc = virDomainAbortJobFlags(dom, VIR_DOMAIN_ABORT_JOB_POSTCOPY);
         break;
     case OP_SUSPEND:
         rc = virDomainSuspend(dom);
@@ -1274,6 +1284,12 @@ static int
 lv_abort_job(struct virt *v, const char *uuid, struct err *err)
 {
     return lv_dom_do(v, uuid, OP_ABORT, 0, err);
+}
+
+static int
+lv_pause_postcopy(struct virt *v, const char *uuid, struct err *err)
+{
+    return lv_dom_do(v, uuid, OP_PAUSE_POSTCOPY, 0, err);
 }
 
 /* ---- the forecast's measurement: dirty rate ------------------------------ */
@@ -1608,6 +1624,7 @@ const struct virt_driver virt_libvirt = {
     .set_max_speed = lv_set_max_speed,
     .start_postcopy = lv_start_postcopy,
     .abort_job = lv_abort_job,
+    .pause_postcopy = lv_pause_postcopy,
     .suspend = lv_suspend,
     .resume = lv_resume,
     .local_disks = lv_local_disks,

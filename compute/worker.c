@@ -5,9 +5,9 @@
  *             an abort asked for meanwhile ends it cancelled
  *   perform   virDomainMigrateToURI3 in a thread of its own (its own
  *             libvirt connection), status running
- *   monitor   every sample interval: job stats, abort and force-complete
- *             requests, the policy (downtime steps, completion timeout), and
- *             Nova's counters saved every live_migration_monitor_interval
+ *   monitor   monitor.c: every sample interval, job stats, abort and
+ *             force-complete requests, the policy (downtime steps, completion
+ *             timeout, or ferry's ladder), Nova's counters
  *   finish    completed (the instance moves to the destination), or failed /
  *             cancelled with the reason, the guest still on the source; the
  *             outcome is read from where the guest really runs
@@ -25,55 +25,13 @@
 #include "common/log.h"
 #include "common/msg.h"
 #include "common/util.h"
-#include "compute/compute.h"
-#include "compute/policy.h"
-#include "compute/steer_ferry.h"
 #include "compute/storage.h"
+#include "compute/worker_int.h"
 #include "db/db.h"
 #include "db/db_hostreq.h"
 #include "db/db_instance.h"
 #include "db/db_mig.h"
 #include "db/db_steer.h"
-
-struct worker {
-    struct compute *c;
-    struct db_mig m;
-    struct db_instance inst;
-    struct db *db;
-    struct virt *v;                 /* the monitor's connection */
-    bool attach;                    /* a job started by an earlier ferry-compute */
-    bool recovered;                 /* preparing when an earlier ferry-compute died */
-    struct policy pol;
-    struct policy_state pst;
-    struct steer *sf;               /* the ferry policy's driver, NULL under nova */
-    char dest_uri[600];
-    char migrate_uri[300];
-    struct virt_mig_params params;
-    /* the perform thread */
-    pthread_t thread;
-    atomic_int done;
-    int rc;
-    struct err mig_err;
-    /* what happened along the way */
-    bool abort_sent;
-    char abort_reason[300];
-    bool force_sent;
-    bool timeout_abort;             /* the policy said abort (the completion
-                                     * timeout), not yet done */
-    bool timeout_force;             /* ... force-complete, not yet done */
-    bool paused_by_us;
-    int64_t started_wall_ms;        /* the job started (wall clock), 0 when attached */
-    int64_t downtime_ms;            /* measured at the end, -1 when unknown */
-    const char *downtime_source;    /* "job_stats", "lifecycle_events" or NULL */
-    int64_t job_unknown_since_ms;   /* attached: the job's state unreadable since */
-    struct virt_job_stats last;
-    int64_t last_save_ms;
-    int seq;                        /* telemetry sample number */
-    char reason[1024];              /* the last transition's, for the event's details */
-    /* block migration */
-    struct msg_disks disks;         /* the source's local disks to copy */
-    struct msg_paths created;       /* images pre_live_migration made at the destination */
-};
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
@@ -90,7 +48,7 @@ worker_free(struct worker *w)
 /* libvirtd went away (a restart, an upgrade): libvirt never reconnects a
  * connection by itself, so open a new one.  True when err said so and a
  * new connection is in place. */
-static bool
+bool
 worker_virt_reopen(struct worker *w, const struct err *err)
 {
     struct virt *nv = NULL;
@@ -122,8 +80,9 @@ worker_db_away(struct worker *w, const struct err *err, int64_t *backoff)
 
 /* A status change that must land: retried while the database is away, so a
  * migration that ran through an outage still records how it ended. */
-static int
-worker_transition(struct worker *w, enum mig_status to, const char *reason)
+int
+worker_transition_code(struct worker *w, enum mig_status to, enum err_code code,
+                       const char *reason)
 {
     struct db_transition t = { 0 };
     struct err err = ERR_INIT;
@@ -134,6 +93,7 @@ worker_transition(struct worker *w, enum mig_status to, const char *reason)
     t.to = to;
     t.actor = w->c->actor;
     t.reason = reason;
+    t.reason_code = code;
     while (db_mig_transition(w->db, &t, &err) < 0) {
         if (!worker_db_away(w, &err, &backoff)) {
             log_warnx("cannot record migration status mig=%d to=%s: %s %s", w->m.id,
@@ -148,6 +108,12 @@ worker_transition(struct worker *w, enum mig_status to, const char *reason)
     log_info("migration %s mig=%d instance=%s%s%s", mig_status_name(to), w->m.id,
              w->m.instance_uuid, reason ? " reason=" : "", reason ? reason : "");
     return 0;
+}
+
+int
+worker_transition(struct worker *w, enum mig_status to, const char *reason)
+{
+    return worker_transition_code(w, to, ERR_NONE, reason);
 }
 
 /* The guest, as every host request names it. */
@@ -270,7 +236,7 @@ worker_rollback_dest(struct worker *w)
 
 /* True when someone asked to abort (reading the operator's requests, two
  * flags and who, not the whole row). */
-static bool
+bool
 worker_abort_requested(struct worker *w)
 {
     struct db_mig_asked asked;
@@ -328,8 +294,11 @@ worker_prepare(struct worker *w)
     q->disks = w->disks;
     rc = worker_ask_dest(w, "pre_live_migration", w->c->cfg->long_rpc_timeout,
                          &msg_pre_live_codec, q, &msg_pre_live_answer_codec, a, &err);
-    if (rc == 0)
+    if (rc == 0) {
         w->created = a->created;
+        strlcpy0(w->probe_addr, a->target_connect_addr, sizeof(w->probe_addr));
+        w->probe_port = a->probe_port;
+    }
     if (rc < 0) {
         snprintf(reason, sizeof(reason), "pre_live_migration on %s failed: %s",
                  w->m.dest_compute, err.msg);
@@ -347,7 +316,7 @@ worker_prepare(struct worker *w)
     return worker_transition(w, MIG_RUNNING, NULL);
 }
 
-/* ---- perform and monitor ---------------------------------------------------------------- */
+/* ---- perform ------------------------------------------------------------------------ */
 
 static void *
 worker_perform_thread(void *arg)
@@ -365,255 +334,14 @@ worker_perform_thread(void *arg)
     return NULL;
 }
 
-/* Nova's force-complete: post-copy when permitted, else pause the guest
- * until the copy converges (resumed if the migration fails). */
-static void
-worker_force_complete(struct worker *w, const char *why)
+void
+worker_perform_start(struct worker *w)
 {
-    struct err err = ERR_INIT;
-
-    /* a failed attempt is tried again at the next sample, as Nova's monitor
-     * re-checks at every tick */
-    if (w->m.status == MIG_POSTCOPY) {
-        w->force_sent = true;
-        return;
-    }
-    if (w->pol.post_copy) {
-        if (w->c->drv->start_postcopy(w->v, w->m.instance_uuid, &err) < 0) {
-            log_warnx("switch to post-copy failed mig=%d (tried again): %s", w->m.id, err.msg);
-            return;
-        }
-        w->force_sent = true;
-        w->pst.post_copy_active = true;
-        log_info("switched to post-copy mig=%d why=%s", w->m.id, why);
-        worker_transition(w, MIG_POSTCOPY, NULL);
-        return;
-    }
-    if (w->c->drv->suspend(w->v, w->m.instance_uuid, &err) < 0) {
-        log_warnx("pausing the guest failed mig=%d (tried again): %s", w->m.id, err.msg);
-        return;
-    }
-    w->force_sent = true;
-    w->paused_by_us = true;
-    log_info("guest paused to complete the migration mig=%d why=%s", w->m.id, why);
-}
-
-/* Abort the job; a failed attempt is tried again at the next sample. */
-static void
-worker_abort(struct worker *w, const char *reason)
-{
-    struct err err = ERR_INIT;
-
-    if (w->c->drv->abort_job(w->v, w->m.instance_uuid, &err) < 0) {
-        log_warnx("abort failed mig=%d (tried again): %s", w->m.id, err.msg);
-        return;
-    }
-    w->abort_sent = true;
-    strlcpy0(w->abort_reason, reason, sizeof(w->abort_reason));
-    log_info("migration job aborted mig=%d reason=\"%s\"", w->m.id, reason);
-    /* the API's abort event, if a user asked (Nova's compute finishes it
-     * once the job is told to stop) */
-    compute_event_finish_open(w->db, w->m.instance_uuid, "compute_live_migration_abort", true,
-                              NULL);
-}
-
-static void
-worker_save(struct worker *w, int64_t now)
-{
-    struct db_mig_progress p;
-    struct err err = ERR_INIT;
-
-    p.memory_total = w->last.mem_total;
-    p.memory_processed = w->last.mem_processed;
-    p.memory_remaining = w->last.mem_remaining;
-    p.disk_total = w->last.disk_total;
-    p.disk_processed = w->last.disk_processed;
-    p.disk_remaining = w->last.disk_remaining;
-    p.progress = policy_progress(w->last.mem_total, w->last.mem_remaining);
-    if (db_mig_save_progress(w->db, w->m.id, &p, &err) < 0)
-        log_warnx("saving progress failed mig=%d: %s", w->m.id, err.msg);
-    else
-        w->last_save_ms = now;
-}
-
-/* Keep the sample (migration_samples); a failure costs one sample only. */
-static void
-worker_sample(struct worker *w, const struct virt_job_stats *js)
-{
-    struct db_mig_sample smp;
-    struct err err = ERR_INIT;
-
-    smp.seq = w->seq++;
-    smp.elapsed_ms = js->time_elapsed_ms;
-    smp.memory_total = js->mem_total;
-    smp.memory_processed = js->mem_processed;
-    smp.memory_remaining = js->mem_remaining;
-    smp.disk_total = js->disk_total;
-    smp.disk_processed = js->disk_processed;
-    smp.disk_remaining = js->disk_remaining;
-    smp.bandwidth_bps = js->mem_bps;
-    smp.dirty_rate_bps = js->mem_dirty_rate;
-    smp.iteration = (int)js->mem_iteration;
-    smp.throttle_pct = js->auto_converge_throttle;
-    smp.max_downtime_ms = w->sf ? w->sf->st.downtime_ms : w->pst.downtime_ms;
-    if (db_mig_sample_add(w->db, w->m.id, &smp, &err) < 0)
-        log_debug("sample not kept mig=%d: %s", w->m.id, err.msg);
-}
-
-static void worker_tick_nova(struct worker *w, int64_t start_ms, int64_t now);
-static void worker_tick_ferry(struct worker *w, const struct virt_job_stats *js);
-
-/* One sample: stats, requests from the API, the policy. */
-static void
-worker_tick(struct worker *w, int64_t start_ms)
-{
-    struct virt_job_stats js;
-    struct err err = ERR_INIT;
-    int64_t now = now_ms();
-
-    if (w->c->drv->job_stats(w->v, w->m.instance_uuid, false, &js, &err) < 0) {
-        worker_virt_reopen(w, &err);
-        return;
-    }
-    if (js.type != VIRT_JOB_UNBOUNDED)
-        return;
-    w->last = js;
-    if (worker_abort_requested(w) && !w->abort_sent) {
-        char why[300];
-
-        snprintf(why, sizeof(why), "aborted by %s", w->m.abort_requested_by);
-        if (w->m.status == MIG_POSTCOPY) {
-            /* the guest already runs on the destination: nothing to go
-             * back to (the API refuses this; a race can still get here) */
-            log_warnx("abort refused in post-copy mig=%d", w->m.id);
-            compute_event_finish_open(w->db, w->m.instance_uuid, "compute_live_migration_abort",
-                                      false,
-                                      "the migration is in post-copy and cannot be aborted");
-            w->abort_sent = true;
-            w->abort_reason[0] = '\0';
-        } else {
-            worker_abort(w, why);
-        }
-    }
-    if (w->sf)
-        worker_tick_ferry(w, &js);
-    else
-        worker_tick_nova(w, start_ms, now);
-    worker_sample(w, &js);
-    /* Nova saves every live_migration_monitor_interval; libvirt reports
-     * zeros for the job's first second or two, which are not worth saving */
-    if (js.mem_total > 0 &&
-        now - w->last_save_ms >= (int64_t)w->c->cfg->lm_monitor_interval * 1000)
-        worker_save(w, now);
-}
-
-/* Nova's policy: force-complete, downtime steps, the completion timeout. */
-static void
-worker_tick_nova(struct worker *w, int64_t start_ms, int64_t now)
-{
-    struct policy_action act;
-    struct err err = ERR_INIT;
-
-    if (w->m.force_complete_requested && !w->force_sent)
-        worker_force_complete(w, "requested");
-    policy_tick(&w->pol, &w->pst, now - start_ms, &act);
-    if (act.set_downtime_ms > 0 &&
-        w->c->drv->set_max_downtime(w->v, w->m.instance_uuid, (uint64_t)act.set_downtime_ms,
-                                    &err) == 0)
-        log_debug("max downtime set mig=%d ms=%d", w->m.id, act.set_downtime_ms);
-    /* the policy's verdict, carried out (and tried again at the next sample
-     * while libvirt refuses it) */
-    w->timeout_abort |= act.abort;
-    w->timeout_force |= act.force_complete;
-    if (w->timeout_abort) {
-        char why[200];
-
-        snprintf(why, sizeof(why), "live_migration_completion_timeout reached after %lld s",
-                 (long long)((now - start_ms) / 1000));
-        if (!w->abort_sent)
-            worker_abort(w, why);
-        w->timeout_abort = !w->abort_sent;
-    }
-    if (w->timeout_force) {
-        if (!w->force_sent)
-            worker_force_complete(w, "completion timeout");
-        w->timeout_force = !w->force_sent;
-    }
-}
-
-/* The ferry policy (steer_ferry.c): an operator's force-complete, then the
- * ladder; post-copy, pause and abort are carried out here, the rest there. */
-static void
-worker_tick_ferry(struct worker *w, const struct virt_job_stats *js)
-{
-    struct pf_action act;
-
-    if (w->m.force_complete_requested && !w->force_sent) {
-        steer_force_complete(w->sf, &act);
-        worker_force_complete(w, "requested");
-    }
-    if (w->abort_sent)
-        return;
-    steer_tick(w->sf, js, &act);
-    if (act.act == PF_ACT_POSTCOPY && !w->force_sent)
-        worker_force_complete(w, "ferry policy: post-copy");
-    else if (act.act == PF_ACT_PAUSE && !w->force_sent)
-        worker_force_complete(w, "ferry policy: pause");
-    else if (act.act == PF_ACT_ABORT)
-        worker_abort(w, act.text);
-}
-
-/* Is the job still going?  (attached workers have no perform thread) */
-static bool
-worker_job_running(struct worker *w)
-{
-    struct virt_job_stats js;
-    struct err err = ERR_INIT;
-
-    if (!w->attach)
-        return !atomic_load(&w->done);
-    if (w->c->drv->job_stats(w->v, w->m.instance_uuid, false, &js, &err) == 0) {
-        w->job_unknown_since_ms = 0;
-        return js.type == VIRT_JOB_UNBOUNDED || js.type == VIRT_JOB_BOUNDED;
-    }
-    if (err.code == ERR_NOT_FOUND)
-        return false;
-    /* unreadable: libvirtd restarting, say.  Reconnect, and after a while
-     * let the finish step read where the guest ended up (a restarted
-     * libvirtd has ended the job anyway) */
-    worker_virt_reopen(w, &err);
-    if (!w->job_unknown_since_ms)
-        w->job_unknown_since_ms = now_ms();
-    if (now_ms() - w->job_unknown_since_ms > (int64_t)w->c->cfg->service_down_time * 1000) {
-        log_warnx("job state unreadable for %d s, finishing mig=%d: %s",
-                  w->c->cfg->service_down_time, w->m.id, err.msg);
-        return false;
-    }
-    sleep_ms(200);
-    return true;
-}
-
-static void
-worker_monitor(struct worker *w)
-{
-    int interval = w->c->cfg->sample_interval_ms;
-    struct err err = ERR_INIT;
-    int64_t start;
-
-    /* an attached job has been running for a while: the policy's clock is
-     * the job's own */
-    if (w->attach && w->c->drv->job_stats(w->v, w->m.instance_uuid, false, &w->last, &err) < 0)
-        memset(&w->last, 0, sizeof(w->last));
-    start = now_ms() - w->last.time_elapsed_ms;
-    w->last_save_ms = now_ms();
-    w->seq = (int)(w->last.time_elapsed_ms / interval);   /* attached: carry on */
-    /* as Nova's monitor: look first, then sleep (so step 0 of the downtime
-     * schedule applies as soon as the job shows) */
-    while (worker_job_running(w)) {
-        worker_tick(w, start);
-        for (int slept = 0; slept < interval && worker_job_running(w); slept += 50)
-            sleep_ms(50);
-    }
+    atomic_store(&w->done, 0);
+    w->rc = 0;
+    err_clear(&w->mig_err);
+    if (pthread_create(&w->thread, NULL, worker_perform_thread, w) != 0)
+        fatal("pthread_create");
 }
 
 /* ---- finish ----------------------------------------------------------------------------- */
@@ -709,6 +437,31 @@ worker_post_at_dest(struct worker *w, struct msg_post_live_answer *post, struct 
     }
 }
 
+/* The guest's domain on the source.  A libvirtd that restarts (the job's
+ * failure may be its restart: it cancels the outgoing job it finds, the
+ * guest running on here) is waited for, up to service_down_time: until it
+ * answers, where the guest runs is unknown. */
+static int
+worker_source_domain(struct worker *w, struct virt_domain *d, struct err *err)
+{
+    int64_t deadline = now_ms() + (int64_t)w->c->cfg->service_down_time * 1000, backoff = 0;
+    int rc;
+
+    for (;;) {
+        err_clear(err);
+        rc = w->c->drv->domain_get(w->v, w->m.instance_uuid, d, err);
+        if (rc < 0 && worker_virt_reopen(w, err)) {
+            err_clear(err);
+            rc = w->c->drv->domain_get(w->v, w->m.instance_uuid, d, err);
+        }
+        if (rc == 0 || err->code != ERR_UNAVAILABLE || now_ms() > deadline || *w->c->stop)
+            return rc;
+        log_warnx("the source's libvirt is unreachable mig=%d, waiting for it: %s", w->m.id,
+                  err->msg);
+        sleep_ms(backoff_next(&backoff));
+    }
+}
+
 /* Where does the guest run now?  1 source, 2 destination, 0 neither (why
  * says what was seen).  *post is the destination's answer, when it gave
  * one (*have_post). */
@@ -731,11 +484,7 @@ worker_where(struct worker *w, struct msg_post_live_answer *post, bool *have_pos
             *have_post = true;
         return 2;
     }
-    rc = w->c->drv->domain_get(w->v, w->m.instance_uuid, &d, &err);
-    if (rc < 0 && worker_virt_reopen(w, &err)) {
-        err_clear(&err);
-        rc = w->c->drv->domain_get(w->v, w->m.instance_uuid, &d, &err);
-    }
+    rc = worker_source_domain(w, &d, &err);
     if (rc == 0 && (d.power_state == POWER_RUNNING || d.power_state == POWER_PAUSED) &&
         !d.incoming)
         return 1;
@@ -782,7 +531,11 @@ worker_finish(struct worker *w)
         if (w->paused_by_us && w->c->drv->resume(w->v, w->m.instance_uuid, &err) < 0)
             log_warnx("resuming the guest failed mig=%d: %s", w->m.id, err.msg);
         worker_rollback_dest(w);
-        if (w->abort_sent) {
+        if (w->abort_sent && w->stalled) {
+            snprintf(reason, sizeof(reason), "live migration to %s failed: %s",
+                     w->m.dest_compute, w->abort_reason);
+            worker_transition_code(w, MIG_FAILED, ERR_TIMEOUT, reason);
+        } else if (w->abort_sent) {
             worker_transition(w, MIG_CANCELLED, w->abort_reason);
         } else {
             snprintf(reason, sizeof(reason), "live migration to %s failed: %s",
@@ -922,13 +675,18 @@ worker_run(struct worker *w)
                  w->m.dest_compute, w->dest_uri, w->params.flags, w->c->cfg->lm_bandwidth,
                  w->params.ndisks, data_gb);
         w->started_wall_ms = wall_us() / 1000;
-        if (pthread_create(&w->thread, NULL, worker_perform_thread, w) != 0)
-            fatal("pthread_create");
+        worker_perform_start(w);
     }
     worker_monitor(w);
     if (!w->attach)
         pthread_join(w->thread, NULL);
-    worker_finish(w);
+    if (!w->pc_gave_up && worker_postcopy_broken(w))
+        worker_postcopy_recover(w);
+    if (*w->c->stop && w->m.status == MIG_POSTCOPY && !w->pc_gave_up &&
+        worker_postcopy_broken(w))
+        return;     /* still broken: the next ferry-compute goes on recovering */
+    if (!w->pc_gave_up)
+        worker_finish(w);
     /* the event says why, as the migration's reason does (Nova: the
      * exception's message, in the event's details from 2.84); a completed
      * one, what the guest's downtime was */

@@ -186,3 +186,50 @@ host_conf() {
     "$STACK" restart "ferry-compute@$1" >/dev/null 2>&1
     wait_for "$1 back" 60 "[[ \$(sql \"SELECT count(*) FROM compute_hosts WHERE host = '$1' AND started_at >= to_timestamp($since)\") == 1 ]]"
 }
+
+# The durability invariant (README "Durability"), checked after every fault
+# of the matrix: every migration row ended, or is still moving (its samples
+# grow); each named guest runs on exactly one host, the one Ferry says, its
+# heartbeat going on and its own memory check ok; and no reservation leaked
+# (no claim outlives its migration, every host's claimed counters are the
+# sum of its claims).
+assert_invariant() {
+    local g id p0 where
+    for id in $(sql "SELECT id FROM migrations WHERE status NOT IN
+                     ('completed', 'failed', 'error', 'cancelled')"); do
+        p0=$(sample_max "$id" memory_processed)
+        wait_for "migration $id to end or move on from $p0 bytes" 60 \
+            "[[ \$(migration_status $id) =~ ^(completed|failed|error|cancelled)$ ||
+                \$(sample_max $id memory_processed) -gt $p0 ]]"
+    done
+    ok
+    for g in "$@"; do
+        where=$(lab where "$g")
+        [[ $where != *$'\n'* && $where != none ]] || fail "$g runs on: $where"
+        [[ $where == "$(server_host "$g")" ]] || fail "$g: lab says $where, Ferry says $(server_host "$g")"
+        assert_alive_on "$g" "$where"
+    done
+    [[ $(sql "SELECT count(*) FROM claims c JOIN migrations m ON m.id = c.migration_id
+              WHERE m.status IN ('completed', 'failed', 'error', 'cancelled')") == 0 ]] \
+        || fail "claims of ended migrations: $(sql "SELECT string_agg(c.migration_id || ' ' || m.status, ', ') FROM claims c JOIN migrations m ON m.id = c.migration_id WHERE m.status IN ('completed', 'failed', 'error', 'cancelled')")"
+    ok
+    [[ $(sql "SELECT count(*) FROM compute_hosts h WHERE
+              claimed_memory_mb <> (SELECT coalesce(sum(memory_mb), 0) FROM claims c WHERE c.host = h.host)
+              OR claimed_vcpus <> (SELECT coalesce(sum(vcpus), 0) FROM claims c WHERE c.host = h.host)") == 0 ]] \
+        || fail "claimed counters differ from the claims: $(sql "SELECT string_agg(host || ' ' || claimed_memory_mb || ' MB ' || claimed_vcpus || ' vCPU', ', ') FROM compute_hosts")"
+    ok
+}
+
+# decision_seen MIGRATION_ID TEXT: an instance-action event of the
+# migration's request (compute_live_migration_decision) whose details
+# contain TEXT
+decision_seen() {
+    [[ $(sql "SELECT count(*) FROM instance_action_events e
+              JOIN instance_actions a ON a.id = e.action_id
+              JOIN migrations m ON m.request_id = a.request_id
+              WHERE m.id = $1 AND e.event = 'compute_live_migration_decision'
+                AND e.details LIKE '%' || \$\$$2\$\$ || '%'") -ge 1 ]]
+}
+
+# lab_link_field HOST KEY: a field of HOST's lab link status
+lab_link_field() { lab link "$1" status | sed -n "s/^$2=//p"; }

@@ -36,6 +36,8 @@ struct fake_dom {
     int64_t processed, remaining, iteration;
     int max_downtime_ms;
     bool postcopy, abort;
+    bool pc_failed;                 /* post-copy broke: paused (post-copy failed),
+                                     * waiting for a resume */
     unsigned last_flags;
     int last_ac_initial, last_ac_increment;
     struct virt_job_stats completed;
@@ -375,6 +377,7 @@ fake_fill(const struct fake_dom *d, struct virt_domain *out)
     strlcpy0(out->uuid, d->uuid, sizeof(out->uuid));
     strlcpy0(out->name, d->name, sizeof(out->name));
     out->power_state = d->power_state;
+    out->postcopy_failed = d->pc_failed;
     out->persistent = true;
     out->memory_mb = d->memory_mb;
     out->vcpus = 1;
@@ -517,13 +520,31 @@ f_migrate(struct virt *v, const struct virt_mig_params *p, struct err *err)
         return err_set(err, ERR_NOT_FOUND, "domain %s not found", p->uuid);
     }
     fake_host(fake_dest(p->dest_uri));
-    d->job = true;
-    d->job_start_ms = now_ms();
-    d->processed = 0;
-    d->remaining = d->model.mem_bytes;
-    d->iteration = 0;
-    d->abort = false;
-    d->postcopy = false;
+    if (p->flags & VIRT_MIG_POSTCOPY_RESUME) {
+        /* a resume: of a broken post-copy only; it picks up where it broke
+         * (the link is back: it breaks no more), or fails as injected */
+        pthread_mutex_unlock(&fake_lock);
+        if (fake_faulted(v, "resume_postcopy", err) < 0)
+            return -1;
+        pthread_mutex_lock(&fake_lock);
+        if (!d->pc_failed) {
+            pthread_mutex_unlock(&fake_lock);
+            return err_set(err, ERR_INVALID, "post-copy migration of domain %s has not "
+                           "failed", p->uuid);
+        }
+        d->pc_failed = false;
+        d->model.fail_at_pct = 0;
+        d->power_state = 1;
+        d->job = true;
+    } else {
+        d->job = true;
+        d->job_start_ms = now_ms();
+        d->processed = 0;
+        d->remaining = d->model.mem_bytes;
+        d->iteration = 0;
+        d->abort = false;
+        d->postcopy = false;
+    }
     d->last_flags = p->flags;
     d->last_ac_initial = p->auto_converge_initial;
     d->last_ac_increment = p->auto_converge_increment;
@@ -553,6 +574,7 @@ f_migrate(struct virt *v, const struct virt_mig_params *p, struct err *err)
                 d->power_state = 1;
             } else if (d->postcopy) {
                 d->power_state = 3;     /* paused (post-copy failed) on both */
+                d->pc_failed = true;
             }
         }
         pthread_mutex_unlock(&fake_lock);
@@ -592,7 +614,8 @@ f_job_stats(struct virt *v, const char *uuid, bool completed, struct virt_job_st
     return rc;
 }
 
-enum fake_op { OP_DOWNTIME, OP_SPEED, OP_POSTCOPY, OP_ABORT, OP_SUSPEND, OP_RESUME };
+enum fake_op { OP_DOWNTIME, OP_SPEED, OP_POSTCOPY, OP_ABORT, OP_PAUSE_POSTCOPY, OP_SUSPEND,
+               OP_RESUME };
 
 /* Apply op to the domain; the job operations need a running job (else
  * ERR_CONFLICT, as libvirt's "no job is active"). */
@@ -621,6 +644,11 @@ fake_job_op(struct virt *v, const char *uuid, const char *what, enum fake_op op,
     }
     else if (op == OP_ABORT)
         d->abort = true;
+    else if (op == OP_PAUSE_POSTCOPY && !d->postcopy)
+        rc = err_set(err, ERR_CONFLICT, "current job is not outgoing migration in post-copy "
+                     "mode");
+    else if (op == OP_PAUSE_POSTCOPY)
+        d->model.fail_at_pct = 1;   /* the job breaks at its next step */
     else if (op == OP_SUSPEND) {
         d->power_state = 3;
         d->life.suspended_ms = wall_us() / 1000;
@@ -654,6 +682,12 @@ static int
 f_abort_job(struct virt *v, const char *uuid, struct err *err)
 {
     return fake_job_op(v, uuid, "abort", OP_ABORT, 0, err);
+}
+
+static int
+f_pause_postcopy(struct virt *v, const char *uuid, struct err *err)
+{
+    return fake_job_op(v, uuid, "pause_postcopy", OP_PAUSE_POSTCOPY, 0, err);
 }
 
 static int
@@ -856,6 +890,7 @@ const struct virt_driver virt_fake = {
     .set_max_speed = f_set_max_speed,
     .start_postcopy = f_start_postcopy,
     .abort_job = f_abort_job,
+    .pause_postcopy = f_pause_postcopy,
     .suspend = f_suspend,
     .resume = f_resume,
     .local_disks = f_local_disks,

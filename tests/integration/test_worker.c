@@ -685,10 +685,11 @@ test_abort_retried(void **state)
     assert_string_equal(fake_where(INSTANCE), "fake://a");
 }
 
-/* Post-copy that breaks: the guest is on neither host in one piece; the
- * migration says so and nothing is rolled back. */
+/* Post-copy that breaks (the link reset) and whose link comes back after
+ * two refused resumes: the worker resumes it (POSTCOPY_RESUME, with
+ * backoff) and the migration completes, each decision an event. */
 static void
-test_postcopy_failure_is_error(void **state)
+test_postcopy_broken_resumed(void **state)
 {
     struct err err = ERR_INIT;
     struct db_mig m;
@@ -696,13 +697,51 @@ test_postcopy_failure_is_error(void **state)
 
     (void)state;
     cfg.lm_permit_post_copy = true;
+    fake_fail_next("fake://a", "resume_postcopy", 2, ERR_UNAVAILABLE);
+    id = start_migration(false);
+    wait_status(id, MIG_RUNNING);
+    assert_int_equal(db_mig_request_force_complete(db, id, "tester", &err), 0);
+    m = wait_terminal(id);
+    assert_true(passed_through(id, "running (post-copy)"));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_string_equal(fake_where(INSTANCE), "fake://b");
+    assert_int_equal(fake_power_state(INSTANCE), 1);
+    assert_true(fake_last_flags(INSTANCE) & VIRT_MIG_POSTCOPY_RESUME);
+    assert_instance("b", "");
+    assert_int_equal(sql_num("SELECT count(*) FROM instance_action_events WHERE event ="
+                             " 'compute_live_migration_decision' AND details LIKE"
+                             " 'post-copy migration to b broke (%%' AND %d > 0", id), 1);
+    assert_int_equal(sql_num("SELECT count(*) FROM instance_action_events WHERE event ="
+                             " 'compute_live_migration_decision' AND details LIKE"
+                             " 'post-copy migration to b resumed %% (attempt 3): completed'"
+                             " AND %d > 0", id), 1);
+}
+
+/* ... whose link never comes back within postcopy_recover_timeout: the row
+ * is error, with the class "timeout" and what to do; the guest is left
+ * paused on the source, never destroyed nor resumed there. */
+static void
+test_postcopy_never_resumed(void **state)
+{
+    struct err err = ERR_INIT;
+    struct db_mig m;
+    int id;
+
+    (void)state;
+    cfg.lm_permit_post_copy = true;
+    cfg.postcopy_recover_timeout = 2;
+    fake_fail_next("fake://a", "resume_postcopy", 1000, ERR_UNAVAILABLE);
     id = start_migration(false);
     wait_status(id, MIG_RUNNING);
     assert_int_equal(db_mig_request_force_complete(db, id, "tester", &err), 0);
     m = wait_terminal(id);
     assert_true(passed_through(id, "running (post-copy)"));
     assert_int_equal(m.status, MIG_ERROR);
-    assert_non_null(strstr(m.reason, "post-copy migration to b failed"));
+    assert_int_equal(m.reason_code, ERR_TIMEOUT);
+    assert_non_null(strstr(m.reason, "post-copy migration to b broke and was not resumed "
+                                     "within 2 s"));
+    assert_non_null(strstr(m.reason, "--postcopy-resume"));
+    assert_string_equal(fake_where(INSTANCE), "fake://a");
     assert_int_equal(fake_power_state(INSTANCE), 3);    /* left paused, not resumed */
 }
 
@@ -1329,7 +1368,8 @@ main(void)
         CASE(test_hostreq_reconnects, converging),
         CASE(test_completed_when_post_fails, converging),
         CASE(test_abort_retried, hot),
-        CASE(test_postcopy_failure_is_error, slow_breaking),
+        CASE(test_postcopy_broken_resumed, slow_breaking),
+        CASE(test_postcopy_never_resumed, slow_breaking),
         CASE(test_paused_guest_no_postcopy, converging),
         CASE(test_block_backing_copied_whole, converging),
         CASE(test_block_forwarded_disks, converging),
