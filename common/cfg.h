@@ -96,8 +96,10 @@ struct cfg {
     int api_max_connections_per_ip; /* ... from one client address (0: no limit) */
     int api_request_timeout;        /* s for each request's headers and body */
     int link_bandwidth_mib;         /* the migration network's capacity, 0: see cfg.c */
-    int link_stall_ms;              /* a job that moves nothing this long: aborted
-                                     * (pre-copy) or paused (post-copy) */
+    int link_stall_ms;              /* a post-copy job that moves nothing this long
+                                     * is paused, to be resumed */
+    int precopy_stall_ms;           /* a pre-copy job that moves nothing this long
+                                     * is aborted (the guest runs on) */
     int postcopy_recover_timeout;   /* s a broken post-copy is resumed for, then error */
     int postcopy_probe_port;        /* the data path's probe listener, 0: none */
 };

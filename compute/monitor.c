@@ -123,7 +123,7 @@ worker_sample(struct worker *w, const struct virt_job_stats *js)
         log_debug("sample not kept mig=%d: %s", w->m.id, err.msg);
 }
 
-/* Pre-copy: a job that moves no byte for link_stall_ms (a link gone
+/* Pre-copy: a job that moves no byte for precopy_stall_ms (a link gone
  * silent: QEMU would wait on it for ever) is aborted; it fails with that
  * reason, the guest running on at the source.  Not before the job reports
  * its first numbers (libvirt's first second or two are zeros). */
@@ -141,10 +141,10 @@ worker_precopy_watch(struct worker *w, const struct virt_job_stats *js, int64_t 
         w->seen_ms = now;
         return;
     }
-    if (now - w->seen_ms < w->c->cfg->link_stall_ms)
+    if (now - w->seen_ms < w->c->cfg->precopy_stall_ms)
         return;
     snprintf(why, sizeof(why), "the migration link to %s went silent: no byte moved for %lld "
-             "ms ([ferry] link_stall_ms); aborted, the guest runs on at %s", w->m.dest_compute,
+             "ms ([ferry] precopy_stall_ms); aborted, the guest runs on at %s", w->m.dest_compute,
              (long long)(now - w->seen_ms), w->m.source_compute);
     worker_abort(w, why);
     if (w->abort_sent) {

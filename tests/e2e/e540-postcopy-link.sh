@@ -15,7 +15,7 @@
 #     the restarted one finds the paused post-copy (worker_recover) and
 #     goes on recovering it once the link is back (row 7);
 #   a silent drop in pre-copy: nothing fails by itself; the worker aborts
-#     the job after link_stall_ms without a byte moved: failed with that
+#     the job after precopy_stall_ms without a byte moved: failed with that
 #     reason, the guest running on at the source (row 4).
 source "$(dirname "$0")/lib.sh"
 DEST=t-lab-3
@@ -33,7 +33,8 @@ trap finish EXIT
 reconfigure "[libvirt]
 live_migration_permit_post_copy = true
 [ferry]
-link_stall_ms = 2000"
+link_stall_ms = 2000
+precopy_stall_ms = 2000"
 
 # postcopy_under_fault NAME VERB DECISION [kill]: a post-copy migration of
 # a new guest NAME, the link broken by VERB (cut|drop) once pages move in
