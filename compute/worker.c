@@ -614,7 +614,7 @@ worker_ferry_admit(struct worker *w, const struct mig_opts *o, unsigned guest)
         return 0;
     if (fc.verdict == PF_QUEUE) {
         err_clear(&err);
-        if (strcmp(w->m.reason, fc.text) != 0)
+        if (!w->m.admission_waited)     /* one event; the row's reason stays current */
             steer_event(w->sf, fc.text);
         if (db_mig_admit_after(w->db, w->m.id, STEER_QUEUE_RETRY_MS, &err) < 0)
             log_warnx("admission wait not recorded mig=%d: %s", w->m.id, err.msg);

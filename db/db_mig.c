@@ -33,7 +33,7 @@
     " m.api_mv, coalesce(m.reason_code, '') AS reason_code,"                          \
     " coalesce(m.requested_host, '') AS requested_host, m.forced,"                    \
     " coalesce(m.block_migration::int, -1) AS block_migration,"                       \
-    " coalesce(m.reason, '') AS reason,"                                              \
+    " coalesce(m.reason, '') AS reason, m.admit_after IS NOT NULL AS admission_waited,"\
     " m.abort_requested_at IS NOT NULL AS abort_requested,"                           \
     " coalesce(m.abort_requested_by, '') AS abort_requested_by,"                      \
     " m.force_complete_requested_at IS NOT NULL AS force_complete_requested,"         \
@@ -82,6 +82,7 @@ mig_read(const PGresult *r, int i, struct db_mig *m)
     m->forced = row_bool(r, i, "forced");
     m->block_migration = row_int(r, i, "block_migration");
     row_cpy(r, i, "reason", m->reason, sizeof(m->reason));
+    m->admission_waited = row_bool(r, i, "admission_waited");
     m->abort_requested = row_bool(r, i, "abort_requested");
     row_cpy(r, i, "abort_requested_by", m->abort_requested_by, sizeof(m->abort_requested_by));
     m->force_complete_requested = row_bool(r, i, "force_complete_requested");

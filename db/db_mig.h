@@ -43,6 +43,7 @@ struct db_mig {
     int block_migration;            /* 1, 0, or -1 for "auto" */
     char reason[1024];
     enum err_code reason_code;      /* a refusal's class, ERR_NONE when none */
+    bool admission_waited;          /* the ferry policy's admission queued it before */
     bool abort_requested;
     char abort_requested_by[NAME_LEN];
     bool force_complete_requested;

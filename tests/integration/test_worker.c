@@ -1328,6 +1328,23 @@ test_ferry_queued_then_started(void **state)
     for (int i = 0; i < 100 && host_a.workers > 0; i++)
         sleep_ms(20);
     assert_int_equal(db_mig_take_queued(db, "a", 1, "test", &again, &err), 0);
+    /* retried while the other still fills the link, now with other numbers:
+     * queued again, its reason current, and still one event */
+    sql("UPDATE migration_samples SET bandwidth_bps = 28 * 1048576 WHERE migration_id ="
+        " (SELECT id FROM migrations WHERE source_compute = 'b')");
+    sql("UPDATE migrations SET admit_after = clock_timestamp() WHERE source_compute = 'a'");
+    assert_int_equal(db_mig_take_queued(db, "a", 1, "test", &again, &err), 1);
+    assert_int_equal(worker_spawn(&host_a, &again, &err), 0);
+    for (int i = 0; i < 200; i++) {
+        m = wait_status(id, MIG_QUEUED);
+        if (strncmp(m.reason, "queued: 4.0 MiB/s left", 22) == 0)
+            break;
+        sleep_ms(50);
+    }
+    assert_true(strncmp(m.reason, "queued: 4.0 MiB/s left of 32.0 MiB/s", 36) == 0);
+    assert_int_equal(decisions(id), 1);
+    for (int i = 0; i < 100 && host_a.workers > 0; i++)
+        sleep_ms(20);
     sql("UPDATE migrations SET status = 'completed' WHERE source_compute = 'b'");
     for (int i = 0; i < 200; i++) {
         int rc = db_mig_take_queued(db, "a", 1, "test", &again, &err);
