@@ -67,6 +67,7 @@ def aggregate(runs, possible):
                                         for r in rs})),
             "time_s": mean([r["time_s"] for r in rs]),
             "time_ok_s": mean([r["time_s"] for r in oks]),
+            "job_s": mean([r["job_s"] for r in rs]),
             "downtime_ms": mean([r["downtime_ms"] for r in done]),
             "downtime_max_ms": max([r["downtime_ms"] or 0 for r in done], default=None),
             "bytes": mean([r["bytes"] for r in rs]),
@@ -84,6 +85,13 @@ def aggregate(runs, possible):
     return out
 
 
+def why(r):
+    """What went wrong in a row's runs, in a few words."""
+    return (f"{r['outcome']}, downtime max {fmt(r['downtime_max_ms'], '.0f')} ms for a "
+            f"{r['budget_ms']} ms budget"
+            + "".join(f"; {x}" for x in r["reasons"] + r["unhealthy"]))
+
+
 def findings(rows):
     """What the issue's 'done when' says, checked per case."""
     by = {(r["case"], r["policy"]): r for r in rows}
@@ -94,22 +102,22 @@ def findings(rows):
         n = by.get((case, "nova"))
         name = f"case {case} {f['name']}"
         if n and n["ok_runs"] > f["ok_runs"]:
-            out.append(f"LOSS {name}: nova {n['ok_runs']}/{n['n']} ok, ferry "
-                       f"{f['ok_runs']}/{f['n']} ({f['outcome']}; {'; '.join(f['reasons'])})")
+            out.append(f"LOSS {name}: nova {n['ok_runs']}/{n['n']} ok ({why(n)}), ferry "
+                       f"{f['ok_runs']}/{f['n']} ({why(f)})")
         elif (n and n["ok"] and f["ok"] and n["time_ok_s"] and f["time_ok_s"]
               and f["time_ok_s"] > 1.1 * n["time_ok_s"]):
             out.append(f"LOSS {name}: ferry {f['time_ok_s']:.1f} s > 1.1 x nova's "
                        f"{n['time_ok_s']:.1f} s")
         if f["possible"] and not f["ok"]:
             out.append(f"MISSED {name}: physics allows it, ferry {f['ok_runs']}/{f['n']} ok "
-                       f"({f['outcome']}, downtime max {f['downtime_max_ms']} ms, "
-                       f"budget {f['budget_ms']} ms; {'; '.join(f['reasons'] + f['unhealthy'])})")
+                       f"({why(f)})")
         if f["possible"] is False and (f["decision_s"] or 0) > 60:
             out.append(f"SLOW-DECISION {name}: decided {f['decision_s']:.1f} s after the request "
                        f"(evidence at {fmt(f['evidence_s'], '.1f')} s)")
         if f["ideal_s"] and f["ok"] and f["steps"] == [1] and f["time_ok_s"] > 1.2 * f["ideal_s"]:
             out.append(f"SLOW {name}: {f['time_ok_s']:.1f} s > 1.2 x M/(B-D) = "
-                       f"{f['ideal_s']:.1f} s")
+                       f"{f['ideal_s']:.1f} s (libvirt's job time {fmt(f['job_s'], '.1f')} s: "
+                       f"{fmt(f['job_s'] and f['job_s'] / f['ideal_s'], '.2f')} x)")
     for r in rows:
         if r["lost"]:
             out.append(f"LOST case {r['case']} {r['name']} {r['policy']}: {r['unhealthy']}")
@@ -144,8 +152,8 @@ def table(rows, tot, meta):
           f"load {meta.get('load_start')} -> {meta.get('load_end')} on {meta.get('cores')} "
           f"cores, {meta.get('elapsed_s')} s, {meta.get('date')}")
     hdr = (f"{'case':<18} {'policy':<6} {'phys':<4} {'ok':>4} {'outcome':<18} {'down_ms':>8} "
-           f"{'budget':>6} {'time_s':>7} {'ideal_s':>7} {'x_ideal':>7} {'sent/RAM':>8} "
-           f"{'decide_s':>8} {'step':>4}")
+           f"{'budget':>6} {'time_s':>7} {'job_s':>6} {'ideal_s':>7} {'x_ideal':>7} "
+           f"{'sent/RAM':>8} {'decide_s':>8} {'step':>4}")
     print(hdr)
     for r in rows:
         phys = "yes" if r["possible"] else "no"
@@ -155,7 +163,8 @@ def table(rows, tot, meta):
         print(f"{r['case']:>2} {r['name'][:15]:<15} {r['policy']:<6} {phys:<4} "
               f"{r['ok_runs']}/{r['n']:<2} {r['outcome'][:18]:<18} "
               f"{fmt(r['downtime_max_ms'], '.0f'):>8} {r['budget_ms']:>6} "
-              f"{fmt(r['time_s'], '.1f'):>7} {fmt(r['ideal_s'], '.1f'):>7} {fmt(x, '.2f'):>7} "
+              f"{fmt(r['time_s'], '.1f'):>7} {fmt(r['job_s'], '.1f'):>6} "
+              f"{fmt(r['ideal_s'], '.1f'):>7} {fmt(x, '.2f'):>7} "
               f"{fmt(r['bytes_ram'], '.2f'):>8} {fmt(dec, '.1f'):>8} {steps:>4}")
     print()
     print(f"{'total':<7} {'ok runs':>9} {'possible ok':>11} {'time both ok':>12} "
