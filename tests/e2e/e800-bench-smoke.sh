@@ -37,9 +37,12 @@ done
 jq -e '.runs[3] | .decide_s < 60 and (.reason | test("converge"))' "$J" >/dev/null \
     || fail "ferry's decision: $(jq -c '.runs[3]' "$J")"
 [[ $(jq '[.totals[] | .lost] | add' "$J") == 0 ]] || fail "lost guests"
+jq -e '[.runs[] | .guest_rate_mibs | numbers] | length == 4' "$J" >/dev/null \
+    || fail "the guests' own rates: $(jq -c '[.runs[] | .guest_rate_mibs]' "$J")"
 ok
 grep -q '^ 0 idle ' "$OUT/table.txt" && grep -q '^ferry ' "$OUT/table.txt" || fail "table"
-[[ $(awk 'NR > 1' "$OUT/calibrate.txt" | wc -l) == 4 ]] || fail "calibrate: $(cat "$OUT/calibrate.txt")"
+[[ $(awk 'NR > 1' "$OUT/calibrate.txt" | wc -l) == 4 ]] \
+    || fail "calibrate: $(cat "$OUT/calibrate.txt")"
 [[ -s $OUT/lab.png ]] || fail "no plot"
 ok
 assert_consistent

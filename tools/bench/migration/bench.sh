@@ -89,7 +89,8 @@ while IFS= read -r line || [[ -n $line ]]; do
             echo "$SCEN:$lineno: ram=, rate= or spin=, link= (MiB/s), budget= and reps= must be" \
                  "positive integers (MiB, MiB/s, ms)" >&2; exit 2; }
     done
-    (( ram >= 32 && ram <= 1024 )) || { echo "$SCEN:$lineno: ram=${ram}M: the lab runs 32M-1G" >&2; exit 2; }
+    (( ram >= 32 && ram <= 1024 )) ||
+        { echo "$SCEN:$lineno: ram=${ram}M: the lab runs 32M-1G" >&2; exit 2; }
     (( budget >= 100 )) || { echo "$SCEN:$lineno: budget=$budget: at least 100 ms" >&2; exit 2; }
     (( wss <= ram )) || wss=$ram
     CASES+=("$name $ram $kind $val $wss $link $budget $(yes_of "$pc") $(yes_of "$ac") $reps")
@@ -192,6 +193,14 @@ run_one() {
         \"ferry:max_downtime_ms\": \"$budget\", \"ferry:post_copy\": \"$pc\",
         \"ferry:auto_converge\": \"$ac\"}}"
     expect_status 200
+    # the rate the guest really dirties at (its heartbeat's rate=, MiB per real
+    # second over its last second: under TCG on a busy machine it may fall
+    # short of the line's rate=), two beats after boot
+    local hb0 grate
+    hb0=$(lab heartbeat "$g" "$SRC")
+    wait_for "$g's next heartbeat" 60 "[[ \$(lab heartbeat $g $SRC) -gt \$((hb0 + 1)) ]]"
+    grate=$(lab heartbeat "$g" "$SRC" --line | sed -n 's/.* rate=\([0-9.]*\).*/\1/p')
+    [[ -n $grate ]] || grate=null
     t0=$(date +%s.%N)
     id=$(migrate_to "$S" "$DEST")
     local undecided=false
@@ -209,13 +218,18 @@ run_one() {
         st=$(migration_status "$id") ;;
     esac
     # the guest settles where its migration left it
-    wait_for "$g without a task" 60 "[[ -z \$(sql \"SELECT task_state FROM instances WHERE uuid = '$S'\") ]]"
+    wait_for "$g without a task" 60 \
+        "[[ -z \$(sql \"SELECT task_state FROM instances WHERE uuid = '$S'\") ]]"
     host=$SRC
     [[ $st == completed ]] && host=$DEST
     health=$(alive "$g" "$host")
     api GET "/ferry/v1/migrations/$id"
     expect_status 200
     cp "$BODY" "$T_TMP/rec.json"
+    # libvirt's own time_elapsed at the job's last sample (the worker samples every second)
+    local job_ms
+    job_ms=$(sql "SELECT coalesce(max(elapsed_ms), -1) FROM migration_samples
+                  WHERE migration_id = $id")
     # the decisions the policy recorded, seconds after the request
     sql "SELECT round(extract(epoch from e.start_time)::numeric - $t0, 1) || ' s: ' || e.details
          FROM instance_action_events e JOIN instance_actions a ON a.id = e.action_id
@@ -224,21 +238,24 @@ run_one() {
     jq -c --argjson case "$i" --arg name "$name" --arg policy "$pol" --argjson rep "$rep" \
         --argjson ram "$ram" --arg kind "$kind" --argjson val "$val" --argjson wss "$wss" \
         --argjson link "$link" --argjson budget "$budget" --arg pc "$pc" --arg ac "$ac" \
-        --argjson t0 "$t0" --arg health "$health" --argjson undecided "$undecided" \
+        --argjson t0 "$t0" --argjson job_ms "$job_ms" --argjson grate "$grate" \
+        --arg health "$health" --argjson undecided "$undecided" \
         --argjson started "$(epoch_of "$(jq -r .migration.started_at "$T_TMP/rec.json")")" \
         --argjson finished "$(epoch_of "$(jq -r .migration.finished_at "$T_TMP/rec.json")")" \
         --argjson created "$(epoch_of "$(jq -r .migration.created_at "$T_TMP/rec.json")")" \
         --slurpfile dec "$T_TMP/dec.json" '
         .migration as $m | {case: $case, name: $name, policy: $policy, rep: $rep,
          ram_mib: $ram, kind: $kind, value: $val, wss_mib: $wss, link_mib: $link,
-         budget_ms: $budget, post_copy: $pc, auto_converge: $ac,
+         budget_ms: $budget, post_copy: $pc, auto_converge: $ac, guest_rate_mibs: $grate,
          status: $m.status, policy_ran: $m.policy, downtime_ms: $m.downtime_ms,
          downtime_source: $m.downtime_source, bytes: $m.data_sent_bytes,
          created: $created, started: $started, finished: $finished,
          time_s: (if $finished == null then null
                   else $finished - (if $started == null then $created else $started end) end),
+         job_s: (if $job_ms < 0 then null else $job_ms / 1000 end),
          decide_s: (if $finished == null then null else $finished - $created end),
-         post_copy_used: ([$m.events[] | select(.to_status == "running (post-copy)")] | length > 0),
+         post_copy_used: ([$m.events[] | select(.to_status == "running (post-copy)")]
+                          | length > 0),
          step_reached: $m.step_reached, reason: $m.reason,
          evidence_s: ([$m.iterations[]? | select(.iteration >= 3) | .time_ms][0] // null
                       | if . == null then null else . / 1000 end),

@@ -40,6 +40,20 @@ def ideal_s(r):
     return r["ram_mib"] / (r["link_mib"] - d) if d < r["link_mib"] else None
 
 
+# the dirty rate left at 99 % throttle (tools/lab/README.md's tables, as ferry-sim)
+AT99 = {"rate": 9 / 194.0, "spin": 3 / 181.0}
+
+
+def possible_at(r, d):
+    """ferry-sim's physics rule on dirty rate d (MiB/s): post-copy allowed, or the
+    plateau W (1 - B/D) at the lowest rate the allowed throttle reaches fits B x budget."""
+    if d is None:
+        return None
+    dmin = d * AT99[r["kind"]] if r["auto_converge"] == "allowed" else d
+    plateau = r["wss_mib"] * max(0.0, 1 - r["link_mib"] / dmin) if dmin > 0 else 0
+    return r["post_copy"] == "allowed" or plateau * 1000.0 / r["link_mib"] <= r["budget_ms"]
+
+
 def run_ok(r):
     return (r["status"] == "completed" and r["downtime_ms"] is not None
             and r["downtime_ms"] <= r["budget_ms"] and r["health"] == "ok")
@@ -62,6 +76,8 @@ def aggregate(runs, possible):
         out.append({
             "case": case, "name": r0["name"], "policy": pol,
             "possible": possible.get(case), "n": len(rs), "ok_runs": len(oks),
+            "guest_rate_mibs": mean([r.get("guest_rate_mibs") for r in rs]),
+            "possible_measured": possible_at(r0, mean([r.get("guest_rate_mibs") for r in rs])),
             "ok": len(oks) == len(rs),
             "outcome": ",".join(sorted({("post-copy" if r["post_copy_used"] else r["status"])
                                         for r in rs})),
@@ -151,8 +167,8 @@ def table(rows, tot, meta):
     print(f"# lab bench: {meta.get('scenario')}, nova's clock / {meta.get('divisor')}, "
           f"load {meta.get('load_start')} -> {meta.get('load_end')} on {meta.get('cores')} "
           f"cores, {meta.get('elapsed_s')} s, {meta.get('date')}")
-    hdr = (f"{'case':<18} {'policy':<6} {'phys':<4} {'ok':>4} {'outcome':<18} {'down_ms':>8} "
-           f"{'budget':>6} {'time_s':>7} {'job_s':>6} {'ideal_s':>7} {'x_ideal':>7} "
+    hdr = (f"{'case':<18} {'policy':<6} {'phys':<4} {'D_meas':>6} {'ok':>4} {'outcome':<18} "
+           f"{'down_ms':>8} {'budget':>6} {'time_s':>7} {'job_s':>6} {'ideal_s':>7} {'x_ideal':>7} "
            f"{'sent/RAM':>8} {'decide_s':>8} {'step':>4}")
     print(hdr)
     for r in rows:
@@ -160,12 +176,17 @@ def table(rows, tot, meta):
         x = r["time_ok_s"] / r["ideal_s"] if r["ideal_s"] and r["time_ok_s"] else None
         dec = r["decision_s"] if r["possible"] is False else None
         steps = "/".join(str(s) for s in r["steps"]) or "-"
+        if r["possible_measured"] is not None and r["possible_measured"] != r["possible"]:
+            phys += "*"
         print(f"{r['case']:>2} {r['name'][:15]:<15} {r['policy']:<6} {phys:<4} "
+              f"{fmt(r['guest_rate_mibs'], '.0f'):>6} "
               f"{r['ok_runs']}/{r['n']:<2} {r['outcome'][:18]:<18} "
               f"{fmt(r['downtime_max_ms'], '.0f'):>8} {r['budget_ms']:>6} "
               f"{fmt(r['time_s'], '.1f'):>7} {fmt(r['job_s'], '.1f'):>6} "
               f"{fmt(r['ideal_s'], '.1f'):>7} {fmt(x, '.2f'):>7} "
               f"{fmt(r['bytes_ram'], '.2f'):>8} {fmt(dec, '.1f'):>8} {steps:>4}")
+    print("phys: physics allows success at the line's rate (ferry-sim's rule); '*': not at "
+          "the rate the guest measured itself (D_meas, MiB/s, its heartbeat before the request)")
     print()
     print(f"{'total':<7} {'ok runs':>9} {'possible ok':>11} {'time both ok':>12} "
           f"{'down mean/max':>14} {'sent/RAM':>8} {'decide mean/max':>16} {'lost':>4} "
