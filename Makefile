@@ -117,6 +117,7 @@ check: $(UNIT_BINS) $(SIM_BIN)
 	@tests/unit/run.sh $(UNIT_BINS)
 	@tests/unit/reserve.sh
 	@tools/sim/check.sh $(SIM_BIN)
+	@tools/bench/migration/check.sh $(SIM_BIN)
 
 integration: all $(INTEG_BINS)
 	@tests/integration/run.sh
@@ -129,6 +130,7 @@ test: deps
 	@tests/unit/run.sh $(UNIT_BINS)
 	@tests/unit/reserve.sh
 	@tools/sim/check.sh $(SIM_BIN)
+	@tools/bench/migration/check.sh $(SIM_BIN)
 	@tools/lint.sh
 	@tests/integration/run.sh
 	@tests/e2e/run.sh
