@@ -104,9 +104,10 @@ done < "$SCEN"
 if [[ ${BENCH_STACK:-own} != use ]]; then
     # shellcheck source=../../../tests/lib/env.sh
     source "$REPO/tests/lib/env.sh"
-    export FERRY_STATE=$(new_state_dir bench)
-    export FERRY_PG_PORT=$(free_port 26432)
-    export FERRY_API_PORT=$(free_port 29774)
+    FERRY_STATE=$(new_state_dir bench)
+    FERRY_PG_PORT=$(free_port 26432)
+    FERRY_API_PORT=$(free_port 29774)
+    export FERRY_STATE FERRY_PG_PORT FERRY_API_PORT
     blk=$(free_lab_block 2) || { echo "bench: no free lab addresses" >&2; exit 1; }
     export FERRY_LAB_HOSTS="b-lab-1=127.0.1.$blk b-lab-2=127.0.1.$((blk + 1))"
     export FERRY_LAB_MIG_PORT_BASE=$((51000 + (blk - 2) / 10 * 64))
@@ -123,7 +124,7 @@ if [[ ${BENCH_STACK:-own} != use ]]; then
     echo "bench-migration: state $FERRY_STATE, lab $FERRY_LAB_HOSTS" >&2
     "$REPO/tools/stack" up > "$FERRY_STATE/up.log" 2>&1 || { cat "$FERRY_STATE/up.log"; exit 1; }
 fi
-T_NAME=bench-migration
+export T_NAME=bench-migration     # the helpers' name in their messages
 # shellcheck source=../../../tests/e2e/lib.sh
 source "$REPO/tests/e2e/lib.sh"
 read -r SRC DEST _ <<< "$(for h in $FERRY_LAB_HOSTS; do printf '%s ' "${h%%=*}"; done)"
@@ -185,7 +186,7 @@ alive() {
 run_one() {
     local i=$1 pol=$2 rep=$3 name ram kind val wss link budget pc ac reps
     read -r name ram kind val wss link budget pc ac reps <<< "${CASES[$i]}"
-    local g="b$i-${pol}-$rep" S id st t0 rec health host
+    local g="b$i-${pol}-$rep" S id st t0 health host k
     set_link "$link"
     S=$(new_guest "$g" "$SRC" "$ram" "fill=1 $kind=$val wss=$wss")
     GUESTS+=("$g")
