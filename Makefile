@@ -6,6 +6,8 @@
 #   make test       unit, integration and end-to-end tests (as root)
 #   make check      unit tests only; make lint; make bench
 #   make bench-sim  the pre-copy simulator's report (tools/sim: table, JSON, PNG)
+#   make bench-migration  nova against ferry on the lab, per case of SCENARIO
+#                   (tools/bench/migration: table, JSON, PNG, calibrate; as root)
 #   make asan       unit and integration tests built with ASan and UBSan (build-asan/)
 #   make fuzz       the libFuzzer harnesses for FUZZ_SECONDS each (build-fuzz/)
 #
@@ -73,7 +75,7 @@ include tests/fuzz/fuzz.mk
 BINS := $(BUILD)/ferry-api $(BUILD)/ferry-scheduler $(BUILD)/ferry-compute $(BUILD)/ferry-manage
 
 .PHONY: all deps run stop clean-run status test check integration e2e clients contract \
-        lint bench bench-sim clean
+        lint bench bench-sim bench-migration clean
 all: $(BINS) $(LAB_KERNEL) $(LAB_RELAY) $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -115,6 +117,7 @@ check: $(UNIT_BINS) $(SIM_BIN)
 	@tests/unit/run.sh $(UNIT_BINS)
 	@tests/unit/reserve.sh
 	@tools/sim/check.sh $(SIM_BIN)
+	@tools/bench/migration/check.sh $(SIM_BIN)
 
 integration: all $(INTEG_BINS)
 	@tests/integration/run.sh
@@ -127,6 +130,7 @@ test: deps
 	@tests/unit/run.sh $(UNIT_BINS)
 	@tests/unit/reserve.sh
 	@tools/sim/check.sh $(SIM_BIN)
+	@tools/bench/migration/check.sh $(SIM_BIN)
 	@tools/lint.sh
 	@tests/integration/run.sh
 	@tests/e2e/run.sh
@@ -151,6 +155,11 @@ bench: all $(BENCH_BINS)
 # every policy over 4-256 GiB x 1/10/25 Gbit/s; OUT= where the results go
 bench-sim: $(SIM_BIN)
 	@tools/sim/bench.sh $(SIM_BIN) $(or $(OUT),$(BUILD)/sim)
+
+# the lab bench: SCENARIO= (tools/bench/migration/default.txt), OUT= (build/bench-migration)
+bench-migration: all $(SIM_BIN)
+	@SIM=$(SIM_BIN) tools/bench/migration/bench.sh \
+	    $(or $(SCENARIO),tools/bench/migration/default.txt) $(or $(OUT),$(BUILD)/bench-migration)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

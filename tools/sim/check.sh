@@ -9,7 +9,8 @@
 #    simulator, kept visible until policy_ferry.c fixes them (a line that
 #    no longer fails must be removed, a new one fails the check).
 # 2. The shipped scenario file through the same runs, its JSON, and
-#    `calibrate` of that JSON against itself (0 % error on every row).
+#    `calibrate` of that JSON against itself (0 % error on every row); the
+#    lab bench's scenario files (tools/bench/migration/) read as well.
 set -eu
 SIM=${1:-build/ferry-sim}
 HERE=$(dirname "$0")
@@ -35,4 +36,8 @@ rows=$(jq '.results | length' "$TMP/s.json")
 bad=$(awk 'NR > 1 && ($5 != "+0.0%" || $8 != "+0.0%")' "$TMP/cal" | wc -l)
 cal=$(($(wc -l <"$TMP/cal") - 1))
 [ "$cal" -eq "$rows" ] && [ "$bad" -eq 0 ] || { cat "$TMP/cal"; echo "sim: calibrate"; exit 1; }
+# the lab bench's files are in the same format: the simulator reads them too
+for f in "$HERE"/../bench/migration/*.txt; do
+    "$SIM" --scenario "$f" >/dev/null || { echo "sim: cannot read $f"; exit 1; }
+done
 echo "sim: ok ($(grep -c '^FAIL' "$TMP/fails" || true) known ferry loss(es), $n scenario cases)"

@@ -27,6 +27,8 @@ sim_run_cmd(struct sim_run *r, enum sim_cmd cmd, int downtime_ms, const char *wh
 
 /* ---- nova ----------------------------------------------------------------------------- */
 
+int sim_nova_divisor = 1;
+
 struct nova {
     struct policy p;
     struct policy_state st;
@@ -40,6 +42,7 @@ nova_start(struct sim_run *r)
     struct mig_opts o;
 
     cfg_defaults(&cfg);
+    cfg.nova_policy_time_divisor = sim_nova_divisor;
     mig_opts_defaults(&cfg, &o);
     o.max_downtime_ms = r->c->budget_ms;
     o.post_copy = r->c->post_copy;

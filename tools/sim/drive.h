@@ -11,6 +11,10 @@
 extern const struct sim_policy *const sim_policies[SIM_NPOLICIES];
 extern const struct sim_policy sim_ferry, sim_nova;
 
+/* [ferry] nova_policy_time_divisor for `nova` (1; --nova-divisor: the lab
+ * bench's clock, for calibrate). */
+extern int sim_nova_divisor;
+
 /* Run case c under policy p until it ends or horizon_ms of simulated time. */
 void sim_run(struct sim_run *r, const struct sim_policy *p, const struct sim_case *c,
              int64_t horizon_ms);

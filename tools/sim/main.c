@@ -4,7 +4,7 @@
  * holds; `calibrate SIM.json LAB.json` compares two result files per case.
  *
  *   ferry-sim [--grid full|check] [--scenario FILE] [--json OUT] [--dat OUT]
- *             [--horizon S] [--check]
+ *             [--horizon S] [--nova-divisor N] [--check]
  *   ferry-sim calibrate SIM.json LAB.json
  */
 #include <jansson.h>
@@ -363,7 +363,7 @@ static void
 usage(void)
 {
     fprintf(stderr, "usage: ferry-sim [--grid full|check] [--scenario FILE] [--json OUT] "
-            "[--dat OUT] [--horizon S] [--check]\n       ferry-sim calibrate SIM.json "
+            "[--dat OUT] [--horizon S] [--nova-divisor N] [--check]\n       ferry-sim calibrate SIM.json "
             "LAB.json\n");
     exit(2);
 }
@@ -397,6 +397,8 @@ main(int argc, char **argv)
             json_path = v, i++;
         else if (strcmp(argv[i], "--dat") == 0)
             dat_path = v, i++;
+        else if (strcmp(argv[i], "--nova-divisor") == 0 && atoi(v) >= 1 && atoi(v) <= 3600)
+            sim_nova_divisor = atoi(v), i++;
         else if (strcmp(argv[i], "--horizon") == 0 && atof(v) > 0)
             horizon_s = atof(v), i++;
         else

@@ -1,0 +1,243 @@
+#!/usr/bin/python3
+"""report.py - the lab bench's table, JSON and plot data from its runs.
+
+    report.py --runs RUNS.jsonl --sim SIM.json --out DIR [--meta K=V ...]
+
+RUNS.jsonl: one line per migration (bench.sh). SIM.json: ferry-sim --scenario
+on the same file (its `possible` is the physics verdict: post-copy allowed,
+or the hot set's plateau W (1 - B/D), at the lowest rate the allowed throttle
+reaches, fits B x budget). Writes DIR/lab.json ({"meta", "results": one per
+case and policy in ferry-sim's schema so that `ferry-sim calibrate` reads
+it, "totals", "findings", "runs"}) and DIR/lab.dat (gnuplot); prints the
+table. A run succeeds when it completed, its measured downtime is within the
+budget and the guest is alive on exactly its destination (heartbeat going
+on, memory check ok).
+"""
+import argparse
+import json
+import os
+import statistics
+
+SPIN_MIBS = 905000.0  # the lab guest's spin=N dirties ~905000/N MiB/s (tools/lab/README.md)
+
+
+def mean(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.mean(xs) if xs else None
+
+
+def fmt(x, spec, none="-"):
+    return none if x is None else format(x, spec)
+
+
+def dirty_mibs(r):
+    return r["value"] if r["kind"] == "rate" else SPIN_MIBS / r["value"]
+
+
+def ideal_s(r):
+    """Pre-copy alone: M / (B - D), none when D >= B."""
+    d = dirty_mibs(r)
+    return r["ram_mib"] / (r["link_mib"] - d) if d < r["link_mib"] else None
+
+
+# the dirty rate left at 99 % throttle (tools/lab/README.md's tables, as ferry-sim)
+AT99 = {"rate": 9 / 194.0, "spin": 3 / 181.0}
+
+
+def possible_at(r, d):
+    """ferry-sim's physics rule on dirty rate d (MiB/s): post-copy allowed, or the
+    plateau W (1 - B/D) at the lowest rate the allowed throttle reaches fits B x budget."""
+    if d is None:
+        return None
+    dmin = d * AT99[r["kind"]] if r["auto_converge"] == "allowed" else d
+    plateau = r["wss_mib"] * max(0.0, 1 - r["link_mib"] / dmin) if dmin > 0 else 0
+    return r["post_copy"] == "allowed" or plateau * 1000.0 / r["link_mib"] <= r["budget_ms"]
+
+
+def run_ok(r):
+    return (r["status"] == "completed" and r["downtime_ms"] is not None
+            and r["downtime_ms"] <= r["budget_ms"] and r["health"] == "ok")
+
+
+def lost(r):
+    return r["health"].startswith("runs on") and ("+" in r["health"] or "none" in r["health"])
+
+
+def aggregate(runs, possible):
+    """One row per case and policy, in ferry-sim's result schema plus the lab's."""
+    rows = {}
+    for r in runs:
+        rows.setdefault((r["case"], r["policy"]), []).append(r)
+    out = []
+    for (case, pol), rs in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1] != "nova")):
+        r0 = rs[0]
+        done = [r for r in rs if r["status"] == "completed"]
+        oks = [r for r in rs if run_ok(r)]
+        out.append({
+            "case": case, "name": r0["name"], "policy": pol,
+            "possible": possible.get(case), "n": len(rs), "ok_runs": len(oks),
+            "guest_rate_mibs": mean([r.get("guest_rate_mibs") for r in rs]),
+            "possible_measured": possible_at(r0, mean([r.get("guest_rate_mibs") for r in rs])),
+            "ok": len(oks) == len(rs),
+            "outcome": ",".join(sorted({("post-copy" if r["post_copy_used"] else r["status"])
+                                        for r in rs})),
+            "time_s": mean([r["time_s"] for r in rs]),
+            "time_ok_s": mean([r["time_s"] for r in oks]),
+            "job_s": mean([r["job_s"] for r in rs]),
+            "downtime_ms": mean([r["downtime_ms"] for r in done]),
+            "downtime_max_ms": max([r["downtime_ms"] or 0 for r in done], default=None),
+            "bytes": mean([r["bytes"] for r in rs]),
+            "bytes_ram": mean([(r["bytes"] or 0) / (r["ram_mib"] * 1048576.0) for r in rs]),
+            "decision_s": mean([r["decide_s"] for r in rs]),
+            "evidence_s": mean([r["evidence_s"] for r in rs]),
+            "ideal_s": ideal_s(r0), "budget_ms": r0["budget_ms"],
+            "steps": sorted({r["step_reached"] for r in rs if r["step_reached"] is not None}),
+            "lost": sum(lost(r) for r in rs),
+            "unhealthy": [r["health"] for r in rs if r["health"] != "ok"],
+            "undecided": sum(r["undecided"] for r in rs),
+            "reasons": sorted({r["reason"] for r in rs if r["reason"]}),
+            "decisions": [r["decisions"] for r in rs if r["policy"] == "ferry"],
+        })
+    return out
+
+
+def why(r):
+    """What went wrong in a row's runs, in a few words."""
+    return (f"{r['outcome']}, downtime max {fmt(r['downtime_max_ms'], '.0f')} ms for a "
+            f"{r['budget_ms']} ms budget"
+            + "".join(f"; {x}" for x in r["reasons"] + r["unhealthy"]))
+
+
+def findings(rows):
+    """What the issue's 'done when' says, checked per case."""
+    by = {(r["case"], r["policy"]): r for r in rows}
+    out = []
+    for (case, pol), f in sorted(by.items()):
+        if pol != "ferry":
+            continue
+        n = by.get((case, "nova"))
+        name = f"case {case} {f['name']}"
+        if n and n["ok_runs"] > f["ok_runs"]:
+            out.append(f"LOSS {name}: nova {n['ok_runs']}/{n['n']} ok ({why(n)}), ferry "
+                       f"{f['ok_runs']}/{f['n']} ({why(f)})")
+        elif (n and n["ok"] and f["ok"] and n["time_ok_s"] and f["time_ok_s"]
+              and f["time_ok_s"] > 1.1 * n["time_ok_s"]):
+            out.append(f"LOSS {name}: ferry {f['time_ok_s']:.1f} s > 1.1 x nova's "
+                       f"{n['time_ok_s']:.1f} s")
+        if f["possible"] and not f["ok"]:
+            out.append(f"MISSED {name}: physics allows it, ferry {f['ok_runs']}/{f['n']} ok "
+                       f"({why(f)})")
+        if f["possible"] is False and (f["decision_s"] or 0) > 60:
+            out.append(f"SLOW-DECISION {name}: decided {f['decision_s']:.1f} s after the request "
+                       f"(evidence at {fmt(f['evidence_s'], '.1f')} s)")
+        if f["ideal_s"] and f["ok"] and f["steps"] == [1] and f["time_ok_s"] > 1.2 * f["ideal_s"]:
+            out.append(f"SLOW {name}: {f['time_ok_s']:.1f} s > 1.2 x M/(B-D) = "
+                       f"{f['ideal_s']:.1f} s (libvirt's job time {fmt(f['job_s'], '.1f')} s: "
+                       f"{fmt(f['job_s'] and f['job_s'] / f['ideal_s'], '.2f')} x)")
+    for r in rows:
+        if r["lost"]:
+            out.append(f"LOST case {r['case']} {r['name']} {r['policy']}: {r['unhealthy']}")
+    return out
+
+
+def totals(rows):
+    out = {}
+    for pol in ("nova", "ferry"):
+        rs = [r for r in rows if r["policy"] == pol]
+        imp = [r for r in rs if r["possible"] is False]
+        both = {r["case"] for r in rows if r["ok"] and r["policy"] != pol} & \
+               {r["case"] for r in rs if r["ok"]}
+        out[pol] = {
+            "runs": sum(r["n"] for r in rs), "ok_runs": sum(r["ok_runs"] for r in rs),
+            "possible_cases": sum(bool(r["possible"]) for r in rs),
+            "possible_ok": sum(bool(r["possible"]) and r["ok"] for r in rs),
+            "time_both_ok_s": sum(r["time_ok_s"] for r in rs if r["case"] in both),
+            "downtime_mean_ms": mean([r["downtime_ms"] for r in rs]),
+            "downtime_max_ms": max([r["downtime_max_ms"] or 0 for r in rs], default=0),
+            "bytes_ram_mean": mean([r["bytes_ram"] for r in rs]),
+            "impossible_cases": len(imp),
+            "decide_mean_s": mean([r["decision_s"] for r in imp]),
+            "decide_max_s": max([r["decision_s"] or 0 for r in imp], default=None),
+            "lost": sum(r["lost"] for r in rs), "undecided": sum(r["undecided"] for r in rs),
+        }
+    return out
+
+
+def table(rows, tot, meta):
+    print(f"# lab bench: {meta.get('scenario')}, nova's clock / {meta.get('divisor')}, "
+          f"load {meta.get('load_start')} -> {meta.get('load_end')} on {meta.get('cores')} "
+          f"cores, {meta.get('elapsed_s')} s, {meta.get('date')}")
+    hdr = (f"{'case':<18} {'policy':<6} {'phys':<4} {'D_meas':>6} {'ok':>4} {'outcome':<18} "
+           f"{'down_ms':>8} {'budget':>6} {'time_s':>7} {'job_s':>6} {'ideal_s':>7} {'x_ideal':>7} "
+           f"{'sent/RAM':>8} {'decide_s':>8} {'step':>4}")
+    print(hdr)
+    for r in rows:
+        phys = "yes" if r["possible"] else "no"
+        x = r["time_ok_s"] / r["ideal_s"] if r["ideal_s"] and r["time_ok_s"] else None
+        dec = r["decision_s"] if r["possible"] is False else None
+        steps = "/".join(str(s) for s in r["steps"]) or "-"
+        if r["possible_measured"] is not None and r["possible_measured"] != r["possible"]:
+            phys += "*"
+        print(f"{r['case']:>2} {r['name'][:15]:<15} {r['policy']:<6} {phys:<4} "
+              f"{fmt(r['guest_rate_mibs'], '.0f'):>6} "
+              f"{r['ok_runs']}/{r['n']:<2} {r['outcome'][:18]:<18} "
+              f"{fmt(r['downtime_max_ms'], '.0f'):>8} {r['budget_ms']:>6} "
+              f"{fmt(r['time_s'], '.1f'):>7} {fmt(r['job_s'], '.1f'):>6} "
+              f"{fmt(r['ideal_s'], '.1f'):>7} {fmt(x, '.2f'):>7} "
+              f"{fmt(r['bytes_ram'], '.2f'):>8} {fmt(dec, '.1f'):>8} {steps:>4}")
+    print("phys: physics allows success at the line's rate (ferry-sim's rule); '*': not at "
+          "the rate the guest measured itself (D_meas, MiB/s, its heartbeat before the request)")
+    print()
+    print(f"{'total':<7} {'ok runs':>9} {'possible ok':>11} {'time both ok':>12} "
+          f"{'down mean/max':>14} {'sent/RAM':>8} {'decide mean/max':>16} {'lost':>4} "
+          f"{'undecided':>9}")
+    for pol, t in tot.items():
+        print(f"{pol:<7} {t['ok_runs']:>4}/{t['runs']:<4} {t['possible_ok']:>5}/"
+              f"{t['possible_cases']:<5} {t['time_both_ok_s']:>10.1f} s "
+              f"{fmt(t['downtime_mean_ms'], '.0f'):>6}/{t['downtime_max_ms']:<6.0f} ms "
+              f"{fmt(t['bytes_ram_mean'], '.2f'):>5} {fmt(t['decide_mean_s'], '.1f'):>7}/"
+              f"{fmt(t['decide_max_s'], '.1f'):<6} s {t['lost']:>4} {t['undecided']:>9}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", required=True)
+    ap.add_argument("--sim", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--meta", nargs="*", default=[])
+    a = ap.parse_args()
+    meta = dict(kv.split("=", 1) for kv in a.meta)
+    with open(a.runs) as f:
+        runs = [json.loads(line) for line in f if line.strip()]
+    with open(a.sim) as f:
+        possible = {r["case"]: r["possible"] for r in json.load(f)["results"]}
+    rows = aggregate(runs, possible)
+    tot = totals(rows)
+    found = findings(rows)
+    table(rows, tot, meta)
+    print()
+    for line in found or ["no finding: ferry never lost to nova, missed no possible case, "
+                          "decided every impossible one within 60 s, lost no guest"]:
+        print(line)
+    with open(os.path.join(a.out, "lab.json"), "w") as f:
+        json.dump({"meta": meta, "results": rows, "totals": tot, "findings": found,
+                   "runs": runs}, f, indent=1)
+    # gnuplot: one line per case: index name, then per policy (nova, ferry) time, ok,
+    # downtime / budget, sent / RAM; the ideal time
+    by = {(r["case"], r["policy"]): r for r in rows}
+    with open(os.path.join(a.out, "lab.dat"), "w") as f:
+        for case in sorted({r["case"] for r in rows}):
+            cols = [str(case), by.get((case, "nova"), by.get((case, "ferry")))["name"]]
+            for pol in ("nova", "ferry"):
+                r = by.get((case, pol))
+                cols += ["NaN", "0", "NaN", "NaN"] if not r else [
+                    fmt(r["time_s"], ".2f", "NaN"), "1" if r["ok"] else "0",
+                    fmt((r["downtime_max_ms"] or 0) / r["budget_ms"], ".3f"),
+                    fmt(r["bytes_ram"], ".3f", "NaN")]
+            ideal = next(r["ideal_s"] for r in rows if r["case"] == case)
+            cols.append(fmt(ideal, ".2f", "NaN"))
+            f.write(" ".join(cols) + "\n")
+
+
+if __name__ == "__main__":
+    main()
