@@ -183,6 +183,13 @@ client_api() {
     CLIENT_API=http://127.0.0.1:$(< "$T_TMP/proxy.port")
 }
 
+# osc ARGS...: the stock `openstack` client as the admin, at $CLIENT_API
+# (call need_openstack and client_api first); its stderr in $T_TMP/osc.err.
+osc() {
+    HOME=$T_TMP "$OPENSTACK" --os-auth-type admin_token --os-token admin:admin \
+        --os-endpoint "$CLIENT_API/v2.1" "$@" 2>"$T_TMP/osc.err"
+}
+
 done_ok() { echo "  PASS $T_NAME ($TESTS_OK checks)"; }
 
 # ---- seeding (integration tests play the computes through SQL) ------------------

@@ -151,10 +151,6 @@ expect_status 200
 # ---- the stock client ----------------------------------------------------------------
 need_openstack
 client_api
-osc() {
-    HOME=$T_TMP "$OPENSTACK" --os-auth-type admin_token --os-token admin:admin \
-        --os-endpoint "$CLIENT_API/v2.1" "$@" 2>"$T_TMP/osc.err"
-}
 LAST="openstack server event list $S"
 osc server event list "$S" -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
 expect_json '[.[]."Request ID"] | join(",")' "$REQ_AB,$REQ_LM"

@@ -189,10 +189,6 @@ expect_status 200
 # ---- the stock client ----------------------------------------------------------------
 need_openstack
 client_api
-osc() {
-    HOME=$T_TMP "$OPENSTACK" --os-auth-type admin_token --os-token admin:admin \
-        --os-endpoint "$CLIENT_API/v2.1" "$@" 2>"$T_TMP/osc.err"
-}
 beat
 LAST="openstack compute service list --host t410-a"
 osc compute service list --host t410-a -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"

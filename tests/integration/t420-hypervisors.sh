@@ -214,10 +214,6 @@ expect_json '.aggregates | length' 0
 # ---- the stock client ----------------------------------------------------------------
 need_openstack
 client_api
-osc() {
-    HOME=$T_TMP "$OPENSTACK" --os-auth-type admin_token --os-token admin:admin \
-        --os-endpoint "$CLIENT_API/v2.1" "$@" 2>"$T_TMP/osc.err"
-}
 beat
 LAST="openstack hypervisor list"
 osc hypervisor list -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
