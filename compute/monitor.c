@@ -123,6 +123,20 @@ worker_sample(struct worker *w, const struct virt_job_stats *js)
         log_debug("sample not kept mig=%d: %s", w->m.id, err.msg);
 }
 
+/* Did the job move a byte since the last sample (or is this the first)?
+ * Records the count and when it last changed, for the two stall watches. */
+static bool
+worker_moved(struct worker *w, const struct virt_job_stats *js, int64_t now)
+{
+    int64_t moved = js->mem_processed + js->disk_processed;
+
+    if (w->seen_ms && moved == w->seen_bytes)
+        return false;
+    w->seen_bytes = moved;
+    w->seen_ms = now;
+    return true;
+}
+
 /* Pre-copy: a job that moves no byte for precopy_stall_ms (a link gone
  * silent: QEMU would wait on it for ever) is aborted; it fails with that
  * reason, the guest running on at the source.  Not before the job reports
@@ -130,17 +144,13 @@ worker_sample(struct worker *w, const struct virt_job_stats *js)
 static void
 worker_precopy_watch(struct worker *w, const struct virt_job_stats *js, int64_t now)
 {
-    int64_t moved = js->mem_processed + js->disk_processed;
     char why[400];
 
     if (w->abort_sent || js->mem_total == 0 ||
         (js->mem_remaining == 0 && js->disk_remaining == 0))
         return;     /* not started, or everything sent: completing */
-    if (!w->seen_ms || moved != w->seen_bytes) {
-        w->seen_bytes = moved;
-        w->seen_ms = now;
+    if (worker_moved(w, js, now))
         return;
-    }
     if (now - w->seen_ms < w->c->cfg->precopy_stall_ms)
         return;
     snprintf(why, sizeof(why), "the migration link to %s went silent: no byte moved for %lld "
@@ -373,7 +383,6 @@ worker_postcopy_give_up(struct worker *w)
 static bool
 worker_postcopy_watch(struct worker *w, const struct virt_job_stats *js, int64_t now)
 {
-    int64_t moved = js->mem_processed + js->disk_processed;
     bool first = w->seen_ms == 0;
     struct err err = ERR_INIT;
     char text[600];
@@ -385,12 +394,8 @@ worker_postcopy_watch(struct worker *w, const struct virt_job_stats *js, int64_t
     }
     if (js->mem_total > 0 && js->mem_remaining == 0 && js->disk_remaining == 0)
         return false;   /* everything arrived: completing */
-    if (first || moved != w->seen_bytes) {
-        w->seen_bytes = moved;
-        w->seen_ms = now;
-        if (!first || !w->attach)
-            return false;
-    }
+    if (worker_moved(w, js, now) && (!first || !w->attach))
+        return false;
     /* attached to a job started by an earlier ferry-compute: the domain
      * tells whether it broke (this worker's own call returns when it does;
      * while a resume reconnects, the domain still says it failed) */
