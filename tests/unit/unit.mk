@@ -10,7 +10,7 @@ UNIT_BINS := $(UNIT_BIN)/test_mig_state $(UNIT_BIN)/test_cfg $(UNIT_BIN)/test_ut
              $(UNIT_BIN)/test_mv $(UNIT_BIN)/test_schema $(UNIT_BIN)/test_router \
              $(UNIT_BIN)/test_sched $(UNIT_BIN)/test_policy $(UNIT_BIN)/test_db \
              $(UNIT_BIN)/test_log $(UNIT_BIN)/test_cpu $(UNIT_BIN)/test_msg $(UNIT_BIN)/test_err \
-             $(UNIT_BIN)/test_policy_ferry $(UNIT_BIN)/test_view
+             $(UNIT_BIN)/test_policy_ferry $(UNIT_BIN)/test_view $(UNIT_BIN)/test_sim
 
 # the API without its main() and its HTTP server
 API_LIB_SRCS := $(filter-out api/main.c api/http.c,$(API_SRCS))
@@ -30,6 +30,7 @@ $(UNIT_BIN)/test_sched: $(call obj,$(UNIT_DIR)/test_sched.c scheduler/sched.c $(
 $(UNIT_BIN)/test_policy: $(call obj,$(UNIT_DIR)/test_policy.c compute/policy.c $(COMMON_SRCS))
 $(UNIT_BIN)/test_policy_ferry: $(call obj,$(UNIT_DIR)/test_policy_ferry.c compute/policy_ferry.c \
                                          tests/fakes/virt_fake.c $(COMMON_SRCS))
+$(UNIT_BIN)/test_sim: $(call obj,$(UNIT_DIR)/test_sim.c tools/sim/qemu.c)
 $(UNIT_BIN)/test_msg: $(call obj,$(UNIT_DIR)/test_msg.c $(COMMON_SRCS))
 $(UNIT_BIN)/test_cpu: $(call obj,$(UNIT_DIR)/test_cpu.c compute/cpu.c $(COMMON_SRCS))
 $(UNIT_BIN)/test_log: $(call obj,$(UNIT_DIR)/test_log.c $(COMMON_SRCS))

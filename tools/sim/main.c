@@ -1,7 +1,8 @@
 /* main.c - ferry-sim: every policy over a grid of guests, or over a
  * scenario file (the lab bench's format), as a table, JSON and a data file
  * for tools/sim/plot.sh; `--check` asserts the invariants `make test`
- * holds; `calibrate SIM.json LAB.json` compares two result files per case.
+ * holds; `calibrate SIM.json LAB.json` compares two result files per case
+ * (time, bytes, downtime).
  *
  *   ferry-sim [--grid full|check] [--scenario FILE] [--json OUT] [--dat OUT]
  *             [--horizon S] [--nova-divisor N] [--check]
@@ -321,7 +322,62 @@ report(const struct sim_case *cases, int n, int64_t horizon_ms, json_t *jarr, FI
     return bad;
 }
 
-/* calibrate: per case and policy, time and bytes of SIM against LAB. */
+/* A result's downtime (ms), or -1 when it did not complete (a ferry-sim
+ * result's outcome; a lab row's downtime_ms is null then). */
+static double
+result_downtime(const json_t *r)
+{
+    const json_t *d = json_object_get(r, "downtime_ms");
+    const char *o = json_string_value(json_object_get(r, "outcome"));
+
+    if (!json_is_number(d) || (o && strstr(o, "completed") == NULL &&
+                               strstr(o, "post-copy") == NULL && strstr(o, "paused") == NULL))
+        return -1;
+    return json_number_value(d);
+}
+
+/* "  123" or "    -" into buf (width 6). */
+static const char *
+fmt_ms(char *buf, size_t size, double ms)
+{
+    if (ms < 0)
+        snprintf(buf, size, "%6s", "-");
+    else
+        snprintf(buf, size, "%6.0f", ms);
+    return buf;
+}
+
+/* The relative error of sim against lab: "+12.3%", or "-" without both. */
+static const char *
+fmt_err(char *buf, size_t size, double sim, double lab)
+{
+    if (sim < 0 || lab <= 0)
+        snprintf(buf, size, "%7s", "-");
+    else
+        snprintf(buf, size, "%+6.1f%%", 100 * (sim - lab) / lab);
+    return buf;
+}
+
+/* One calibrate row: time, bytes and downtime of s against l. */
+static void
+calibrate_row(const json_t *s, const json_t *l)
+{
+    double st = json_number_value(json_object_get(s, "time_s"));
+    double lt = json_number_value(json_object_get(l, "time_s"));
+    double sb = json_number_value(json_object_get(s, "bytes"));
+    double lb = json_number_value(json_object_get(l, "bytes"));
+    double sd = result_downtime(s), ld = result_downtime(l);
+    char a[16], b[16], e[16];
+
+    printf("%4lld %-8s %9.1f %9.1f %+6.1f%% %12.0f %12.0f %+6.1f%% %s %s %s\n",
+           (long long)json_integer_value(json_object_get(l, "case")),
+           json_string_value(json_object_get(l, "policy")), st, lt,
+           lt > 0 ? 100 * (st - lt) / lt : 0, sb, lb, lb > 0 ? 100 * (sb - lb) / lb : 0,
+           fmt_ms(a, sizeof(a), sd), fmt_ms(b, sizeof(b), ld), fmt_err(e, sizeof(e), sd, ld));
+}
+
+/* calibrate: per case and policy, time, bytes and downtime of SIM against
+ * LAB ('-': a run that did not complete has no downtime). */
 static int
 calibrate(const char *sim_path, const char *lab_path)
 {
@@ -334,24 +390,14 @@ calibrate(const char *sim_path, const char *lab_path)
         fprintf(stderr, "calibrate: %s: %s\n", je.source, je.text);
         return 2;
     }
-    printf("%4s %-8s %9s %9s %7s %12s %12s %7s\n", "case", "policy", "sim_s", "lab_s", "err",
-           "sim_bytes", "lab_bytes", "err");
+    printf("%4s %-8s %9s %9s %7s %12s %12s %7s %6s %6s %7s\n", "case", "policy", "sim_s",
+           "lab_s", "err", "sim_bytes", "lab_bytes", "err", "sim_ms", "lab_ms", "err");
     json_array_foreach(json_object_get(lab, "results"), i, l) {
         json_array_foreach(json_object_get(sim, "results"), j, s) {
-            double st, lt, sb, lb;
-
-            if (json_integer_value(json_object_get(s, "case")) !=
-                json_integer_value(json_object_get(l, "case")) ||
-                !json_equal(json_object_get(s, "policy"), json_object_get(l, "policy")))
-                continue;
-            st = json_number_value(json_object_get(s, "time_s"));
-            lt = json_number_value(json_object_get(l, "time_s"));
-            sb = json_number_value(json_object_get(s, "bytes"));
-            lb = json_number_value(json_object_get(l, "bytes"));
-            printf("%4lld %-8s %9.1f %9.1f %+6.1f%% %12.0f %12.0f %+6.1f%%\n",
-                   (long long)json_integer_value(json_object_get(l, "case")),
-                   json_string_value(json_object_get(l, "policy")), st, lt,
-                   lt > 0 ? 100 * (st - lt) / lt : 0, sb, lb, lb > 0 ? 100 * (sb - lb) / lb : 0);
+            if (json_integer_value(json_object_get(s, "case")) ==
+                    json_integer_value(json_object_get(l, "case")) &&
+                json_equal(json_object_get(s, "policy"), json_object_get(l, "policy")))
+                calibrate_row(s, l);
         }
     }
     json_decref(sim);
@@ -415,7 +461,8 @@ main(int argc, char **argv)
     if (dat)
         fclose(dat);
     if (jarr) {
-        root = json_pack("{s:f, s:o}", "horizon_s", horizon_s, "results", jarr);
+        root = json_pack("{s:f, s:i, s:o}", "horizon_s", horizon_s, "switchover_ms",
+                         SIM_SWITCHOVER_MS, "results", jarr);
         if (json_dump_file(root, json_path, JSON_INDENT(1)) < 0)
             fprintf(stderr, "cannot write %s\n", json_path);
         json_decref(root);

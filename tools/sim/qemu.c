@@ -41,9 +41,10 @@ sim_case_possible(const struct sim_case *c)
 
     /* near the switch QEMU syncs at every chance, so the bitmap settles
      * where sending B clears what writes at D add to its clean part:
-     * R* = W (1 - B / D); below the bandwidth it shrinks to nothing */
-    return c->post_copy || c->wss * fmax(0, 1 - c->link / dmin) * 1000.0 / c->link <=
-                           c->budget_ms;
+     * R* = W (1 - B / D); below the bandwidth it shrinks to nothing; the
+     * switchover's own cost comes on top of sending it */
+    return c->post_copy || c->wss * fmax(0, 1 - c->link / dmin) * 1000.0 / c->link +
+                           SIM_SWITCHOVER_MS <= c->budget_ms;
 }
 
 double
@@ -120,7 +121,7 @@ qemu_sync(struct sim_qemu *q, double bw)
     if (q->paused || q->remaining <= bw * q->limit_ms / 1000.0) {
         q->end = q->paused ? SIM_PAUSED_DONE : SIM_COMPLETED;
         q->end_ms = q->t_ms;
-        q->downtime_ms = q->remaining * 1000.0 / bw +
+        q->downtime_ms = q->remaining * 1000.0 / bw + SIM_SWITCHOVER_MS +
                          (q->paused ? (double)(q->t_ms - q->pause_ms) : 0);
     }
 }

@@ -5,8 +5,12 @@
 #    before any stack is brought up;
 #  - report.py rebuilds the committed tables (results/table.txt, and
 #    results/reviewer/ for reviewer.txt) from the committed runs (lab.json),
-#    findings included, and writes a lab.json that `ferry-sim calibrate`
-#    reads (one row per case and policy).
+#    findings included, with the physics verdicts (`possible`) and the
+#    switchover cost (`switchover_ms`, 0 when absent) recorded in that
+#    lab.json: the simulator's physics as it was when the lab ran;
+#  - today's ferry-sim reads the same scenario, `ferry-sim calibrate` reads
+#    the rebuilt lab.json (one row per case and policy); a case whose
+#    verdict today's physics changed is named (a note: rerun the bench).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 SIM=${1:-build/ferry-sim}
@@ -35,13 +39,21 @@ reproduce() {
     R=$2
     rm -f "$TMP/lab.json"
     jq -c '.runs[]' "$R/lab.json" > "$TMP/runs.jsonl"
+    jq '{switchover_ms: (.switchover_ms // 0),
+         results: [.results[] | {case, policy, possible}]}' "$R/lab.json" > "$TMP/phys.json"
     "$SIM" --scenario "$1" --nova-divisor 20 --json "$TMP/sim.json" > /dev/null
+    jq -r --slurpfile was "$TMP/phys.json" '
+        ($was[0].results | map({key: "\(.case)", value: .possible}) | from_entries) as $p
+        | [.results[] | select(.policy == "ferry") | select($p["\(.case)"] != .possible)
+           | "case \(.case) \(.name | split(" ")[0] | ltrimstr("name=")): \($p["\(.case)"]) -> \(.possible)"]
+        | .[] | "bench check: note: physics changed since the lab ran, \(.)"' \
+        "$TMP/sim.json" | sed "s|\$|; rerun make bench-migration SCENARIO=$1|"
     meta=$(jq -r '.meta | to_entries[] | "\(.key)=\(.value)"' "$R/lab.json")
     old_ifs=$IFS
     IFS='
 '
     # shellcheck disable=SC2086
-    /usr/bin/python3 "$HERE/report.py" --runs "$TMP/runs.jsonl" --sim "$TMP/sim.json" \
+    /usr/bin/python3 "$HERE/report.py" --runs "$TMP/runs.jsonl" --sim "$TMP/phys.json" \
         --out "$TMP" --meta $meta > "$TMP/table.txt"
     IFS=$old_ifs
     if ! diff -u "$R/table.txt" "$TMP/table.txt" > "$TMP/diff"; then

@@ -6,10 +6,12 @@
 RUNS.jsonl: one line per migration (bench.sh). SIM.json: ferry-sim --scenario
 on the same file (its `possible` is the physics verdict: post-copy allowed,
 or the hot set's plateau W (1 - B/D), at the lowest rate the allowed throttle
-reaches, fits B x budget). Writes DIR/lab.json ({"meta", "results": one per
+reaches, sent at B plus the switchover's cost, its `switchover_ms`, fits the
+budget). Writes DIR/lab.json ({"meta", "switchover_ms", "results": one per
 case and policy in ferry-sim's schema so that `ferry-sim calibrate` reads
 it, "totals", "findings", "runs"}) and DIR/lab.dat (gnuplot); prints the
-table. A run succeeds when it completed, its measured downtime is within the
+table. A lab.json keeps the verdicts and switchover_ms it was made with:
+tools/bench/migration/check.sh rebuilds the committed tables from them. A run succeeds when it completed, its measured downtime is within the
 budget and the guest is alive on exactly its destination (heartbeat going
 on, memory check ok).
 """
@@ -44,14 +46,16 @@ def ideal_s(r):
 AT99 = {"rate": 9 / 194.0, "spin": 3 / 181.0}
 
 
-def possible_at(r, d):
+def possible_at(r, d, switchover_ms):
     """ferry-sim's physics rule on dirty rate d (MiB/s): post-copy allowed, or the
-    plateau W (1 - B/D) at the lowest rate the allowed throttle reaches fits B x budget."""
+    plateau W (1 - B/D) at the lowest rate the allowed throttle reaches, sent at B,
+    plus the switchover's cost (ferry-sim's SIM_SWITCHOVER_MS) fits the budget."""
     if d is None:
         return None
     dmin = d * AT99[r["kind"]] if r["auto_converge"] == "allowed" else d
     plateau = r["wss_mib"] * max(0.0, 1 - r["link_mib"] / dmin) if dmin > 0 else 0
-    return r["post_copy"] == "allowed" or plateau * 1000.0 / r["link_mib"] <= r["budget_ms"]
+    return (r["post_copy"] == "allowed"
+            or plateau * 1000.0 / r["link_mib"] + switchover_ms <= r["budget_ms"])
 
 
 def run_ok(r):
@@ -63,7 +67,7 @@ def lost(r):
     return r["health"].startswith("runs on") and ("+" in r["health"] or "none" in r["health"])
 
 
-def aggregate(runs, possible):
+def aggregate(runs, possible, switchover_ms):
     """One row per case and policy, in ferry-sim's result schema plus the lab's."""
     rows = {}
     for r in runs:
@@ -77,7 +81,8 @@ def aggregate(runs, possible):
             "case": case, "name": r0["name"], "policy": pol,
             "possible": possible.get(case), "n": len(rs), "ok_runs": len(oks),
             "guest_rate_mibs": mean([r.get("guest_rate_mibs") for r in rs]),
-            "possible_measured": possible_at(r0, mean([r.get("guest_rate_mibs") for r in rs])),
+            "possible_measured": possible_at(r0, mean([r.get("guest_rate_mibs") for r in rs]),
+                                             switchover_ms),
             "ok": len(oks) == len(rs),
             "outcome": ",".join(sorted({("post-copy" if r["post_copy_used"] else r["status"])
                                         for r in rs})),
@@ -210,8 +215,11 @@ def main():
     with open(a.runs) as f:
         runs = [json.loads(line) for line in f if line.strip()]
     with open(a.sim) as f:
-        possible = {r["case"]: r["possible"] for r in json.load(f)["results"]}
-    rows = aggregate(runs, possible)
+        sim = json.load(f)
+    possible = {r["case"]: r["possible"] for r in sim["results"]}
+    # a ferry-sim from before the switchover's cost counted none
+    switchover_ms = sim.get("switchover_ms", 0)
+    rows = aggregate(runs, possible, switchover_ms)
     tot = totals(rows)
     found = findings(rows)
     table(rows, tot, meta)
@@ -220,8 +228,8 @@ def main():
                           "decided every impossible one within 60 s, lost no guest"]:
         print(line)
     with open(os.path.join(a.out, "lab.json"), "w") as f:
-        json.dump({"meta": meta, "results": rows, "totals": tot, "findings": found,
-                   "runs": runs}, f, indent=1)
+        json.dump({"meta": meta, "switchover_ms": switchover_ms, "results": rows,
+                   "totals": tot, "findings": found, "runs": runs}, f, indent=1)
     # gnuplot: one line per case: index name, then per policy (nova, ferry) time, ok,
     # downtime / budget, sent / RAM; the ideal time
     by = {(r["case"], r["policy"]): r for r in rows}
