@@ -28,8 +28,12 @@ $(UNIT_BIN)/test_router: $(call obj,$(UNIT_DIR)/test_router.c $(API_LIB_SRCS) $(
 $(UNIT_BIN)/test_sched: $(call obj,$(UNIT_DIR)/test_sched.c scheduler/sched.c $(DB_SRCS) \
                                    $(COMMON_SRCS))
 $(UNIT_BIN)/test_policy: $(call obj,$(UNIT_DIR)/test_policy.c compute/policy.c $(COMMON_SRCS))
+# the policy on ferry-sim's model of QEMU (tools/sim: qemu.c, and drive.c's
+# action table, which brings the peers and Nova's policy along)
 $(UNIT_BIN)/test_policy_ferry: $(call obj,$(UNIT_DIR)/test_policy_ferry.c compute/policy_ferry.c \
-                                         tests/fakes/virt_fake.c $(COMMON_SRCS))
+                                         tests/fakes/virt_fake.c tools/sim/qemu.c \
+                                         tools/sim/drive.c tools/sim/peers.c compute/policy.c \
+                                         $(COMMON_SRCS))
 $(UNIT_BIN)/test_sim: $(call obj,$(UNIT_DIR)/test_sim.c tools/sim/qemu.c)
 $(UNIT_BIN)/test_msg: $(call obj,$(UNIT_DIR)/test_msg.c $(COMMON_SRCS))
 $(UNIT_BIN)/test_cpu: $(call obj,$(UNIT_DIR)/test_cpu.c compute/cpu.c $(COMMON_SRCS))

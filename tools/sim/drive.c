@@ -77,6 +77,17 @@ const struct sim_policy sim_nova = { "nova", nova_start, nova_sample, NULL };
 
 _Static_assert(sizeof(struct pf_state) <= sizeof(((struct sim_run *)0)->state), "pf_state");
 
+enum sim_cmd
+sim_ferry_cmd(enum pf_act act)
+{
+    static const enum sim_cmd cmds[] = {
+        [PF_ACT_SET_DOWNTIME] = SIM_CMD_DOWNTIME, [PF_ACT_POSTCOPY] = SIM_CMD_POSTCOPY,
+        [PF_ACT_PAUSE] = SIM_CMD_PAUSE, [PF_ACT_ABORT] = SIM_CMD_ABORT,
+    };
+
+    return (size_t)act < sizeof(cmds) / sizeof(cmds[0]) ? cmds[act] : SIM_CMD_NONE;
+}
+
 static bool
 ferry_start(struct sim_run *r)
 {
@@ -109,22 +120,7 @@ ferry_sample(struct sim_run *r, const struct pf_sample *s)
     struct pf_action a;
 
     pf_tick(st, s, &a);
-    switch (a.act) {
-    case PF_ACT_SET_DOWNTIME:
-        sim_run_cmd(r, SIM_CMD_DOWNTIME, a.downtime_ms, NULL);
-        break;
-    case PF_ACT_POSTCOPY:
-        sim_run_cmd(r, SIM_CMD_POSTCOPY, 0, a.text);
-        break;
-    case PF_ACT_PAUSE:
-        sim_run_cmd(r, SIM_CMD_PAUSE, 0, a.text);
-        break;
-    case PF_ACT_ABORT:
-        sim_run_cmd(r, SIM_CMD_ABORT, 0, a.text);
-        break;
-    default:
-        break;
-    }
+    sim_run_cmd(r, sim_ferry_cmd(a.act), a.downtime_ms, a.text);
 }
 
 const struct sim_policy sim_ferry = { "ferry", ferry_start, ferry_sample, NULL };

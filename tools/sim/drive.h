@@ -15,6 +15,10 @@ extern const struct sim_policy sim_ferry, sim_nova;
  * bench's clock, for calibrate). */
 extern int sim_nova_divisor;
 
+/* The command to QEMU for a ferry policy action (SIM_CMD_NONE: none, as
+ * for PF_ACT_EVENT); a SIM_CMD_DOWNTIME takes the action's downtime_ms. */
+enum sim_cmd sim_ferry_cmd(enum pf_act act);
+
 /* Run case c under policy p until it ends or horizon_ms of simulated time. */
 void sim_run(struct sim_run *r, const struct sim_policy *p, const struct sim_case *c,
              int64_t horizon_ms);

@@ -107,7 +107,27 @@ parse_yes(const char *v)
     return strcmp(v, "yes") == 0 || strcmp(v, "allowed") == 0 || strcmp(v, "1") == 0;
 }
 
-/* One key=value of a scenario line; -1: unknown key. */
+/* "wobble", "gappy", "gappy:40" (for the first 40 s, then steady) -> the
+ * link's shape; -1: unknown. */
+static int
+parse_shape(struct sim_case *c, const char *v)
+{
+    static const char *const names[] = {
+        [SIM_STEADY] = "steady", [SIM_WOBBLE] = "wobble", [SIM_GAPPY] = "gappy",
+    };
+    size_t n = strcspn(v, ":");
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strlen(names[i]) == n && strncmp(v, names[i], n) == 0) {
+            c->shape = (enum sim_shape)i;
+            c->shape_for_s = v[n] == ':' ? atof(v + n + 1) : 0;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* One key=value of a scenario line; -1: unknown key or value. */
 static int
 parse_kv(struct sim_case *c, const char *k, const char *v)
 {
@@ -133,6 +153,8 @@ parse_kv(struct sim_case *c, const char *k, const char *v)
         c->reps = atoi(v);
     else if (strcmp(k, "cut") == 0)
         sscanf(v, "%lf:%lf", &c->cut_at_s, &c->cut_for_s);
+    else if (strcmp(k, "shape") == 0)
+        return parse_shape(c, v);
     else if (strcmp(k, "name") != 0)
         return -1;
     return 0;
@@ -162,7 +184,8 @@ scenario_read(const char *path, struct sim_case *out)
         snprintf(c->name, sizeof(c->name), "%s", line + strspn(line, " \t"));
         for (tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
             if (!(eq = strchr(tok, '=')) || (*eq = '\0', parse_kv(c, tok, eq + 1) < 0)) {
-                fprintf(stderr, "%s:%d: unknown item '%s'\n", path, lineno, tok);
+                fprintf(stderr, "%s:%d: unknown item '%s%s%s'\n", path, lineno, tok,
+                        eq ? "=" : "", eq ? eq + 1 : "");
                 exit(2);
             }
         }

@@ -50,11 +50,22 @@ sim_case_possible(const struct sim_case *c)
 double
 sim_link(const struct sim_qemu *q)
 {
+    const struct sim_case *c = q->c;
     double t = (double)q->t_ms / 1000.0;
+    int64_t k = q->t_ms / SIM_SAMPLE_MS;
 
-    if (q->c->cut_for_s > 0 && t >= q->c->cut_at_s && t < q->c->cut_at_s + q->c->cut_for_s)
+    if (c->cut_for_s > 0 && t >= c->cut_at_s && t < c->cut_at_s + c->cut_for_s)
         return 0;
-    return q->c->link;
+    if (c->shape_for_s > 0 && t >= c->shape_for_s)
+        return c->link;
+    switch (c->shape) {
+    case SIM_WOBBLE:
+        return c->link * (1 + 0.05 * sin((double)k));
+    case SIM_GAPPY:
+        return c->link * (k % 2 ? 1.75 : 0.25);
+    default:
+        return c->link;
+    }
 }
 
 void

@@ -3,7 +3,8 @@
  * and by the peers' policies written from migration-control.md (peers.c).
  *
  * The model (qemu.c), in 50 ms steps:
- *  - the link sends bandwidth x dt of the remaining bytes (0 during a cut);
+ *  - the link sends bandwidth x dt of the remaining bytes (the bandwidth in
+ *    the case's shape: steady, wobbling or gappy; 0 during a cut);
  *  - the guest writes pages of its working set W at random, at its rate D
  *    scaled by auto-converge's throttle through its type's table (paced or
  *    CPU-bound, the lab's measurements, tools/lab/README.md): the distinct
@@ -65,6 +66,11 @@
  * share). */
 enum sim_kind { SIM_PACED, SIM_SPIN };
 
+/* The link's shape around its cap (sim_link), by 500 ms sample period k:
+ * steady; wobbling (+-5 %: link x (1 + 0.05 sin k), steady enough for
+ * post-copy); gappy (25 % and 175 % of it in turn, never steady). */
+enum sim_shape { SIM_STEADY, SIM_WOBBLE, SIM_GAPPY };
+
 /* One case: a line of a scenario file (see README "Simulator"). */
 struct sim_case {
     char name[SIM_TEXT];
@@ -77,6 +83,8 @@ struct sim_case {
     bool post_copy, auto_converge;  /* permissions */
     int reps;                       /* lab repetitions (the simulator is deterministic) */
     double cut_at_s, cut_for_s;     /* a link cut, 0: none */
+    enum sim_shape shape;           /* the link's shape ... */
+    double shape_for_s;             /* ... for its first seconds, then steady; 0: throughout */
 };
 
 enum sim_end {
@@ -115,7 +123,8 @@ struct sim_qemu {
 enum sim_cmd { SIM_CMD_NONE, SIM_CMD_DOWNTIME, SIM_CMD_POSTCOPY, SIM_CMD_PAUSE,
                SIM_CMD_ABORT };
 
-/* The guest's link bandwidth at q->t_ms (bytes/s). */
+/* The guest's link bandwidth at q->t_ms (bytes/s): the cap in its shape,
+ * 0 during a cut. */
 double sim_link(const struct sim_qemu *q);
 
 /* A fresh migration of c with the capabilities a policy chose. */

@@ -79,8 +79,9 @@ while IFS= read -r line || [[ -n $line ]]; do
         postcopy) pc=$v ;;
         ac) ac=$v ;;
         reps) reps=$v ;;
-        cut | spinrate) echo "$SCEN:$lineno: '$k=' is simulator-only (the lab cannot run it)" >&2
-                        exit 2 ;;
+        cut | spinrate | shape)
+            echo "$SCEN:$lineno: '$k=' is simulator-only (the lab cannot run it)" >&2
+            exit 2 ;;
         *) echo "$SCEN:$lineno: unknown item '$kv'" >&2; exit 2 ;;
         esac
     done

@@ -27,6 +27,7 @@ bad() {     # bad 'LINE' 'EXPECTED MESSAGE'
     fi
 }
 bad 'ram=64M rate=1 link=32 cut=5:5' "bad.txt:1: 'cut=' is simulator-only"
+bad 'ram=64M rate=1 link=32 shape=wobble' "bad.txt:1: 'shape=' is simulator-only"
 bad 'ram=64M rate=1 link=32 color=red' "bad.txt:1: unknown item 'color=red'"
 bad 'ram=64M rate=1 link=32 budget=' "bad.txt:1: 'budget=' is not key=value"
 bad 'ram=64M link=32' "bad.txt:1: ram=, rate= or spin=, link= (MiB/s), budget= and reps="
