@@ -183,10 +183,12 @@ client_api() {
     CLIENT_API=http://127.0.0.1:$(< "$T_TMP/proxy.port")
 }
 
-# osc ARGS...: the stock `openstack` client as the admin, at $CLIENT_API
-# (call need_openstack and client_api first); its stderr in $T_TMP/osc.err.
+# osc ARGS...: the stock `openstack` client at $CLIENT_API (call
+# need_openstack and client_api first), as the admin or, with OSC_TOKEN set
+# (USER:PROJECT, as the api helper's token), as that user; its stderr in
+# $T_TMP/osc.err.
 osc() {
-    HOME=$T_TMP "$OPENSTACK" --os-auth-type admin_token --os-token admin:admin \
+    HOME=$T_TMP "$OPENSTACK" --os-auth-type admin_token --os-token "${OSC_TOKEN:-admin:admin}" \
         --os-endpoint "$CLIENT_API/v2.1" "$@" 2>"$T_TMP/osc.err"
 }
 

@@ -197,34 +197,30 @@ wait_for "the abort of migration $M" 10 '[[ $(migration_status '"$M"') == cancel
 wait_for "the task to clear" 10 "[[ -z \$(sql \"SELECT task_state FROM instances WHERE uuid = '$S'\") ]]"
 
 # ---- the stock client: server set|unset --property, server show ---------------------------
-if [[ -x /usr/bin/openstack ]]; then
-    osc() {
-        HOME=$T_TMP /usr/bin/openstack --os-auth-type admin_token --os-token "$OWNER" \
-            --os-endpoint "$API/v2.1" "$@" 2>"$T_TMP/osc.err"
-    }
-    LAST="openstack server set --property ferry:post_copy=forbidden --property tier=gold $S"
-    osc server set --property ferry:post_copy=forbidden --property tier=gold "$S" \
-        || fail "$(cat "$T_TMP/osc.err")"
-    [[ $(sql "SELECT metadata->>'ferry:post_copy' || ',' || (metadata->>'tier')
-              FROM instances WHERE uuid = '$S'") == "forbidden,gold" ]] \
-        || fail "stored metadata is $(md "$S")"
-    ok
-    LAST="openstack server show $S"
-    osc server show "$S" -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
-    expect_json '.properties.tier' gold
-    LAST="openstack server unset --property tier $S"
-    osc server unset --property tier "$S" || fail "$(cat "$T_TMP/osc.err")"
-    [[ $(sql "SELECT metadata ? 'tier' FROM instances WHERE uuid = '$S'") == f ]] \
-        || fail "tier is still there: $(md "$S")"
-    ok
-    LAST="openstack server set --property ferry:post_copy=maybe $S"
-    if osc server set --property ferry:post_copy=maybe "$S"; then
-        fail "the client accepted an invalid ferry:post_copy"
-    fi
-    grep -q "Invalid value 'maybe' for metadata key ferry:post_copy" "$T_TMP/osc.err" \
-        || fail "the client did not show Ferry's reason: $(cat "$T_TMP/osc.err")"
-    ok
-else
-    echo "  (t150: /usr/bin/openstack not installed, client checks skipped)"
+need_openstack
+client_api
+# as the server's owner, not the admin
+OSC_TOKEN=$OWNER
+LAST="openstack server set --property ferry:post_copy=forbidden --property tier=gold $S"
+osc server set --property ferry:post_copy=forbidden --property tier=gold "$S" \
+    || fail "$(cat "$T_TMP/osc.err")"
+[[ $(sql "SELECT metadata->>'ferry:post_copy' || ',' || (metadata->>'tier')
+          FROM instances WHERE uuid = '$S'") == "forbidden,gold" ]] \
+    || fail "stored metadata is $(md "$S")"
+ok
+LAST="openstack server show $S"
+osc server show "$S" -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
+expect_json '.properties.tier' gold
+LAST="openstack server unset --property tier $S"
+osc server unset --property tier "$S" || fail "$(cat "$T_TMP/osc.err")"
+[[ $(sql "SELECT metadata ? 'tier' FROM instances WHERE uuid = '$S'") == f ]] \
+    || fail "tier is still there: $(md "$S")"
+ok
+LAST="openstack server set --property ferry:post_copy=maybe $S"
+if osc server set --property ferry:post_copy=maybe "$S"; then
+    fail "the client accepted an invalid ferry:post_copy"
 fi
+grep -q "Invalid value 'maybe' for metadata key ferry:post_copy" "$T_TMP/osc.err" \
+    || fail "the client did not show Ferry's reason: $(cat "$T_TMP/osc.err")"
+ok
 done_ok

@@ -248,40 +248,34 @@ sql "INSERT INTO instances (uuid, display_name, domain_name, project_id, user_id
          flavor_id, memory_mb, vcpus, power_state, vm_state, launched_at)
      SELECT '$S', 't220-vm', 't220-vm', 'admin', 'admin', 'h1', 'h1.node', id, 900002, 2, 1,
             'active', now() FROM flavors WHERE flavorid = 't220-b'"
-if [[ -x /usr/bin/openstack ]]; then
-    osc() {
-        HOME=$T_TMP /usr/bin/openstack --os-auth-type admin_token --os-token admin:admin \
-            --os-endpoint "$API/v2.1" "$@" 2>"$T_TMP/osc.err"
-    }
-    LAST="openstack flavor list --min-ram 900000"
-    osc flavor list --min-ram 900000 -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
-    expect_json '[.[].ID] | join(",")' t220-a,t220-b,t220-d
-    expect_json '.[1].Name' 't220 bee'
-    LAST="openstack flavor list --all --long --min-ram 900000"
-    osc flavor list --all --long --min-ram 900000 -f json > "$BODY" \
-        || fail "$(cat "$T_TMP/osc.err")"
-    expect_json '[.[].ID] | join(",")' t220-a,t220-b,t220-c,t220-d,t220-e
-    expect_json '.[1].Properties."hw:cpu_policy"' dedicated
-    LAST="openstack flavor show t220-b"
-    osc flavor show t220-b -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
-    expect_json '[.name, .ram, .disk, .vcpus, .swap, .description] | join(",")' \
-        't220 bee,900002,20,2,512,bee'
-    expect_json '.properties."hw:cpu_policy"' dedicated
-    LAST="openstack flavor show 't220 cee'"
-    osc flavor show 't220 cee' -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
-    expect_json '.id' t220-c
-    expect_json '.access_project_ids | join(",")' a220
-    LAST="openstack flavor show t220-nope"
-    osc flavor show t220-nope > /dev/null && fail "an unknown flavor was shown"
-    grep -q "No Flavor found for t220-nope" "$T_TMP/osc.err" || fail "$(cat "$T_TMP/osc.err")"
-    ok
-    # below 2.47 a server names its flavor by id: the client looks the name up
-    LAST="openstack --os-compute-api-version 2.1 server list --name t220-vm"
-    osc --os-compute-api-version 2.1 server list --name t220-vm -f json > "$BODY" \
-        || fail "$(cat "$T_TMP/osc.err")"
-    expect_json '.[0].ID' "$S"
-    expect_json '.[0].Flavor' 't220 bee'
-else
-    echo "  (t220: /usr/bin/openstack not installed, client checks skipped)"
-fi
+need_openstack
+client_api
+LAST="openstack flavor list --min-ram 900000"
+osc flavor list --min-ram 900000 -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
+expect_json '[.[].ID] | join(",")' t220-a,t220-b,t220-d
+expect_json '.[1].Name' 't220 bee'
+LAST="openstack flavor list --all --long --min-ram 900000"
+osc flavor list --all --long --min-ram 900000 -f json > "$BODY" \
+    || fail "$(cat "$T_TMP/osc.err")"
+expect_json '[.[].ID] | join(",")' t220-a,t220-b,t220-c,t220-d,t220-e
+expect_json '.[1].Properties."hw:cpu_policy"' dedicated
+LAST="openstack flavor show t220-b"
+osc flavor show t220-b -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
+expect_json '[.name, .ram, .disk, .vcpus, .swap, .description] | join(",")' \
+    't220 bee,900002,20,2,512,bee'
+expect_json '.properties."hw:cpu_policy"' dedicated
+LAST="openstack flavor show 't220 cee'"
+osc flavor show 't220 cee' -f json > "$BODY" || fail "$(cat "$T_TMP/osc.err")"
+expect_json '.id' t220-c
+expect_json '.access_project_ids | join(",")' a220
+LAST="openstack flavor show t220-nope"
+osc flavor show t220-nope > /dev/null && fail "an unknown flavor was shown"
+grep -q "No Flavor found for t220-nope" "$T_TMP/osc.err" || fail "$(cat "$T_TMP/osc.err")"
+ok
+# below 2.47 a server names its flavor by id: the client looks the name up
+LAST="openstack --os-compute-api-version 2.1 server list --name t220-vm"
+osc --os-compute-api-version 2.1 server list --name t220-vm -f json > "$BODY" \
+    || fail "$(cat "$T_TMP/osc.err")"
+expect_json '.[0].ID' "$S"
+expect_json '.[0].Flavor' 't220 bee'
 done_ok
