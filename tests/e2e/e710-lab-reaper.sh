@@ -42,3 +42,4 @@ wait_for "the source's qemu $qemu reaped by $SRC's reaper" 30 \
     "grep -qx 'reaper: reaped $qemu (status [0-9]*)' '$HOSTDIR/libvirtd.out'"
 [[ ! -d /proc/$qemu ]] || fail "qemu $qemu still exists: $(grep State "/proc/$qemu/status")"
 ok
+done_ok
