@@ -76,7 +76,7 @@ BINS := $(BUILD)/ferry-api $(BUILD)/ferry-scheduler $(BUILD)/ferry-compute $(BUI
 
 .PHONY: all deps run stop clean-run status test check integration e2e clients contract \
         lint bench bench-sim bench-migration clean
-all: $(BINS) $(LAB_KERNEL) $(LAB_RELAY) $(TOOL_BINS)
+all: $(BINS) $(LAB_KERNEL) $(LAB_RELAY) $(LAB_REAPER) $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -228,10 +228,15 @@ run_one() {
     api GET "/ferry/v1/migrations/$id"
     expect_status 200
     cp "$BODY" "$T_TMP/rec.json"
-    # libvirt's own time_elapsed at the job's last sample (the worker samples every second)
+    # libvirt's own job time: its completed job's time_elapsed (Begin through
+    # Finish, the destination's statistics, total_time_ms), else the
+    # time_elapsed of the job's last sample (every 0.5 s: short by up to
+    # that and by the job's end)
     local job_ms
-    job_ms=$(sql "SELECT coalesce(max(elapsed_ms), -1) FROM migration_samples
-                  WHERE migration_id = $id")
+    job_ms=$(sql "SELECT coalesce((SELECT total_time_ms FROM migrations
+                                   WHERE id = $id AND total_time_ms > 0),
+                                  (SELECT max(elapsed_ms) FROM migration_samples
+                                   WHERE migration_id = $id), -1)")
     # the decisions the policy recorded, seconds after the request
     sql "SELECT round(extract(epoch from e.start_time)::numeric - $t0, 1) || ' s: ' || e.details
          FROM instance_action_events e JOIN instance_actions a ON a.id = e.action_id

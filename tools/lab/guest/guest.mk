@@ -1,5 +1,5 @@
 # guest.mk: build the lab's dirtying guest kernel, build/lab/dirtier.elf,
-# and its link relay, build/lab/relay.
+# its link relay, build/lab/relay, and the hosts' child reaper, build/lab/reaper.
 #
 # A make fragment: the top-level Makefile includes it, and it also works on
 # its own, from the repository root:
@@ -47,10 +47,18 @@ $(LAB_RELAY): $(LAB_GUEST_DIR)/../relay.c $(LAB_GUEST_DIR)/guest.mk
 	@mkdir -p $(LAB_BUILD)
 	$(LAB_RELAY_CC) $(LAB_RELAY_CFLAGS) -o $@ $<
 
+# Each lab host's libvirtd runs under it (tools/lab/reaper.c): its guests'
+# QEMU are reaped the moment they exit, as systemd reaps them on a real host.
+LAB_REAPER := $(LAB_BUILD)/reaper
+
+$(LAB_REAPER): $(LAB_GUEST_DIR)/../reaper.c $(LAB_GUEST_DIR)/guest.mk
+	@mkdir -p $(LAB_BUILD)
+	$(LAB_RELAY_CC) $(LAB_RELAY_CFLAGS) -o $@ $<
+
 .PHONY: lab-guest lab-guest-clean
-lab-guest: $(LAB_KERNEL) $(LAB_RELAY)
+lab-guest: $(LAB_KERNEL) $(LAB_RELAY) $(LAB_REAPER)
 
 lab-guest-clean:
-	rm -f $(LAB_KERNEL) $(LAB_GUEST_OBJS) $(LAB_RELAY)
+	rm -f $(LAB_KERNEL) $(LAB_GUEST_OBJS) $(LAB_RELAY) $(LAB_REAPER)
 
 .DEFAULT_GOAL := $(lab_saved_goal)
