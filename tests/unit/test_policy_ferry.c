@@ -811,6 +811,54 @@ test_step5_two_rungs(void **state)
            evidence / 1000.0, r.ev[a].elapsed_ms / 1000.0, r.ev[a].text);
 }
 
+/* The lab's hopeless-ac (rate=300 wss=48, 64 MiB, 4 MiB/s, budget 500 ms)
+ * replayed sample by sample: a 16 s bulk pass, then 12 s passes whose hot
+ * set stays at 47 MiB; libvirt's per-sync dirty rate 3.9 MiB/s, just under
+ * the bandwidth, since a hot set at its plateau is re-dirtied as fast as it
+ * is sent; QEMU's throttle 84 % at iteration 3, 99 % at 5.  The pass at 99 %
+ * did not shrink the hot set: cancelled at iteration 6.  (Taking 3.9 < 4.0
+ * for "pre-copy alone may still converge" kept it waiting until the
+ * bandwidth estimate dipped, at iteration 8: 89 s after the request.) */
+static void
+test_step5_plateau_at_cap(void **state)
+{
+    struct pf_guest g = { .ram_bytes = 64 << 20, .budget_ms = 500, .auto_converge = true };
+    struct pf_measure pm = { .dirty_bps = 20 << 20, .dirty_period_s = 2, .link_bps = 4 << 20 };
+    struct pf_forecast fc;
+    struct pf_state st;
+    struct pf_action a;
+    struct pf_sample s;
+    const double bw = 4 * MIB, hot = 47 * MIB;
+    int64_t decided = 0;
+
+    (void)state;
+    pf_admit(&g, &pm, &fc);
+    assert_int_equal(fc.expected, PF_STEP_THROTTLE);
+    assert_int_equal(fc.ac_initial, 84);
+    pf_start(&st, &g, &fc);
+    for (int64_t t = 0; t <= 200000 && !decided; t += SIM_SAMPLE_MS) {
+        int64_t it = t < 16000 ? 1 : 2 + (t - 16000) / 12000;
+        double into = t < 16000 ? (double)t : (double)((t - 16000) % 12000);
+
+        memset(&s, 0, sizeof(s));
+        s.elapsed_ms = t;
+        s.iteration = it;
+        s.mem_total = 64 << 20;
+        s.mem_processed = (int64_t)(bw * (double)t / 1000.0);
+        s.mem_remaining = (int64_t)((it == 1 ? 64 * MIB : hot) - bw * into / 1000.0);
+        s.mem_bps = (int64_t)bw;
+        s.mem_dirty_rate = it >= 2 ? (int64_t)(3.9 * MIB) : 0;
+        s.throttle_pct = it >= 5 ? 99 : it >= 3 ? 84 : 0;
+        pf_tick(&st, &s, &a);
+        if (a.act == PF_ACT_ABORT) {
+            decided = t;
+            assert_int_equal(s.iteration, 6);
+            assert_has(a.text, "cancelled: the throttle reached 99 % and did not converge: ");
+        }
+    }
+    assert_true(decided > 0);
+}
+
 /* A throttle within one increment of the cap starts at 99 % (QEMU's
  * second firing, two iterations later, would cap it anyway): on a 1 Gbit/s
  * link whose passes take a minute, a paced guest that 99 % leaves at
@@ -919,6 +967,7 @@ main(void)
         cmocka_unit_test(test_step5_within_60s),
         cmocka_unit_test(test_step5_throttle_exhausted),
         cmocka_unit_test(test_step5_two_rungs),
+        cmocka_unit_test(test_step5_plateau_at_cap),
         cmocka_unit_test(test_step5_throttle_capped_at_start),
         cmocka_unit_test(test_force_post_copy),
         cmocka_unit_test(test_force_pause),
