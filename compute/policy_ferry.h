@@ -109,8 +109,7 @@
 #define PF_RHO_OWN 0.8              /* hot set shrinking by >= 20 % a pass */
 #define PF_OWN_MAX_PASSES 8         /* ... and fitting within this many passes */
 #define PF_DOWNTIME_START_MS 300    /* QEMU's default, when the budget allows */
-#define PF_RESERVE_MS 50            /* of the budget, kept from QEMU's max downtime ... */
-#define PF_RESERVE_SHARE 0.2        /* ... or this share of it, when less */
+#define PF_RESERVE_MS 50            /* of the budget, kept from QEMU's max downtime */
 #define PF_AC_ARM 3                 /* arm auto-converge when D >= B / this */
 #define PF_THROTTLE_MAX 99          /* QEMU's max-cpu-throttle */
 #define PF_THROTTLE_HORIZON_MS 60000    /* longer throttling: post-copy if allowed */
