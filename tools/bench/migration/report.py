@@ -95,6 +95,9 @@ def aggregate(runs, possible, switchover_ms):
             "bytes_ram": mean([(r["bytes"] or 0) / (r["ram_mib"] * 1048576.0) for r in rs]),
             "decision_s": mean([r["decide_s"] for r in rs]),
             "evidence_s": mean([r["evidence_s"] for r in rs]),
+            # the job's end less its evidence (both from the job's start)
+            "after_evidence_s": mean([r["time_s"] - r["evidence_s"] for r in rs
+                                      if r["time_s"] is not None and r["evidence_s"] is not None]),
             "ideal_s": ideal_s(r0), "budget_ms": r0["budget_ms"],
             "steps": sorted({r["step_reached"] for r in rs if r["step_reached"] is not None}),
             "lost": sum(lost(r) for r in rs),
@@ -132,9 +135,13 @@ def findings(rows):
         if f["possible"] and not f["ok"]:
             out.append(f"MISSED {name}: physics allows it, ferry {f['ok_runs']}/{f['n']} ok "
                        f"({why(f)})")
-        if f["possible"] is False and (f["decision_s"] or 0) > 60:
-            out.append(f"SLOW-DECISION {name}: decided {f['decision_s']:.1f} s after the request "
-                       f"(evidence at {fmt(f['evidence_s'], '.1f')} s)")
+        # the bar: decided within 60 s of the evidence (the second
+        # hot set after the bulk pass, iteration 3), or at the request
+        late = f["after_evidence_s"] if f["after_evidence_s"] is not None else f["decision_s"]
+        if f["possible"] is False and (late or 0) > 60:
+            out.append(f"SLOW-DECISION {name}: decided {late:.1f} s after the evidence "
+                       f"(iteration 3 at {fmt(f['evidence_s'], '.1f')} s of the job; "
+                       f"{f['decision_s']:.1f} s after the request)")
         if f["ideal_s"] and f["ok"] and f["steps"] == [1] and f["time_ok_s"] > 1.2 * f["ideal_s"]:
             out.append(f"SLOW {name}: {f['time_ok_s']:.1f} s > 1.2 x M/(B-D) = "
                        f"{f['ideal_s']:.1f} s (libvirt's job time {fmt(f['job_s'], '.1f')} s: "
