@@ -185,7 +185,7 @@ test_forecast_idle(void **state)
     assert_int_equal(fc.expected, PF_STEP_NONE);
     assert_true(fc.post_copy);
     assert_false(fc.auto_converge);         /* allowed, not needed */
-    assert_int_equal(fc.start_downtime_ms, 300);
+    assert_int_equal(fc.start_downtime_ms, 300);    /* QEMU's default */
     assert_int_equal(fc.eta_ms, 8000);
     assert_string_equal(fc.text, "pre-copy converges on its own: dirty rate 0.0 MiB/s under "
                         "16.0 MiB/s, hot set 0.0 MiB; about 8 s, downtime <= 0 ms");
@@ -245,14 +245,17 @@ test_forecast_downtime(void **state)
     assert_int_equal(fc.expected, PF_STEP_DOWNTIME);
     assert_int_equal(fc.start_downtime_ms, 1850);
     /* the switchover's cost does not shrink with the budget: a calm guest
-     * under a 150 ms budget gets 100 ms (the reviewer's calm-big-tight
-     * measured 153 ms with QEMU's limit at 120) */
+     * under a 150 ms budget gets 50 ms, 150 - 2 x 50 (the reviewer's
+     * calm-big-tight measured 153 ms with QEMU's limit at 120, 164 at 100) */
     g.budget_ms = 150;
     pm.dirty_bps = 8 << 20;
     pm.link_bps = 48 << 20;
     pf_forecast(&g, &pm, pm.link_bps, &fc);
     assert_int_equal(fc.expected, PF_STEP_NONE);
-    assert_int_equal(fc.start_downtime_ms, 100);
+    assert_int_equal(fc.start_downtime_ms, 50);
+    g.budget_ms = 100;                      /* the smallest: a third */
+    pf_forecast(&g, &pm, pm.link_bps, &fc);
+    assert_int_equal(fc.start_downtime_ms, 40);
 }
 
 /* Converging alone: QEMU's max downtime is the budget's share, never the
@@ -270,7 +273,7 @@ test_forecast_alone_margins(void **state)
     pf_forecast(&g, &pm, pm.link_bps, &fc);
     assert_int_equal(fc.verdict, PF_START);
     assert_int_equal(fc.expected, PF_STEP_NONE);
-    assert_int_equal(fc.start_downtime_ms, 250);   /* 300 - 50 */
+    assert_int_equal(fc.start_downtime_ms, 200);   /* 300 - 2 x 50 */
     assert_true(fc.auto_converge);
     assert_int_equal(fc.ac_initial, 20);    /* 1 - 0.8 x 32 / (2 x 16) */
     assert_int_equal(fc.ac_increment, 79);  /* then the cap, 99 % */
