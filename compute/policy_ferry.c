@@ -19,15 +19,16 @@
  *                   switch, by its own bandwidth estimate; the device
  *                   state, the destination's resume and that estimate's
  *                   error come on top: the lab bench measured 301 ms with
- *                   the setting at a 300 ms budget, and 19-75 ms above the
+ *                   the setting at a 300 ms budget, and 19-90 ms above the
  *                   setting in force (ferry-sim's SIM_SWITCHOVER_MS).  That
  *                   cost does not shrink with the budget (a fifth of a
  *                   150 ms budget, 30 ms, gave 153 ms on the lab): 50 ms is
  *                   kept for it, the setting never exceeds budget - 50
  *                   (the smallest budget, 100 ms, leaves QEMU 50).
- *                   Which step suffices is still judged on need <= budget:
- *                   need carries PF_MARGIN, so a hot set whose need fits the
- *                   budget fits 0.8 of it at the measured bandwidth.
+ *                   Step 2 suffices when need (with PF_MARGIN) fits the
+ *                   budget and the hot set itself fits budget - 50
+ *                   (downtime_fits; the second follows from the first from
+ *                   a 250 ms budget on).
  *  PF_AC_ARM 3      QEMU throttles only when the guest dirties more than half
  *                   of what was sent; armed from D >= B / 3, auto-converge
  *                   costs a guest that converges nothing, and covers a
@@ -74,6 +75,24 @@ qemu_budget_ms(const struct pf_guest *g)
     return g->budget_ms - PF_RESERVE_MS > 0 ? g->budget_ms - PF_RESERVE_MS : 0;
 }
 
+/* The budget with which step 2 suffices for a hot set needing need ms
+ * (with PF_MARGIN): need itself, and the hot set (need / PF_MARGIN) within
+ * what QEMU may use, the budget less the reserve, else QEMU never switches
+ * at the capped setting.  From 250 ms on, need alone. */
+static int
+budget_for(int need)
+{
+    int qemu = (int)ceil(need / PF_MARGIN) + PF_RESERVE_MS;
+
+    return need > qemu ? need : qemu;
+}
+
+static bool
+downtime_fits(const struct pf_guest *g, int need)
+{
+    return budget_for(need) <= g->budget_ms;
+}
+
 /* QEMU's max downtime for a guest that converges on its own: the budget
  * less twice the reserve, at least a third of it, at most QEMU's default.
  * The switchover's own cost varies (19-90 ms on the lab: a 150 ms budget
@@ -84,10 +103,10 @@ qemu_budget_ms(const struct pf_guest *g)
 static int
 alone_downtime_ms(const struct pf_guest *g)
 {
-    int ms = g->budget_ms - 2 * PF_RESERVE_MS;
+    int ms = g->budget_ms - 2 * PF_RESERVE_MS, third = ceil10(g->budget_ms / 3.0);
 
-    if (ms < ceil10(g->budget_ms / 3.0))
-        ms = ceil10(g->budget_ms / 3.0);
+    if (ms < third)
+        ms = third;
     if (ms > PF_DOWNTIME_START_MS)
         ms = PF_DOWNTIME_START_MS;
     return ms < qemu_budget_ms(g) ? ms : qemu_budget_ms(g);
@@ -123,7 +142,7 @@ remedy(char *buf, size_t size, const struct pf_guest *g, double d, double hot, d
         snprintf(ac, sizeof(ac), ", ferry:auto_converge=allowed (a %d %% throttle)",
                  clampi((int)ceil(p * 100), 1, PF_THROTTLE_MAX));
     snprintf(buf + n, size - n, "; would succeed with ferry:max_downtime_ms >= %d%s%s, or "
-             "%.1f MiB/s of bandwidth", need_ms(hot, bw),
+             "%.1f MiB/s of bandwidth", budget_for(need_ms(hot, bw)),
              g->post_copy ? "" : ", ferry:post_copy=allowed", ac, pf_mib(b_need));
 }
 
@@ -244,7 +263,7 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
                  out->downtime_ms);
         if (g->auto_converge && d * PF_AC_ARM >= bw)
             forecast_arm(out, d, bw);
-    } else if (need <= g->budget_ms) {
+    } else if (downtime_fits(g, need)) {
         out->expected = PF_STEP_DOWNTIME;
         out->start_downtime_ms = need > out->start_downtime_ms ? need : out->start_downtime_ms;
         if (out->start_downtime_ms > qemu_budget_ms(g))
@@ -507,7 +526,7 @@ candidate(struct pf_state *st, const struct pf_sample *s, int *target, int64_t *
 {
     if (st->converging)
         return PF_STEP_NONE;
-    if (need_ms((double)st->hot, st->bw) <= st->g.budget_ms)
+    if (downtime_fits(&st->g, need_ms((double)st->hot, st->bw)))
         return PF_STEP_DOWNTIME;
     if (st->fc.auto_converge && !st->throttle_failed &&
         throttle_plan(st, s, target, when_ms) &&

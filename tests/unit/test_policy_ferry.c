@@ -751,6 +751,31 @@ test_step5_within_60s(void **state)
     assert_has(r.ev[a].text, "hot set 96.0 MiB needs 7500 ms of downtime, budget 500 ms");
 }
 
+/* A small budget: a plateau whose need (1.25 x hot set / bandwidth) fits
+ * the 150 ms budget but whose hot set does not fit the 100 ms QEMU may use
+ * (the budget less the reserve) is not a step 2, which would leave QEMU
+ * never switching: it is decided, with its numbers. */
+static void
+test_step5_small_budget(void **state)
+{
+    struct sim_case c = { .ram = 64 * MIB, .wss = 1.8 * MIB, .kind = SIM_PACED, .rate = 200 * MIB,
+                          .link = 16 * MIB, .budget_ms = 150 };
+    struct sim_qemu q;
+    struct pf_state st;
+    struct run r;
+    int a;
+
+    (void)state;
+    start(&q, &st, &c, NULL);
+    run_sim(&q, &st, &r, 600, 0);
+    assert_int_equal(q.end, SIM_ABORTED);
+    a = find_act(&r, PF_ACT_ABORT);
+    assert_has(r.ev[a].text, "budget 150 ms");
+    /* 150 / 1.25 + 50: the budget with which QEMU would switch */
+    assert_has(r.ev[a].text, "would succeed with ferry:max_downtime_ms >= 170");
+    assert_true(r.ev[a].elapsed_ms <= 60500);
+}
+
 /* Step 5 after step 3: a 4 MiB/s link, where even 99 % leaves the paced
  * guest at 9 MiB/s: the throttle reaches 99 % and the policy gives up
  * within two iterations, saying so. */
@@ -977,6 +1002,7 @@ main(void)
         cmocka_unit_test(test_step5_unsteady_link),
         cmocka_unit_test(test_step5_abort),
         cmocka_unit_test(test_step5_within_60s),
+        cmocka_unit_test(test_step5_small_budget),
         cmocka_unit_test(test_step5_throttle_exhausted),
         cmocka_unit_test(test_step5_two_rungs),
         cmocka_unit_test(test_step5_plateau_at_cap),
