@@ -17,7 +17,9 @@
  *    when neither pre-copy alone nor a raised max downtime can work, with
  *    an initial throttle from D / B and QEMU's cap at its next firing; 99 %
  *    at once when one firing would reach it), the expected step, time
- *    and downtime, or a refusal that says what was measured and what would
+ *    and downtime, the max downtime to start at (for a guest converging
+ *    alone, as low as costs at most 5 % of its time: QEMU's downtime for
+ *    it is about the limit, whatever the limit), or a refusal that says what was measured and what would
  *    make it succeed.  pf_admit() says start / queue / refuse on a shared
  *    link.
  * 2. pf_tick() every 0.5 s job-statistics sample: smoothed bandwidth
@@ -110,6 +112,8 @@
 #define PF_OWN_MAX_PASSES 8         /* ... and fitting within this many passes */
 #define PF_DOWNTIME_START_MS 300    /* QEMU's default, when the budget allows */
 #define PF_RESERVE_MS 50            /* of the budget, kept from QEMU's max downtime */
+#define PF_ALONE_TIME_SHARE 0.05    /* of the time, spent at most on a lower downtime */
+#define PF_SYNC_MS 100              /* QEMU's rate-limit window: a sync at most once per */
 #define PF_AC_ARM 3                 /* arm auto-converge when D >= B / this */
 #define PF_THROTTLE_MAX 99          /* QEMU's max-cpu-throttle */
 #define PF_THROTTLE_HORIZON_MS 60000    /* longer throttling: post-copy if allowed */
