@@ -7,6 +7,9 @@
 # under the same conditions.  Results: the table on stdout (report.py),
 # OUT/lab.json (the simulator's result schema plus the runs), OUT/lab.png
 # (gnuplot), OUT/calibrate.txt (ferry-sim calibrate of the same file).
+# Every physics verdict is ferry-sim's: on the file's lines (`possible`)
+# and, through `ferry-sim --measured`, at the dirty rate each case's guests
+# measured themselves (`possible_measured`, the table's `*`).
 #
 #   tools/bench/migration/bench.sh [SCENARIO [OUT]]
 #
@@ -98,7 +101,8 @@ while IFS= read -r line || [[ -n $line ]]; do
 done < "$SCEN"
 (( ${#CASES[@]} > 0 )) || { echo "$SCEN: no case" >&2; exit 2; }
 
-# the simulator on the same file: physics (possible) and its predictions
+# the simulator on the same file: physics (possible) and its predictions (again
+# at the end, with the guests' measured rates)
 "$SIM" --scenario "$SCEN" --nova-divisor "$DIV" --json "$OUT/sim.json" > "$OUT/sim.txt"
 
 # ---- the stack ---------------------------------------------------------------------------
@@ -289,6 +293,10 @@ done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 ELAPSED=$(( $(date +%s) - T_START ))
 
+# the physics at the rate the guests measured themselves, per case and policy
+/usr/bin/python3 "$HERE/report.py" --runs "$RUNS" --rates "$OUT/rates.json"
+"$SIM" --scenario "$SCEN" --nova-divisor "$DIV" --measured "$OUT/rates.json" \
+    --json "$OUT/sim.json" > "$OUT/sim.txt"
 /usr/bin/python3 "$HERE/report.py" --runs "$RUNS" --sim "$OUT/sim.json" --out "$OUT" \
     --meta "scenario=$SCEN" "divisor=$DIV" "load_start=$LOAD0" "load_end=$LOAD1" \
     "elapsed_s=$ELAPSED" "cores=$(nproc)" "date=$(date -u +%FT%TZ)" | tee "$OUT/table.txt"
