@@ -223,6 +223,20 @@ run_json(int i, const struct sim_run *r)
                      "iterations", (json_int_t)q->iteration, "why", r->why);
 }
 
+/* A case as the simulator reads it (MiB, MiB/s, ms): what the lab bench
+ * runs. */
+static json_t *
+case_json(int i, const struct sim_case *c)
+{
+    return json_pack("{s:i, s:s, s:f, s:s, s:f, s:f, s:f, s:i, s:b, s:b, s:i}", "case", i,
+                     "name", c->name, "ram_mib", c->ram / SIM_MIB,
+                     "kind", c->kind == SIM_SPIN ? "spin" : "paced",
+                     "rate_mibs", c->rate / SIM_MIB, "wss_mib", c->wss / SIM_MIB,
+                     "link_mib", c->link / SIM_MIB, "budget_ms", c->budget_ms,
+                     "post_copy", c->post_copy, "auto_converge", c->auto_converge,
+                     "reps", c->reps);
+}
+
 static void
 agg_add(struct agg *a, const struct sim_run *r)
 {
@@ -541,8 +555,10 @@ main(int argc, char **argv)
     if (measured_path && !(measured = measured_verdicts(measured_path, cases, n)))
         return 2;
     if (jarr) {
-        root = json_pack("{s:f, s:i, s:o}", "horizon_s", horizon_s, "switchover_ms",
-                         SIM_SWITCHOVER_MS, "results", jarr);
+        root = json_pack("{s:f, s:i, s:o, s:[]}", "horizon_s", horizon_s, "switchover_ms",
+                         SIM_SWITCHOVER_MS, "results", jarr, "cases");
+        for (int i = 0; i < n; i++)
+            json_array_append_new(json_object_get(root, "cases"), case_json(i, &cases[i]));
         if (measured)
             json_object_set_new(root, "measured", measured);
         if (json_dump_file(root, json_path, JSON_INDENT(1)) < 0)
