@@ -2,7 +2,8 @@
 # check.sh - the lab bench's fast checks for `make check` / `make test`
 # (no lab, a second):
 #  - bad scenario lines are refused with the line and what is wrong (exit 2),
-#    before any stack is brought up;
+#    before any stack is brought up: by bench.sh (what the lab adds) or by
+#    ferry-sim, whose reading of each case the lab runs;
 #  - report.py rebuilds the committed tables (results/table.txt, and
 #    results/reviewer/ for reviewer.txt) from the committed runs (lab.json),
 #    findings included, with the physics verdicts at the line's rate
@@ -28,7 +29,8 @@ trap 'rm -rf "$TMP"' EXIT
 bad() {     # bad 'LINE' 'EXPECTED MESSAGE'
     printf '%s\n' "$1" > "$TMP/bad.txt"
     rc=0
-    SIM=/bin/true "$HERE/bench.sh" "$TMP/bad.txt" "$TMP/out" > /dev/null 2> "$TMP/err" || rc=$?
+    SIM=$SIM BENCH_STACK=none "$HERE/bench.sh" "$TMP/bad.txt" "$TMP/out" > /dev/null \
+        2> "$TMP/err" || rc=$?
     if [ "$rc" != 2 ] || ! grep -qF "$2" "$TMP/err"; then
         echo "bench check: '$1': exit $rc, expected 2 and '$2'; said: $(cat "$TMP/err")"
         exit 1
@@ -38,10 +40,26 @@ bad 'ram=64M rate=1 link=32 cut=5:5' "bad.txt:1: 'cut=' is simulator-only"
 bad 'ram=64M rate=1 link=32 shape=wobble' "bad.txt:1: 'shape=' is simulator-only"
 bad 'ram=64M rate=1 link=32 color=red' "bad.txt:1: unknown item 'color=red'"
 bad 'ram=64M rate=1 link=32 budget=' "bad.txt:1: 'budget=' is not key=value"
-bad 'ram=64M link=32' "bad.txt:1: ram=, rate= or spin=, link= (MiB/s), budget= and reps="
+bad 'ram=64M link=32' "bad.txt:1: the lab needs ram=, link= and rate= or spin="
+bad 'ram=64M spin=0 link=32' "bad.txt:1: the lab needs ram=, link= and rate= or spin="
+bad 'rate=1 link=32' "bad.txt:1: the lab needs ram=, link= and rate= or spin="
+bad 'ram=64M rate=1 link=100Mbit' "bad.txt:1: the lab runs whole MiB, MiB/s, ms and repetitions;\
+ ferry-sim reads ram 64 MiB, wss 32 MiB, link 11.920928955078125 MiB/s, budget 500 ms, reps 1"
+bad 'ram=64M rate=1 link=32 reps=0' "ferry-sim reads ram 64 MiB, wss 32 MiB, link 32 MiB/s"
+bad 'ram=64M rate=1 link=32 budget=abc' "bad.txt:1: ram, wss, link and budget must be > 0"
 bad 'ram=64G rate=1 link=32' "bad.txt:1: ram=65536M: the lab runs 32M-1G"
 bad 'ram=64M rate=1 link=32 budget=50' "bad.txt:1: budget=50: at least 100 ms"
 bad '# nothing' "bad.txt: no case"
+# a good line: the lab runs the case as ferry-sim reads it, its defaults included
+# (wss 32M, budget 500 ms, reps 1); the shipped files pass
+printf 'name=d ram=1G spin=5000 link=32 ac=yes\n' > "$TMP/good.txt"
+got=$(SIM=$SIM BENCH_STACK=none "$HERE/bench.sh" "$TMP/good.txt" "$TMP/out")
+[ "$got" = "d 1024 spin 5000 32 32 500 forbidden allowed 1" ] ||
+    { echo "bench check: the lab's reading of '$(cat "$TMP/good.txt")': $got"; exit 1; }
+for f in "$HERE"/*.txt; do
+    SIM=$SIM BENCH_STACK=none "$HERE/bench.sh" "$f" "$TMP/out" > /dev/null ||
+        { echo "bench check: bench.sh refuses $f"; exit 1; }
+done
 
 # reproduce SCENARIO DIR: the committed table in DIR from DIR's runs
 reproduce() {
