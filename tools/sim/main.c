@@ -1,11 +1,12 @@
 /* main.c - ferry-sim: every policy over a grid of guests, or over a
  * scenario file (the lab bench's format), as a table, JSON and a data file
  * for tools/sim/plot.sh; `--check` asserts the invariants `make test`
- * holds; `calibrate SIM.json LAB.json` compares two result files per case
- * (time, bytes, downtime).
+ * holds; `--measured RATES.json` judges cases at the dirty rates a lab
+ * guest measured itself (the lab bench's `*` column); `calibrate SIM.json
+ * LAB.json` compares two result files per case (time, bytes, downtime).
  *
  *   ferry-sim [--grid full|check] [--scenario FILE] [--json OUT] [--dat OUT]
- *             [--horizon S] [--nova-divisor N] [--check]
+ *             [--horizon S] [--nova-divisor N] [--measured RATES.json] [--check]
  *   ferry-sim calibrate SIM.json LAB.json
  */
 #include <jansson.h>
@@ -212,13 +213,28 @@ run_json(int i, const struct sim_run *r)
 {
     const struct sim_qemu *q = &r->q;
 
-    return json_pack("{s:i, s:s, s:s, s:s, s:b, s:b, s:f, s:f, s:f, s:f, s:f, s:I, s:s}",
+    return json_pack("{s:i, s:s, s:s, s:s, s:b, s:b, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:s}",
                      "case", i, "name", r->c->name, "policy", r->p->name,
                      "outcome", sim_end_name(q->end), "ok", sim_run_ok(r),
-                     "possible", sim_case_possible(r->c), "time_s", q->end_ms / 1000.0,
+                     "possible", sim_case_possible(r->c), "rate_mibs", r->c->rate / SIM_MIB,
+                     "time_s", q->end_ms / 1000.0,
                      "downtime_ms", q->downtime_ms, "bytes", q->processed,
                      "decision_s", r->decided_ms / 1000.0, "evidence_s", q->iter3_ms / 1000.0,
                      "iterations", (json_int_t)q->iteration, "why", r->why);
+}
+
+/* A case as the simulator reads it (MiB, MiB/s, ms): what the lab bench
+ * runs. */
+static json_t *
+case_json(int i, const struct sim_case *c)
+{
+    return json_pack("{s:i, s:s, s:f, s:s, s:f, s:f, s:f, s:i, s:b, s:b, s:i}", "case", i,
+                     "name", c->name, "ram_mib", c->ram / SIM_MIB,
+                     "kind", c->kind == SIM_SPIN ? "spin" : "paced",
+                     "rate_mibs", c->rate / SIM_MIB, "wss_mib", c->wss / SIM_MIB,
+                     "link_mib", c->link / SIM_MIB, "budget_ms", c->budget_ms,
+                     "post_copy", c->post_copy, "auto_converge", c->auto_converge,
+                     "reps", c->reps);
 }
 
 static void
@@ -345,6 +361,57 @@ report(const struct sim_case *cases, int n, int64_t horizon_ms, json_t *jarr, FI
     return bad;
 }
 
+/* --measured FILE: [{"case": i, "rate_mibs": x or null, ...}, ...], the
+ * dirty rate (MiB/s) a lab guest measured itself on case i.  Each entry
+ * comes back with "possible": sim_case_possible on case i at that rate in
+ * the case's own kind (a spin= case stays CPU-bound, as spinrate=x would
+ * have it), null without a rate; one line each on stdout.  NULL (and why,
+ * on stderr) for a bad file. */
+static json_t *
+measured_verdicts(const char *path, const struct sim_case *cases, int n)
+{
+    json_error_t je;
+    json_t *in = json_load_file(path, 0, &je), *out = json_array(), *e, *rate, *v;
+    json_int_t k;
+    struct sim_case c;
+    char at[32];
+    size_t i;
+
+    if (!json_is_array(in)) {
+        fprintf(stderr, "%s: %s\n", path, in ? "not a JSON array" : je.text);
+        goto bad;
+    }
+    json_array_foreach(in, i, e) {
+        k = json_is_integer(json_object_get(e, "case")) ?
+            json_integer_value(json_object_get(e, "case")) : -1;
+        rate = json_object_get(e, "rate_mibs");
+        if (k < 0 || k >= n ||
+            !(json_is_null(rate) || (json_is_number(rate) && json_number_value(rate) >= 0))) {
+            fprintf(stderr, "%s: entry %zu: needs \"case\" (0-%d) and \"rate_mibs\" "
+                    "(MiB/s >= 0, or null)\n", path, i, n - 1);
+            goto bad;
+        }
+        c = cases[k];
+        c.rate = json_number_value(rate) * SIM_MIB;
+        v = json_is_null(rate) ? json_null() : json_boolean(sim_case_possible(&c));
+        json_array_append_new(out, json_deep_copy(e));
+        json_object_set_new(json_array_get(out, i), "possible", v);
+        if (json_is_null(rate))
+            snprintf(at, sizeof(at), "-");
+        else
+            snprintf(at, sizeof(at), "%.1f", json_number_value(rate));
+        printf("  case %lld at the measured %s MiB/s: physics %s (at the line's %g: %s)\n",
+               (long long)k, at, json_is_null(v) ? "-" : json_is_true(v) ? "yes" : "no",
+               cases[k].rate / SIM_MIB, sim_case_possible(&cases[k]) ? "yes" : "no");
+    }
+    json_decref(in);
+    return out;
+bad:
+    json_decref(in);
+    json_decref(out);
+    return NULL;
+}
+
 /* A result's downtime (ms), or -1 when it did not complete (a ferry-sim
  * result's outcome; a lab row's downtime_ms is null then). */
 static double
@@ -432,8 +499,8 @@ static void
 usage(void)
 {
     fprintf(stderr, "usage: ferry-sim [--grid full|check] [--scenario FILE] [--json OUT] "
-            "[--dat OUT] [--horizon S] [--nova-divisor N] [--check]\n       ferry-sim calibrate SIM.json "
-            "LAB.json\n");
+            "[--dat OUT] [--horizon S] [--nova-divisor N] [--measured RATES.json] [--check]\n"
+            "       ferry-sim calibrate SIM.json LAB.json\n");
     exit(2);
 }
 
@@ -441,11 +508,11 @@ int
 main(int argc, char **argv)
 {
     static struct sim_case cases[MAX_CASES];
-    const char *json_path = NULL, *dat_path = NULL, *scen = NULL;
+    const char *json_path = NULL, *dat_path = NULL, *scen = NULL, *measured_path = NULL;
     const struct grid *g = &grids[0];
     double horizon_s = 4 * 3600;
     bool check = false;
-    json_t *root, *jarr = NULL;
+    json_t *root, *jarr = NULL, *measured = NULL;
     FILE *dat = NULL;
     int n, bad;
 
@@ -466,6 +533,8 @@ main(int argc, char **argv)
             json_path = v, i++;
         else if (strcmp(argv[i], "--dat") == 0)
             dat_path = v, i++;
+        else if (strcmp(argv[i], "--measured") == 0)
+            measured_path = v, i++;
         else if (strcmp(argv[i], "--nova-divisor") == 0 && atoi(v) >= 1 && atoi(v) <= 3600)
             sim_nova_divisor = atoi(v), i++;
         else if (strcmp(argv[i], "--horizon") == 0 && atof(v) > 0)
@@ -483,12 +552,20 @@ main(int argc, char **argv)
     bad = report(cases, n, (int64_t)(horizon_s * 1000), jarr, dat, check, scen != NULL);
     if (dat)
         fclose(dat);
+    if (measured_path && !(measured = measured_verdicts(measured_path, cases, n)))
+        return 2;
     if (jarr) {
-        root = json_pack("{s:f, s:i, s:o}", "horizon_s", horizon_s, "switchover_ms",
-                         SIM_SWITCHOVER_MS, "results", jarr);
+        root = json_pack("{s:f, s:i, s:o, s:[]}", "horizon_s", horizon_s, "switchover_ms",
+                         SIM_SWITCHOVER_MS, "results", jarr, "cases");
+        for (int i = 0; i < n; i++)
+            json_array_append_new(json_object_get(root, "cases"), case_json(i, &cases[i]));
+        if (measured)
+            json_object_set_new(root, "measured", measured);
         if (json_dump_file(root, json_path, JSON_INDENT(1)) < 0)
             fprintf(stderr, "cannot write %s\n", json_path);
         json_decref(root);
+    } else {
+        json_decref(measured);
     }
     if (check)
         printf("%s: %d case(s) x %d policies, %d failure(s)\n", bad ? "FAIL" : "ok", n,

@@ -7,6 +7,9 @@
 # under the same conditions.  Results: the table on stdout (report.py),
 # OUT/lab.json (the simulator's result schema plus the runs), OUT/lab.png
 # (gnuplot), OUT/calibrate.txt (ferry-sim calibrate of the same file).
+# Every physics verdict is ferry-sim's: on the file's lines (`possible`)
+# and, through `ferry-sim --measured`, at the dirty rate each case's guests
+# measured themselves (`possible_measured`, the table's `*`).
 #
 #   tools/bench/migration/bench.sh [SCENARIO [OUT]]
 #
@@ -14,7 +17,9 @@
 # (free ports, two lab hosts on a free block of 127.0.1.0/24, its own state
 # directory), and wipes it at the end.  With BENCH_STACK=use it runs on the
 # stack the environment describes (API, PGPORT, FERRY_STATE, LAB, LAB_STATE,
-# FERRY_LAB_HOSTS: tests/e2e/e800's way) and leaves it as it found it.
+# FERRY_LAB_HOSTS: tests/e2e/e800's way) and leaves it as it found it.  With
+# BENCH_STACK=none it only reads the file and prints the cases as the lab
+# would run them (name ram_mib rate|spin value wss_mib link budget pc ac reps).
 #
 # Per case: guest RAM, args and metadata (ferry:migration_policy,
 # ferry:max_downtime_ms, ferry:post_copy, ferry:auto_converge) from the
@@ -40,66 +45,65 @@ OUT=$(cd "$OUT" && pwd)
 [[ -r $SCEN ]] || { echo "bench-migration: no scenario file $SCEN" >&2; exit 2; }
 [[ -x $SIM ]] || { echo "bench-migration: $SIM missing (make $SIM)" >&2; exit 2; }
 
-# ---- the scenario: parsed once, in bash, the way ferry-sim numbers cases -------------
-# size in MiB: 256M, 1G, 64 (MiB)
-mib_of() {
-    case $1 in
-    *G) echo $(( ${1%G} * 1024 )) ;;
-    *M) echo "${1%M}" ;;
-    *) echo "$1" ;;
-    esac
-}
-# a link in MiB/s: 32 (MiB/s), 100Mbit, 1Gbit
-link_of() {
-    case $1 in
-    *Gbit) awk -v x="${1%Gbit}" 'BEGIN { printf "%d", x * 1e9 / 8 / 1048576 }' ;;
-    *Mbit) awk -v x="${1%Mbit}" 'BEGIN { printf "%d", x * 1e6 / 8 / 1048576 }' ;;
-    *) echo "$1" ;;
-    esac
-}
-yes_of() { case $1 in yes | allowed | 1) echo allowed ;; *) echo forbidden ;; esac; }
-
-CASES=()          # "name ram_mib kind(rate|spin) value wss_mib link budget pc ac reps"
+# ---- the scenario: ferry-sim reads it, the lab runs the cases as it read them -------------
+# Here only what the lab adds: a name, the guest's own rate= or spin= value, no
+# simulator-only item, and ram= and link= spelt out.
+LINES=()          # "lineno name kind(rate|spin) value", in ferry-sim's numbering
 lineno=0
 while IFS= read -r line || [[ -n $line ]]; do
     lineno=$((lineno + 1))
     line=${line%%#*}
     [[ -z ${line//[[:space:]]/} ]] && continue
-    name="case$((${#CASES[@]}))" ram="" kind="" val="" wss=32 link="" budget=500 pc=no ac=no reps=1
+    name="case$((${#LINES[@]}))" kind="" val="" seen=""
     for kv in $line; do
         k=${kv%%=*} v=${kv#*=}
         [[ $kv == *=* && -n $v ]] || { echo "$SCEN:$lineno: '$kv' is not key=value" >&2; exit 2; }
         case $k in
         name) name=$v ;;
-        ram) ram=$(mib_of "$v") ;;
         rate | spin) kind=$k val=$v ;;
-        wss) wss=$(mib_of "$v") ;;
-        link) link=$(link_of "$v") ;;
-        budget) budget=$v ;;
-        postcopy) pc=$v ;;
-        ac) ac=$v ;;
-        reps) reps=$v ;;
+        ram | link) seen+=$k ;;
+        wss | budget | postcopy | ac | reps) ;;
         cut | spinrate | shape)
             echo "$SCEN:$lineno: '$k=' is simulator-only (the lab cannot run it)" >&2
             exit 2 ;;
         *) echo "$SCEN:$lineno: unknown item '$kv'" >&2; exit 2 ;;
         esac
     done
-    for n in "$ram" "$val" "$wss" "$link" "$budget" "$reps"; do
+    [[ $seen == *ram* && $seen == *link* && $val =~ ^[0-9]+$ && $val -gt 0 ]] || {
+        echo "$SCEN:$lineno: the lab needs ram=, link= and rate= or spin= (a positive" \
+             "integer) on every line" >&2; exit 2; }
+    LINES+=("$lineno $name $kind $val")
+done < "$SCEN"
+(( ${#LINES[@]} > 0 )) || { echo "$SCEN: no case" >&2; exit 2; }
+
+# the simulator on the same file: its reading of each case, physics (possible) and
+# its predictions (again at the end, with the guests' measured rates)
+"$SIM" --scenario "$SCEN" --nova-divisor "$DIV" --json "$OUT/sim.json" > "$OUT/sim.txt"
+mapfile -t NUMS < <(jq -r '.cases[] | "\(.ram_mib) \(.wss_mib) \(.link_mib) \(.budget_ms) "
+    + "\(.post_copy) \(.auto_converge) \(.reps)"' "$OUT/sim.json")
+(( ${#NUMS[@]} == ${#LINES[@]} )) ||
+    { echo "bench-migration: ferry-sim read ${#NUMS[@]} case(s) of $SCEN, not ${#LINES[@]}" >&2
+      exit 2; }
+perm() { [[ $1 == true ]] && echo allowed || echo forbidden; }
+CASES=()          # "name ram_mib kind(rate|spin) value wss_mib link budget pc ac reps"
+for ((i = 0; i < ${#LINES[@]}; i++)); do
+    read -r lineno name kind val <<< "${LINES[$i]}"
+    read -r ram wss link budget pc ac reps <<< "${NUMS[$i]}"
+    for n in "$ram" "$wss" "$link" "$budget" "$reps"; do
         [[ $n =~ ^[0-9]+$ && $n -gt 0 ]] || {
-            echo "$SCEN:$lineno: ram=, rate= or spin=, link= (MiB/s), budget= and reps= must be" \
-                 "positive integers (MiB, MiB/s, ms)" >&2; exit 2; }
+            echo "$SCEN:$lineno: the lab runs whole MiB, MiB/s, ms and repetitions; ferry-sim" \
+                 "reads ram ${ram} MiB, wss ${wss} MiB, link ${link} MiB/s, budget ${budget}" \
+                 "ms, reps ${reps}" >&2; exit 2; }
     done
     (( ram >= 32 && ram <= 1024 )) ||
         { echo "$SCEN:$lineno: ram=${ram}M: the lab runs 32M-1G" >&2; exit 2; }
     (( budget >= 100 )) || { echo "$SCEN:$lineno: budget=$budget: at least 100 ms" >&2; exit 2; }
-    (( wss <= ram )) || wss=$ram
-    CASES+=("$name $ram $kind $val $wss $link $budget $(yes_of "$pc") $(yes_of "$ac") $reps")
-done < "$SCEN"
-(( ${#CASES[@]} > 0 )) || { echo "$SCEN: no case" >&2; exit 2; }
-
-# the simulator on the same file: physics (possible) and its predictions
-"$SIM" --scenario "$SCEN" --nova-divisor "$DIV" --json "$OUT/sim.json" > "$OUT/sim.txt"
+    CASES+=("$name $ram $kind $val $wss $link $budget $(perm "$pc") $(perm "$ac") $reps")
+done
+if [[ ${BENCH_STACK:-own} == none ]]; then     # read and checked only (check.sh)
+    printf '%s\n' "${CASES[@]}"
+    exit 0
+fi
 
 # ---- the stack ---------------------------------------------------------------------------
 if [[ ${BENCH_STACK:-own} != use ]]; then
@@ -289,6 +293,10 @@ done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 ELAPSED=$(( $(date +%s) - T_START ))
 
+# the physics at the rate the guests measured themselves, per case and policy
+/usr/bin/python3 "$HERE/report.py" --runs "$RUNS" --rates "$OUT/rates.json"
+"$SIM" --scenario "$SCEN" --nova-divisor "$DIV" --measured "$OUT/rates.json" \
+    --json "$OUT/sim.json" > "$OUT/sim.txt"
 /usr/bin/python3 "$HERE/report.py" --runs "$RUNS" --sim "$OUT/sim.json" --out "$OUT" \
     --meta "scenario=$SCEN" "divisor=$DIV" "load_start=$LOAD0" "load_end=$LOAD1" \
     "elapsed_s=$ELAPSED" "cores=$(nproc)" "date=$(date -u +%FT%TZ)" | tee "$OUT/table.txt"

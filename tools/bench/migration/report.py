@@ -1,26 +1,31 @@
 #!/usr/bin/python3
 """report.py - the lab bench's table, JSON and plot data from its runs.
 
+    report.py --runs RUNS.jsonl --rates RATES.json
     report.py --runs RUNS.jsonl --sim SIM.json --out DIR [--meta K=V ...]
 
-RUNS.jsonl: one line per migration (bench.sh). SIM.json: ferry-sim --scenario
-on the same file (its `possible` is the physics verdict: post-copy allowed,
-or the hot set's plateau W (1 - B/D), at the lowest rate the allowed throttle
-reaches, sent at B plus the switchover's cost, its `switchover_ms`, fits the
-budget). Writes DIR/lab.json ({"meta", "switchover_ms", "results": one per
-case and policy in ferry-sim's schema so that `ferry-sim calibrate` reads
-it, "totals", "findings", "runs"}) and DIR/lab.dat (gnuplot); prints the
-table. A lab.json keeps the verdicts and switchover_ms it was made with:
-tools/bench/migration/check.sh rebuilds the committed tables from them. A run succeeds when it completed, its measured downtime is within the
-budget and the guest is alive on exactly its destination (heartbeat going
-on, memory check ok).
+RUNS.jsonl: one line per migration (bench.sh).  --rates writes, per case
+and policy, the dirty rate its guests measured themselves (the mean of
+their heartbeats' rate=, MiB/s) for `ferry-sim --measured`.  SIM.json:
+ferry-sim --scenario on the same file with those rates: per case its
+`possible`, the physics verdict at the line's rate (post-copy allowed, or
+the hot set's plateau W (1 - B/D), at the lowest rate the allowed throttle
+reaches, sent at B plus the switchover's cost, its `switchover_ms`, fits
+the budget), and `rate_mibs`, that rate (D, MiB/s); under `measured`, per
+case and policy, the same verdict at the measured rate.  report.py judges
+nothing itself.  Writes DIR/lab.json ({"meta", "switchover_ms", "results":
+one per case and policy in ferry-sim's schema so that `ferry-sim
+calibrate` reads it, "totals", "findings", "runs"}) and DIR/lab.dat
+(gnuplot); prints the table. A lab.json keeps the verdicts, rates and
+switchover_ms it was made with: tools/bench/migration/check.sh rebuilds
+the committed tables from them. A run succeeds when it completed, its
+measured downtime is within the budget and the guest is alive on exactly
+its destination (heartbeat going on, memory check ok).
 """
 import argparse
 import json
 import os
 import statistics
-
-SPIN_MIBS = 905000.0  # the lab guest's spin=N dirties ~905000/N MiB/s (tools/lab/README.md)
 
 
 def mean(xs):
@@ -32,30 +37,32 @@ def fmt(x, spec, none="-"):
     return none if x is None else format(x, spec)
 
 
-def dirty_mibs(r):
-    return r["value"] if r["kind"] == "rate" else SPIN_MIBS / r["value"]
-
-
-def ideal_s(r):
+def ideal_s(r, d):
     """Pre-copy alone: M / (B - D), none when D >= B."""
-    d = dirty_mibs(r)
     return r["ram_mib"] / (r["link_mib"] - d) if d < r["link_mib"] else None
 
 
-# the dirty rate left at 99 % throttle (tools/lab/README.md's tables, as ferry-sim)
-AT99 = {"rate": 9 / 194.0, "spin": 3 / 181.0}
+def by_row(runs):
+    """The runs per case and policy, nova's row first in each case."""
+    rows = {}
+    for r in runs:
+        rows.setdefault((r["case"], r["policy"]), []).append(r)
+    return sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1] != "nova"))
 
 
-def possible_at(r, d, switchover_ms):
-    """ferry-sim's physics rule on dirty rate d (MiB/s): post-copy allowed, or the
-    plateau W (1 - B/D) at the lowest rate the allowed throttle reaches, sent at B,
-    plus the switchover's cost (ferry-sim's SIM_SWITCHOVER_MS) fits the budget."""
-    if d is None:
-        return None
-    dmin = d * AT99[r["kind"]] if r["auto_converge"] == "allowed" else d
-    plateau = r["wss_mib"] * max(0.0, 1 - r["link_mib"] / dmin) if dmin > 0 else 0
-    return (r["post_copy"] == "allowed"
-            or plateau * 1000.0 / r["link_mib"] + switchover_ms <= r["budget_ms"])
+def guest_rate(rs):
+    """The dirty rate the row's guests measured themselves (MiB/s), or None."""
+    return mean([r.get("guest_rate_mibs") for r in rs])
+
+
+def measured_verdict(measured, case, pol, rate):
+    """ferry-sim's verdict at the row's measured rate (its `measured` entry)."""
+    m = measured.get((case, pol))
+    if m is None or m["rate_mibs"] != rate:
+        raise SystemExit(f"report.py: the simulator's measured verdicts have no entry for "
+                         f"case {case} {pol} at {rate} MiB/s (got {m}): run ferry-sim "
+                         f"--measured on report.py --rates")
+    return m["possible"]
 
 
 def run_ok(r):
@@ -67,22 +74,21 @@ def lost(r):
     return r["health"].startswith("runs on") and ("+" in r["health"] or "none" in r["health"])
 
 
-def aggregate(runs, possible, switchover_ms):
+def aggregate(runs, sim):
     """One row per case and policy, in ferry-sim's result schema plus the lab's."""
-    rows = {}
-    for r in runs:
-        rows.setdefault((r["case"], r["policy"]), []).append(r)
+    possible = {r["case"]: r["possible"] for r in sim["results"]}
+    rate = {r["case"]: r["rate_mibs"] for r in sim["results"]}
+    measured = {(m["case"], m["policy"]): m for m in sim.get("measured", [])}
     out = []
-    for (case, pol), rs in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1] != "nova")):
+    for (case, pol), rs in by_row(runs):
         r0 = rs[0]
         done = [r for r in rs if r["status"] == "completed"]
         oks = [r for r in rs if run_ok(r)]
         out.append({
             "case": case, "name": r0["name"], "policy": pol,
-            "possible": possible.get(case), "n": len(rs), "ok_runs": len(oks),
-            "guest_rate_mibs": mean([r.get("guest_rate_mibs") for r in rs]),
-            "possible_measured": possible_at(r0, mean([r.get("guest_rate_mibs") for r in rs]),
-                                             switchover_ms),
+            "possible": possible[case], "rate_mibs": rate[case], "n": len(rs),
+            "ok_runs": len(oks), "guest_rate_mibs": guest_rate(rs),
+            "possible_measured": measured_verdict(measured, case, pol, guest_rate(rs)),
             "ok": len(oks) == len(rs),
             "outcome": ",".join(sorted({("post-copy" if r["post_copy_used"] else r["status"])
                                         for r in rs})),
@@ -98,7 +104,7 @@ def aggregate(runs, possible, switchover_ms):
             # the job's end less its evidence (both from the job's start)
             "after_evidence_s": mean([r["time_s"] - r["evidence_s"] for r in rs
                                       if r["time_s"] is not None and r["evidence_s"] is not None]),
-            "ideal_s": ideal_s(r0), "budget_ms": r0["budget_ms"],
+            "ideal_s": ideal_s(r0, rate[case]), "budget_ms": r0["budget_ms"],
             "steps": sorted({r["step_reached"] for r in rs if r["step_reached"] is not None}),
             "lost": sum(lost(r) for r in rs),
             "unhealthy": [r["health"] for r in rs if r["health"] != "ok"],
@@ -214,19 +220,26 @@ def table(rows, tot, meta):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", required=True)
-    ap.add_argument("--sim", required=True)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--rates")
+    ap.add_argument("--sim")
+    ap.add_argument("--out")
     ap.add_argument("--meta", nargs="*", default=[])
     a = ap.parse_args()
+    if not a.rates and not (a.sim and a.out):
+        ap.error("--rates RATES.json, or --sim SIM.json and --out DIR")
     meta = dict(kv.split("=", 1) for kv in a.meta)
     with open(a.runs) as f:
         runs = [json.loads(line) for line in f if line.strip()]
+    if a.rates:
+        with open(a.rates, "w") as f:
+            json.dump([{"case": case, "policy": pol, "rate_mibs": guest_rate(rs)}
+                       for (case, pol), rs in by_row(runs)], f, indent=1)
+        return
     with open(a.sim) as f:
         sim = json.load(f)
-    possible = {r["case"]: r["possible"] for r in sim["results"]}
     # a ferry-sim from before the switchover's cost counted none
     switchover_ms = sim.get("switchover_ms", 0)
-    rows = aggregate(runs, possible, switchover_ms)
+    rows = aggregate(runs, sim)
     tot = totals(rows)
     found = findings(rows)
     table(rows, tot, meta)
