@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "tools/sim/sim.h"
 
 /* MiB/s at throttle 0, 10, ..., 90, 99 %. */
@@ -84,6 +85,7 @@ sim_qemu_init(struct sim_qemu *q, const struct sim_case *c, bool post_copy, bool
     q->ac_initial = ac_initial;
     q->ac_increment = ac_increment;
     q->iter3_ms = -1;
+    q->pc_broke_ms = -1;
 }
 
 /* QEMU's migration_trigger_throttle at a sync. */
@@ -151,17 +153,38 @@ qemu_send(struct sim_qemu *q, double send)
     q->processed += send;
 }
 
+/* Post-copy: the rest once; a cut breaks it (sim.h): the guest is paused
+ * until the policy's probe finds the link back, or lost. */
 static void
 qemu_postcopy_step(struct sim_qemu *q, double bw, double send)
 {
-    if (bw <= 0) {
-        q->end = SIM_LOST;          /* neither side has the whole guest */
-        q->end_ms = q->t_ms;
+    if (q->pc_broke_ms < 0 && bw <= 0) {
+        q->pc_broke_ms = q->t_ms - SIM_DT_MS;
+        q->pc_backoff_ms = BACKOFF_FIRST_MS;
+        q->pc_next_try_ms = q->pc_broke_ms + q->pc_backoff_ms;
+    }
+    if (q->pc_broke_ms >= 0) {
+        if (q->pc_recover_ms <= 0 || q->t_ms - q->pc_broke_ms > q->pc_recover_ms) {
+            q->end = SIM_LOST;      /* neither side has the whole guest */
+            q->end_ms = q->t_ms;
+            return;
+        }
+        if (q->t_ms < q->pc_next_try_ms)
+            return;
+        if (bw <= 0) {
+            q->pc_backoff_ms = q->pc_backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+                                                                     : q->pc_backoff_ms * 2;
+            q->pc_next_try_ms = q->t_ms + q->pc_backoff_ms;
+            return;
+        }
+        q->pc_paused_ms += (double)(q->t_ms - q->pc_broke_ms);
+        q->downtime_ms += (double)(q->t_ms - q->pc_broke_ms);
+        q->pc_broke_ms = -1;        /* resumed: sending from the next step */
         return;
     }
     qemu_send(q, send);
     if (q->remaining <= 0.5) {
-        q->end = SIM_POSTCOPY_DONE;
+        q->end = q->pc_paused_ms > 0 ? SIM_POSTCOPY_RESUMED : SIM_POSTCOPY_DONE;
         q->end_ms = q->t_ms;
     }
 }

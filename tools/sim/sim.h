@@ -22,7 +22,16 @@
  *    then + increment, <= 99 %);
  *  - post-copy: the source stops (SIM_POSTCOPY_SWITCH_MS of downtime), the
  *    guest runs on the destination, no more dirtying on the source, the
- *    rest is sent once; a link cut while in post-copy loses the guest;
+ *    rest is sent once.  A link cut (the lab's `link cut`: a reset) while
+ *    in post-copy breaks it: QEMU 7.2 goes to postcopy-paused, libvirt
+ *    fails the job, the guest is paused with its memory split.  A policy
+ *    that recovers (pc_recover_ms > 0: ferry, compute/monitor.c's
+ *    worker_postcopy_recover) probes the link with backoff (250 ms
+ *    doubling to 5 s, common/util.h) and resumes (POSTCOPY_RESUME) at the
+ *    first probe that finds it back, within its postcopy_recover_timeout,
+ *    else the guest is lost (paused on neither host whole); the others
+ *    (nova, kubevirt, ovirt: migration-control.md) lose it at the break.
+ *    The pause counts as downtime (downtime_ms, and pc_paused_ms alone);
  *  - pause (force-complete without post-copy): dirtying stops, the guest
  *    is down until the copy completes (and SIM_SWITCHOVER_MS more).
  * Every 500 ms a policy gets a sample with virt_job_stats' fields (the
@@ -91,10 +100,11 @@ enum sim_end {
     SIM_RUNNING,
     SIM_COMPLETED,                  /* stop-and-copy */
     SIM_POSTCOPY_DONE,              /* completed through post-copy */
+    SIM_POSTCOPY_RESUMED,           /* completed through post-copy, resumed after a break */
     SIM_PAUSED_DONE,                /* completed with the guest paused */
     SIM_ABORTED,                    /* the policy cancelled it: the guest stays on the source */
     SIM_REFUSED,                    /* the policy refused to start */
-    SIM_LOST,                       /* the link failed during post-copy */
+    SIM_LOST,                       /* the link failed during post-copy, not resumed */
     SIM_HORIZON,                    /* still running when the simulation stopped */
 };
 
@@ -106,6 +116,10 @@ struct sim_qemu {
     double cold, hot;               /* unsent pages outside / inside the working set */
     double ac_dirt, ac_sent;        /* since the last auto-converge check */
     int64_t last_sync_ms, last_check_ms, pause_ms;
+    int64_t pc_recover_ms;          /* post-copy: how long the policy resumes a break, 0: not */
+    int64_t pc_broke_ms;            /* post-copy: when it broke, -1: running */
+    int64_t pc_next_try_ms, pc_backoff_ms;  /* the policy's next probe, its backoff */
+    double pc_paused_ms;            /* post-copy: the guest paused by breaks, in all */
     double qemu_dirty;              /* QEMU's per-sync dirty rate, bytes/s */
     int64_t iteration;
     int throttle, hits, limit_ms;
@@ -127,7 +141,8 @@ enum sim_cmd { SIM_CMD_NONE, SIM_CMD_DOWNTIME, SIM_CMD_POSTCOPY, SIM_CMD_PAUSE,
  * 0 during a cut. */
 double sim_link(const struct sim_qemu *q);
 
-/* A fresh migration of c with the capabilities a policy chose. */
+/* A fresh migration of c with the capabilities a policy chose; a policy
+ * that resumes a broken post-copy sets pc_recover_ms after it. */
 void sim_qemu_init(struct sim_qemu *q, const struct sim_case *c, bool post_copy, bool ac,
                    int ac_initial, int ac_increment, int limit_ms);
 
