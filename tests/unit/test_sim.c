@@ -1,11 +1,14 @@
 /* test_sim.c - ferry-sim's QEMU model and physics rule (tools/sim/qemu.c):
  * the switchover's cost (SIM_SWITCHOVER_MS) counted by both; a post-copy
- * broken by a link cut, paused, resumed or lost. */
+ * broken by a link cut, paused, resumed or lost; QEMU 7.2's switchover
+ * check cadence (migration.c's migration_thread, ram.c's ram_save_iterate
+ * and ram_save_pending). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -103,7 +106,8 @@ test_paused_downtime_counts_switchover(void **state)
     run_to_end(&q);
     assert_int_equal(q.end, SIM_PAUSED_DONE);
     assert_true(fabs(q.downtime_ms - (q.remaining * 1000.0 / c.link + SIM_SWITCHOVER_MS +
-                                      (double)(q.end_ms - paused_at))) < 1e-6);
+                                      (q.now_ms - (double)paused_at))) < 1e-6);
+    assert_true(q.now_ms <= (double)q.end_ms);  /* the stop, inside the step that ended it */
 }
 
 /* busy-pc's guest switched to post-copy at 5 s, the link cut from 10 s
@@ -175,6 +179,123 @@ test_postcopy_cut_lost(void **state)
     assert_true(q.end_ms > 13000 && q.end_ms <= 13100);
 }
 
+/* Step until the end or t_ms; the most syncs seen in one step. */
+static int64_t
+run_until(struct sim_qemu *q, int64_t t_ms)
+{
+    int64_t most = 0, before;
+
+    while (q->end == SIM_RUNNING && q->t_ms < t_ms) {
+        before = q->iteration;
+        sim_qemu_step(q);
+        if (q->iteration - before > most)
+            most = q->iteration - before;
+    }
+    return most;
+}
+
+/* threshold_size is 0 until QEMU has measured its first bandwidth window
+ * (SIM_BUFFER_DELAY_MS): a guest smaller than bandwidth x max downtime
+ * (2 MiB at 16 MiB/s, 4.8 MiB under 300 ms) is not stopped at the first
+ * check (50 ms) but at the first after the window, at 100 ms, with the
+ * 0.4 MiB it has not sent yet. */
+static void
+test_no_threshold_before_first_window(void **state)
+{
+    struct sim_case c = paced(2, 0, 1, 16, 500);
+    struct sim_qemu q;
+
+    (void)state;
+    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
+    run_to_end(&q);
+    assert_int_equal(q.end, SIM_COMPLETED);
+    assert_int_equal(q.end_ms, SIM_BUFFER_DELAY_MS);
+    assert_true(fabs(q.now_ms - SIM_BUFFER_DELAY_MS) < 1e-6);
+    assert_true(fabs(q.remaining - 0.4 * SIM_MIB) < 1);
+    assert_true(fabs(q.downtime_ms - (25 + SIM_SWITCHOVER_MS)) < 1e-6);
+}
+
+/* A hot set that never fits (2 MiB at 16 MiB/s against 0.32 MiB under a
+ * 20 ms max downtime): the checks 50 ms apart (ram_save_iterate's
+ * MAX_WAIT) see 1.2 and 0.4 MiB, and the bitmap runs empty before the
+ * third: ram_save_iterate returns at once and the next check (a sync)
+ * follows: a pass lasts 2 / 16 = 125 ms, not a whole number of steps. */
+static void
+test_pass_ends_when_bitmap_empty(void **state)
+{
+    struct sim_case c = paced(64, 200, 2, 16, 500);
+    struct sim_qemu q;
+    int64_t it;
+
+    (void)state;
+    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 20);
+    run_until(&q, 20000);
+    assert_int_equal(q.end, SIM_RUNNING);
+    it = q.iteration;
+    run_until(&q, 29000);                   /* 9 s: 72 passes of 125 ms */
+    assert_int_equal(q.end, SIM_RUNNING);
+    assert_true(q.iteration - it >= 71 && q.iteration - it <= 73);
+    assert_true(fabs(q.threshold - 16 * SIM_MIB * 0.020) < 1);
+}
+
+/* The threshold is the last window's bandwidth x max downtime: on a gappy
+ * link (28 MiB/s for 0.5 s, then 4) a guest whose remaining falls under
+ * the fast window's threshold at the moment the link slows is stopped
+ * with it, and sends the rest at 4 MiB/s: far over the limit.  On a steady
+ * link the same guest stops within it. */
+static void
+test_threshold_lags_link(void **state)
+{
+    struct sim_case c = paced(23.7, 0, 1, 16, 500);
+    struct sim_qemu q;
+
+    (void)state;
+    c.shape = SIM_GAPPY;
+    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
+    run_to_end(&q);
+    assert_int_equal(q.end, SIM_COMPLETED);
+    assert_int_equal(q.end_ms, 1000);
+    assert_true(q.remaining < 1.75 * 16 * SIM_MIB * 0.300);        /* the fast window's */
+    assert_true(q.remaining > 0.25 * 16 * SIM_MIB * 0.300);
+    assert_true(fabs(q.downtime_ms - (q.remaining * 1000.0 / (0.25 * 16 * SIM_MIB) +
+                                      SIM_SWITCHOVER_MS)) < 1e-6);
+    assert_true(q.downtime_ms > 1000);
+    c.shape = SIM_STEADY;
+    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
+    run_to_end(&q);
+    assert_int_equal(q.end, SIM_COMPLETED);
+    assert_true(q.downtime_ms <= 300 + SIM_SWITCHOVER_MS);
+}
+
+/* What a small max downtime costs a guest that converges alone (1 GiB,
+ * 100 MiB/s over 64 MiB at 1 Gbit/s): more passes in the tail, each
+ * re-sending what the last dirtied; every run stops within its limit. */
+static void
+test_small_limit_costs_tail_passes(void **state)
+{
+    struct sim_case c = paced(1024, 100, 64, 119, 500);
+    static const int limits[] = { 300, 200, 100, 50 };
+    struct sim_qemu q;
+    int64_t prev_it = 0, prev_end = 0;
+    double prev_bytes = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+        sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, limits[i]);
+        run_to_end(&q);
+        assert_int_equal(q.end, SIM_COMPLETED);
+        assert_true(q.downtime_ms <= limits[i] + SIM_SWITCHOVER_MS);
+        assert_true(q.iteration >= prev_it && q.end_ms >= prev_end && q.processed > prev_bytes);
+        printf("    max downtime %3d ms: %lld iterations, %.2f s, %.3f x RAM, downtime %.0f ms\n",
+               limits[i], (long long)q.iteration, q.end_ms / 1000.0, q.processed / c.ram,
+               q.downtime_ms);
+        prev_it = q.iteration;
+        prev_end = q.end_ms;
+        prev_bytes = q.processed;
+    }
+    assert_true(prev_it >= 2 * 7);          /* 50 ms: twice 300 ms's 7 */
+}
+
 int
 main(void)
 {
@@ -184,6 +305,10 @@ main(void)
         cmocka_unit_test(test_paused_downtime_counts_switchover),
         cmocka_unit_test(test_postcopy_cut_resumed),
         cmocka_unit_test(test_postcopy_cut_lost),
+        cmocka_unit_test(test_no_threshold_before_first_window),
+        cmocka_unit_test(test_pass_ends_when_bitmap_empty),
+        cmocka_unit_test(test_threshold_lags_link),
+        cmocka_unit_test(test_small_limit_costs_tail_passes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
