@@ -30,7 +30,9 @@
  *    that slows keeps the faster window's threshold for a while.  No
  *    max-bandwidth rate limit (libvirt's default): the link paces sending;
  *    while the link is down the thread blocks in its write, the guest
- *    dirties on;
+ *    dirties on (a silent drop's behaviour: a reset, the lab's `link
+ *    cut`, would fail a pre-copy job, the guest staying on the source; not
+ *    modelled);
  *  - auto-converge QEMU's way: at a sync >= 1 s after the last check,
  *    dirtied > 50 % of sent counts a hit, the second hit throttles (initial,
  *    then + increment, <= 99 %);
