@@ -1,13 +1,19 @@
 /* test_sim.c - ferry-sim's QEMU model and physics rule (tools/sim/qemu.c):
- * the switchover's cost (SIM_SWITCHOVER_MS) counted by both. */
+ * the switchover's cost (SIM_SWITCHOVER_MS) counted by both; a post-copy
+ * broken by a link cut, paused, resumed or lost; QEMU 7.2's switchover
+ * check cadence (migration.c's migration_thread, ram.c's ram_save_iterate
+ * and ram_save_pending). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "common/util.h"
 
 #include "tools/sim/sim.h"
 
@@ -100,7 +106,194 @@ test_paused_downtime_counts_switchover(void **state)
     run_to_end(&q);
     assert_int_equal(q.end, SIM_PAUSED_DONE);
     assert_true(fabs(q.downtime_ms - (q.remaining * 1000.0 / c.link + SIM_SWITCHOVER_MS +
-                                      (double)(q.end_ms - paused_at))) < 1e-6);
+                                      (q.now_ms - (double)paused_at))) < 1e-6);
+    assert_true(q.now_ms <= (double)q.end_ms);  /* the stop, inside the step that ended it */
+}
+
+/* busy-pc's guest switched to post-copy at 5 s, the link cut from 10 s
+ * for 5 s (still in post-copy then), resumed for up to recover_ms. */
+static void
+postcopy_cut(struct sim_qemu *q, struct sim_case *c, int64_t recover_ms)
+{
+    *c = paced(256, 200, 96, 16, 500);
+    c->post_copy = true;
+    c->cut_at_s = 10;
+    c->cut_for_s = 5;
+    sim_qemu_init(q, c, true, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
+    q->pc_recover_ms = recover_ms;
+    while (q->t_ms < 5000)
+        sim_qemu_step(q);
+    sim_qemu_apply(q, SIM_CMD_POSTCOPY, 0);
+    assert_true(q->postcopy);
+    while (q->end == SIM_RUNNING && q->t_ms < 10000)
+        sim_qemu_step(q);
+    assert_int_equal(q->end, SIM_RUNNING);  /* the cut comes while pages still move */
+}
+
+/* A cut in post-copy: paused (no byte moves) while the link is down; the
+ * policy's probes (250 ms, then doubling to 5 s: compute/monitor.c) find
+ * it back at 10 + 0.25 + 0.5 + 1 + 2 + 4 = 17.75 s, and it resumes; the
+ * 7.75 s paused count as downtime. */
+static void
+test_postcopy_cut_resumed(void **state)
+{
+    struct sim_case c;
+    struct sim_qemu q;
+    double processed;
+
+    (void)state;
+    assert_int_equal(BACKOFF_FIRST_MS, 250);
+    assert_int_equal(BACKOFF_MAX_MS, 5000);
+    postcopy_cut(&q, &c, 900000);
+    processed = q.processed;
+    while (q.end == SIM_RUNNING && q.t_ms < 17700) {
+        sim_qemu_step(&q);
+        assert_true(q.pc_broke_ms == 10000);            /* paused from the cut on */
+    }
+    assert_int_equal(q.end, SIM_RUNNING);
+    assert_true(q.processed == processed);              /* nothing moved while paused */
+    run_to_end(&q);
+    assert_int_equal(q.end, SIM_POSTCOPY_RESUMED);
+    assert_true(fabs(q.pc_paused_ms - 7750) < 1e-9);
+    assert_true(fabs(q.downtime_ms - (SIM_POSTCOPY_SWITCH_MS + 7750)) < 1e-9);
+    assert_true(q.remaining <= 0.5);
+    assert_true(q.end_ms > 17750);
+}
+
+/* A policy that does not resume (nova, kubevirt, ovirt) loses the guest at
+ * the cut; one that does, past its timeout. */
+static void
+test_postcopy_cut_lost(void **state)
+{
+    struct sim_case c;
+    struct sim_qemu q;
+
+    (void)state;
+    postcopy_cut(&q, &c, 0);
+    run_to_end(&q);
+    assert_int_equal(q.end, SIM_LOST);
+    assert_true(q.end_ms == 10050);
+    postcopy_cut(&q, &c, 3000);                         /* the link is back only at 15 s */
+    run_to_end(&q);
+    assert_int_equal(q.end, SIM_LOST);
+    assert_true(q.end_ms > 13000 && q.end_ms <= 13100);
+}
+
+/* Step until the end or t_ms; the most syncs seen in one step. */
+static int64_t
+run_until(struct sim_qemu *q, int64_t t_ms)
+{
+    int64_t most = 0, before;
+
+    while (q->end == SIM_RUNNING && q->t_ms < t_ms) {
+        before = q->iteration;
+        sim_qemu_step(q);
+        if (q->iteration - before > most)
+            most = q->iteration - before;
+    }
+    return most;
+}
+
+/* threshold_size is 0 until QEMU has measured its first bandwidth window
+ * (SIM_BUFFER_DELAY_MS): a guest smaller than bandwidth x max downtime
+ * (2 MiB at 16 MiB/s, 4.8 MiB under 300 ms) is not stopped at the first
+ * check (50 ms) but at the first after the window, at 100 ms, with the
+ * 0.4 MiB it has not sent yet. */
+static void
+test_no_threshold_before_first_window(void **state)
+{
+    struct sim_case c = paced(2, 0, 1, 16, 500);
+    struct sim_qemu q;
+
+    (void)state;
+    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
+    run_to_end(&q);
+    assert_int_equal(q.end, SIM_COMPLETED);
+    assert_int_equal(q.end_ms, SIM_BUFFER_DELAY_MS);
+    assert_true(fabs(q.now_ms - SIM_BUFFER_DELAY_MS) < 1e-6);
+    assert_true(fabs(q.remaining - 0.4 * SIM_MIB) < 1);
+    assert_true(fabs(q.downtime_ms - (25 + SIM_SWITCHOVER_MS)) < 1e-6);
+}
+
+/* A hot set that never fits (2 MiB at 16 MiB/s against 0.32 MiB under a
+ * 20 ms max downtime): the checks 50 ms apart (ram_save_iterate's
+ * MAX_WAIT) see 1.2 and 0.4 MiB, and the bitmap runs empty before the
+ * third: ram_save_iterate returns at once and the next check (a sync)
+ * follows: a pass lasts 2 / 16 = 125 ms, not a whole number of steps. */
+static void
+test_pass_ends_when_bitmap_empty(void **state)
+{
+    struct sim_case c = paced(64, 200, 2, 16, 500);
+    struct sim_qemu q;
+    int64_t it;
+
+    (void)state;
+    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 20);
+    run_until(&q, 20000);
+    assert_int_equal(q.end, SIM_RUNNING);
+    it = q.iteration;
+    run_until(&q, 29000);                   /* 9 s: 72 passes of 125 ms */
+    assert_int_equal(q.end, SIM_RUNNING);
+    assert_true(q.iteration - it >= 71 && q.iteration - it <= 73);
+    assert_true(fabs(q.threshold - 16 * SIM_MIB * 0.020) < 1);
+}
+
+/* The threshold is the last window's bandwidth x max downtime: on a gappy
+ * link (28 MiB/s for 0.5 s, then 4) a guest whose remaining falls under
+ * the fast window's threshold at the moment the link slows is stopped
+ * with it, and sends the rest at 4 MiB/s: far over the limit.  On a steady
+ * link the same guest stops within it. */
+static void
+test_threshold_lags_link(void **state)
+{
+    struct sim_case c = paced(23.7, 0, 1, 16, 500);
+    struct sim_qemu q;
+
+    (void)state;
+    c.shape = SIM_GAPPY;
+    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
+    run_to_end(&q);
+    assert_int_equal(q.end, SIM_COMPLETED);
+    assert_int_equal(q.end_ms, 1000);
+    assert_true(q.remaining < 1.75 * 16 * SIM_MIB * 0.300);        /* the fast window's */
+    assert_true(q.remaining > 0.25 * 16 * SIM_MIB * 0.300);
+    assert_true(fabs(q.downtime_ms - (q.remaining * 1000.0 / (0.25 * 16 * SIM_MIB) +
+                                      SIM_SWITCHOVER_MS)) < 1e-6);
+    assert_true(q.downtime_ms > 1000);
+    c.shape = SIM_STEADY;
+    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
+    run_to_end(&q);
+    assert_int_equal(q.end, SIM_COMPLETED);
+    assert_true(q.downtime_ms <= 300 + SIM_SWITCHOVER_MS);
+}
+
+/* What a small max downtime costs a guest that converges alone (1 GiB,
+ * 100 MiB/s over 64 MiB at 1 Gbit/s): more passes in the tail, each
+ * re-sending what the last dirtied; every run stops within its limit. */
+static void
+test_small_limit_costs_tail_passes(void **state)
+{
+    struct sim_case c = paced(1024, 100, 64, 119, 500);
+    static const int limits[] = { 300, 200, 100, 50 };
+    struct sim_qemu q;
+    int64_t prev_it = 0, prev_end = 0;
+    double prev_bytes = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+        sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, limits[i]);
+        run_to_end(&q);
+        assert_int_equal(q.end, SIM_COMPLETED);
+        assert_true(q.downtime_ms <= limits[i] + SIM_SWITCHOVER_MS);
+        assert_true(q.iteration >= prev_it && q.end_ms >= prev_end && q.processed > prev_bytes);
+        printf("    max downtime %3d ms: %lld iterations, %.2f s, %.3f x RAM, downtime %.0f ms\n",
+               limits[i], (long long)q.iteration, q.end_ms / 1000.0, q.processed / c.ram,
+               q.downtime_ms);
+        prev_it = q.iteration;
+        prev_end = q.end_ms;
+        prev_bytes = q.processed;
+    }
+    assert_true(prev_it >= 2 * 7);          /* 50 ms: twice 300 ms's 7 */
 }
 
 int
@@ -110,6 +303,12 @@ main(void)
         cmocka_unit_test(test_possible_counts_switchover),
         cmocka_unit_test(test_downtime_counts_switchover),
         cmocka_unit_test(test_paused_downtime_counts_switchover),
+        cmocka_unit_test(test_postcopy_cut_resumed),
+        cmocka_unit_test(test_postcopy_cut_lost),
+        cmocka_unit_test(test_no_threshold_before_first_window),
+        cmocka_unit_test(test_pass_ends_when_bitmap_empty),
+        cmocka_unit_test(test_threshold_lags_link),
+        cmocka_unit_test(test_small_limit_costs_tail_passes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -96,6 +96,7 @@ ferry_start(struct sim_run *r)
                           .post_copy = r->c->post_copy, .auto_converge = r->c->auto_converge };
     struct pf_measure m = { 0 };
     struct pf_forecast fc;
+    struct cfg cfg;
 
     /* libvirt's dirty-rate calculation over 1 s: the distinct bytes the
      * model's random writes dirty in 1 s */
@@ -110,6 +111,10 @@ ferry_start(struct sim_run *r)
         return false;
     }
     pf_start(st, &g, &fc);
+    /* compute/monitor.c's worker_postcopy_recover, for [ferry]
+     * postcopy_recover_timeout (its default) */
+    cfg_defaults(&cfg);
+    r->q.pc_recover_ms = (int64_t)cfg.postcopy_recover_timeout * 1000;
     return true;
 }
 
@@ -168,7 +173,8 @@ sim_run_ok(const struct sim_run *r)
 {
     enum sim_end e = r->q.end;
 
-    return (e == SIM_COMPLETED || e == SIM_POSTCOPY_DONE || e == SIM_PAUSED_DONE) &&
+    return (e == SIM_COMPLETED || e == SIM_POSTCOPY_DONE || e == SIM_POSTCOPY_RESUMED ||
+            e == SIM_PAUSED_DONE) &&
            r->q.downtime_ms <= r->c->budget_ms;
 }
 
@@ -177,7 +183,8 @@ sim_end_name(enum sim_end e)
 {
     static const char *const names[] = {
         [SIM_RUNNING] = "running", [SIM_COMPLETED] = "completed",
-        [SIM_POSTCOPY_DONE] = "post-copy", [SIM_PAUSED_DONE] = "paused",
+        [SIM_POSTCOPY_DONE] = "post-copy", [SIM_POSTCOPY_RESUMED] = "post-copy-resumed",
+        [SIM_PAUSED_DONE] = "paused",
         [SIM_ABORTED] = "aborted", [SIM_REFUSED] = "refused", [SIM_LOST] = "LOST",
         [SIM_HORIZON] = "horizon",
     };

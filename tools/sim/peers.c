@@ -24,6 +24,10 @@
  * Proxmox (QemuMigrate phase 2): downtime-limit 100 ms; a poll every 1 s;
  *   remaining larger than the last poll's (or 0) counts, more than 5 counts
  *   double the limit (<= 2,000,000 ms); no post-copy, no abort, no timeout.
+ * None of them resumes a post-copy broken by a link cut (pc_recover_ms 0):
+ *   KubeVirt marks the VMI failed (recovery not implemented, #15924),
+ *   oVirt destroys the VM (rhbz 1354343); Nova (drive.c) neither: the guest
+ *   stays paused, to be rebooted.
  */
 #include <math.h>
 #include <stdio.h>

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "tools/sim/sim.h"
 
 /* MiB/s at throttle 0, 10, ..., 90, 99 %. */
@@ -84,6 +85,7 @@ sim_qemu_init(struct sim_qemu *q, const struct sim_case *c, bool post_copy, bool
     q->ac_initial = ac_initial;
     q->ac_increment = ac_increment;
     q->iter3_ms = -1;
+    q->pc_broke_ms = -1;
 }
 
 /* QEMU's migration_trigger_throttle at a sync. */
@@ -113,28 +115,63 @@ qemu_merge(struct sim_qemu *q)
     q->hot = w > 0 ? fmin(w, q->hot + q->dirt - q->hot * q->dirt / w) : 0;
     q->dirt = 0;
     q->remaining = q->cold + q->hot;
+    if (q->remaining < SIM_PAGE)
+        q->cold = q->hot = q->remaining = 0;
 }
 
-/* The bitmap sync: a new iteration; completion when what is left fits. */
+/* Stop-and-copy (migration_completion; ram_save_complete's final sync
+ * merges what was dirtied since the last one): the rest over the link. */
 static void
-qemu_sync(struct sim_qemu *q, double bw)
+qemu_complete(struct sim_qemu *q, double bw)
+{
+    qemu_merge(q);
+    q->end = q->paused ? SIM_PAUSED_DONE : SIM_COMPLETED;
+    q->end_ms = q->t_ms;
+    q->downtime_ms = q->remaining * 1000.0 / bw + SIM_SWITCHOVER_MS +
+                     (q->paused ? q->now_ms - (double)q->pause_ms : 0);
+}
+
+/* The bitmap sync (ram_save_pending, below the threshold): a new iteration. */
+static void
+qemu_sync(struct sim_qemu *q)
 {
     qemu_throttle_check(q);
-    if (q->t_ms > q->last_sync_ms)
-        q->qemu_dirty = q->dirt * 1000.0 / (double)(q->t_ms - q->last_sync_ms);
+    if (q->now_ms > q->last_sync_ms)
+        q->qemu_dirty = q->dirt * 1000.0 / (q->now_ms - q->last_sync_ms);
     qemu_merge(q);
     q->sent = 0;
-    q->last_sync_ms = q->t_ms;
+    q->last_sync_ms = q->now_ms;
     q->iteration++;
     q->synced = true;
     if (q->iteration == 3)
         q->iter3_ms = q->t_ms;
-    if (q->paused || q->remaining <= bw * q->limit_ms / 1000.0) {
-        q->end = q->paused ? SIM_PAUSED_DONE : SIM_COMPLETED;
-        q->end_ms = q->t_ms;
-        q->downtime_ms = q->remaining * 1000.0 / bw + SIM_SWITCHOVER_MS +
-                         (q->paused ? (double)(q->t_ms - q->pause_ms) : 0);
-    }
+}
+
+/* migration_iteration_run: below the threshold a sync; still below it, or
+ * nothing left, the stop (a paused guest stops at the first check: it
+ * dirties nothing, so what is left only drains). */
+static void
+qemu_check(struct sim_qemu *q, double bw)
+{
+    if (q->paused || q->remaining < q->threshold)
+        qemu_sync(q);
+    if (q->paused || q->remaining <= 0 || q->remaining < q->threshold)
+        qemu_complete(q, bw);
+}
+
+/* migration_update_counters: once a window of SIM_BUFFER_DELAY_MS has
+ * passed, the threshold from the bandwidth it measured. */
+static void
+qemu_update_counters(struct sim_qemu *q)
+{
+    double span = q->now_ms - q->win_start_ms;
+
+    if (span < SIM_BUFFER_DELAY_MS)
+        return;
+    q->mbps = q->win_bytes * 1000.0 / span;
+    q->threshold = q->win_bytes / span * q->limit_ms;
+    q->win_start_ms = q->now_ms;
+    q->win_bytes = 0;
 }
 
 /* Send bytes in address order: the cold and the hot pages alike. */
@@ -148,20 +185,98 @@ qemu_send(struct sim_qemu *q, double send)
     q->cold -= send * q->cold / r;
     q->hot -= send * q->hot / r;
     q->remaining = q->cold + q->hot;
+    if (q->remaining < SIM_PAGE)
+        q->cold = q->hot = q->remaining = 0;
     q->processed += send;
+    q->sent += send;
+    q->ac_sent += send;
+    q->win_bytes += send;
 }
 
+/* The guest writes for dt ms (not while paused). */
 static void
-qemu_postcopy_step(struct sim_qemu *q, double bw, double send)
+qemu_dirty(struct sim_qemu *q, double dt_ms)
 {
+    double d;
+
+    if (q->paused || dt_ms <= 0)
+        return;
+    d = sim_distinct(q->c->wss - q->dirt, sim_rate_at(q->c, q->throttle), dt_ms / 1000.0);
+    q->dirt += d;
+    q->ac_dirt += d;
+}
+
+/* Pre-copy over one step: the migration thread's loop (sim.h).  While the
+ * link is down the thread blocks in a write (no check, no new window); it
+ * returns from ram_save_iterate soon after the link is back.  A stop at
+ * the step's end sends the rest at the link's bandwidth from then on. */
+static void
+qemu_precopy_step(struct sim_qemu *q, double bw)
+{
+    double end = (double)q->t_ms, dt;
+
     if (bw <= 0) {
-        q->end = SIM_LOST;          /* neither side has the whole guest */
-        q->end_ms = q->t_ms;
+        qemu_dirty(q, end - q->now_ms);
+        q->now_ms = end;
+        q->iter_left_ms = 0;
         return;
     }
-    qemu_send(q, send);
-    if (q->remaining <= 0.5) {
-        q->end = SIM_POSTCOPY_DONE;
+    for (;;) {
+        /* the next check follows the last ram_save_iterate at once (a
+         * sample at that instant sees it done) */
+        if (q->iter_left_ms <= 0 || q->remaining <= 0) {
+            qemu_check(q, q->now_ms < end || sim_link(q) <= 0 ? bw : sim_link(q));
+            if (q->end != SIM_RUNNING)
+                return;             /* now_ms: when it stopped */
+            q->iter_left_ms = SIM_MAX_WAIT_MS;
+        }
+        if (q->now_ms >= end)
+            break;
+        dt = fmin(fmin(end - q->now_ms, q->iter_left_ms), q->remaining * 1000.0 / bw);
+        qemu_dirty(q, dt);
+        qemu_send(q, bw * dt / 1000.0);
+        q->now_ms += dt;
+        q->iter_left_ms -= dt;
+        if (q->remaining <= 0)
+            q->iter_left_ms = 0;    /* the pass ran out of pages: ram_save_iterate returns */
+        if (q->iter_left_ms <= 0)
+            qemu_update_counters(q);
+    }
+    q->now_ms = end;
+}
+
+/* Post-copy: the rest once; a cut breaks it (sim.h): the guest is paused
+ * until the policy's probe finds the link back, or lost. */
+static void
+qemu_postcopy_step(struct sim_qemu *q, double bw)
+{
+    if (q->pc_broke_ms < 0 && bw <= 0) {
+        q->pc_broke_ms = q->t_ms - SIM_DT_MS;
+        q->pc_backoff_ms = BACKOFF_FIRST_MS;
+        q->pc_next_try_ms = q->pc_broke_ms + q->pc_backoff_ms;
+    }
+    if (q->pc_broke_ms >= 0) {
+        if (q->pc_recover_ms <= 0 || q->t_ms - q->pc_broke_ms > q->pc_recover_ms) {
+            q->end = SIM_LOST;      /* neither side has the whole guest */
+            q->end_ms = q->t_ms;
+            return;
+        }
+        if (q->t_ms < q->pc_next_try_ms)
+            return;
+        if (bw <= 0) {
+            q->pc_backoff_ms = q->pc_backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+                                                                     : q->pc_backoff_ms * 2;
+            q->pc_next_try_ms = q->t_ms + q->pc_backoff_ms;
+            return;
+        }
+        q->pc_paused_ms += (double)(q->t_ms - q->pc_broke_ms);
+        q->downtime_ms += (double)(q->t_ms - q->pc_broke_ms);
+        q->pc_broke_ms = -1;        /* resumed: sending from the next step */
+        return;
+    }
+    qemu_send(q, fmin(bw * SIM_DT_MS / 1000.0, q->remaining));
+    if (q->remaining <= 0) {
+        q->end = q->pc_paused_ms > 0 ? SIM_POSTCOPY_RESUMED : SIM_POSTCOPY_DONE;
         q->end_ms = q->t_ms;
     }
 }
@@ -169,27 +284,16 @@ qemu_postcopy_step(struct sim_qemu *q, double bw, double send)
 void
 sim_qemu_step(struct sim_qemu *q)
 {
-    double bw = sim_link(q), send = bw * SIM_DT_MS / 1000.0, d;
+    double bw = sim_link(q);
 
     q->t_ms += SIM_DT_MS;
     q->synced = false;
-    if (send > q->remaining)
-        send = q->remaining;
     if (q->postcopy) {
-        qemu_postcopy_step(q, bw, send);
+        q->now_ms = (double)q->t_ms;
+        qemu_postcopy_step(q, bw);
         return;
     }
-    qemu_send(q, send);
-    q->sent += send;
-    q->ac_sent += send;
-    if (!q->paused) {
-        d = sim_distinct(q->c->wss - q->dirt, sim_rate_at(q->c, q->throttle),
-                         SIM_DT_MS / 1000.0);
-        q->dirt += d;
-        q->ac_dirt += d;
-    }
-    if (bw > 0 && q->remaining <= bw * q->limit_ms / 1000.0 + (q->paused ? 1e18 : 0))
-        qemu_sync(q, bw);
+    qemu_precopy_step(q, bw);
 }
 
 void
@@ -200,7 +304,7 @@ sim_qemu_sample(const struct sim_qemu *q, struct pf_sample *s)
     s->mem_total = (int64_t)q->c->ram;
     s->mem_processed = (int64_t)q->processed;
     s->mem_remaining = (int64_t)q->remaining;
-    s->mem_bps = (int64_t)sim_link(q);
+    s->mem_bps = (int64_t)(q->postcopy ? sim_link(q) : q->mbps);
     s->mem_dirty_rate = (int64_t)q->qemu_dirty;
     s->iteration = q->iteration;
     s->throttle_pct = q->throttle;

@@ -12,22 +12,48 @@
  *  - the remaining bytes are cold (never dirtied: the bulk pass's) and hot
  *    (the working set's, in the bitmap); sending takes both in address
  *    order (in proportion);
- *  - a bitmap sync (a new iteration, dirty-sync-count + 1) when the
- *    remaining bytes fit bandwidth x max downtime; what was dirtied joins
- *    the hot ones (a set union of random subsets of W: a + b - ab / W);
- *    if they still fit, stop-and-copy: downtime = remaining / bandwidth +
- *    SIM_SWITCHOVER_MS (the device state and the destination's resume);
+ *  - QEMU 7.2's migration thread (migration.c, ram.c) inside each step:
+ *    migration_iteration_run compares the bitmap's remaining bytes with
+ *    threshold_size; below it, a bitmap sync (a new iteration,
+ *    dirty-sync-count + 1): what was dirtied joins the hot ones (a set
+ *    union of random subsets of W: a + b - ab / W); if that is still
+ *    below (or nothing is left), stop-and-copy: downtime = remaining /
+ *    the link's bandwidth now + SIM_SWITCHOVER_MS (the device state and
+ *    the destination's resume); else ram_save_iterate sends until the
+ *    bitmap is empty or SIM_MAX_WAIT_MS have passed, and the next check
+ *    follows at once.  So the tail's passes shrink with what they send
+ *    (a pass of R bytes takes R / B, not a fixed period), and each pass
+ *    lets the guest dirty more: a smaller max downtime costs more of them.
+ *    threshold_size = bandwidth x max downtime is recomputed only when a
+ *    window of >= SIM_BUFFER_DELAY_MS has passed (migration_update_counters),
+ *    the bandwidth measured over that window (0 before the first): a link
+ *    that slows keeps the faster window's threshold for a while.  No
+ *    max-bandwidth rate limit (libvirt's default): the link paces sending;
+ *    while the link is down the thread blocks in its write, the guest
+ *    dirties on (a silent drop's behaviour: a reset, the lab's `link
+ *    cut`, would fail a pre-copy job, the guest staying on the source; not
+ *    modelled);
  *  - auto-converge QEMU's way: at a sync >= 1 s after the last check,
  *    dirtied > 50 % of sent counts a hit, the second hit throttles (initial,
  *    then + increment, <= 99 %);
  *  - post-copy: the source stops (SIM_POSTCOPY_SWITCH_MS of downtime), the
  *    guest runs on the destination, no more dirtying on the source, the
- *    rest is sent once; a link cut while in post-copy loses the guest;
+ *    rest is sent once.  A link cut (the lab's `link cut`: a reset) while
+ *    in post-copy breaks it: QEMU 7.2 goes to postcopy-paused, libvirt
+ *    fails the job, the guest is paused with its memory split.  A policy
+ *    that recovers (pc_recover_ms > 0: ferry, compute/monitor.c's
+ *    worker_postcopy_recover) probes the link with backoff (250 ms
+ *    doubling to 5 s, common/util.h) and resumes (POSTCOPY_RESUME) at the
+ *    first probe that finds it back, within its postcopy_recover_timeout,
+ *    else the guest is lost (paused on neither host whole); the others
+ *    (nova, kubevirt, ovirt: migration-control.md) lose it at the break.
+ *    The pause counts as downtime (downtime_ms, and pc_paused_ms alone);
  *  - pause (force-complete without post-copy): dirtying stops, the guest
  *    is down until the copy completes (and SIM_SWITCHOVER_MS more).
  * Every 500 ms a policy gets a sample with virt_job_stats' fields (the
- * worker's struct pf_sample), and iteration-driven policies also see every
- * sync (KubeVirt's MIGRATION_ITERATION event).
+ * worker's struct pf_sample; memory_bps is QEMU's last window's measure),
+ * and iteration-driven policies also see the syncs (KubeVirt's
+ * MIGRATION_ITERATION event; at most one a step, the last).
  */
 #ifndef FERRY_SIM_H
 #define FERRY_SIM_H
@@ -39,7 +65,10 @@
 
 #define SIM_MIB (1024.0 * 1024.0)
 #define SIM_GIB (1024.0 * SIM_MIB)
-#define SIM_DT_MS 50                /* model step */
+#define SIM_DT_MS 50                /* model step (the policies' clock) */
+#define SIM_BUFFER_DELAY_MS 100     /* QEMU's BUFFER_DELAY: its bandwidth window */
+#define SIM_MAX_WAIT_MS 50          /* ram.c's MAX_WAIT: one ram_save_iterate's sending */
+#define SIM_PAGE 4096.0             /* less than a page left is nothing left */
 #define SIM_SAMPLE_MS 500           /* the worker's job-statistics period */
 #define SIM_POSTCOPY_SWITCH_MS 50   /* downtime of the post-copy switch (device state) */
 #define SIM_QEMU_DOWNTIME_MS 300    /* QEMU's default downtime-limit */
@@ -91,10 +120,11 @@ enum sim_end {
     SIM_RUNNING,
     SIM_COMPLETED,                  /* stop-and-copy */
     SIM_POSTCOPY_DONE,              /* completed through post-copy */
+    SIM_POSTCOPY_RESUMED,           /* completed through post-copy, resumed after a break */
     SIM_PAUSED_DONE,                /* completed with the guest paused */
     SIM_ABORTED,                    /* the policy cancelled it: the guest stays on the source */
     SIM_REFUSED,                    /* the policy refused to start */
-    SIM_LOST,                       /* the link failed during post-copy */
+    SIM_LOST,                       /* the link failed during post-copy, not resumed */
     SIM_HORIZON,                    /* still running when the simulation stopped */
 };
 
@@ -105,7 +135,17 @@ struct sim_qemu {
     double remaining, processed, dirt, sent;   /* remaining = cold + hot */
     double cold, hot;               /* unsent pages outside / inside the working set */
     double ac_dirt, ac_sent;        /* since the last auto-converge check */
-    int64_t last_sync_ms, last_check_ms, pause_ms;
+    int64_t last_check_ms, pause_ms;
+    double now_ms;                  /* QEMU's clock inside a step */
+    double last_sync_ms;            /* when the last bitmap sync happened */
+    double iter_left_ms;            /* of the running ram_save_iterate; <= 0: check next */
+    double win_start_ms, win_bytes; /* migration_update_counters' window */
+    double threshold;               /* threshold_size, bytes */
+    double mbps;                    /* the last window's bandwidth, bytes/s */
+    int64_t pc_recover_ms;          /* post-copy: how long the policy resumes a break, 0: not */
+    int64_t pc_broke_ms;            /* post-copy: when it broke, -1: running */
+    int64_t pc_next_try_ms, pc_backoff_ms;  /* the policy's next probe, its backoff */
+    double pc_paused_ms;            /* post-copy: the guest paused by breaks, in all */
     double qemu_dirty;              /* QEMU's per-sync dirty rate, bytes/s */
     int64_t iteration;
     int throttle, hits, limit_ms;
@@ -127,7 +167,8 @@ enum sim_cmd { SIM_CMD_NONE, SIM_CMD_DOWNTIME, SIM_CMD_POSTCOPY, SIM_CMD_PAUSE,
  * 0 during a cut. */
 double sim_link(const struct sim_qemu *q);
 
-/* A fresh migration of c with the capabilities a policy chose. */
+/* A fresh migration of c with the capabilities a policy chose; a policy
+ * that resumes a broken post-copy sets pc_recover_ms after it. */
 void sim_qemu_init(struct sim_qemu *q, const struct sim_case *c, bool post_copy, bool ac,
                    int ac_initial, int ac_increment, int limit_ms);
 
