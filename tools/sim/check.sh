@@ -10,8 +10,9 @@
 #    no longer fails must be removed, a new one fails the check).
 # 2. The shipped scenario file through the same runs, its JSON, and
 #    `calibrate` of that JSON against itself (0 % error on time, bytes and
-#    every completed run's downtime); the
-#    lab bench's scenario files (tools/bench/migration/) read as well.
+#    every completed run's downtime); its cases' patterns (seq, the
+#    default, and random; an unknown one refused); the lab bench's
+#    scenario files (tools/bench/migration/) read as well.
 set -eu
 SIM=${1:-build/ferry-sim}
 HERE=$(dirname "$0")
@@ -38,6 +39,14 @@ bad=$(awk 'NR > 1 && ($5 != "+0.0%" || $8 != "+0.0%" || ($11 != "+0.0%" && $11 !
     "$TMP/cal" | wc -l)
 cal=$(($(wc -l <"$TMP/cal") - 1))
 [ "$cal" -eq "$rows" ] && [ "$bad" -eq 0 ] || { cat "$TMP/cal"; echo "sim: calibrate"; exit 1; }
+# a case's pattern: the lab guest's walk by default, random when asked, nothing else
+[ "$(jq -r '[.cases[].pattern] | unique | join(",")' "$TMP/s.json")" = "random,seq" ] \
+    || { echo "sim: scenarios/default.txt's patterns are not seq and random"; exit 1; }
+echo "name=x ram=64M rate=1 wss=8M link=32 pattern=zigzag" >"$TMP/bad.txt"
+if "$SIM" --scenario "$TMP/bad.txt" >/dev/null 2>"$TMP/err"; then
+    echo "sim: pattern=zigzag accepted"; exit 1
+fi
+grep -q "unknown item 'pattern=zigzag'" "$TMP/err" || { cat "$TMP/err"; exit 1; }
 # the lab bench's files are in the same format: the simulator reads them too
 for f in "$HERE"/../bench/migration/*.txt; do
     "$SIM" --scenario "$f" >/dev/null || { echo "sim: cannot read $f"; exit 1; }

@@ -99,9 +99,9 @@ ferry_start(struct sim_run *r)
     struct cfg cfg;
 
     /* libvirt's dirty-rate calculation over 1 s: the distinct bytes the
-     * model's random writes dirty in 1 s */
+     * guest dirties in 1 s in its pattern */
     m.dirty_period_s = 1;
-    m.dirty_bps = (int64_t)sim_distinct(r->c->wss, r->c->rate, 1.0);
+    m.dirty_bps = (int64_t)sim_dirtied(r->c, r->c->wss, r->c->rate, 1.0);
     m.link_bps = (int64_t)r->c->link;
     pf_admit(&g, &m, &fc);
     sim_qemu_init(&r->q, r->c, fc.post_copy, fc.auto_converge, fc.ac_initial,

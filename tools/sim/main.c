@@ -128,6 +128,22 @@ parse_shape(struct sim_case *c, const char *v)
     return -1;
 }
 
+/* "seq" (the lab guest's walk) or "random" -> the guest's pattern; -1:
+ * unknown. */
+static int
+parse_pattern(struct sim_case *c, const char *v)
+{
+    static const char *const names[] = { [SIM_RANDOM] = "random", [SIM_SEQ] = "seq" };
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(v, names[i]) == 0) {
+            c->pattern = (enum sim_pattern)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 /* One key=value of a scenario line; -1: unknown key or value. */
 static int
 parse_kv(struct sim_case *c, const char *k, const char *v)
@@ -156,6 +172,8 @@ parse_kv(struct sim_case *c, const char *k, const char *v)
         sscanf(v, "%lf:%lf", &c->cut_at_s, &c->cut_for_s);
     else if (strcmp(k, "shape") == 0)
         return parse_shape(c, v);
+    else if (strcmp(k, "pattern") == 0)
+        return parse_pattern(c, v);
     else if (strcmp(k, "name") != 0)
         return -1;
     return 0;
@@ -181,7 +199,7 @@ scenario_read(const char *path, struct sim_case *out)
             continue;
         memset(c, 0, sizeof(*c));
         c->ram = SIM_GIB, c->wss = 32 * SIM_MIB, c->link = 1 * GBIT, c->budget_ms = 500;
-        c->reps = 1;
+        c->reps = 1, c->pattern = SIM_SEQ;  /* the format is the lab guest's: it walks */
         snprintf(c->name, sizeof(c->name), "%s", line + strspn(line, " \t"));
         for (tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
             if (!(eq = strchr(tok, '=')) || (*eq = '\0', parse_kv(c, tok, eq + 1) < 0)) {
@@ -228,9 +246,10 @@ run_json(int i, const struct sim_run *r)
 static json_t *
 case_json(int i, const struct sim_case *c)
 {
-    return json_pack("{s:i, s:s, s:f, s:s, s:f, s:f, s:f, s:i, s:b, s:b, s:i}", "case", i,
+    return json_pack("{s:i, s:s, s:f, s:s, s:s, s:f, s:f, s:f, s:i, s:b, s:b, s:i}", "case", i,
                      "name", c->name, "ram_mib", c->ram / SIM_MIB,
                      "kind", c->kind == SIM_SPIN ? "spin" : "paced",
+                     "pattern", c->pattern == SIM_SEQ ? "seq" : "random",
                      "rate_mibs", c->rate / SIM_MIB, "wss_mib", c->wss / SIM_MIB,
                      "link_mib", c->link / SIM_MIB, "budget_ms", c->budget_ms,
                      "post_copy", c->post_copy, "auto_converge", c->auto_converge,

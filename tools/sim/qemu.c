@@ -35,6 +35,22 @@ sim_distinct(double clean, double rate, double dt_s)
     return clean > 0 ? clean * (1 - exp(-rate * dt_s / clean)) : 0;
 }
 
+static double
+distinct_seq(double clean, double rate, double dt_s)
+{
+    return clean > 0 ? fmin(clean, rate * dt_s) : 0;
+}
+
+double
+sim_dirtied(const struct sim_case *c, double clean, double rate, double dt_s)
+{
+    static double (*const by_pattern[])(double, double, double) = {
+        [SIM_RANDOM] = sim_distinct, [SIM_SEQ] = distinct_seq,
+    };
+
+    return by_pattern[c->pattern](clean, rate, dt_s);
+}
+
 bool
 sim_case_possible(const struct sim_case *c)
 {
@@ -120,15 +136,20 @@ qemu_merge(struct sim_qemu *q)
 }
 
 /* Stop-and-copy (migration_completion; ram_save_complete's final sync
- * merges what was dirtied since the last one): the rest over the link. */
+ * merges what was dirtied since the last one): the rest over the link;
+ * the run ends when the destination runs, the copy and the switchover
+ * after the stop. */
 static void
 qemu_complete(struct sim_qemu *q, double bw)
 {
+    double copy_ms;
+
     qemu_merge(q);
+    copy_ms = q->remaining * 1000.0 / bw + SIM_SWITCHOVER_MS;
     q->end = q->paused ? SIM_PAUSED_DONE : SIM_COMPLETED;
-    q->end_ms = q->t_ms;
-    q->downtime_ms = q->remaining * 1000.0 / bw + SIM_SWITCHOVER_MS +
-                     (q->paused ? q->now_ms - (double)q->pause_ms : 0);
+    q->stop_ms = q->now_ms;
+    q->end_ms = (int64_t)ceil(q->now_ms + copy_ms);
+    q->downtime_ms = copy_ms + (q->paused ? q->now_ms - (double)q->pause_ms : 0);
 }
 
 /* The bitmap sync (ram_save_pending, below the threshold): a new iteration. */
@@ -201,7 +222,7 @@ qemu_dirty(struct sim_qemu *q, double dt_ms)
 
     if (q->paused || dt_ms <= 0)
         return;
-    d = sim_distinct(q->c->wss - q->dirt, sim_rate_at(q->c, q->throttle), dt_ms / 1000.0);
+    d = sim_dirtied(q->c, q->c->wss - q->dirt, sim_rate_at(q->c, q->throttle), dt_ms / 1000.0);
     q->dirt += d;
     q->ac_dirt += d;
 }

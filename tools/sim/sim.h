@@ -5,10 +5,13 @@
  * The model (qemu.c), in 50 ms steps:
  *  - the link sends bandwidth x dt of the remaining bytes (the bandwidth in
  *    the case's shape: steady, wobbling or gappy; 0 during a cut);
- *  - the guest writes pages of its working set W at random, at its rate D
- *    scaled by auto-converge's throttle through its type's table (paced or
- *    CPU-bound, the lab's measurements, tools/lab/README.md): the distinct
- *    bytes dirtied since the last sync grow as W (1 - exp(-D t / W));
+ *  - the guest writes pages of its working set W at its rate D scaled by
+ *    auto-converge's throttle through its type's table (paced or
+ *    CPU-bound, the lab's measurements, tools/lab/README.md), in its
+ *    pattern: at random (the grid's real guests), the distinct bytes
+ *    dirtied since the last sync growing as W (1 - exp(-D t / W)); or
+ *    walking W in address order, round-robin (the lab's guest,
+ *    tools/lab/guest/dirtier.c; a scenario file's default), min(D t, W);
  *  - the remaining bytes are cold (never dirtied: the bulk pass's) and hot
  *    (the working set's, in the bitmap); sending takes both in address
  *    order (in proportion);
@@ -16,10 +19,14 @@
  *    migration_iteration_run compares the bitmap's remaining bytes with
  *    threshold_size; below it, a bitmap sync (a new iteration,
  *    dirty-sync-count + 1): what was dirtied joins the hot ones (a set
- *    union of random subsets of W: a + b - ab / W); if that is still
+ *    union of random subsets of W: a + b - ab / W; for a walk, of two
+ *    arcs of W, whose overlap at a random phase is ab / W as well); if
+ *    that is still
  *    below (or nothing is left), stop-and-copy: downtime = remaining /
  *    the link's bandwidth now + SIM_SWITCHOVER_MS (the device state and
- *    the destination's resume); else ram_save_iterate sends until the
+ *    the destination's resume), and the run's time ends when it is over
+ *    (the guest runs on the destination: libvirt's job ends there, and so
+ *    does the lab's time), not at the stop; else ram_save_iterate sends until the
  *    bitmap is empty or SIM_MAX_WAIT_MS have passed, and the next check
  *    follows at once.  So the tail's passes shrink with what they send
  *    (a pass of R bytes takes R / B, not a fixed period), and each pass
@@ -100,11 +107,18 @@ enum sim_kind { SIM_PACED, SIM_SPIN };
  * post-copy); gappy (25 % and 175 % of it in turn, never steady). */
 enum sim_shape { SIM_STEADY, SIM_WOBBLE, SIM_GAPPY };
 
+/* Where the guest's writes fall in its working set: at random (real
+ * guests' scattered writes: the grid's), or walking it in address order,
+ * round-robin (the lab's guest, tools/lab/guest/dirtier.c: more distinct
+ * pages per second, min(D, W), hence larger hot sets). */
+enum sim_pattern { SIM_RANDOM, SIM_SEQ };
+
 /* One case: a line of a scenario file (see README "Simulator"). */
 struct sim_case {
     char name[SIM_TEXT];
     double ram;                     /* bytes */
     enum sim_kind kind;
+    enum sim_pattern pattern;
     double rate;                    /* D: distinct bytes/s at throttle 0 */
     double wss;                     /* W: writable working set, bytes */
     double link;                    /* bytes/s */
@@ -155,7 +169,8 @@ struct sim_qemu {
     int64_t iter3_ms;               /* when iteration 3 began (two hot sets after the bulk pass) */
     bool synced;                    /* a sync happened in the last step */
     enum sim_end end;
-    int64_t end_ms;
+    double stop_ms;                 /* pre-copy: when QEMU stopped the guest (the stop-and-copy) */
+    int64_t end_ms;                 /* when it ended: a completion when the destination runs */
     double downtime_ms;
 };
 
@@ -187,6 +202,12 @@ double sim_rate_at(const struct sim_case *c, int throttle_pct);
 /* Distinct bytes that random writes at rate (bytes/s) dirty in dt_s among
  * clean bytes: clean (1 - exp(-rate dt / clean)). */
 double sim_distinct(double clean, double rate, double dt_s);
+
+/* Distinct bytes c's guest dirties in dt_s at rate (bytes/s) among the
+ * clean bytes of its working set, in its pattern: sim_distinct at random,
+ * min(clean, rate dt) walking (the walk reaches a clean page at every
+ * write until it has gone round). */
+double sim_dirtied(const struct sim_case *c, double clean, double rate, double dt_s);
 
 /* Can this case succeed at all (physics, issue 16)?  Yes with post-copy
  * allowed; without, iff plateau / B + SIM_SWITCHOVER_MS <= budget, the
