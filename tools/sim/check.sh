@@ -35,10 +35,13 @@ n=$(grep -vc '^ *\(#\|$\)' "$HERE/scenarios/default.txt")
 rows=$(jq '.results | length' "$TMP/s.json")
 [ "$rows" -eq $((n * 5)) ] || { echo "sim: $rows results for $n cases x 5 policies"; exit 1; }
 "$SIM" calibrate "$TMP/s.json" "$TMP/s.json" >"$TMP/cal"
-bad=$(awk 'NR > 1 && ($5 != "+0.0%" || $8 != "+0.0%" || ($11 != "+0.0%" && $11 != "-"))' \
+bad=$(awk '/^ *[0-9]/ && ($5 != "+0.0%" || $8 != "+0.0%" || ($11 != "+0.0%" && $11 != "-"))' \
     "$TMP/cal" | wc -l)
-cal=$(($(wc -l <"$TMP/cal") - 1))
+cal=$(grep -c '^ *[0-9]' "$TMP/cal")
 [ "$cal" -eq "$rows" ] && [ "$bad" -eq 0 ] || { cat "$TMP/cal"; echo "sim: calibrate"; exit 1; }
+# its summary: every policy, 0 % median and max on time and bytes
+[ "$(grep -c '^# [a-z]* *time 0.0 / 0.0 % ([0-9]*)  bytes 0.0 / 0.0 %' "$TMP/cal")" -eq 5 ] \
+    || { cat "$TMP/cal"; echo "sim: calibrate's summary"; exit 1; }
 # a case's pattern: the lab guest's walk by default, random when asked, nothing else
 [ "$(jq -r '[.cases[].pattern] | unique | join(",")' "$TMP/s.json")" = "random,seq" ] \
     || { echo "sim: scenarios/default.txt's patterns are not seq and random"; exit 1; }

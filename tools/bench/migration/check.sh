@@ -102,7 +102,7 @@ reproduce() {
     "$SIM" calibrate "$TMP/sim.json" "$TMP/lab.json" > "$TMP/cal"
     n=$(jq '.results | length' "$TMP/lab.json")
     cases=$(grep -vc '^ *\(#\|$\)' "$1")
-    [ "$(($(wc -l < "$TMP/cal") - 1))" -eq "$n" ] && [ "$n" -eq $((cases * 2)) ] \
+    [ "$(grep -c '^ *[0-9]' "$TMP/cal")" -eq "$n" ] && [ "$n" -eq $((cases * 2)) ] \
         || { cat "$TMP/cal"; echo "bench check: calibrate rows for $R"; exit 1; }
 }
 reproduce "$HERE/default.txt" "$HERE/results"
