@@ -172,6 +172,32 @@ test_walk_dirties_more(void **state)
     assert_true(seq_bytes > q.processed && seq_it >= q.iteration);
 }
 
+/* Auto-converge counts a page as dirty when a sync newly sets it in the
+ * bitmap (migration_bitmap_sync's num_dirty_pages_period), not each time
+ * the guest writes it: a page written again while it is still unsent is
+ * counted once, after it was sent.  An 8 MiB working set rewritten at 200
+ * MiB/s over a 16 MiB/s link, synced whenever 4.8 MiB (300 ms) is left:
+ * all of it is dirtied between two syncs, only what was sent becomes
+ * newly dirty, so a period's dirty bytes never exceed its sent ones and
+ * the working set's clean pages at its start (counting every page
+ * written: 8 MiB a sync for 3.2 sent). */
+static void
+test_throttle_counts_newly_dirty(void **state)
+{
+    struct sim_case c = paced(64, 200, 8, 16, 500);
+    struct sim_qemu q;
+    int syncs = 0;
+
+    (void)state;
+    sim_qemu_init(&q, &c, false, true, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
+    for (int i = 0; i < 400 && q.end == SIM_RUNNING; i++) {
+        sim_qemu_step(&q);
+        syncs += q.synced;
+        assert_true(q.ac_dirt <= q.ac_sent + c.wss + 1);
+    }
+    assert_true(syncs > 20);
+}
+
 /* busy-pc's guest switched to post-copy at 5 s, the link cut from 10 s
  * for 5 s (still in post-copy then), resumed for up to recover_ms. */
 static void
@@ -366,6 +392,7 @@ main(void)
         cmocka_unit_test(test_paused_downtime_counts_switchover),
         cmocka_unit_test(test_time_counts_stop_and_copy),
         cmocka_unit_test(test_walk_dirties_more),
+        cmocka_unit_test(test_throttle_counts_newly_dirty),
         cmocka_unit_test(test_postcopy_cut_resumed),
         cmocka_unit_test(test_postcopy_cut_lost),
         cmocka_unit_test(test_no_threshold_before_first_window),

@@ -104,31 +104,42 @@ sim_qemu_init(struct sim_qemu *q, const struct sim_case *c, bool post_copy, bool
     q->pc_broke_ms = -1;
 }
 
-/* QEMU's migration_trigger_throttle at a sync. */
+/* migration_bitmap_sync's period, once more than 1 s has passed since
+ * the last: migration_trigger_throttle (the period's newly dirty bytes
+ * over half its sent ones, the second time, throttles: initial, then +
+ * increment, <= 99 %).  QEMU's dirty-pages-rate comes from the same count
+ * (migration_update_rates); the model's stays per sync, of every page
+ * dirtied (qemu_sync, sim.h). */
 static void
-qemu_throttle_check(struct sim_qemu *q)
+qemu_period(struct sim_qemu *q)
 {
-    if (!q->ac || q->t_ms - q->last_check_ms < 1000)
+    double span = q->now_ms - q->period_ms;
+
+    if (span <= 1000)
         return;
-    if (q->ac_dirt > 0.5 * q->ac_sent && ++q->hits >= 2) {
+    if (q->ac && q->ac_dirt > 0.5 * q->ac_sent && ++q->hits >= 2) {
         q->hits = 0;
         q->throttle = q->throttle ? q->throttle + q->ac_increment : q->ac_initial;
         if (q->throttle > 99)
             q->throttle = 99;
     }
     q->ac_dirt = q->ac_sent = 0;
-    q->last_check_ms = q->t_ms;
+    q->period_ms = q->now_ms;
 }
 
 /* The dirty bitmap is a set: the pages dirtied since the last sync join the
  * working set's pages still unsent as the union of two random subsets of
- * W (a + b - ab / W); the bulk pass's cold pages are never dirtied. */
+ * W (a + b - ab / W); the bulk pass's cold pages are never dirtied.  Only
+ * the pages newly set count as dirty for QEMU (ramblock_sync_dirty_bitmap's
+ * num_dirty_pages_period: a page dirtied again before it was sent is
+ * already in the bitmap). */
 static void
 qemu_merge(struct sim_qemu *q)
 {
-    double w = q->c->wss;
+    double w = q->c->wss, hot = q->hot;
 
     q->hot = w > 0 ? fmin(w, q->hot + q->dirt - q->hot * q->dirt / w) : 0;
+    q->ac_dirt += fmax(0, q->hot - hot);
     q->dirt = 0;
     q->remaining = q->cold + q->hot;
     if (q->remaining < SIM_PAGE)
@@ -156,12 +167,12 @@ qemu_complete(struct sim_qemu *q, double bw)
 static void
 qemu_sync(struct sim_qemu *q)
 {
-    qemu_throttle_check(q);
     if (q->now_ms > q->last_sync_ms)
         q->qemu_dirty = q->dirt * 1000.0 / (q->now_ms - q->last_sync_ms);
     qemu_merge(q);
-    q->sent = 0;
+    qemu_period(q);
     q->last_sync_ms = q->now_ms;
+    q->sent = 0;
     q->iteration++;
     q->synced = true;
     if (q->iteration == 3)
@@ -224,7 +235,6 @@ qemu_dirty(struct sim_qemu *q, double dt_ms)
         return;
     d = sim_dirtied(q->c, q->c->wss - q->dirt, sim_rate_at(q->c, q->throttle), dt_ms / 1000.0);
     q->dirt += d;
-    q->ac_dirt += d;
 }
 
 /* Pre-copy over one step: the migration thread's loop (sim.h).  While the

@@ -40,9 +40,15 @@
  *    dirties on (a silent drop's behaviour: a reset, the lab's `link
  *    cut`, would fail a pre-copy job, the guest staying on the source; not
  *    modelled);
- *  - auto-converge QEMU's way: at a sync >= 1 s after the last check,
- *    dirtied > 50 % of sent counts a hit, the second hit throttles (initial,
- *    then + increment, <= 99 %);
+ *  - auto-converge QEMU's way (migration_bitmap_sync): a page dirtied
+ *    counts once it is newly set in the bitmap at a sync (not while it is
+ *    still unsent: num_dirty_pages_period); at a sync more than 1 s after
+ *    the period began, newly dirty > 50 % of sent counts a hit, the second
+ *    hit throttles (initial, then + increment, <= 99 %).  The samples'
+ *    dirty rate is every page dirtied since the last sync over its time,
+ *    not QEMU's dirty-pages-rate from the same count once a period, which
+ *    for a hot set re-dirtied faster than it is sent measures about the
+ *    bandwidth (the ferry policy's tests assume the former; README);
  *  - post-copy: the source stops (SIM_POSTCOPY_SWITCH_MS of downtime), the
  *    guest runs on the destination, no more dirtying on the source, the
  *    rest is sent once.  A link cut (the lab's `link cut`: a reset) while
@@ -148,10 +154,11 @@ struct sim_qemu {
     int64_t t_ms;
     double remaining, processed, dirt, sent;   /* remaining = cold + hot */
     double cold, hot;               /* unsent pages outside / inside the working set */
-    double ac_dirt, ac_sent;        /* since the last auto-converge check */
-    int64_t last_check_ms, pause_ms;
-    double now_ms;                  /* QEMU's clock inside a step */
+    double ac_dirt, ac_sent;        /* newly dirty (at syncs) and sent bytes this period */
+    double period_ms;               /* when migration_bitmap_sync's period began */
     double last_sync_ms;            /* when the last bitmap sync happened */
+    int64_t pause_ms;
+    double now_ms;                  /* QEMU's clock inside a step */
     double iter_left_ms;            /* of the running ram_save_iterate; <= 0: check next */
     double win_start_ms, win_bytes; /* migration_update_counters' window */
     double threshold;               /* threshold_size, bytes */
@@ -160,7 +167,7 @@ struct sim_qemu {
     int64_t pc_broke_ms;            /* post-copy: when it broke, -1: running */
     int64_t pc_next_try_ms, pc_backoff_ms;  /* the policy's next probe, its backoff */
     double pc_paused_ms;            /* post-copy: the guest paused by breaks, in all */
-    double qemu_dirty;              /* QEMU's per-sync dirty rate, bytes/s */
+    double qemu_dirty;              /* the dirty rate at the last sync, bytes/s */
     int64_t iteration;
     int throttle, hits, limit_ms;
     bool ac, pc_enabled;            /* capabilities at start */
