@@ -85,6 +85,146 @@ sim_link(const struct sim_qemu *q)
     }
 }
 
+/* ---- a walking guest, page by page (sim.h's struct sim_walk) ---------------------------- */
+
+static bool
+bit_get(const uint64_t *b, int64_t i)
+{
+    return b[i >> 6] >> (i & 63) & 1;
+}
+
+static void
+bit_set(uint64_t *b, int64_t i)
+{
+    b[i >> 6] |= 1ULL << (i & 63);
+}
+
+/* The first page >= i set in b (of n), or -1. */
+static int64_t
+bit_next(const uint64_t *b, int64_t i, int64_t n)
+{
+    for (; i < n; i++) {
+        if (!(i & 63) && !b[i >> 6]) {
+            i += 63;
+            continue;
+        }
+        if (bit_get(b, i))
+            return i;
+    }
+    return -1;
+}
+
+/* A walk for a seq guest whose W fits: every page dirty (the first pass),
+ * the cold bytes below W (up to SIM_WS_BASE) and above it. */
+static void
+walk_init(struct sim_qemu *q)
+{
+    struct sim_walk *w = &q->walk;
+    const struct sim_case *c = q->c;
+
+    w->pages = (int64_t)(c->wss / SIM_PAGE);
+    if (c->pattern != SIM_SEQ || w->pages < 1 || w->pages > SIM_WALK_MAX_PAGES)
+        return;
+    w->on = true;
+    for (int64_t i = 0; i < w->pages; i++)
+        bit_set(w->dirty, i);
+    w->dirty_n = w->pages;
+    q->hot = (double)w->pages * SIM_PAGE;
+    q->cold = c->ram - q->hot;
+    w->cold_before = fmin(SIM_WS_BASE, q->cold);
+    w->cold_after = q->cold - w->cold_before;
+    q->remaining = q->cold + q->hot;
+}
+
+/* The guest writes bytes' worth of pages from where it is, round W. */
+static void
+walk_dirty(struct sim_qemu *q, double bytes)
+{
+    struct sim_walk *w = &q->walk;
+    int64_t n;
+
+    w->guest_credit += bytes / SIM_PAGE;
+    n = (int64_t)w->guest_credit;
+    w->guest_credit -= (double)n;
+    for (int64_t k = 0; k < n && k < w->pages; k++) {
+        if (!bit_get(w->log, w->guest)) {
+            bit_set(w->log, w->guest);
+            w->log_n++;
+        }
+        w->guest = (w->guest + 1) % w->pages;
+    }
+    if (n > w->pages)
+        w->guest = (w->guest + (n - w->pages)) % w->pages;
+    q->dirt = (double)w->log_n * SIM_PAGE;
+}
+
+/* A sync: the log joins the bitmap; returns the pages newly set. */
+static int64_t
+walk_merge(struct sim_walk *w)
+{
+    int64_t newly = 0;
+
+    for (int64_t k = 0; k < (w->pages + 63) / 64; k++) {
+        newly += __builtin_popcountll(w->log[k] & ~w->dirty[k]);
+        w->dirty[k] |= w->log[k];
+        w->log[k] = 0;
+    }
+    w->dirty_n += newly;
+    w->log_n = 0;
+    return newly;
+}
+
+/* The sender's bytes in address order from where it is: the cold bytes
+ * below W (once), W's dirty pages (a page once its bytes are paid), the
+ * cold ones above it, then round again. */
+static void
+walk_send(struct sim_qemu *q, double bytes)
+{
+    struct sim_walk *w = &q->walk;
+    double base, top;
+    int64_t j;
+
+    base = fmin(SIM_WS_BASE, q->c->ram - (double)w->pages * SIM_PAGE);
+    top = base + (double)w->pages * SIM_PAGE;
+    for (int guard = 0; bytes > 0 && guard < 8; ) {
+        if (w->dirty_n == 0 && w->cold_before + w->cold_after <= 0)
+            break;
+        if (w->pos < base) {
+            double take = fmin(bytes, w->cold_before);
+
+            w->cold_before -= take, bytes -= take;
+            w->pos = w->cold_before > 0 ? w->pos + take : base;
+        } else if (w->pos < top) {
+            j = bit_next(w->dirty, (int64_t)((w->pos - base) / SIM_PAGE), w->pages);
+            if (j < 0) {
+                w->pos = top;
+                continue;
+            }
+            w->pos = base + (double)j * SIM_PAGE;
+            if (bytes + w->credit < SIM_PAGE) {
+                w->credit += bytes;
+                break;
+            }
+            bytes -= SIM_PAGE - w->credit;
+            w->credit = 0;
+            w->dirty[j >> 6] &= ~(1ULL << (j & 63));
+            w->dirty_n--;
+            w->pos += SIM_PAGE;
+        } else {
+            double take = fmin(bytes, w->cold_after);
+
+            w->cold_after -= take, bytes -= take;
+            if (w->cold_after <= 0) {
+                w->pos = 0;         /* round again: only W's pages are left */
+                guard++;
+            }
+        }
+    }
+    q->cold = w->cold_before + w->cold_after;
+    q->hot = (double)w->dirty_n * SIM_PAGE;
+    q->remaining = q->cold + q->hot;
+}
+
 void
 sim_qemu_init(struct sim_qemu *q, const struct sim_case *c, bool post_copy, bool ac,
               int ac_initial, int ac_increment, int limit_ms)
@@ -102,6 +242,7 @@ sim_qemu_init(struct sim_qemu *q, const struct sim_case *c, bool post_copy, bool
     q->ac_increment = ac_increment;
     q->iter3_ms = -1;
     q->pc_broke_ms = -1;
+    walk_init(q);
 }
 
 /* migration_bitmap_sync's period, once more than 1 s has passed since
@@ -138,6 +279,13 @@ qemu_merge(struct sim_qemu *q)
 {
     double w = q->c->wss, hot = q->hot;
 
+    if (q->walk.on) {
+        q->ac_dirt += (double)walk_merge(&q->walk) * SIM_PAGE;
+        q->hot = (double)q->walk.dirty_n * SIM_PAGE;
+        q->dirt = 0;
+        q->remaining = q->cold + q->hot;
+        return;
+    }
     q->hot = w > 0 ? fmin(w, q->hot + q->dirt - q->hot * q->dirt / w) : 0;
     q->ac_dirt += fmax(0, q->hot - hot);
     q->dirt = 0;
@@ -214,11 +362,15 @@ qemu_send(struct sim_qemu *q, double send)
 
     if (r <= 0)
         return;
-    q->cold -= send * q->cold / r;
-    q->hot -= send * q->hot / r;
-    q->remaining = q->cold + q->hot;
-    if (q->remaining < SIM_PAGE)
-        q->cold = q->hot = q->remaining = 0;
+    if (q->walk.on) {
+        walk_send(q, send);
+    } else {
+        q->cold -= send * q->cold / r;
+        q->hot -= send * q->hot / r;
+        q->remaining = q->cold + q->hot;
+        if (q->remaining < SIM_PAGE)
+            q->cold = q->hot = q->remaining = 0;
+    }
     q->processed += send;
     q->sent += send;
     q->ac_sent += send;
@@ -233,6 +385,10 @@ qemu_dirty(struct sim_qemu *q, double dt_ms)
 
     if (q->paused || dt_ms <= 0)
         return;
+    if (q->walk.on) {
+        walk_dirty(q, sim_rate_at(q->c, q->throttle) * dt_ms / 1000.0);
+        return;
+    }
     d = sim_dirtied(q->c, q->c->wss - q->dirt, sim_rate_at(q->c, q->throttle), dt_ms / 1000.0);
     q->dirt += d;
 }
@@ -264,6 +420,8 @@ qemu_precopy_step(struct sim_qemu *q, double bw)
         if (q->now_ms >= end)
             break;
         dt = fmin(fmin(end - q->now_ms, q->iter_left_ms), q->remaining * 1000.0 / bw);
+        if (q->walk.on)
+            dt = fmin(dt, SIM_WALK_SLICE_MS);
         qemu_dirty(q, dt);
         qemu_send(q, bw * dt / 1000.0);
         q->now_ms += dt;

@@ -11,17 +11,22 @@
  *    pattern: at random (the grid's real guests), the distinct bytes
  *    dirtied since the last sync growing as W (1 - exp(-D t / W)); or
  *    walking W in address order, round-robin (the lab's guest,
- *    tools/lab/guest/dirtier.c; a scenario file's default), min(D t, W);
+ *    tools/lab/guest/dirtier.c; a scenario file's default), min(D t, W),
+ *    modelled page by page (struct sim_walk, W up to 1 GiB): QEMU's
+ *    bitmap over W from 4 MiB up, the guest's position and the sender's,
+ *    which sends in address order (the cold pages below W, W's dirty
+ *    pages, the cold ones above, round again), a sync setting the pages
+ *    logged since the last;
  *  - the remaining bytes are cold (never dirtied: the bulk pass's) and hot
  *    (the working set's, in the bitmap); sending takes both in address
- *    order (in proportion);
+ *    order (without a walk: in proportion);
  *  - QEMU 7.2's migration thread (migration.c, ram.c) inside each step:
  *    migration_iteration_run compares the bitmap's remaining bytes with
  *    threshold_size; below it, a bitmap sync (a new iteration,
  *    dirty-sync-count + 1): what was dirtied joins the hot ones (a set
- *    union of random subsets of W: a + b - ab / W; for a walk, of two
- *    arcs of W, whose overlap at a random phase is ab / W as well); if
- *    that is still
+ *    union of random subsets of W: a + b - ab / W; a walk's, page by
+ *    page, or for a larger W the same on average: two arcs of W at a
+ *    random phase overlap by ab / W); if that is still
  *    below (or nothing is left), stop-and-copy: downtime = remaining /
  *    the link's bandwidth now + SIM_SWITCHOVER_MS (the device state and
  *    the destination's resume), and the run's time ends when it is over
@@ -148,6 +153,27 @@ enum sim_end {
     SIM_HORIZON,                    /* still running when the simulation stopped */
 };
 
+/* A walking guest's working set page by page (pattern seq, W up to
+ * SIM_WALK_MAX_PAGES): QEMU's migration bitmap over W, the guest's dirty
+ * log since the last sync, the guest's and the sender's positions.  The
+ * lab's guest walks W from 4 MiB up (dirtier.c's WS_BASE) and QEMU sends
+ * in address order, so which pages the sender finds dirty depends on
+ * where both are, not on an average overlap. */
+#define SIM_WS_BASE (4 * SIM_MIB)
+#define SIM_WALK_MAX_PAGES 262144   /* 1 GiB of W; larger walks: the average model */
+#define SIM_WALK_SLICE_MS 2.0       /* the guest and the sender interleave at this grain */
+struct sim_walk {
+    bool on;
+    int64_t pages;                  /* W / SIM_PAGE */
+    int64_t dirty_n, log_n;         /* pages set in each bitmap */
+    int64_t guest;                  /* the next page the guest writes */
+    double guest_credit;            /* pages the guest owes (fractions carried) */
+    double pos;                     /* the sender's position in RAM, bytes */
+    double credit;                  /* bytes the sender may still send in W */
+    double cold_before, cold_after; /* unsent never-dirtied bytes below / above W */
+    uint64_t dirty[SIM_WALK_MAX_PAGES / 64], log[SIM_WALK_MAX_PAGES / 64];
+};
+
 /* QEMU's state and the outcome. */
 struct sim_qemu {
     const struct sim_case *c;
@@ -175,6 +201,7 @@ struct sim_qemu {
     bool postcopy, paused;
     int64_t iter3_ms;               /* when iteration 3 began (two hot sets after the bulk pass) */
     bool synced;                    /* a sync happened in the last step */
+    struct sim_walk walk;           /* pattern seq: W page by page */
     enum sim_end end;
     double stop_ms;                 /* pre-copy: when QEMU stopped the guest (the stop-and-copy) */
     int64_t end_ms;                 /* when it ended: a completion when the destination runs */
