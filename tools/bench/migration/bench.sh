@@ -63,6 +63,10 @@ while IFS= read -r line || [[ -n $line ]]; do
         rate | spin) kind=$k val=$v ;;
         ram | link) seen+=$k ;;
         wss | budget | postcopy | ac | reps) ;;
+        pattern)            # the lab's guest walks its working set in order
+            [[ $v == seq ]] || {
+                echo "$SCEN:$lineno: 'pattern=$v' is simulator-only (the lab's guest walks" \
+                     "its working set in order: pattern=seq)" >&2; exit 2; } ;;
         cut | spinrate | shape)
             echo "$SCEN:$lineno: '$k=' is simulator-only (the lab cannot run it)" >&2
             exit 2 ;;

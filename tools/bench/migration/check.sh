@@ -38,6 +38,7 @@ bad() {     # bad 'LINE' 'EXPECTED MESSAGE'
 }
 bad 'ram=64M rate=1 link=32 cut=5:5' "bad.txt:1: 'cut=' is simulator-only"
 bad 'ram=64M rate=1 link=32 shape=wobble' "bad.txt:1: 'shape=' is simulator-only"
+bad 'ram=64M rate=1 link=32 pattern=random' "bad.txt:1: 'pattern=random' is simulator-only"
 bad 'ram=64M rate=1 link=32 color=red' "bad.txt:1: unknown item 'color=red'"
 bad 'ram=64M rate=1 link=32 budget=' "bad.txt:1: 'budget=' is not key=value"
 bad 'ram=64M link=32' "bad.txt:1: the lab needs ram=, link= and rate= or spin="
@@ -52,7 +53,7 @@ bad 'ram=64M rate=1 link=32 budget=50' "bad.txt:1: budget=50: at least 100 ms"
 bad '# nothing' "bad.txt: no case"
 # a good line: the lab runs the case as ferry-sim reads it, its defaults included
 # (wss 32M, budget 500 ms, reps 1); the shipped files pass
-printf 'name=d ram=1G spin=5000 link=32 ac=yes\n' > "$TMP/good.txt"
+printf 'name=d ram=1G spin=5000 link=32 ac=yes pattern=seq\n' > "$TMP/good.txt"
 got=$(SIM=$SIM BENCH_STACK=none "$HERE/bench.sh" "$TMP/good.txt" "$TMP/out")
 [ "$got" = "d 1024 spin 5000 32 32 500 forbidden allowed 1" ] ||
     { echo "bench check: the lab's reading of '$(cat "$TMP/good.txt")': $got"; exit 1; }
