@@ -549,6 +549,39 @@ throttle_plan(const struct pf_state *st, const struct pf_sample *s, int *target,
     return true;
 }
 
+/* A hot set's excess over what QEMU's limit then in force let it keep
+ * (QEMU syncs once the RAM left is under bw x limit: what shrinks pass by
+ * pass, while the guest dirties under the bandwidth, is the excess). */
+static double
+excess(const struct pf_state *st, const struct pf_iter *it)
+{
+    return (double)it->remaining - st->bw * it->max_downtime_ms / 1000.0;
+}
+
+/* Whether waiting on a dirty rate under the bandwidth is borne out: the
+ * smallest excess of the last PF_WAIT_SPAN hot sets under PF_WAIT_SHRINK
+ * x the smallest of the PF_WAIT_SPAN before them (the smallest: a hot set
+ * is the RAM left at its iteration's first sample, and several iterations
+ * may pass between two samples).  QEMU's own dirty rate (dirty-pages-rate:
+ * the pages newly dirty at its syncs) cannot say it: for a hot set
+ * rewritten faster than it is sent it reads what was sent of it, about
+ * the bandwidth, a little under it as often as over.  Too few hot sets
+ * yet: yes. */
+static bool
+hot_shrinking(const struct pf_state *st)
+{
+    double min[2] = { HUGE_VAL, HUGE_VAL };
+    int n = 0;
+
+    for (int i = st->niters - 1; i >= 0 && n < 2 * PF_WAIT_SPAN; i--) {
+        if (st->iters[i].iteration < 2)
+            continue;
+        min[n / PF_WAIT_SPAN] = fmin(min[n / PF_WAIT_SPAN], excess(st, &st->iters[i]));
+        n++;
+    }
+    return n < 2 * PF_WAIT_SPAN || min[0] < PF_WAIT_SHRINK * min[1];
+}
+
 /* The verdict now: the cheapest step that suffices (enum pf_step). */
 static int
 candidate(struct pf_state *st, const struct pf_sample *s, int *target, int64_t *when_ms)
@@ -565,8 +598,9 @@ candidate(struct pf_state *st, const struct pf_sample *s, int *target, int64_t *
      * shrink the hot set: wait.  Once the throttle is at its cap, only
      * clearly under it: a hot set at its plateau is re-dirtied as fast as
      * it is sent, so its measured rate is about the bandwidth (the lab's
-     * hopeless-ac: 3.9 MiB/s against 4.0), a bound from below */
-    if (!st->fc.post_copy &&
+     * hopeless-ac: 3.9 MiB/s against 4.0), a bound from below; and only
+     * while the hot sets bear it out (hot_shrinking) */
+    if (!st->fc.post_copy && hot_shrinking(st) &&
         rate_est(st, s->throttle_pct) < (st->throttle_max_iter ? PF_RHO_OWN : 1) * st->bw)
         return PF_STEP_NONE;
     return st->fc.post_copy ? PF_STEP_POSTCOPY : PF_STEP_ABORT;

@@ -113,6 +113,8 @@
 #define PF_DOWNTIME_START_MS 300    /* QEMU's default, when the budget allows */
 #define PF_RESERVE_MS 50            /* of the budget, kept from QEMU's max downtime */
 #define PF_ALONE_TIME_SHARE 0.05    /* of the time, spent at most on a lower downtime */
+#define PF_WAIT_SPAN 3              /* hot sets in each of hot_shrinking's windows */
+#define PF_WAIT_SHRINK 0.9          /* ... the later one smaller by this factor */
 #define PF_SYNC_MS 100              /* QEMU's rate-limit window: a sync at most once per */
 #define PF_AC_ARM 3                 /* arm auto-converge when D >= B / this */
 #define PF_THROTTLE_MAX 99          /* QEMU's max-cpu-throttle */

@@ -248,9 +248,10 @@ sim_qemu_init(struct sim_qemu *q, const struct sim_case *c, bool post_copy, bool
 /* migration_bitmap_sync's period, once more than 1 s has passed since
  * the last: migration_trigger_throttle (the period's newly dirty bytes
  * over half its sent ones, the second time, throttles: initial, then +
- * increment, <= 99 %).  QEMU's dirty-pages-rate comes from the same count
- * (migration_update_rates); the model's stays per sync, of every page
- * dirtied (qemu_sync, sim.h). */
+ * increment, <= 99 %), and QEMU's dirty-pages-rate from the same count
+ * (migration_update_rates): for a hot set re-dirtied faster than it is
+ * sent, about what was sent of it, the bandwidth, whatever the guest's
+ * own rate. */
 static void
 qemu_period(struct sim_qemu *q)
 {
@@ -258,6 +259,7 @@ qemu_period(struct sim_qemu *q)
 
     if (span <= 1000)
         return;
+    q->qemu_dirty = q->ac_dirt * 1000.0 / span;
     if (q->ac && q->ac_dirt > 0.5 * q->ac_sent && ++q->hits >= 2) {
         q->hits = 0;
         q->throttle = q->throttle ? q->throttle + q->ac_increment : q->ac_initial;
@@ -315,8 +317,6 @@ qemu_complete(struct sim_qemu *q, double bw)
 static void
 qemu_sync(struct sim_qemu *q)
 {
-    if (q->now_ms > q->last_sync_ms)
-        q->qemu_dirty = q->dirt * 1000.0 / (q->now_ms - q->last_sync_ms);
     qemu_merge(q);
     qemu_period(q);
     q->last_sync_ms = q->now_ms;

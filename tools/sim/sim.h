@@ -50,10 +50,9 @@
  *    still unsent: num_dirty_pages_period); at a sync more than 1 s after
  *    the period began, newly dirty > 50 % of sent counts a hit, the second
  *    hit throttles (initial, then + increment, <= 99 %).  The samples'
- *    dirty rate is every page dirtied since the last sync over its time,
- *    not QEMU's dirty-pages-rate from the same count once a period, which
- *    for a hot set re-dirtied faster than it is sent measures about the
- *    bandwidth (the ferry policy's tests assume the former; README);
+ *    dirty rate is QEMU's dirty-pages-rate, from the same count once a
+ *    period, which for a hot set re-dirtied faster than it is sent
+ *    measures about the bandwidth;
  *  - post-copy: the source stops (SIM_POSTCOPY_SWITCH_MS of downtime), the
  *    guest runs on the destination, no more dirtying on the source, the
  *    rest is sent once.  A link cut (the lab's `link cut`: a reset) while
