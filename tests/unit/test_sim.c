@@ -397,6 +397,27 @@ test_small_limit_costs_tail_passes(void **state)
     assert_true(prev_it >= 2 * 7);          /* 50 ms: twice 300 ms's 7 */
 }
 
+/* The samples' dirty rate is QEMU's dirty-pages-rate (the pages newly set
+ * at its syncs, once a period): an 8 MiB hot set rewritten at 200 MiB/s
+ * on a 16 MiB/s link reads about the link, not the guest's rate. */
+static void
+test_dirty_rate_is_qemus(void **state)
+{
+    struct sim_case c = paced(64, 200, 8, 16, 500);
+    struct sim_qemu q;
+    struct pf_sample s;
+
+    (void)state;
+    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
+    for (int i = 0; i < 400; i++)           /* 20 s: the hot set never fits */
+        sim_qemu_step(&q);
+    assert_int_equal(q.end, SIM_RUNNING);
+    sim_qemu_sample(&q, &s);
+    printf("    dirty rate %.1f MiB/s on a %.0f MiB/s link\n", s.mem_dirty_rate / SIM_MIB,
+           c.link / SIM_MIB);
+    assert_true(s.mem_dirty_rate > 0.5 * c.link && s.mem_dirty_rate < 1.1 * c.link);
+}
+
 int
 main(void)
 {
@@ -404,6 +425,7 @@ main(void)
         cmocka_unit_test(test_possible_counts_switchover),
         cmocka_unit_test(test_downtime_counts_switchover),
         cmocka_unit_test(test_paused_downtime_counts_switchover),
+        cmocka_unit_test(test_dirty_rate_is_qemus),
         cmocka_unit_test(test_time_counts_stop_and_copy),
         cmocka_unit_test(test_walk_dirties_more),
         cmocka_unit_test(test_walk_pages),
