@@ -302,6 +302,21 @@ worker_job_running(struct worker *w)
     return true;
 }
 
+/* Until the next sample: interval ms, or less when the job ends.  This
+ * worker's own job wakes it the moment its perform thread returns (Nova
+ * learns it from its thread's event the same way); a job it attached to
+ * has no thread to wait on, so its state is read every 50 ms. */
+static void
+worker_tick_wait(struct worker *w, int interval)
+{
+    if (!w->attach) {
+        worker_perform_wait(w, interval);
+        return;
+    }
+    for (int slept = 0; slept < interval && worker_job_running(w); slept += 50)
+        sleep_ms(50);
+}
+
 void
 worker_monitor(struct worker *w)
 {
@@ -320,8 +335,7 @@ worker_monitor(struct worker *w)
      * schedule applies as soon as the job shows) */
     while (worker_job_running(w)) {
         worker_tick(w, start);
-        for (int slept = 0; slept < interval && worker_job_running(w); slept += 50)
-            sleep_ms(50);
+        worker_tick_wait(w, interval);
     }
 }
 

@@ -15,6 +15,7 @@
  * A worker restarted over a job that is still running attaches to it: it
  * monitors and steers it the same way, without starting it.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -38,6 +39,8 @@
 static void
 worker_free(struct worker *w)
 {
+    pthread_cond_destroy(&w->done_cond);
+    pthread_mutex_destroy(&w->done_lock);
     free(w->sf);
     if (w->v)
         w->c->drv->close(w->v);
@@ -330,7 +333,11 @@ worker_perform_thread(void *arg)
         w->rc = w->c->drv->migrate(mv, &w->params, &w->mig_err);
         w->c->drv->close(mv);
     }
+    /* the monitor waits on done_cond: wake it now, not at its next sample */
+    pthread_mutex_lock(&w->done_lock);
     atomic_store(&w->done, 1);
+    pthread_cond_broadcast(&w->done_cond);
+    pthread_mutex_unlock(&w->done_lock);
     return NULL;
 }
 
@@ -342,6 +349,19 @@ worker_perform_start(struct worker *w)
     err_clear(&w->mig_err);
     if (pthread_create(&w->thread, NULL, worker_perform_thread, w) != 0)
         fatal("pthread_create");
+}
+
+bool
+worker_perform_wait(struct worker *w, int ms)
+{
+    struct timespec until = mono_deadline(ms);
+    int rc = 0;
+
+    pthread_mutex_lock(&w->done_lock);
+    while (!atomic_load(&w->done) && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&w->done_cond, &w->done_lock, &until);
+    pthread_mutex_unlock(&w->done_lock);
+    return atomic_load(&w->done);
 }
 
 /* ---- finish ----------------------------------------------------------------------------- */
@@ -728,6 +748,8 @@ worker_start(struct compute *c, const struct db_mig *m, bool attach, bool recove
     w->m = *m;
     w->attach = attach;
     w->recovered = recovered;
+    pthread_mutex_init(&w->done_lock, NULL);
+    cond_init_monotonic(&w->done_cond);
     w->db = db_new(c->cfg->db_connection, "ferry-compute-worker");
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

@@ -36,6 +36,8 @@ struct worker {
     atomic_int done;
     int rc;
     struct err mig_err;
+    pthread_mutex_t done_lock;      /* done_cond: signalled when done is set, so */
+    pthread_cond_t done_cond;       /* the monitor wakes the moment the job ends */
     /* what happened along the way */
     bool abort_sent;
     char abort_reason[300];
@@ -82,8 +84,12 @@ int worker_transition_code(struct worker *w, enum mig_status to, enum err_code c
 
 /* worker.c: start the migration call (w->params) in a thread of its own
  * (w->thread), on its own libvirt connection; w->done is set when it
- * returns, w->rc and w->mig_err say how. */
+ * returns (and w->done_cond signalled), w->rc and w->mig_err say how. */
 void worker_perform_start(struct worker *w);
+
+/* worker.c: wait up to ms for the perform thread to return; true when it
+ * has (at once if it already had). */
+bool worker_perform_wait(struct worker *w, int ms);
 
 /* worker.c: true when someone asked to abort; refreshes the row's abort and
  * force-complete flags and who asked. */

@@ -285,6 +285,26 @@ test_completes(void **state)
                              " WHERE id = %d", m.id), 1);
 }
 
+/* The monitor sleeps between samples, but not past the job's end: with a
+ * sample interval of a minute (the most [ferry] sample_interval_ms allows),
+ * a job that ends after the first sample still finishes the migration
+ * within wait_terminal()'s bound.  A monitor that slept its interval out
+ * would not (a failure here hangs its worker for that minute). */
+static void
+test_monitor_wakes_when_job_ends(void **state)
+{
+    struct db_mig m;
+
+    (void)state;
+    cfg.sample_interval_ms = 60000;
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_string_equal(fake_where(INSTANCE), "fake://b");
+    /* at most the sample at the job's start: it ended before the next */
+    assert_true(sql_num("SELECT count(*) FROM migration_samples WHERE migration_id = %d",
+                        m.id) <= 1);
+}
+
 static void
 test_abort_running(void **state)
 {
@@ -1366,6 +1386,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         CASE(test_completes, converging),
+        CASE(test_monitor_wakes_when_job_ends, converging),
         CASE(test_abort_running, hot),
         CASE(test_abort_preparing, hot),
         CASE(test_job_fails, breaking),
