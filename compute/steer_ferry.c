@@ -78,15 +78,15 @@ steer_measure(struct steer *s, bool paused, struct pf_measure *m)
     struct err err = ERR_INIT;
 
     m->dirty_bps = 0;
-    m->dirty_period_s = STEER_DIRTY_PERIOD_S;
+    m->dirty_period_s = PF_DIRTY_PERIOD_S;
     if (paused)
         return;
-    if (s->c->drv->dirty_rate(s->v, s->uuid, STEER_DIRTY_PERIOD_S, &dr, &err) < 0) {
+    if (s->c->drv->dirty_rate(s->v, s->uuid, PF_DIRTY_PERIOD_S, &dr, &err) < 0) {
         log_warnx("dirty rate not measured mig=%d (counted as 0): %s", s->mig_id, err.msg);
         return;
     }
     m->dirty_bps = dr.bytes_per_s;
-    m->dirty_period_s = dr.period_s > 0 ? dr.period_s : STEER_DIRTY_PERIOD_S;
+    m->dirty_period_s = dr.period_s > 0 ? dr.period_s : PF_DIRTY_PERIOD_S;
 }
 
 int

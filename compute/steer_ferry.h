@@ -3,7 +3,7 @@
  * migration whose policy is ferry.
  *
  *   admit   before the job: the guest's dirty rate (virt dirty_rate, over
- *           STEER_DIRTY_PERIOD_S on the worker's own connection), the link
+ *           PF_DIRTY_PERIOD_S on the worker's own connection), the link
  *           (steer_link_bps) less what other running migrations from or to
  *           this host use (their latest samples), pf_admit; the forecast is
  *           recorded on the row (migrations.forecast) and said as a decision
@@ -23,7 +23,6 @@
 #include "compute/policy_ferry.h"
 #include "db/db.h"
 
-#define STEER_DIRTY_PERIOD_S 2
 /* A queued row is offered again after this long (the claim loop). */
 #define STEER_QUEUE_RETRY_MS 5000
 /* The instance-action event of each decision (its details from 2.84). */

@@ -12,7 +12,8 @@
 #    `calibrate` of that JSON against itself (0 % error on time, bytes and
 #    every completed run's downtime); its cases' patterns (seq, the
 #    default, and random; an unknown one refused); the lab bench's
-#    scenario files (tools/bench/migration/) read as well.
+#    scenario files (tools/bench/migration/) read as well; ferry's refusal
+#    decided after its dirty-rate measurement.
 set -eu
 SIM=${1:-build/ferry-sim}
 HERE=$(dirname "$0")
@@ -50,6 +51,12 @@ if "$SIM" --scenario "$TMP/bad.txt" >/dev/null 2>"$TMP/err"; then
     echo "sim: pattern=zigzag accepted"; exit 1
 fi
 grep -q "unknown item 'pattern=zigzag'" "$TMP/err" || { cat "$TMP/err"; exit 1; }
+# ferry's decisions count from the request: its forecast measures the dirty
+# rate for PF_DIRTY_PERIOD_S (2 s) first, so a refusal comes 2 s in
+echo "name=h ram=64M rate=200 wss=48M link=16" >"$TMP/hope.txt"
+"$SIM" --scenario "$TMP/hope.txt" --json "$TMP/h.json" >/dev/null
+got=$(jq -r '.results[] | select(.policy == "ferry") | "\(.outcome) \(.decision_s)"' "$TMP/h.json")
+[ "$got" = "refused 2" ] || { echo "sim: a refusal by ferry: '$got', expected 'refused 2'"; exit 1; }
 # the lab bench's files are in the same format: the simulator reads them too
 for f in "$HERE"/../bench/migration/*.txt; do
     "$SIM" --scenario "$f" >/dev/null || { echo "sim: cannot read $f"; exit 1; }

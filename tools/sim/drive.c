@@ -71,7 +71,7 @@ nova_sample(struct sim_run *r, const struct pf_sample *s)
                     "nova: completion timeout, force-complete");
 }
 
-const struct sim_policy sim_nova = { "nova", nova_start, nova_sample, NULL };
+const struct sim_policy sim_nova = { "nova", nova_start, nova_sample, NULL, 0 };
 
 /* ---- ferry ---------------------------------------------------------------------------- */
 
@@ -98,10 +98,11 @@ ferry_start(struct sim_run *r)
     struct pf_forecast fc;
     struct cfg cfg;
 
-    /* libvirt's dirty-rate calculation over 1 s: the distinct bytes the
-     * guest dirties in 1 s in its pattern */
-    m.dirty_period_s = 1;
-    m.dirty_bps = (int64_t)sim_dirtied(r->c, r->c->wss, r->c->rate, 1.0);
+    /* libvirt's dirty-rate calculation over the worker's period: the
+     * distinct bytes the guest dirties in it in its pattern, per second */
+    m.dirty_period_s = PF_DIRTY_PERIOD_S;
+    m.dirty_bps = (int64_t)(sim_dirtied(r->c, r->c->wss, r->c->rate, PF_DIRTY_PERIOD_S) /
+                            PF_DIRTY_PERIOD_S);
     m.link_bps = (int64_t)r->c->link;
     pf_admit(&g, &m, &fc);
     sim_qemu_init(&r->q, r->c, fc.post_copy, fc.auto_converge, fc.ac_initial,
@@ -128,7 +129,8 @@ ferry_sample(struct sim_run *r, const struct pf_sample *s)
     sim_run_cmd(r, sim_ferry_cmd(a.act), a.downtime_ms, a.text);
 }
 
-const struct sim_policy sim_ferry = { "ferry", ferry_start, ferry_sample, NULL };
+const struct sim_policy sim_ferry = { "ferry", ferry_start, ferry_sample, NULL,
+                                      PF_DIRTY_PERIOD_S * 1000 };
 
 /* ---- the run -------------------------------------------------------------------------- */
 

@@ -235,9 +235,11 @@ run_json(int i, const struct sim_run *r)
                      "case", i, "name", r->c->name, "policy", r->p->name,
                      "outcome", sim_end_name(q->end), "ok", sim_run_ok(r),
                      "possible", sim_case_possible(r->c), "rate_mibs", r->c->rate / SIM_MIB,
-                     "time_s", q->end_ms / 1000.0,
+                     "time_s", (q->end_ms + (q->end == SIM_REFUSED ? r->p->lead_ms : 0)) / 1000.0,
                      "downtime_ms", q->downtime_ms, "bytes", q->processed,
-                     "decision_s", r->decided_ms / 1000.0, "evidence_s", q->iter3_ms / 1000.0,
+                     "decision_s", r->decided_ms < 0 ? -0.001 :
+                                   (r->decided_ms + r->p->lead_ms) / 1000.0,
+                     "evidence_s", q->iter3_ms / 1000.0,
                      "iterations", (json_int_t)q->iteration, "why", r->why);
 }
 
@@ -274,7 +276,7 @@ agg_add(struct agg *a, const struct sim_run *r)
         a->horizon++;
     } else {
         a->decided++;
-        a->decide_s += r->q.end_ms / 1000.0;
+        a->decide_s += (r->q.end_ms + r->p->lead_ms) / 1000.0;
     }
 }
 

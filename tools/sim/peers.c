@@ -203,7 +203,7 @@ kv_sample(struct sim_run *r, const struct pf_sample *s)
     }
 }
 
-const struct sim_policy sim_kubevirt = { "kubevirt", kv_start, kv_sample, kv_iteration };
+const struct sim_policy sim_kubevirt = { "kubevirt", kv_start, kv_sample, kv_iteration, 0 };
 
 /* ---- oVirt ---------------------------------------------------------------------------- */
 
@@ -270,7 +270,7 @@ ov_sample(struct sim_run *r, const struct pf_sample *s)
         sim_run_cmd(r, SIM_CMD_DOWNTIME, it->downtime_ms, NULL);
 }
 
-const struct sim_policy sim_ovirt = { "ovirt", ov_start, ov_sample, NULL };
+const struct sim_policy sim_ovirt = { "ovirt", ov_start, ov_sample, NULL, 0 };
 
 /* ---- Proxmox -------------------------------------------------------------------------- */
 
@@ -313,4 +313,4 @@ px_sample(struct sim_run *r, const struct pf_sample *s)
     x->prev = rem;
 }
 
-const struct sim_policy sim_proxmox = { "proxmox", px_start, px_sample, NULL };
+const struct sim_policy sim_proxmox = { "proxmox", px_start, px_sample, NULL, 0 };

@@ -269,6 +269,9 @@ struct sim_policy {
     void (*sample)(struct sim_run *r, const struct pf_sample *s);
     /* at every bitmap sync (NULL: not iteration-driven) */
     void (*iteration)(struct sim_run *r);
+    /* from the request to the job's start, or to a refusal: ferry's
+     * forecast measures the dirty rate first (PF_DIRTY_PERIOD_S) */
+    int lead_ms;
 };
 
 /* Record a policy's command on the run (and its decision time). */
