@@ -2,6 +2,14 @@
  * the ladder and why it differs from KubeVirt's).
  *
  * Why these constants:
+ *  PF_DIRTY_PERIOD_S 1  the forecast's dirty-rate measurement: QEMU 7.2's
+ *                   shortest calc-dirty-rate.  Page sampling counts
+ *                   distinct pages, so a working set rewritten faster than
+ *                   once a period reads as W / period: over 2 s such a
+ *                   guest read half its rate (ferry-sim: a hopeless 4 GiB
+ *                   guest at 1 Gbit/s started instead of refused, decided
+ *                   119 s after its evidence; the lab's fits-tight, 40 MiB/s
+ *                   over 16 MiB, read 12), and every start came 1 s later.
  *  PF_MARGIN 1.25   QEMU measures its bandwidth per ~100 ms and the lab's
  *                   links wobble by ~10-20 %; a max downtime at exactly
  *                   H / B misses the switch half the time.

@@ -107,7 +107,7 @@
 #include <stdint.h>
 
 /* Constants of the ladder (why: see the header comment and policy_ferry.c). */
-#define PF_DIRTY_PERIOD_S 2         /* the forecast's dirty-rate measurement, before the job */
+#define PF_DIRTY_PERIOD_S 1         /* the forecast's dirty-rate measurement, before the job */
 #define PF_MARGIN 1.25              /* downtime and bandwidth margin */
 #define PF_RHO_OWN 0.8              /* hot set shrinking by >= 20 % a pass */
 #define PF_OWN_MAX_PASSES 8         /* ... and fitting within this many passes */

@@ -1149,7 +1149,7 @@ test_post_copy_forbidden_timeout(void **state)
 
 /* Models: 64 MiB guests on a 32 MiB/s link ([ferry] link_bandwidth_mib =
  * 32).  The fake's dirty-rate measure is bounded by the working set over
- * its period (2 s), as libvirt's page sampling is. */
+ * its period (PF_DIRTY_PERIOD_S, 1 s), as libvirt's page sampling is. */
 static struct fake_model hotset_fits = { 64 * MB, 32 * MB, 8 * MB, 32 * MB, 0, 0 };
 static struct fake_model cpu_bound = { 64 * MB, 32 * MB, 64 * MB, 64 * MB, 0, 0 };
 static struct fake_model shared_busy = { 64 * MB, 32 * MB, 16 * MB, 32 * MB, 0, 0 };
@@ -1291,7 +1291,7 @@ test_ferry_refused_at_start(void **state)
     ferry_on("{}");
     m = wait_terminal(start_migration(false));
     assert_int_equal(m.status, MIG_ERROR);
-    assert_non_null(strstr(m.reason, "cannot converge: dirty rate 32.0 MiB/s"));
+    assert_non_null(strstr(m.reason, "cannot converge: dirty rate 64.0 MiB/s"));
     assert_non_null(strstr(m.reason, "would succeed with"));
     assert_false(passed_through(m.id, "running"));
     assert_int_equal(sql_num("SELECT count(*) FROM host_requests WHERE migration_id = %d",

@@ -52,11 +52,11 @@ if "$SIM" --scenario "$TMP/bad.txt" >/dev/null 2>"$TMP/err"; then
 fi
 grep -q "unknown item 'pattern=zigzag'" "$TMP/err" || { cat "$TMP/err"; exit 1; }
 # ferry's decisions count from the request: its forecast measures the dirty
-# rate for PF_DIRTY_PERIOD_S (2 s) first, so a refusal comes 2 s in
+# rate for PF_DIRTY_PERIOD_S (1 s) first, so a refusal comes 1 s in
 echo "name=h ram=64M rate=200 wss=48M link=16" >"$TMP/hope.txt"
 "$SIM" --scenario "$TMP/hope.txt" --json "$TMP/h.json" >/dev/null
 got=$(jq -r '.results[] | select(.policy == "ferry") | "\(.outcome) \(.decision_s)"' "$TMP/h.json")
-[ "$got" = "refused 2" ] || { echo "sim: a refusal by ferry: '$got', expected 'refused 2'"; exit 1; }
+[ "$got" = "refused 1" ] || { echo "sim: a refusal by ferry: '$got', expected 'refused 1'"; exit 1; }
 # the lab bench's files are in the same format: the simulator reads them too
 for f in "$HERE"/../bench/migration/*.txt; do
     "$SIM" --scenario "$f" >/dev/null || { echo "sim: cannot read $f"; exit 1; }
