@@ -41,7 +41,9 @@ jq -e '[.runs[] | .guest_rate_mibs | numbers] | length == 4' "$J" >/dev/null \
     || fail "the guests' own rates: $(jq -c '[.runs[] | .guest_rate_mibs]' "$J")"
 ok
 grep -q '^ 0 idle ' "$OUT/table.txt" && grep -q '^ferry ' "$OUT/table.txt" || fail "table"
-[[ $(awk 'NR > 1' "$OUT/calibrate.txt" | wc -l) == 4 ]] \
+# calibrate: a row per case and policy, then its per-policy summary
+[[ $(grep -c '^ *[0-9]' "$OUT/calibrate.txt") == 4 &&
+   $(grep -c '^# \(nova\|ferry\) ' "$OUT/calibrate.txt") == 2 ]] \
     || fail "calibrate: $(cat "$OUT/calibrate.txt")"
 [[ -s $OUT/lab.png ]] || fail "no plot"
 ok
