@@ -243,6 +243,36 @@ test_import_cpu_features(void **state)
     assert_int_equal(inst.cpu_features.n, 4);
     for (int i = 0; i < 4; i++)
         assert_string_equal(inst.cpu_features.name[i], want[i]);
+    /* caught defined, not started: the inactive <cpu>, without the
+     * features libvirt gives the running guest; once it runs, the live one
+     * replaces it; a later stop keeps the last CPU it ran with */
+    pg_exec(db, "DELETE FROM instances WHERE uuid = '" IMPORT_UUID "'");
+    in.power_state = POWER_SHUTDOWN;
+    snprintf(in.cpu_xml, sizeof(in.cpu_xml), "%s", "<cpu><model>qemu64</model></cpu>");
+    in.cpu_features.n = 0;
+    if (db_instance_import(db, "t-a", "t-a", &in, &created, &err) < 0)
+        fail_msg("%s", err.msg);
+    in.power_state = POWER_RUNNING;
+    snprintf(in.cpu_xml, sizeof(in.cpu_xml), "%s",
+             "<cpu><model>qemu64</model><feature name='hypervisor'/></cpu>");
+    in.cpu_features.n = 1;
+    snprintf(in.cpu_features.name[0], sizeof(in.cpu_features.name[0]), "%s", "hypervisor");
+    if (db_instance_import(db, "t-a", "t-a", &in, &created, &err) < 0 ||
+        db_instance_get(db, IMPORT_UUID, NULL, &inst, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_false(created);
+    assert_string_equal(inst.cpu_xml, in.cpu_xml);
+    assert_int_equal(inst.cpu_features.n, 1);
+    assert_string_equal(inst.cpu_features.name[0], "hypervisor");
+    in.power_state = POWER_SHUTDOWN;
+    snprintf(in.cpu_xml, sizeof(in.cpu_xml), "%s", "<cpu><model>qemu64</model></cpu>");
+    in.cpu_features.n = 0;
+    if (db_instance_import(db, "t-a", "t-a", &in, &created, &err) < 0 ||
+        db_instance_get(db, IMPORT_UUID, NULL, &inst, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(inst.cpu_features.n, 1);
+    assert_true(strstr(inst.cpu_xml, "hypervisor") != NULL);
+    in.power_state = POWER_RUNNING;
     /* a guest without <cpu>: an empty list, not NULL */
     pg_exec(db, "DELETE FROM instances WHERE uuid = '" IMPORT_UUID "'");
     in.cpu_xml[0] = '\0';
