@@ -47,7 +47,7 @@ API_SRCS    := api/main.c api/http.c api/router.c api/routes.c api/mv.c api/auth
 SCHED_SRCS  := scheduler/main.c scheduler/sched.c scheduler/sched_loop.c
 COMPUTE_SRCS := compute/main.c compute/worker.c compute/monitor.c compute/hostreq.c compute/cpu.c compute/sync.c \
                 compute/event.c compute/storage.c compute/policy.c compute/policy_ferry.c \
-                compute/steer_ferry.c compute/probe.c compute/virt_libvirt.c
+                compute/steer_ferry.c compute/probe.c compute/rates.c compute/virt_libvirt.c
 MANAGE_SRCS := manage/main.c
 
 API_PKGS     := libmicrohttpd jansson libpq inih uuid gnutls

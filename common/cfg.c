@@ -97,6 +97,7 @@ static const struct cfg_opt cfg_opts[] = {
     I("ferry", "sample_interval_ms", sample_interval_ms, "500", 50, 60000),
     E("ferry", "migration_policy", migration_policy, "ferry", "nova|ferry"),
     I("ferry", "link_bandwidth_mib", link_bandwidth_mib, "0", 0, INT_MAX),
+    I("ferry", "dirty_rate_interval", dirty_rate_interval, "10", 0, 3600),
     I("ferry", "link_stall_ms", link_stall_ms, "5000", 200, 600000),
     I("ferry", "precopy_stall_ms", precopy_stall_ms, "30000", 200, 600000),
     I("ferry", "postcopy_recover_timeout", postcopy_recover_timeout, "900", 1, 604800),

@@ -96,6 +96,8 @@ struct cfg {
     int api_max_connections_per_ip; /* ... from one client address (0: no limit) */
     int api_request_timeout;        /* s for each request's headers and body */
     int link_bandwidth_mib;         /* the migration network's capacity, 0: see cfg.c */
+    int dirty_rate_interval;        /* s between background dirty-rate measurements of
+                                     * each guest (compute/rates.c), 0: none */
     int link_stall_ms;              /* a post-copy job that moves nothing this long
                                      * is paused, to be resumed */
     int precopy_stall_ms;           /* a pre-copy job that moves nothing this long

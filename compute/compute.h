@@ -48,6 +48,16 @@ struct hostreq_threads {
 struct hostreq_threads *hostreq_start(struct compute *c);
 void hostreq_join(struct hostreq_threads *t);
 
+/* rates.c: every running guest's dirty rate, measured in the background
+ * and recorded on its instance, in a thread of its own until *c->stop,
+ * every [ferry] dirty_rate_interval s (NULL when 0); rates_join waits for
+ * it and frees r.  rates_round measures once each domain that runs and is
+ * in no job: the number measured, or -1 when the domains cannot be listed. */
+struct rates;
+struct rates *rates_start(struct compute *c);
+void rates_join(struct rates *r);
+int rates_round(struct compute *c, struct db *db, struct virt *v, struct err *err);
+
 /* worker.c: run one claimed (preparing) migration to a terminal status, in
  * a new detached thread. */
 int worker_spawn(struct compute *c, const struct db_mig *m, struct err *err);

@@ -184,6 +184,7 @@ main(int argc, char **argv)
     struct sigaction sa = { 0 };
     struct hostreq_threads *hr;
     struct probe *pr;
+    struct rates *rt;
 
     cli_init(argc, argv, "ferry-compute", &cfg, &cli);
     for (int i = 1; i < cli.argc; i++) {
@@ -216,11 +217,13 @@ main(int argc, char **argv)
     pr = probe_start(&c);
     c.probe_port = probe_port(pr);
     hr = hostreq_start(&c);
+    rt = rates_start(&c);
     log_info("started host=%s uri=%s max_concurrent_live_migrations=%d", c.host, c.uri,
              cfg.max_concurrent_lm);
     compute_loop(&c);
     log_info("stopping (running migrations continue in libvirt; a restart re-attaches)");
     hostreq_join(hr);
+    rates_join(rt);
     probe_join(pr);
     free(cli.argv);
     return 0;

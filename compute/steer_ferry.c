@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "compute/steer_ferry.h"
+#include "db/db_instance.h"
 #include "db/db_steer.h"
 
 #define MIB (1024 * 1024)
@@ -60,6 +61,8 @@ steer_record_forecast(struct steer *s, const struct pf_guest *g, const struct pf
                           "ram_bytes", (json_int_t)g->ram_bytes, "why", fc->text);
 
     json_object_set_new(o, "disk_bytes", json_integer(g->disk_bytes));
+    json_object_set_new(o, "dirty_rate_age_ms",
+                        s->rate_age_ms < 0 ? json_null() : json_integer(s->rate_age_ms));
     json_object_set_new(o, "eta_ms", fc->eta_ms < 0 ? json_null() : json_integer(fc->eta_ms));
     json_object_set_new(o, "predicted_downtime_ms",
                         fc->verdict == PF_REFUSE ? json_null() : json_integer(fc->downtime_ms));
@@ -89,6 +92,30 @@ steer_measure(struct steer *s, bool paused, struct pf_measure *m)
     m->dirty_period_s = dr.period_s > 0 ? dr.period_s : PF_DIRTY_PERIOD_S;
 }
 
+/* The dirty rate measured in the background (rates.c), when it ended at
+ * most STEER_RATE_AGE_INTERVALS x [ferry] dirty_rate_interval ago: true and
+ * *m, *age_ms. */
+static bool
+steer_recorded(struct steer *s, struct pf_measure *m, int64_t *age_ms)
+{
+    struct db_dirty_rate dr;
+    struct err err = ERR_INIT;
+    int max_age_ms = STEER_RATE_AGE_INTERVALS * s->c->cfg->dirty_rate_interval * 1000;
+    int rc;
+
+    if (max_age_ms <= 0)
+        return false;
+    rc = db_instance_dirty_rate(s->db, s->uuid, max_age_ms, &dr, &err);
+    if (rc < 0)
+        log_warnx("recorded dirty rate not read mig=%d (measuring): %s", s->mig_id, err.msg);
+    if (rc <= 0 || dr.period_s <= 0)
+        return false;
+    m->dirty_bps = dr.bps;
+    m->dirty_period_s = dr.period_s;
+    *age_ms = dr.age_ms;
+    return true;
+}
+
 int
 steer_admit(struct steer *s, const struct mig_opts *o, int64_t ram_bytes, bool paused,
             struct virt_mig_params *p, struct pf_forecast *fc, struct err *err)
@@ -98,15 +125,27 @@ steer_admit(struct steer *s, const struct mig_opts *o, int64_t ram_bytes, bool p
                           .post_copy = o->post_copy && !paused,
                           .auto_converge = o->auto_converge };
     struct pf_measure m = { .link_bps = steer_link_bps(s->c->cfg) };
+    int64_t age_ms = -1;
 
     if (db_mig_link_used(s->db, s->mig_id, s->c->host, &m.link_used_bps, err) < 0)
         return -1;
-    steer_measure(s, paused, &m);
-    pf_admit(&g, &m, fc);
-    log_info("ferry forecast mig=%d verdict=%s dirty_bps=%lld link_bps=%lld used_bps=%lld "
-             "ram=%lld disk=%lld budget_ms=%d", s->mig_id, steer_verdicts[fc->verdict],
-             (long long)m.dirty_bps, (long long)m.link_bps, (long long)m.link_used_bps,
-             (long long)ram_bytes, (long long)g.disk_bytes, g.budget_ms);
+    /* a recent background measure starts it at once; a verdict other than
+     * start (a refusal, a queue) is only ever given on a measure made now */
+    if (!paused && steer_recorded(s, &m, &age_ms)) {
+        pf_admit(&g, &m, fc);
+        if (fc->verdict != PF_START)
+            age_ms = -1;
+    }
+    if (age_ms < 0) {
+        steer_measure(s, paused, &m);
+        pf_admit(&g, &m, fc);
+    }
+    s->rate_age_ms = age_ms;
+    log_info("ferry forecast mig=%d verdict=%s dirty_bps=%lld dirty_age_ms=%lld link_bps=%lld "
+             "used_bps=%lld ram=%lld disk=%lld budget_ms=%d", s->mig_id,
+             steer_verdicts[fc->verdict], (long long)m.dirty_bps, (long long)age_ms,
+             (long long)m.link_bps, (long long)m.link_used_bps, (long long)ram_bytes,
+             (long long)g.disk_bytes, g.budget_ms);
     steer_record_forecast(s, &g, &m, fc);
     if (fc->verdict != PF_START)
         return 0;

@@ -2,8 +2,10 @@
  * hypervisor and the database: what worker.c's monitor runs for a
  * migration whose policy is ferry.
  *
- *   admit   before the job: the guest's dirty rate (virt dirty_rate, over
- *           PF_DIRTY_PERIOD_S on the worker's own connection), the link
+ *   admit   before the job: the guest's dirty rate (the one measured in the
+ *           background, rates.c, when recent and it says start; else virt
+ *           dirty_rate over PF_DIRTY_PERIOD_S on the worker's own
+ *           connection, so a refusal is always on a measure made now), the link
  *           (steer_link_bps) less what other running migrations from or to
  *           this host use (their latest samples), pf_admit; the forecast is
  *           recorded on the row (migrations.forecast) and said as a decision
@@ -23,6 +25,10 @@
 #include "compute/policy_ferry.h"
 #include "db/db.h"
 
+/* The forecast starts from the background measure of the guest's dirty
+ * rate (rates.c) when it is at most this many [ferry] dirty_rate_interval
+ * old (a round measures the guests one after another), else measures. */
+#define STEER_RATE_AGE_INTERVALS 2
 /* A queued row is offered again after this long (the claim loop). */
 #define STEER_QUEUE_RETRY_MS 5000
 /* The instance-action event of each decision (its details from 2.84). */
@@ -38,6 +44,8 @@ struct steer {
     int64_t disk_bytes;             /* block migration: the local disks' bytes, else 0 */
     struct pf_state st;
     bool job_seen;                  /* the forecast's max downtime is set */
+    int64_t rate_age_ms;            /* the forecast's dirty rate was measured in the
+                                     * background this long before, -1: measured then */
     int step_recorded;              /* migrations.step_reached as written */
 };
 

@@ -1326,7 +1326,10 @@ lv_dirty_rate_read(struct virt *v, virDomainPtr dom, const char *uuid, int *stat
 
 /* Start a page-sampling calculation (QEMU's calc-dirty-rate, which resets
  * the last result to unstarted before it returns) and wait for its result:
- * a MEASURED status after the start is this calculation's. */
+ * a MEASURED status after the start is this calculation's.  One already
+ * running (ferry-compute's background measure, compute/rates.c: QEMU runs
+ * one at a time and refuses a second) is waited for instead: it is as
+ * recent. */
 static int
 lv_dirty_rate(struct virt *v, const char *uuid, int seconds, struct virt_dirty_rate *out,
               struct err *err)
@@ -1341,10 +1344,16 @@ lv_dirty_rate(struct virt *v, const char *uuid, int seconds, struct virt_dirty_r
     dom = lv_dom(v, uuid, err);
     if (!dom)
         return -1;
-    if (virDomainStartDirtyRateCalc(dom, seconds, VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING) < 0) {
+    if (lv_dirty_rate_read(v, dom, uuid, &status, out, err) < 0) {
+        virDomainFree(dom);
+        return -1;
+    }
+    if (status != VIR_DOMAIN_DIRTYRATE_MEASURING &&
+        virDomainStartDirtyRateCalc(dom, seconds, VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING) < 0) {
         virDomainFree(dom);
         return lv_fail(v, uuid, "virDomainStartDirtyRateCalc", err);
     }
+    status = VIR_DOMAIN_DIRTYRATE_UNSTARTED;
     deadline = now_ms() + seconds * 1000LL + 10000;
     while ((rc = lv_dirty_rate_read(v, dom, uuid, &status, out, err)) == 0 &&
            status != VIR_DOMAIN_DIRTYRATE_MEASURED && now_ms() < deadline)

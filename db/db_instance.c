@@ -364,3 +364,42 @@ db_instance_mark_missing(struct db *db, const char *host, const char *const *pre
                  host);
     return 0;
 }
+
+int
+db_instance_set_dirty_rate(struct db *db, const char *uuid, int64_t bps, int period_s,
+                           struct err *err)
+{
+    struct numbuf b[2];
+    const char *p[3] = { uuid, num(&b[0], bps), num(&b[1], period_s) };
+    AUTO_PGRES PGresult *r = db_query(db,
+                                      "UPDATE instances SET dirty_rate_bps = $2::bigint,"
+                                      " dirty_rate_period_s = $3::int, dirty_rate_at = now()"
+                                      " WHERE uuid = $1::uuid AND NOT deleted",
+                                      3, p, err);
+
+    return r ? 0 : -1;
+}
+
+int
+db_instance_dirty_rate(struct db *db, const char *uuid, int max_age_ms,
+                       struct db_dirty_rate *out, struct err *err)
+{
+    struct numbuf b;
+    const char *p[2] = { uuid, num(&b, max_age_ms) };
+    AUTO_PGRES PGresult *r = db_query(db,
+                  "SELECT dirty_rate_bps, dirty_rate_period_s,"
+                  " (extract(epoch FROM now() - dirty_rate_at) * 1000)::bigint AS age_ms"
+                  " FROM instances WHERE uuid = $1::uuid AND NOT deleted"
+                  " AND dirty_rate_at >= now() - $2::int * interval '1 millisecond'",
+                  2, p, err);
+
+    memset(out, 0, sizeof(*out));
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0)
+        return 0;
+    out->bps = row_i64(r, 0, "dirty_rate_bps");
+    out->period_s = row_int(r, 0, "dirty_rate_period_s");
+    out->age_ms = row_i64(r, 0, "age_ms");
+    return 1;
+}

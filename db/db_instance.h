@@ -120,6 +120,23 @@ void db_instance_list_free(struct db_instance *v, int n);
 int db_instance_import(struct db *db, const char *host, const char *node,
                        const struct db_instance *in, bool *created, struct err *err);
 
+/* A guest's dirty rate as measured in the background (compute/rates.c). */
+struct db_dirty_rate {
+    int64_t bps;                    /* distinct bytes/s */
+    int period_s;                   /* over this period */
+    int64_t age_ms;                 /* ended this long ago */
+};
+
+/* Record the dirty rate of instance uuid just measured: bps over period_s,
+ * ending now. */
+int db_instance_set_dirty_rate(struct db *db, const char *uuid, int64_t bps, int period_s,
+                               struct err *err);
+
+/* The dirty rate last recorded for uuid if it ended at most max_age_ms ago:
+ * 1 and *out; 0 when there is none that recent; -1 on error. */
+int db_instance_dirty_rate(struct db *db, const char *uuid, int max_age_ms,
+                           struct db_dirty_rate *out, struct err *err);
+
 /* Domains that vanished from their host: power state -> shutdown. */
 int db_instance_mark_missing(struct db *db, const char *host, const char *const *present,
                              int n, struct err *err);

@@ -287,6 +287,40 @@ test_import_cpu_features(void **state)
     db_free(db);
 }
 
+/* A guest's background dirty rate: read back while recent, not once older
+ * than asked, none before the first. */
+static void
+test_dirty_rate_age(void **state)
+{
+    struct db *db = db_new(conninfo, "test_db_pg");
+    struct db_instance in = { .uuid = IMPORT_UUID, .name = "g", .domain_name = "g",
+                              .project_id = "p", .user_id = "u",
+                              .flavor_name = "test-db-pg-import", .memory_mb = 64, .vcpus = 1,
+                              .power_state = POWER_RUNNING };
+    struct db_dirty_rate dr;
+    struct err err = ERR_INIT;
+    bool created;
+
+    (void)state;
+    pg_exec(db, "DELETE FROM instances WHERE uuid = '" IMPORT_UUID "'");
+    if (db_instance_import(db, "t-a", "t-a", &in, &created, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(db_instance_dirty_rate(db, IMPORT_UUID, 60000, &dr, &err), 0);
+    assert_int_equal(db_instance_set_dirty_rate(db, IMPORT_UUID, 5 << 20, 1, &err), 0);
+    assert_int_equal(db_instance_dirty_rate(db, IMPORT_UUID, 60000, &dr, &err), 1);
+    assert_int_equal(dr.bps, 5 << 20);
+    assert_int_equal(dr.period_s, 1);
+    assert_true(dr.age_ms >= 0 && dr.age_ms < 60000);
+    pg_exec(db, "UPDATE instances SET dirty_rate_at = now() - interval '61 s'"
+                " WHERE uuid = '" IMPORT_UUID "'");
+    assert_int_equal(db_instance_dirty_rate(db, IMPORT_UUID, 60000, &dr, &err), 0);
+    assert_int_equal(db_instance_dirty_rate(db, IMPORT_UUID, 120000, &dr, &err), 1);
+    assert_true(dr.age_ms >= 61000);
+    pg_exec(db, "DELETE FROM instances WHERE uuid = '" IMPORT_UUID "'");
+    pg_exec(db, "DELETE FROM flavors WHERE flavorid = 'test-db-pg-import'");
+    db_free(db);
+}
+
 /* SHOW a setting on db. */
 static void
 show(struct db *db, const char *name, char *out, size_t size)
@@ -438,6 +472,7 @@ main(void)
         cmocka_unit_test(test_create_guard),
         cmocka_unit_test(test_import_power_states),
         cmocka_unit_test(test_import_cpu_features),
+        cmocka_unit_test(test_dirty_rate_age),
         cmocka_unit_test(test_pool_statement_timeout),
         cmocka_unit_test(test_keepalives),
         cmocka_unit_test(test_watch),

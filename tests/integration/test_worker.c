@@ -1386,6 +1386,52 @@ test_ferry_queued_then_started(void **state)
     assert_string_equal(fake_where(INSTANCE), "fake://b");
 }
 
+/* A dirty rate measured in the background (rates.c, one round) starts the
+ * forecast at once: the admission measures nothing (a measure now would
+ * fail here and count 0), and the forecast says how old its rate is. */
+static void
+test_ferry_background_rate(void **state)
+{
+    struct virt *v;
+    struct err err = ERR_INIT;
+    struct db_mig m;
+    char val[64];
+
+    (void)state;
+    ferry_on("{\"ferry:max_downtime_ms\": \"2000\"}");
+    assert_int_equal(virt_fake.open("fake://a", &v, &err), 0);
+    assert_int_equal(rates_round(&host_a, db, v, &err), 1);
+    virt_fake.close(v);
+    assert_int_equal(sql_num("SELECT dirty_rate_bps FROM instances WHERE %d = 1", 1), 8 * MB);
+    fake_fail_next("fake://a", "dirty_rate", 1, ERR_INTERNAL);
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    forecast_field(m.id, "dirty_rate_bps", val, sizeof(val));
+    assert_int_equal(atoll(val), 8 * MB);
+    forecast_field(m.id, "dirty_rate_age_ms", val, sizeof(val));
+    assert_true(val[0] != '\0' && atoll(val) >= 0);
+}
+
+/* A background rate that would refuse (200 MiB/s on a 32 MiB/s link) is
+ * not trusted for a refusal: measured now, the guest is idle and starts. */
+static void
+test_ferry_refusal_measured_now(void **state)
+{
+    struct db_mig m;
+    char val[64];
+
+    (void)state;
+    ferry_on("{}");
+    sql("UPDATE instances SET dirty_rate_bps = 200 * 1048576, dirty_rate_period_s = 1,"
+        " dirty_rate_at = now()");
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    forecast_field(m.id, "dirty_rate_bps", val, sizeof(val));
+    assert_string_equal(val, "0");
+    forecast_field(m.id, "dirty_rate_age_ms", val, sizeof(val));
+    assert_string_equal(val, "");
+}
+
 int
 main(void)
 {
@@ -1429,6 +1475,8 @@ main(void)
         CASE(test_ferry_refused_at_start, cpu_bound),
         CASE(test_ferry_aborted_with_reason, hot_hidden),
         CASE(test_ferry_queued_then_started, shared_busy),
+        CASE(test_ferry_background_rate, hotset_fits),
+        CASE(test_ferry_refusal_measured_now, converging),
     };
 
     log_init("test_worker", LOG_LVL_WARN);
