@@ -167,6 +167,17 @@ find_act(const struct run *r, enum pf_act act)
             fail_msg("'%s' not in '%s'", (part), (text)); \
     } while (0)
 
+/* Run a started migration under the policy for up to max_s: it must end
+ * aborted by the policy; the index of the abort among r's events.  The
+ * forecast is asserted before, between start() and this. */
+static int
+run_to_abort(struct sim_qemu *q, struct pf_state *st, struct run *r, int max_s)
+{
+    run_sim(q, st, r, max_s, 0);
+    assert_int_equal(q->end, SIM_ABORTED);
+    return find_act(r, PF_ACT_ABORT);
+}
+
 /* ---- the forecast and admission ------------------------------------------------------ */
 
 /* An idle guest: pre-copy alone, nothing enabled but post-copy (it costs
@@ -741,10 +752,8 @@ test_step5_unsteady_link(void **state)
 
     (void)state;
     start(&q, &st, &c, NULL);
-    run_sim(&q, &st, &r, 600, 0);
-    assert_int_equal(q.end, SIM_ABORTED);
+    a = run_to_abort(&q, &st, &r, 600);
     w = find_act(&r, PF_ACT_EVENT);
-    a = find_act(&r, PF_ACT_ABORT);
     assert_int_equal(r.ev[a].elapsed_ms - r.ev[w].elapsed_ms, 60000);
     assert_has(r.ev[a].text, "cancelled: the link stayed unsteady for post-copy: dirty rate ");
 }
@@ -763,10 +772,8 @@ test_step5_abort(void **state)
     (void)state;
     start(&q, &st, &c, NULL);
     assert_int_equal(st.fc.verdict, PF_REFUSE);
-    run_sim(&q, &st, &r, 600, 0);
-    assert_int_equal(q.end, SIM_ABORTED);
+    a = run_to_abort(&q, &st, &r, 600);
     assert_int_equal(r.n, 1);
-    a = find_act(&r, PF_ACT_ABORT);
     assert_int_equal(r.ev[a].step, PF_STEP_ABORT);
     assert_int_equal(r.ev[a].iteration, 3);
     assert_true(r.ev[a].elapsed_ms <= 25000);
@@ -795,9 +802,7 @@ test_step5_within_60s(void **state)
 
     (void)state;
     start(&q, &st, &c, NULL);
-    run_sim(&q, &st, &r, 600, 0);
-    assert_int_equal(q.end, SIM_ABORTED);
-    a = find_act(&r, PF_ACT_ABORT);
+    a = run_to_abort(&q, &st, &r, 600);
     assert_int_equal(r.ev[a].iteration, 1);
     assert_true(r.ev[a].elapsed_ms <= 60500);
     assert_has(r.ev[a].text, "hot set 96.0 MiB needs 7500 ms of downtime, budget 500 ms");
@@ -819,9 +824,7 @@ test_step5_small_budget(void **state)
 
     (void)state;
     start(&q, &st, &c, NULL);
-    run_sim(&q, &st, &r, 600, 0);
-    assert_int_equal(q.end, SIM_ABORTED);
-    a = find_act(&r, PF_ACT_ABORT);
+    a = run_to_abort(&q, &st, &r, 600);
     assert_has(r.ev[a].text, "budget 150 ms");
     /* 150 / 1.25 + 50: the budget with which QEMU would switch */
     assert_has(r.ev[a].text, "would succeed with ferry:max_downtime_ms >= 170");
@@ -843,10 +846,8 @@ test_step5_throttle_exhausted(void **state)
     (void)state;
     start(&q, &st, &c, NULL);
     assert_int_equal(st.fc.expected, PF_STEP_THROTTLE);
-    run_sim(&q, &st, &r, 1200, 0);
-    assert_int_equal(q.end, SIM_ABORTED);
+    a = run_to_abort(&q, &st, &r, 1200);
     assert_int_equal(r.ev[0].step, PF_STEP_THROTTLE);
-    a = find_act(&r, PF_ACT_ABORT);
     assert_has(r.ev[a].text, "cancelled: the throttle reached 99 % and did not converge: ");
     assert_has(r.ev[a].text, "throttle 99 %, iteration ");
     /* decided within two iterations of reaching 99 % */
@@ -884,9 +885,7 @@ test_step5_two_rungs(void **state)
     assert_int_equal(st.fc.expected, PF_STEP_THROTTLE);
     assert_int_equal(st.fc.ac_initial, 89);
     assert_int_equal(st.fc.ac_increment, 10);
-    run_sim(&q, &st, &r, 600, 0);
-    assert_int_equal(q.end, SIM_ABORTED);
-    a = find_act(&r, PF_ACT_ABORT);
+    a = run_to_abort(&q, &st, &r, 600);
     assert_has(r.ev[a].text, "cancelled: the throttle reached 99 % and did not converge: ");
     for (int i = 0; i < r.n && !evidence; i++)
         if (r.ev[i].iteration >= 3)
@@ -970,13 +969,11 @@ test_step5_throttle_capped_at_start(void **state)
     assert_int_equal(st.fc.expected, PF_STEP_THROTTLE);
     assert_int_equal(st.fc.ac_initial, 99);
     assert_has(st.fc.text, "auto-converge from 99 % (+5 %)");
-    run_sim(&q, &st, &r, 1200, 0);
-    assert_int_equal(q.end, SIM_ABORTED);
+    a = run_to_abort(&q, &st, &r, 1200);
     for (int i = 0; i < r.n && !first; i++)
         if (strstr(r.ev[i].text, "auto-converge: throttle 99 % now"))
             first = r.ev[i].iteration;
     assert_true(first > 0);
-    a = find_act(&r, PF_ACT_ABORT);
     assert_has(r.ev[a].text, "cancelled: the throttle reached 99 % and did not converge: ");
     assert_true(r.ev[a].iteration <= first + 1);
     printf("    step 5 at the first 99 %% pass: at %.1f s, iteration %lld: %s\n",

@@ -34,6 +34,64 @@ paced(double ram_mib, double rate_mib, double wss_mib, double link_mib, int budg
     return c;
 }
 
+/* Step a migration until it ends (a bound keeps a broken model finite). */
+static void
+run_to_end(struct sim_qemu *q)
+{
+    for (int i = 0; i < 100000 && q->end == SIM_RUNNING; i++)
+        sim_qemu_step(q);
+}
+
+/* Step until the end or t_ms; the most syncs seen in one step. */
+static int64_t
+run_until(struct sim_qemu *q, int64_t t_ms)
+{
+    int64_t most = 0, before;
+
+    while (q->end == SIM_RUNNING && q->t_ms < t_ms) {
+        before = q->iteration;
+        sim_qemu_step(q);
+        if (q->iteration - before > most)
+            most = q->iteration - before;
+    }
+    return most;
+}
+
+/* Start case c as QEMU without post-copy or auto-converge, at a max
+ * downtime of limit_ms. */
+static void
+start_plain(struct sim_qemu *q, const struct sim_case *c, int limit_ms)
+{
+    sim_qemu_init(q, c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, limit_ms);
+}
+
+/* Run case c from start_plain() until it ends: it must complete. */
+static void
+run_completed(struct sim_qemu *q, const struct sim_case *c, int limit_ms)
+{
+    start_plain(q, c, limit_ms);
+    run_to_end(q);
+    assert_int_equal(q->end, SIM_COMPLETED);
+}
+
+/* Run case c from start_plain() at QEMU's 300 ms for 10 s (it must still
+ * run: its hot set never fits), pause the guest, and run it until it ends:
+ * it must complete paused.  When it was paused. */
+static int64_t
+run_paused(struct sim_qemu *q, const struct sim_case *c)
+{
+    int64_t paused_at;
+
+    start_plain(q, c, 300);
+    run_until(q, 10000);
+    assert_int_equal(q->end, SIM_RUNNING);
+    sim_qemu_apply(q, SIM_CMD_PAUSE, 0);
+    paused_at = q->t_ms;
+    run_to_end(q);
+    assert_int_equal(q->end, SIM_PAUSED_DONE);
+    return paused_at;
+}
+
 /* The reviewer's edge-tiny-hot (tools/bench/migration/reviewer.txt): its
  * plateau 8 x (1 - 16/200) = 7.36 MiB takes 460 ms at 16 MiB/s, under the
  * 500 ms budget; with the switchover it does not fit (the lab: neither
@@ -62,14 +120,6 @@ test_possible_counts_switchover(void **state)
     assert_false(sim_case_possible(&c));
 }
 
-/* Step a migration until it ends (a bound keeps a broken model finite). */
-static void
-run_to_end(struct sim_qemu *q)
-{
-    for (int i = 0; i < 100000 && q->end == SIM_RUNNING; i++)
-        sim_qemu_step(q);
-}
-
 /* The model's stop-and-copy: what is left at the stop over the link, plus
  * the switchover. */
 static void
@@ -79,9 +129,7 @@ test_downtime_counts_switchover(void **state)
     struct sim_qemu q;
 
     (void)state;
-    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
-    run_to_end(&q);
-    assert_int_equal(q.end, SIM_COMPLETED);
+    run_completed(&q, &c, 300);
     assert_true(q.remaining <= c.link * 0.300);
     assert_true(fabs(q.downtime_ms - (q.remaining * 1000.0 / c.link + SIM_SWITCHOVER_MS)) <
                 1e-6);
@@ -97,14 +145,7 @@ test_paused_downtime_counts_switchover(void **state)
     int64_t paused_at;
 
     (void)state;
-    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
-    for (int i = 0; i < 200; i++)           /* 10 s: the hot set never fits */
-        sim_qemu_step(&q);
-    assert_int_equal(q.end, SIM_RUNNING);
-    sim_qemu_apply(&q, SIM_CMD_PAUSE, 0);
-    paused_at = q.t_ms;
-    run_to_end(&q);
-    assert_int_equal(q.end, SIM_PAUSED_DONE);
+    paused_at = run_paused(&q, &c);
     assert_true(fabs(q.downtime_ms - (q.remaining * 1000.0 / c.link + SIM_SWITCHOVER_MS +
                                       (q.now_ms - (double)paused_at))) < 1e-6);
     assert_true(q.now_ms <= (double)q.t_ms);    /* the stop, inside the step that ended it */
@@ -122,19 +163,11 @@ test_time_counts_stop_and_copy(void **state)
     int64_t paused_at;
 
     (void)state;
-    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
-    run_to_end(&q);
-    assert_int_equal(q.end, SIM_COMPLETED);
+    run_completed(&q, &c, 300);
     assert_true(q.downtime_ms > SIM_SWITCHOVER_MS);         /* RAM was left at the stop */
     assert_true(fabs((double)q.end_ms - (q.stop_ms + q.downtime_ms)) <= 1);
     c = paced(64, 200, 48, 16, 500);
-    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
-    for (int i = 0; i < 200; i++)
-        sim_qemu_step(&q);
-    sim_qemu_apply(&q, SIM_CMD_PAUSE, 0);
-    paused_at = q.t_ms;
-    run_to_end(&q);
-    assert_int_equal(q.end, SIM_PAUSED_DONE);
+    paused_at = run_paused(&q, &c);
     assert_true(fabs((double)q.end_ms - ((double)paused_at + q.downtime_ms)) <= 1);
 }
 
@@ -174,7 +207,7 @@ test_walk_pages(void **state)
 
     (void)state;
     c.pattern = SIM_SEQ;
-    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 250);
+    start_plain(&q, &c, 250);
     while (q.iteration < 2 && q.t_ms < 1000)
         sim_qemu_step(&q);
     assert_int_equal(q.iteration, 2);
@@ -281,21 +314,6 @@ test_postcopy_cut_lost(void **state)
     assert_true(q.end_ms > 13000 && q.end_ms <= 13100);
 }
 
-/* Step until the end or t_ms; the most syncs seen in one step. */
-static int64_t
-run_until(struct sim_qemu *q, int64_t t_ms)
-{
-    int64_t most = 0, before;
-
-    while (q->end == SIM_RUNNING && q->t_ms < t_ms) {
-        before = q->iteration;
-        sim_qemu_step(q);
-        if (q->iteration - before > most)
-            most = q->iteration - before;
-    }
-    return most;
-}
-
 /* threshold_size is 0 until QEMU has measured its first bandwidth window
  * (SIM_BUFFER_DELAY_MS): a guest smaller than bandwidth x max downtime
  * (2 MiB at 16 MiB/s, 4.8 MiB under 300 ms) is not stopped at the first
@@ -308,9 +326,7 @@ test_no_threshold_before_first_window(void **state)
     struct sim_qemu q;
 
     (void)state;
-    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
-    run_to_end(&q);
-    assert_int_equal(q.end, SIM_COMPLETED);
+    run_completed(&q, &c, 300);
     assert_true(fabs(q.stop_ms - SIM_BUFFER_DELAY_MS) < 1e-6);
     assert_true(fabs(q.remaining - 0.4 * SIM_MIB) < 1);
     assert_true(fabs(q.downtime_ms - (25 + SIM_SWITCHOVER_MS)) < 1e-6);
@@ -329,7 +345,7 @@ test_pass_ends_when_bitmap_empty(void **state)
     int64_t it;
 
     (void)state;
-    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 20);
+    start_plain(&q, &c, 20);
     run_until(&q, 20000);
     assert_int_equal(q.end, SIM_RUNNING);
     it = q.iteration;
@@ -352,9 +368,7 @@ test_threshold_lags_link(void **state)
 
     (void)state;
     c.shape = SIM_GAPPY;
-    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
-    run_to_end(&q);
-    assert_int_equal(q.end, SIM_COMPLETED);
+    run_completed(&q, &c, 300);
     assert_true(fabs(q.stop_ms - 1000) < 1e-6);
     assert_true(q.remaining < 1.75 * 16 * SIM_MIB * 0.300);        /* the fast window's */
     assert_true(q.remaining > 0.25 * 16 * SIM_MIB * 0.300);
@@ -362,9 +376,7 @@ test_threshold_lags_link(void **state)
                                       SIM_SWITCHOVER_MS)) < 1e-6);
     assert_true(q.downtime_ms > 1000);
     c.shape = SIM_STEADY;
-    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
-    run_to_end(&q);
-    assert_int_equal(q.end, SIM_COMPLETED);
+    run_completed(&q, &c, 300);
     assert_true(q.downtime_ms <= 300 + SIM_SWITCHOVER_MS);
 }
 
@@ -382,9 +394,7 @@ test_small_limit_costs_tail_passes(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
-        sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, limits[i]);
-        run_to_end(&q);
-        assert_int_equal(q.end, SIM_COMPLETED);
+        run_completed(&q, &c, limits[i]);
         assert_true(q.downtime_ms <= limits[i] + SIM_SWITCHOVER_MS);
         assert_true(q.iteration >= prev_it && q.end_ms >= prev_end && q.processed > prev_bytes);
         printf("    max downtime %3d ms: %lld iterations, %.2f s, %.3f x RAM, downtime %.0f ms\n",
@@ -408,9 +418,8 @@ test_dirty_rate_is_qemus(void **state)
     struct pf_sample s;
 
     (void)state;
-    sim_qemu_init(&q, &c, false, false, SIM_AC_INITIAL, SIM_AC_INCREMENT, 300);
-    for (int i = 0; i < 400; i++)           /* 20 s: the hot set never fits */
-        sim_qemu_step(&q);
+    start_plain(&q, &c, 300);
+    run_until(&q, 20000);                   /* 20 s: the hot set never fits */
     assert_int_equal(q.end, SIM_RUNNING);
     sim_qemu_sample(&q, &s);
     printf("    dirty rate %.1f MiB/s on a %.0f MiB/s link\n", s.mem_dirty_rate / SIM_MIB,
