@@ -1324,12 +1324,48 @@ lv_dirty_rate_read(struct virt *v, virDomainPtr dom, const char *uuid, int *stat
     return 0;
 }
 
-/* Start a page-sampling calculation (QEMU's calc-dirty-rate, which resets
- * the last result to unstarted before it returns) and wait for its result:
- * a MEASURED status after the start is this calculation's.  One already
- * running (ferry-compute's background measure, compute/rates.c: QEMU runs
- * one at a time and refuses a second) is waited for instead: it is as
- * recent. */
+/* Have a page-sampling calculation over seconds running on dom: one
+ * already running over the same period (ferry-compute's background
+ * measure, compute/rates.c) is as recent and is taken; one over another
+ * period is waited out (QEMU runs one at a time and refuses a second),
+ * then ours starts (QEMU's calc-dirty-rate resets the last result to
+ * unstarted before it returns, so a MEASURED status after this is its). */
+static int
+lv_dirty_rate_begin(struct virt *v, virDomainPtr dom, const char *uuid, int seconds,
+                    int64_t deadline, struct err *err)
+{
+    struct virt_dirty_rate cur;
+    int status, rc;
+
+    for (;;) {
+        virErrorPtr e;
+
+        if (lv_dirty_rate_read(v, dom, uuid, &status, &cur, err) < 0)
+            return -1;
+        if (status == VIR_DOMAIN_DIRTYRATE_MEASURING) {
+            if (cur.period_s == seconds)
+                return 0;
+            if (now_ms() >= deadline)
+                return err_set(err, ERR_TIMEOUT, "dirty rate of %s: another calculation "
+                               "still running", uuid);
+            sleep_ms(200);
+            continue;
+        }
+        if (virDomainStartDirtyRateCalc(dom, seconds,
+                                        VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING) == 0)
+            return 0;
+        /* refused: because one started meanwhile (then as above), or not */
+        e = virSaveLastError();
+        rc = lv_dirty_rate_read(v, dom, uuid, &status, &cur, err);
+        if (rc == 0 && status != VIR_DOMAIN_DIRTYRATE_MEASURING)
+            rc = lv_fail_saved(v, uuid, e, "virDomainStartDirtyRateCalc", ERR_NONE, err);
+        virFreeError(e);
+        if (rc < 0)
+            return -1;
+    }
+}
+
+/* Measure over seconds and wait for the result. */
 static int
 lv_dirty_rate(struct virt *v, const char *uuid, int seconds, struct virt_dirty_rate *out,
               struct err *err)
@@ -1344,16 +1380,10 @@ lv_dirty_rate(struct virt *v, const char *uuid, int seconds, struct virt_dirty_r
     dom = lv_dom(v, uuid, err);
     if (!dom)
         return -1;
-    if (lv_dirty_rate_read(v, dom, uuid, &status, out, err) < 0) {
+    if (lv_dirty_rate_begin(v, dom, uuid, seconds, now_ms() + 62000, err) < 0) {
         virDomainFree(dom);
         return -1;
     }
-    if (status != VIR_DOMAIN_DIRTYRATE_MEASURING &&
-        virDomainStartDirtyRateCalc(dom, seconds, VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING) < 0) {
-        virDomainFree(dom);
-        return lv_fail(v, uuid, "virDomainStartDirtyRateCalc", err);
-    }
-    status = VIR_DOMAIN_DIRTYRATE_UNSTARTED;
     deadline = now_ms() + seconds * 1000LL + 10000;
     while ((rc = lv_dirty_rate_read(v, dom, uuid, &status, out, err)) == 0 &&
            status != VIR_DOMAIN_DIRTYRATE_MEASURED && now_ms() < deadline)

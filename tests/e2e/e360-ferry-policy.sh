@@ -46,6 +46,13 @@ ok
 
 # ---- converges alone: never touched --------------------------------------------
 S=$(new_guest fp-idle "$SRC" 64 "fill=1")
+# its host measures its dirty rate in the background ([ferry]
+# dirty_rate_interval, compute/rates.c): the forecast starts from that one,
+# without measuring for a second first, and says how old it was
+wait_for "fp-idle's dirty rate recorded" 60 \
+    "[[ -n \$(sql \"SELECT dirty_rate_at FROM instances WHERE uuid = '$S'\") ]]"
+(( $(sql "SELECT dirty_rate_bps FROM instances WHERE uuid = '$S'") <= 2 * 1048576 )) \
+    || fail "idle: recorded dirty rate $(sql "SELECT dirty_rate_bps FROM instances WHERE uuid = '$S'")"
 id=$(migrate_to "$S" "$DEST")
 [[ $(wait_migration_done "$id" 60) == completed ]] || fail "idle: $(migration_status "$id")"
 [[ $(field "$id" '[.policy, .forecast.verdict, .forecast.expected_step, .step_reached,
@@ -62,6 +69,8 @@ id=$(migrate_to "$S" "$DEST")
 [[ $(sql "SELECT min(max_downtime_ms) || ',' || max(max_downtime_ms) FROM migration_samples
           WHERE migration_id = $id") == 50,50 ]] || fail "idle: max downtime changed"
 within_budget "$id" 500; d1=$DT
+age=$(field "$id" '.forecast.dirty_rate_age_ms')
+[[ $age =~ ^[0-9]+$ ]] && (( age <= 20000 )) || fail "idle: forecast's dirty rate age '$age'"
 ok
 assert_alive_on fp-idle "$DEST"
 drop_guest fp-idle

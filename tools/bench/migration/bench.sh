@@ -211,6 +211,13 @@ run_one() {
     wait_for "$g's next heartbeat" 60 "[[ \$(lab heartbeat $g $SRC) -gt \$((hb0 + 1)) ]]"
     grate=$(lab heartbeat "$g" "$SRC" --line | sed -n 's/.* rate=\([0-9.]*\).*/\1/p')
     [[ -n $grate ]] || grate=null
+    # and its host has measured its dirty rate since, as a host does every
+    # guest in the background ([ferry] dirty_rate_interval): a guest on a
+    # real host has run for longer than that before anyone migrates it
+    local since
+    since=$(sql "SELECT now()")
+    wait_for "$g's dirty rate measured" 60 \
+        "[[ \$(sql \"SELECT dirty_rate_at > '$since' FROM instances WHERE uuid = '$S'\") == t ]]"
     t0=$(date +%s.%N)
     id=$(migrate_to "$S" "$DEST")
     local undecided=false
@@ -265,8 +272,7 @@ run_one() {
          status: $m.status, policy_ran: $m.policy, downtime_ms: $m.downtime_ms,
          downtime_source: $m.downtime_source, bytes: $m.data_sent_bytes,
          created: $created, started: $started, finished: $finished,
-         time_s: (if $finished == null then null
-                  else $finished - (if $started == null then $created else $started end) end),
+         time_s: (if $finished == null then null else $finished - $created end),
          job_s: (if $job_ms < 0 then null else $job_ms / 1000 end),
          decide_s: (if $finished == null then null else $finished - $created end),
          post_copy_used: ([$m.events[] | select(.to_status == "running (post-copy)")]
