@@ -2,6 +2,7 @@
  *
  *   main.c     the service loop: register, heart-beat, sync, claim queued rows
  *   sync.c     libvirt domains -> instances (identity from Nova's metadata)
+ *   rates.c    the guests' dirty rates, measured in the background (its own thread)
  *   hostreq.c  answers host requests addressed to this host (its own thread)
  *   worker.c   one thread per migration: prepare, migrate, finish
  *   monitor.c  its monitor loop: samples, abort, force-complete, the policy

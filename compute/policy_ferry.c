@@ -328,6 +328,20 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
     } else {
         forecast_refuse(g, out, need);
     }
+    /* a rate measured a while before (in the background) may have risen
+     * since, and auto-converge cannot be enabled once the job runs: armed
+     * wherever allowed (QEMU throttles only a guest dirtying more than half
+     * of what is sent, so it costs one that converges nothing) */
+    if (out->verdict == PF_START && m->age_ms > 0 && g->auto_converge && !out->auto_converge) {
+        size_t n = strlen(out->text);
+
+        /* sized as for a guest that came to dirty a third of the link */
+        out->auto_converge = true;
+        ac_rungs(out, 0, fmax(d, bw / (2.0 * PF_AC_ARM)), bw);
+        snprintf(out->text + n, sizeof(out->text) - n, "; auto-converge armed from %d %% "
+                 "(+%d %%): the dirty rate was measured %lld s before", out->ac_initial,
+                 out->ac_increment, (long long)(m->age_ms / 1000));
+    }
     if (out->verdict == PF_START && disk > 0) {
         size_t n = strlen(out->text);
 

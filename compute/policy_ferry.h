@@ -142,6 +142,9 @@ struct pf_guest {
 struct pf_measure {
     int64_t dirty_bps;              /* virt dirty_rate: distinct bytes/s */
     int dirty_period_s;             /* over this period (W >= dirty_bps x period) */
+    int64_t age_ms;                 /* measured this long before (in the background:
+                                     * auto-converge is then armed wherever allowed),
+                                     * 0: just now */
     int64_t link_bps;               /* the link's capacity, bytes/s */
     int64_t link_used_bps;          /* what other migrations on it use now */
 };

@@ -9,10 +9,15 @@
  * every [ferry] dirty_rate_interval seconds measures the guests one after
  * another (libvirt's page sampling over PF_DIRTY_PERIOD_S: 512 pages a GiB
  * hashed at the start and the end, nothing the guest notices).  A domain
- * that is not running, or is in a libvirt job (a migration, in or out), is
- * skipped: libvirt would hold the measure behind the job. */
+ * that is not running, whose instance has a task (a migration asked for or
+ * running) or another host, or that is in a libvirt job, is skipped:
+ * libvirt would hold the measure behind the job.  With more guests than a
+ * round can measure in an interval (about one a second), some guests'
+ * records grow older than the forecast takes (STEER_RATE_AGE_INTERVALS),
+ * and their forecasts measure for a second first, as without this. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/auto.h"
 #include "common/log.h"
@@ -27,29 +32,44 @@ struct rates {
     pthread_t thread;
 };
 
-/* Measure one domain and record it; false when it was skipped. */
-static bool
-rates_one(struct compute *c, struct db *db, struct virt *v, const struct virt_domain *d)
+/* Measure one domain and record it: 1 measured, 0 skipped, -1 when the
+ * round must end (*err: the database or libvirt is gone, or libvirt cannot
+ * measure a dirty rate at all). */
+static int
+rates_one(struct compute *c, struct db *db, struct virt *v, const struct virt_domain *d,
+          struct err *err)
 {
+    struct db_instance inst;
     struct virt_job_stats js;
     struct virt_dirty_rate dr;
-    struct err err = ERR_INIT;
+    struct err e = ERR_INIT;
 
-    if (d->incoming || d->unreadable || d->power_state != POWER_RUNNING)
-        return false;
-    if (c->drv->job_stats(v, d->uuid, false, &js, &err) < 0 || js.type != VIRT_JOB_NONE)
-        return false;
-    if (c->drv->dirty_rate(v, d->uuid, PF_DIRTY_PERIOD_S, &dr, &err) < 0) {
-        log_debug("dirty rate not measured instance=%s: %s", d->uuid, err.msg);
-        return false;
-    }
+    if (d->incoming || d->postcopy_failed || d->unreadable || d->power_state != POWER_RUNNING)
+        return 0;
+    /* a migration asked for (its task set at the request, before any job)
+     * or running: libvirt would hold the measure behind its job */
+    if (db_instance_get(db, d->uuid, NULL, &inst, &e) < 0)
+        goto failed;
+    if (inst.task_state[0] || strcmp(inst.host, c->host) != 0)
+        return 0;
+    if (c->drv->job_stats(v, d->uuid, false, &js, &e) < 0)
+        goto failed;
+    if (js.type != VIRT_JOB_NONE)
+        return 0;
+    if (c->drv->dirty_rate(v, d->uuid, PF_DIRTY_PERIOD_S, &dr, &e) < 0)
+        goto failed;
     if (db_instance_set_dirty_rate(db, d->uuid, dr.bytes_per_s,
-                                   dr.period_s > 0 ? dr.period_s : PF_DIRTY_PERIOD_S,
-                                   &err) < 0) {
-        log_warnx("dirty rate not recorded instance=%s: %s", d->uuid, err.msg);
-        return false;
+                                   dr.period_s > 0 ? dr.period_s : PF_DIRTY_PERIOD_S, err) < 0)
+        return -1;
+    return 1;
+failed:
+    /* gone meanwhile, or this one cannot be measured now: the next */
+    if (e.code != ERR_UNAVAILABLE && e.code != ERR_NOT_SUPPORTED) {
+        log_debug("dirty rate not measured instance=%s: %s", d->uuid, e.msg);
+        return 0;
     }
-    return true;
+    *err = e;
+    return -1;
 }
 
 int
@@ -60,8 +80,13 @@ rates_round(struct compute *c, struct db *db, struct virt *v, struct err *err)
 
     if (c->drv->list_domains(v, &doms, &n, err) < 0)
         return -1;
-    for (int i = 0; i < n && !*c->stop; i++)
-        measured += rates_one(c, db, v, &doms[i]);
+    for (int i = 0; i < n && !*c->stop; i++) {
+        int rc = rates_one(c, db, v, &doms[i], err);
+
+        if (rc < 0)
+            return -1;
+        measured += rc;
+    }
     return measured;
 }
 
@@ -72,26 +97,37 @@ rates_thread(void *arg)
     struct compute *c = r->c;
     struct db *db = db_new(c->cfg->db_connection, "ferry-compute-rates");
     struct virt *v = NULL;
-    int64_t next = now_ms();
+    int64_t interval_ms = (int64_t)c->cfg->dirty_rate_interval * 1000, next = now_ms();
 
     while (!*c->stop) {
         struct err err = ERR_INIT;
+        int64_t start = now_ms();
+        int n;
 
-        if (now_ms() < next) {
+        if (start < next) {
             sleep_ms(200);
             continue;
         }
-        next = now_ms() + (int64_t)c->cfg->dirty_rate_interval * 1000;
+        next = start + interval_ms;
         if (!v && c->drv->open(c->uri, &v, &err) < 0) {
-            log_debug("dirty rates: no libvirt connection: %s", err.msg);
+            log_debug("dirty rates not measured: no libvirt connection: %s", err.msg);
             continue;
         }
-        if (rates_round(c, db, v, &err) < 0) {
-            log_debug("dirty rates: round failed: %s", err.msg);
-            if (err.code == ERR_UNAVAILABLE) {
+        if ((n = rates_round(c, db, v, &err)) < 0) {
+            if (err.code == ERR_NOT_SUPPORTED) {
+                log_info("dirty rates not measured in the background: %s", err.msg);
+                break;
+            }
+            log_debug("dirty rates: round ended early: %s%s%s", err.msg,
+                      err.detail[0] ? ": " : "", err.detail);
+            if (err.code == ERR_UNAVAILABLE && v) {
                 c->drv->close(v);
                 v = NULL;
             }
+        } else if (now_ms() - start > interval_ms) {
+            log_info("dirty rates: a round of %d guests took %lld ms, more than [ferry] "
+                     "dirty_rate_interval: the forecast measures those it finds too old",
+                     n, (long long)(now_ms() - start));
         }
     }
     if (v)

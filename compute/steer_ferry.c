@@ -94,9 +94,9 @@ steer_measure(struct steer *s, bool paused, struct pf_measure *m)
 
 /* The dirty rate measured in the background (rates.c), when it ended at
  * most STEER_RATE_AGE_INTERVALS x [ferry] dirty_rate_interval ago: true and
- * *m, *age_ms. */
+ * *m with its age. */
 static bool
-steer_recorded(struct steer *s, struct pf_measure *m, int64_t *age_ms)
+steer_recorded(struct steer *s, struct pf_measure *m)
 {
     struct db_dirty_rate dr;
     struct err err = ERR_INIT;
@@ -112,7 +112,7 @@ steer_recorded(struct steer *s, struct pf_measure *m, int64_t *age_ms)
         return false;
     m->dirty_bps = dr.bps;
     m->dirty_period_s = dr.period_s;
-    *age_ms = dr.age_ms;
+    m->age_ms = dr.age_ms > 0 ? dr.age_ms : 1;
     return true;
 }
 
@@ -125,27 +125,28 @@ steer_admit(struct steer *s, const struct mig_opts *o, int64_t ram_bytes, bool p
                           .post_copy = o->post_copy && !paused,
                           .auto_converge = o->auto_converge };
     struct pf_measure m = { .link_bps = steer_link_bps(s->c->cfg) };
-    int64_t age_ms = -1;
+    bool recorded = false;
 
     if (db_mig_link_used(s->db, s->mig_id, s->c->host, &m.link_used_bps, err) < 0)
         return -1;
     /* a recent background measure starts it at once; a verdict other than
      * start (a refusal, a queue) is only ever given on a measure made now */
-    if (!paused && steer_recorded(s, &m, &age_ms)) {
+    if (!paused && steer_recorded(s, &m)) {
         pf_admit(&g, &m, fc);
-        if (fc->verdict != PF_START)
-            age_ms = -1;
+        recorded = fc->verdict == PF_START;
     }
-    if (age_ms < 0) {
+    if (!recorded) {
+        m.age_ms = 0;
         steer_measure(s, paused, &m);
         pf_admit(&g, &m, fc);
     }
-    s->rate_age_ms = age_ms;
-    log_info("ferry forecast mig=%d verdict=%s dirty_bps=%lld dirty_age_ms=%lld link_bps=%lld "
+    s->rate_age_ms = recorded ? m.age_ms : -1;
+    log_info("ferry forecast mig=%d verdict=%s dirty_bps=%lld dirty_rate=%s link_bps=%lld "
              "used_bps=%lld ram=%lld disk=%lld budget_ms=%d", s->mig_id,
-             steer_verdicts[fc->verdict], (long long)m.dirty_bps, (long long)age_ms,
-             (long long)m.link_bps, (long long)m.link_used_bps, (long long)ram_bytes,
-             (long long)g.disk_bytes, g.budget_ms);
+             steer_verdicts[fc->verdict], (long long)m.dirty_bps,
+             recorded ? "recorded" : paused ? "none" : "measured", (long long)m.link_bps,
+             (long long)m.link_used_bps, (long long)ram_bytes, (long long)g.disk_bytes,
+             g.budget_ms);
     steer_record_forecast(s, &g, &m, fc);
     if (fc->verdict != PF_START)
         return 0;

@@ -1324,6 +1324,10 @@ lv_dirty_rate_read(struct virt *v, virDomainPtr dom, const char *uuid, int *stat
     return 0;
 }
 
+/* How long past its period a measure may take: another caller's to end,
+ * the result's wait. */
+#define LV_DIRTY_RATE_SLACK_MS 10000
+
 /* Have a page-sampling calculation over seconds running on dom: one
  * already running over the same period (ferry-compute's background
  * measure, compute/rates.c) is as recent and is taken; one over another
@@ -1334,7 +1338,7 @@ static int
 lv_dirty_rate_begin(struct virt *v, virDomainPtr dom, const char *uuid, int seconds,
                     int64_t deadline, struct err *err)
 {
-    struct virt_dirty_rate cur;
+    struct virt_dirty_rate cur = { 0 };
     int status, rc;
 
     for (;;) {
@@ -1380,18 +1384,21 @@ lv_dirty_rate(struct virt *v, const char *uuid, int seconds, struct virt_dirty_r
     dom = lv_dom(v, uuid, err);
     if (!dom)
         return -1;
-    if (lv_dirty_rate_begin(v, dom, uuid, seconds, now_ms() + 62000, err) < 0) {
-        virDomainFree(dom);
-        return -1;
-    }
-    deadline = now_ms() + seconds * 1000LL + 10000;
-    while ((rc = lv_dirty_rate_read(v, dom, uuid, &status, out, err)) == 0 &&
-           status != VIR_DOMAIN_DIRTYRATE_MEASURED && now_ms() < deadline)
+    deadline = now_ms() + seconds * 1000LL + LV_DIRTY_RATE_SLACK_MS;
+    rc = lv_dirty_rate_begin(v, dom, uuid, seconds, deadline, err);
+    while (rc == 0 && (rc = lv_dirty_rate_read(v, dom, uuid, &status, out, err)) == 0 &&
+           !(status == VIR_DOMAIN_DIRTYRATE_MEASURED && out->period_s == seconds) &&
+           now_ms() < deadline) {
+        /* another caller's calculation over another period replaced ours
+         * (UNSTARTED is QEMU's state between a start and its thread's) */
+        if (status == VIR_DOMAIN_DIRTYRATE_MEASURED)
+            rc = lv_dirty_rate_begin(v, dom, uuid, seconds, deadline, err);
         sleep_ms(200);
+    }
     virDomainFree(dom);
-    if (rc == 0 && status != VIR_DOMAIN_DIRTYRATE_MEASURED)
-        rc = err_set(err, ERR_TIMEOUT, "dirty rate of %s not measured %d s after a %d s "
-                     "calculation started", uuid, 10 + seconds, seconds);
+    if (rc == 0 && !(status == VIR_DOMAIN_DIRTYRATE_MEASURED && out->period_s == seconds))
+        rc = err_set(err, ERR_TIMEOUT, "dirty rate of %s not measured over %d s within %d s",
+                     uuid, seconds, seconds + LV_DIRTY_RATE_SLACK_MS / 1000);
     if (rc == 0)
         log_debug("dirty rate measured uuid=%s period=%d s bytes_per_s=%lld", uuid,
                   out->period_s, (long long)out->bytes_per_s);

@@ -603,7 +603,7 @@ static int
 worker_ferry_admit(struct worker *w, const struct mig_opts *o, unsigned guest)
 {
     struct err err = ERR_INIT;
-    struct pf_forecast fc;
+    struct pf_forecast fc = { 0 };
     int64_t ram = (int64_t)w->inst.memory_mb << 20;
     const char *ev = "compute_live_migration";
 
@@ -611,7 +611,8 @@ worker_ferry_admit(struct worker *w, const struct mig_opts *o, unsigned guest)
     if (!w->sf)
         fatalx("out of memory");
     *w->sf = (struct steer){ .c = w->c, .db = w->db, .v = w->v, .mig_id = w->m.id,
-                             .uuid = w->m.instance_uuid, .request_id = w->m.request_id };
+                             .uuid = w->m.instance_uuid, .request_id = w->m.request_id,
+                             .rate_age_ms = -1 };
     for (int i = 0; i < w->disks.n; i++)    /* listed for a block migration only */
         w->sf->disk_bytes += w->disks.d[i].physical;
     if (w->attach) {

@@ -267,7 +267,7 @@ db_instance_import(struct db *db, const char *host, const char *node,
     const char *names[DB_CPU_FEATURES_MAX];
     AUTO_PGRES PGresult *ir = NULL;
     char flavor[32];
-    const char *ip[18];
+    const char *ip[17];
 
     if (instance_import_flavor(db, in, flavor, sizeof(flavor), err) < 0)
         return -1;
@@ -290,7 +290,6 @@ db_instance_import(struct db *db, const char *host, const char *node,
     for (int k = 0; k < in->cpu_features.n && k < DB_CPU_FEATURES_MAX; k++)
         names[k] = in->cpu_features.name[k];
     ip[16] = features = db_text_array(names, in->cpu_features.n);
-    ip[17] = up[0];
     ir = db_query(db,
              "INSERT INTO instances AS i (uuid, display_name, domain_name, project_id,"
              " user_id, host, node, flavor_id, memory_mb, vcpus, root_gb, power_state,"
@@ -304,9 +303,9 @@ db_instance_import(struct db *db, const char *host, const char *node,
              /* the CPU a running guest was given (libvirt writes its
               * features into the live XML at start): a sync that caught
               * the domain defined but not started read the inactive one */
-             " cpu_xml = CASE WHEN EXCLUDED.power_state = $18::int THEN EXCLUDED.cpu_xml"
-             " ELSE i.cpu_xml END,"
-             " cpu_features = CASE WHEN EXCLUDED.power_state = $18::int"
+             " cpu_xml = CASE WHEN EXCLUDED.power_state = ANY($16::int[])"
+             " THEN EXCLUDED.cpu_xml ELSE i.cpu_xml END,"
+             " cpu_features = CASE WHEN EXCLUDED.power_state = ANY($16::int[])"
              " THEN EXCLUDED.cpu_features ELSE i.cpu_features END,"
              " updated_at = CASE WHEN i.power_state <> EXCLUDED.power_state"
              " OR i.host <> EXCLUDED.host THEN now() ELSE i.updated_at END"
@@ -317,7 +316,7 @@ db_instance_import(struct db *db, const char *host, const char *node,
              " RETURNING (xmax = 0) AS created,"
              " (SELECT o.host FROM instances o WHERE o.uuid = $1::uuid) IS DISTINCT FROM $6"
              " AND xmax <> 0 AS adopted",
-             18, ip, err);
+             17, ip, err);
     if (!ir)
         return -1;
     *created = PQntuples(ir) > 0 && row_bool(ir, 0, "created");

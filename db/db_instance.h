@@ -114,7 +114,7 @@ void db_instance_list_free(struct db_instance *v, int n);
  * (memory_mb, vcpus, root_gb, ephemeral_gb, swap), power_state, cpu_xml and
  * cpu_features; the rest is ignored.  A new uuid becomes an instance on host
  * (with a flavor matching its size); a known one only refreshes its power
- * state and, while it runs, its cpu_xml and cpu_features (the live CPU:
+ * state and, while it runs or is paused, its cpu_xml and cpu_features (the live CPU:
  * a sync may first have caught the domain defined, not started), and only
  * while host owns it.  *created tells which happened. */
 int db_instance_import(struct db *db, const char *host, const char *node,

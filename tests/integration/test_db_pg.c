@@ -244,8 +244,9 @@ test_import_cpu_features(void **state)
     for (int i = 0; i < 4; i++)
         assert_string_equal(inst.cpu_features.name[i], want[i]);
     /* caught defined, not started: the inactive <cpu>, without the
-     * features libvirt gives the running guest; once it runs, the live one
-     * replaces it; a later stop keeps the last CPU it ran with */
+     * features libvirt gives the running guest; once it runs (or is
+     * paused), the live one replaces it; a later stop keeps the last CPU it
+     * ran with */
     pg_exec(db, "DELETE FROM instances WHERE uuid = '" IMPORT_UUID "'");
     in.power_state = POWER_SHUTDOWN;
     snprintf(in.cpu_xml, sizeof(in.cpu_xml), "%s", "<cpu><model>qemu64</model></cpu>");

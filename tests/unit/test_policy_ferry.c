@@ -314,6 +314,40 @@ test_forecast_alone_margins(void **state)
     assert_int_equal(fc.start_downtime_ms, 100);
 }
 
+/* A rate measured in the background a while before may have risen since,
+ * and auto-converge cannot be enabled once the job runs: where allowed it
+ * is armed (5 %, then QEMU's next firing to the cap), idle guest included;
+ * a rate measured just now arms nothing a guest this calm needs. */
+static void
+test_forecast_recorded_rate_arms(void **state)
+{
+    struct pf_guest g = { .ram_bytes = 64 << 20, .budget_ms = 300, .auto_converge = true };
+    struct pf_measure pm = { .dirty_bps = 8 << 20, .dirty_period_s = 1, .link_bps = 32 << 20,
+                             .age_ms = 8000 };
+    struct pf_forecast fc;
+
+    (void)state;
+    pf_forecast(&g, &pm, pm.link_bps, &fc);
+    assert_int_equal(fc.verdict, PF_START);
+    assert_int_equal(fc.expected, PF_STEP_NONE);
+    assert_true(fc.auto_converge);
+    assert_int_equal(fc.ac_initial, 5);
+    assert_int_equal(fc.ac_increment, 94);
+    assert_has(fc.text, "; auto-converge armed from 5 % (+94 %): the dirty rate was measured "
+                        "8 s before");
+    pm.dirty_bps = 0;
+    pf_forecast(&g, &pm, pm.link_bps, &fc);
+    assert_true(fc.auto_converge);
+    assert_int_equal(fc.ac_initial, 5);
+    pm.age_ms = 0;
+    pf_forecast(&g, &pm, pm.link_bps, &fc);
+    assert_false(fc.auto_converge);
+    g.auto_converge = false;
+    pm.age_ms = 8000;
+    pf_forecast(&g, &pm, pm.link_bps, &fc);
+    assert_false(fc.auto_converge);
+}
+
 /* Throttling needed: auto-converge with an initial throttle and increment
  * from D / B, not QEMU's 20 % + 10 %. */
 static void
@@ -1036,6 +1070,7 @@ main(void)
         cmocka_unit_test(test_forecast_block_disks),
         cmocka_unit_test(test_forecast_downtime),
         cmocka_unit_test(test_forecast_alone_margins),
+        cmocka_unit_test(test_forecast_recorded_rate_arms),
         cmocka_unit_test(test_forecast_auto_converge),
         cmocka_unit_test(test_forecast_post_copy),
         cmocka_unit_test(test_forecast_refusals),
