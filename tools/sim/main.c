@@ -238,7 +238,8 @@ run_json(int i, const struct sim_run *r)
                      "time_s", (q->end_ms + (q->end == SIM_REFUSED ? r->p->lead_ms : 0)) / 1000.0,
                      "downtime_ms", q->downtime_ms, "bytes", q->processed,
                      "decision_s", r->decided_ms < 0 ? -0.001 :
-                                   (r->decided_ms + r->p->lead_ms) / 1000.0,
+                                   (r->decided_ms + (q->end == SIM_REFUSED ? r->p->lead_ms : 0))
+                                   / 1000.0,
                      "evidence_s", q->iter3_ms / 1000.0,
                      "iterations", (json_int_t)q->iteration, "why", r->why);
 }
@@ -276,7 +277,7 @@ agg_add(struct agg *a, const struct sim_run *r)
         a->horizon++;
     } else {
         a->decided++;
-        a->decide_s += (r->q.end_ms + r->p->lead_ms) / 1000.0;
+        a->decide_s += (r->q.end_ms + (r->q.end == SIM_REFUSED ? r->p->lead_ms : 0)) / 1000.0;
     }
 }
 

@@ -269,8 +269,9 @@ struct sim_policy {
     void (*sample)(struct sim_run *r, const struct pf_sample *s);
     /* at every bitmap sync (NULL: not iteration-driven) */
     void (*iteration)(struct sim_run *r);
-    /* from the request to the job's start, or to a refusal: ferry's
-     * forecast measures the dirty rate first (PF_DIRTY_PERIOD_S) */
+    /* from the request to a refusal: ferry's forecast measures the dirty
+     * rate first (PF_DIRTY_PERIOD_S); a start takes the rate its host
+     * measured in the background (compute/rates.c), at once */
     int lead_ms;
 };
 
