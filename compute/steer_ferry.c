@@ -126,18 +126,27 @@ steer_admit(struct steer *s, const struct mig_opts *o, int64_t ram_bytes, bool p
                           .auto_converge = o->auto_converge };
     struct pf_measure m = { .link_bps = steer_link_bps(s->c->cfg) };
     bool recorded = false;
+    int64_t queued_bps;
 
-    if (db_mig_link_used(s->db, s->mig_id, s->c->host, &m.link_used_bps, err) < 0)
+    /* a row queued at a rate starts when what is left carries that rate:
+     * one 1 s page sample can read a small guest's rate low (a 4 MiB/s
+     * guest of 64 MiB read 0 and started on a full link) */
+    if (db_mig_link_used(s->db, s->mig_id, s->c->host, &m.link_used_bps, err) < 0 ||
+        db_mig_queued_dirty_rate(s->db, s->mig_id, &queued_bps, err) < 0)
         return -1;
     /* a recent background measure starts it at once; a verdict other than
      * start (a refusal, a queue) is only ever given on a measure made now */
     if (!paused && steer_recorded(s, &m)) {
+        if (queued_bps > m.dirty_bps)
+            m.dirty_bps = queued_bps;
         pf_admit(&g, &m, fc);
         recorded = fc->verdict == PF_START;
     }
     if (!recorded) {
         m.age_ms = 0;
         steer_measure(s, paused, &m);
+        if (queued_bps > m.dirty_bps)
+            m.dirty_bps = queued_bps;
         pf_admit(&g, &m, fc);
     }
     s->rate_age_ms = recorded ? m.age_ms : -1;

@@ -19,6 +19,24 @@ db_mig_record_forecast(struct db *db, int id, const char *forecast_json, struct 
 }
 
 int
+db_mig_queued_dirty_rate(struct db *db, int id, int64_t *bps, struct err *err)
+{
+    struct numbuf b;
+    const char *p[1] = { num(&b, id) };
+    AUTO_PGRES PGresult *r = db_query(db,
+                                      "SELECT coalesce((forecast->>'dirty_rate_bps')::bigint, 0)"
+                                      " AS bps FROM migrations WHERE id = $1::int"
+                                      " AND forecast->>'verdict' = 'queue'", 1, p, err);
+
+    *bps = 0;
+    if (!r)
+        return -1;
+    if (PQntuples(r) > 0)
+        *bps = row_i64(r, 0, "bps");
+    return 0;
+}
+
+int
 db_mig_record_step(struct db *db, int id, int step, struct err *err)
 {
     struct numbuf b[2];

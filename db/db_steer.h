@@ -16,6 +16,9 @@ struct db_mig_iter {
 
 /* The forecast (JSON text, validated by PostgreSQL's jsonb) before start. */
 int db_mig_record_forecast(struct db *db, int id, const char *forecast_json, struct err *err);
+/* The dirty rate of the forecast that last queued row id (0 when its
+ * last forecast did not queue it). */
+int db_mig_queued_dirty_rate(struct db *db, int id, int64_t *bps, struct err *err);
 /* The step of the ladder reached, kept as the highest. */
 int db_mig_record_step(struct db *db, int id, int step, struct err *err);
 /* One row of the per-iteration table (a repeated iteration is ignored). */
