@@ -13,6 +13,11 @@
 # the unit tests (test_cpu), since no lab host here can run KVM.
 source "$(dirname "$0")/lib.sh"
 S=$(new_guest e620-g t-lab-1 64 "rate=1")
+# the sync may first have read it defined, or "paused (starting up)" (as
+# active) before libvirt wrote the CPU QEMU gave it: the next sync, 2 s on,
+# reads the live <cpu> of the running guest
+wait_for "e620-g's live <cpu> imported" 30 \
+    "[[ \$(sql \"SELECT cpu_xml FROM instances WHERE uuid = '$S'\") == *hypervisor* ]]"
 cpu=$(sql "SELECT cpu_xml FROM instances WHERE uuid = '$S'")
 [[ $cpu == *"<model"* && $cpu == *hypervisor* ]] \
     || fail "imported cpu_xml is not the live one: $cpu"
