@@ -52,8 +52,10 @@ void hostreq_join(struct hostreq_threads *t);
 /* rates.c: every running guest's dirty rate, measured in the background
  * and recorded on its instance, in a thread of its own until *c->stop,
  * every [ferry] dirty_rate_interval s (NULL when 0); rates_join waits for
- * it and frees r.  rates_round measures once each domain that runs and is
- * in no job: the number measured, or -1 when the domains cannot be listed. */
+ * it and frees r.  rates_round measures once, all at once, each domain that
+ * runs, has no task and is in no job: the number recorded, or -1 when the
+ * round had to end (the domains cannot be listed, the database or libvirt
+ * went away, or libvirt cannot measure: ERR_NOT_SUPPORTED). */
 struct rates;
 struct rates *rates_start(struct compute *c);
 void rates_join(struct rates *r);

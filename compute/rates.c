@@ -6,15 +6,16 @@
  *
  * Its own thread, libvirt connection and database connection, so that a
  * slow measure holds up neither the service loop nor a migration.  A round
- * every [ferry] dirty_rate_interval seconds measures the guests one after
- * another (libvirt's page sampling over PF_DIRTY_PERIOD_S: 512 pages a GiB
- * hashed at the start and the end, nothing the guest notices).  A domain
- * that is not running, whose instance has a task (a migration asked for or
- * running) or another host, or that is in a libvirt job, is skipped:
- * libvirt would hold the measure behind the job.  With more guests than a
- * round can measure in an interval (about one a second), some guests'
- * records grow older than the forecast takes (STEER_RATE_AGE_INTERVALS),
- * and their forecasts measure for a second first, as without this. */
+ * every [ferry] dirty_rate_interval seconds starts every guest's measure
+ * at once, then reads them (libvirt's page sampling over PF_DIRTY_PERIOD_S,
+ * each in its guest's QEMU: 512 pages a GiB hashed at the start and the
+ * end, nothing the guest notices), so a round takes about a second however
+ * many guests the host runs.  A domain that is not running, whose instance
+ * has a task (a migration asked for, queued or running) or another host,
+ * or that is in a libvirt job, is skipped: libvirt would hold the measure
+ * behind the job.  A guest measured by someone else over another period
+ * (virsh domdirtyrate-calc) is skipped for the round; a queued migration's
+ * guest is measured by its own forecast at each retry.  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,16 +33,18 @@ struct rates {
     pthread_t thread;
 };
 
-/* Measure one domain and record it: 1 measured, 0 skipped, -1 when the
- * round must end (*err: the database or libvirt is gone, or libvirt cannot
+/* How long past PF_DIRTY_PERIOD_S a round waits for its results. */
+#define RATES_SLACK_MS 5000
+
+/* Start measuring one domain: 1 started, 0 skipped, -1 when the round
+ * must end (*err: the database or libvirt is gone, or libvirt cannot
  * measure a dirty rate at all). */
 static int
-rates_one(struct compute *c, struct db *db, struct virt *v, const struct virt_domain *d,
-          struct err *err)
+rates_start_one(struct compute *c, struct db *db, struct virt *v, const struct virt_domain *d,
+                struct err *err)
 {
     struct db_instance inst;
     struct virt_job_stats js;
-    struct virt_dirty_rate dr;
     struct err e = ERR_INIT;
 
     if (d->incoming || d->postcopy_failed || d->unreadable || d->power_state != POWER_RUNNING)
@@ -56,11 +59,8 @@ rates_one(struct compute *c, struct db *db, struct virt *v, const struct virt_do
         goto failed;
     if (js.type != VIRT_JOB_NONE)
         return 0;
-    if (c->drv->dirty_rate(v, d->uuid, PF_DIRTY_PERIOD_S, &dr, &e) < 0)
+    if (c->drv->dirty_rate_start(v, d->uuid, PF_DIRTY_PERIOD_S, &e) < 0)
         goto failed;
-    if (db_instance_set_dirty_rate(db, d->uuid, dr.bytes_per_s,
-                                   dr.period_s > 0 ? dr.period_s : PF_DIRTY_PERIOD_S, err) < 0)
-        return -1;
     return 1;
 failed:
     /* gone meanwhile, or this one cannot be measured now: the next */
@@ -72,20 +72,82 @@ failed:
     return -1;
 }
 
+/* Read one started measure and, once in, record it: 1 done with (recorded,
+ * or not to be: logged), 0 not in yet and until not passed, -1 when the
+ * round must end (*err). */
+static int
+rates_read_one(struct compute *c, struct db *db, struct virt *v, const char *uuid,
+               int64_t until, int *measured, struct err *err)
+{
+    struct virt_dirty_rate dr;
+    struct err e = ERR_INIT;
+    int rc = c->drv->dirty_rate_result(v, uuid, PF_DIRTY_PERIOD_S, &dr, &e);
+
+    if (rc == 0 && now_ms() < until)
+        return 0;
+    if (rc == 0) {
+        log_debug("dirty rate of %s not measured within %d s", uuid,
+                  PF_DIRTY_PERIOD_S + RATES_SLACK_MS / 1000);
+        return 1;
+    }
+    if (rc < 0 && e.code == ERR_UNAVAILABLE) {
+        *err = e;
+        return -1;
+    }
+    if (rc < 0) {
+        log_debug("dirty rate not measured instance=%s: %s", uuid, e.msg);
+        return 1;
+    }
+    if (db_instance_set_dirty_rate(db, uuid, dr.bytes_per_s, dr.period_s, err) < 0)
+        return -1;
+    (*measured)++;
+    return 1;
+}
+
+/* A round: every guest that may be measured has its calculation started,
+ * then the results are read as they come in (each QEMU measures its guest
+ * in its own thread: a round takes about PF_DIRTY_PERIOD_S, however many
+ * guests).  The number recorded, or -1 (*err). */
 int
 rates_round(struct compute *c, struct db *db, struct virt *v, struct err *err)
 {
     AUTOFREE struct virt_domain *doms = NULL;
-    int n, measured = 0;
+    AUTOFREE bool *started = NULL;
+    int n, pending = 0, measured = 0;
+    int64_t until;
 
     if (c->drv->list_domains(v, &doms, &n, err) < 0)
         return -1;
+    if (!(started = calloc(n > 0 ? (size_t)n : 1, sizeof(*started))))
+        fatalx("out of memory");
     for (int i = 0; i < n && !*c->stop; i++) {
-        int rc = rates_one(c, db, v, &doms[i], err);
+        int rc = rates_start_one(c, db, v, &doms[i], err);
 
         if (rc < 0)
             return -1;
-        measured += rc;
+        started[i] = rc == 1;
+        pending += rc;
+    }
+    /* every guest's calculation runs at once, each in its own QEMU */
+    until = now_ms() + PF_DIRTY_PERIOD_S * 1000LL;
+    while (pending > 0 && !*c->stop && now_ms() < until)
+        sleep_ms(100);
+    until += RATES_SLACK_MS;
+    while (pending > 0 && !*c->stop) {
+        for (int i = 0; i < n; i++) {
+            int rc = started[i] ? rates_read_one(c, db, v, doms[i].uuid, until, &measured,
+                                                 err)
+                                : 0;
+
+            if (rc < 0)
+                return -1;
+            if (rc > 0) {
+                started[i] = false;
+                pending--;
+            }
+        }
+        if (pending > 0)
+            sleep_ms(200);
     }
     return measured;
 }

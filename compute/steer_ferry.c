@@ -89,7 +89,7 @@ steer_measure(struct steer *s, bool paused, struct pf_measure *m)
         return;
     }
     m->dirty_bps = dr.bytes_per_s;
-    m->dirty_period_s = dr.period_s > 0 ? dr.period_s : PF_DIRTY_PERIOD_S;
+    m->dirty_period_s = dr.period_s;
 }
 
 /* The dirty rate measured in the background (rates.c), when it ended at
@@ -116,6 +116,20 @@ steer_recorded(struct steer *s, struct pf_measure *m)
     return true;
 }
 
+/* pf_admit on m's rate, counted at no less than queued_bps, the rate that
+ * queued the row (0 for a new one): a row queued at a rate starts when what
+ * is left carries that rate, as one 1 s page sample can read a small
+ * guest's rate low (a 4 MiB/s guest of 64 MiB read 0 and started on a full
+ * link). */
+static void
+steer_forecast(const struct pf_guest *g, struct pf_measure *m, int64_t queued_bps,
+               struct pf_forecast *fc)
+{
+    if (queued_bps > m->dirty_bps)
+        m->dirty_bps = queued_bps;
+    pf_admit(g, m, fc);
+}
+
 int
 steer_admit(struct steer *s, const struct mig_opts *o, int64_t ram_bytes, bool paused,
             struct virt_mig_params *p, struct pf_forecast *fc, struct err *err)
@@ -128,26 +142,19 @@ steer_admit(struct steer *s, const struct mig_opts *o, int64_t ram_bytes, bool p
     bool recorded = false;
     int64_t queued_bps;
 
-    /* a row queued at a rate starts when what is left carries that rate:
-     * one 1 s page sample can read a small guest's rate low (a 4 MiB/s
-     * guest of 64 MiB read 0 and started on a full link) */
     if (db_mig_link_used(s->db, s->mig_id, s->c->host, &m.link_used_bps, err) < 0 ||
         db_mig_queued_dirty_rate(s->db, s->mig_id, &queued_bps, err) < 0)
         return -1;
     /* a recent background measure starts it at once; a verdict other than
      * start (a refusal, a queue) is only ever given on a measure made now */
     if (!paused && steer_recorded(s, &m)) {
-        if (queued_bps > m.dirty_bps)
-            m.dirty_bps = queued_bps;
-        pf_admit(&g, &m, fc);
+        steer_forecast(&g, &m, queued_bps, fc);
         recorded = fc->verdict == PF_START;
     }
     if (!recorded) {
         m.age_ms = 0;
         steer_measure(s, paused, &m);
-        if (queued_bps > m.dirty_bps)
-            m.dirty_bps = queued_bps;
-        pf_admit(&g, &m, fc);
+        steer_forecast(&g, &m, queued_bps, fc);
     }
     s->rate_age_ms = recorded ? m.age_ms : -1;
     log_info("ferry forecast mig=%d verdict=%s dirty_bps=%lld dirty_rate=%s link_bps=%lld "

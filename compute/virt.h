@@ -228,10 +228,19 @@ struct virt_driver {
                      struct err *err);
     /* ---- the forecast's measurement (policy_ferry) ---- */
     /* measure the running domain's dirty rate over seconds (1-60): starts
-     * the calculation, waits for it (blocks about seconds), reads the
-     * result.  ERR_NOT_SUPPORTED when the hypervisor cannot measure */
+     * the calculation (or takes one running over the same period; waits
+     * out one over another), waits for it (blocks about seconds), reads
+     * the result (out->period_s is seconds).  ERR_NOT_SUPPORTED when the
+     * hypervisor cannot measure */
     int (*dirty_rate)(struct virt *v, const char *uuid, int seconds,
                       struct virt_dirty_rate *out, struct err *err);
+    /* the same in two steps, to measure many domains at once: start (or
+     * take one running over the same period; ERR_CONFLICT while one over
+     * another period runs), then read: 1 and *out once measured over
+     * seconds, 0 while it runs */
+    int (*dirty_rate_start)(struct virt *v, const char *uuid, int seconds, struct err *err);
+    int (*dirty_rate_result)(struct virt *v, const char *uuid, int seconds,
+                             struct virt_dirty_rate *out, struct err *err);
     /* ---- */
     /* remove the image at path; a missing one is not an error */
     int (*delete_image)(struct virt *v, const char *path, struct err *err);

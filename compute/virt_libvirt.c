@@ -1328,45 +1328,85 @@ lv_dirty_rate_read(struct virt *v, virDomainPtr dom, const char *uuid, int *stat
  * the result's wait. */
 #define LV_DIRTY_RATE_SLACK_MS 10000
 
-/* Have a page-sampling calculation over seconds running on dom: one
- * already running over the same period (ferry-compute's background
- * measure, compute/rates.c) is as recent and is taken; one over another
- * period is waited out (QEMU runs one at a time and refuses a second),
- * then ours starts (QEMU's calc-dirty-rate resets the last result to
- * unstarted before it returns, so a MEASURED status after this is its). */
+/* One try at having a page-sampling calculation over seconds running on
+ * dom: 1 when one is, ours or one already running over the same period
+ * (ferry-compute's background measure, compute/rates.c: as recent, taken);
+ * 0 while one over another period runs (QEMU runs one at a time and
+ * refuses a second).  QEMU's calc-dirty-rate resets the last result to
+ * unstarted before it returns, so a MEASURED status after this is its. */
+static int
+lv_dirty_rate_try(struct virt *v, virDomainPtr dom, const char *uuid, int seconds,
+                  struct err *err)
+{
+    struct virt_dirty_rate cur = { 0 };
+    virErrorPtr e;
+    int status, rc;
+
+    if (lv_dirty_rate_read(v, dom, uuid, &status, &cur, err) < 0)
+        return -1;
+    if (status == VIR_DOMAIN_DIRTYRATE_MEASURING)
+        return cur.period_s == seconds;
+    if (virDomainStartDirtyRateCalc(dom, seconds, VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING) == 0)
+        return 1;
+    /* refused: because one started meanwhile (then as above), or not */
+    e = virSaveLastError();
+    rc = lv_dirty_rate_read(v, dom, uuid, &status, &cur, err);
+    if (rc == 0 && status != VIR_DOMAIN_DIRTYRATE_MEASURING)
+        rc = lv_fail_saved(v, uuid, e, "virDomainStartDirtyRateCalc", ERR_NONE, err);
+    virFreeError(e);
+    return rc < 0 ? -1 : cur.period_s == seconds;
+}
+
+/* lv_dirty_rate_try until one runs, another period's waited out until
+ * deadline. */
 static int
 lv_dirty_rate_begin(struct virt *v, virDomainPtr dom, const char *uuid, int seconds,
                     int64_t deadline, struct err *err)
 {
-    struct virt_dirty_rate cur = { 0 };
+    int rc;
+
+    while ((rc = lv_dirty_rate_try(v, dom, uuid, seconds, err)) == 0) {
+        if (now_ms() >= deadline)
+            return err_set(err, ERR_TIMEOUT, "dirty rate of %s: another calculation "
+                           "still running", uuid);
+        sleep_ms(200);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+static int
+lv_dirty_rate_start(struct virt *v, const char *uuid, int seconds, struct err *err)
+{
+    virDomainPtr dom;
+    int rc;
+
+    if (seconds < 1 || seconds > 60)
+        return err_set(err, ERR_INVALID, "dirty rate period %d s: 1 to 60", seconds);
+    if (!(dom = lv_dom(v, uuid, err)))
+        return -1;
+    rc = lv_dirty_rate_try(v, dom, uuid, seconds, err);
+    virDomainFree(dom);
+    if (rc == 0)
+        return err_set(err, ERR_CONFLICT, "dirty rate of %s: a calculation over another "
+                       "period is running", uuid);
+    return rc < 0 ? -1 : 0;
+}
+
+static int
+lv_dirty_rate_result(struct virt *v, const char *uuid, int seconds,
+                     struct virt_dirty_rate *out, struct err *err)
+{
+    virDomainPtr dom;
     int status, rc;
 
-    for (;;) {
-        virErrorPtr e;
-
-        if (lv_dirty_rate_read(v, dom, uuid, &status, &cur, err) < 0)
-            return -1;
-        if (status == VIR_DOMAIN_DIRTYRATE_MEASURING) {
-            if (cur.period_s == seconds)
-                return 0;
-            if (now_ms() >= deadline)
-                return err_set(err, ERR_TIMEOUT, "dirty rate of %s: another calculation "
-                               "still running", uuid);
-            sleep_ms(200);
-            continue;
-        }
-        if (virDomainStartDirtyRateCalc(dom, seconds,
-                                        VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING) == 0)
-            return 0;
-        /* refused: because one started meanwhile (then as above), or not */
-        e = virSaveLastError();
-        rc = lv_dirty_rate_read(v, dom, uuid, &status, &cur, err);
-        if (rc == 0 && status != VIR_DOMAIN_DIRTYRATE_MEASURING)
-            rc = lv_fail_saved(v, uuid, e, "virDomainStartDirtyRateCalc", ERR_NONE, err);
-        virFreeError(e);
-        if (rc < 0)
-            return -1;
-    }
+    memset(out, 0, sizeof(*out));
+    if (!(dom = lv_dom(v, uuid, err)))
+        return -1;
+    rc = lv_dirty_rate_read(v, dom, uuid, &status, out, err);
+    virDomainFree(dom);
+    if (rc < 0)
+        return -1;
+    return status == VIR_DOMAIN_DIRTYRATE_MEASURED && out->period_s == seconds;
 }
 
 /* Measure over seconds and wait for the result. */
@@ -1664,6 +1704,8 @@ const struct virt_driver virt_libvirt = {
     .guest_cpu_features = lv_guest_cpu_features,
     .lifecycle = lv_lifecycle,
     .dirty_rate = lv_dirty_rate,
+    .dirty_rate_start = lv_dirty_rate_start,
+    .dirty_rate_result = lv_dirty_rate_result,
     .migrate = lv_migrate,
     .job_stats = lv_job_stats,
     .set_max_downtime = lv_set_max_downtime,

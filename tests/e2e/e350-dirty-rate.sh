@@ -1,7 +1,9 @@
 #!/bin/bash
 # e350: the ferry policy's forecast measures a guest's dirty rate through
 # the virt seam's dirty_rate op (libvirt's dirty-rate calculation, page
-# sampling), run by build/tests/dirty_rate against the lab.  Page sampling
+# sampling), and ferry-compute's background round through its two steps
+# (dirty_rate_start on every guest, then dirty_rate_result), run by
+# build/tests/dirty_rate against the lab.  Page sampling
 # hashes sampled pages at the start and the end of the period, so it counts
 # distinct pages: a paced busy guest (rate=200 wss=64) measures about its own
 # rate bounded by its working set per period (64 MiB/s over 1 s, 32 MiB/s
@@ -75,4 +77,27 @@ fi
 m=$(measure "$I" 1)
 echo "    measured: dr-idle over 1 s: $m MiB/s"
 ((m <= 2)) || fail "dr-idle: $m MiB/s"
+ok
+
+# the background round's two steps: both guests' calculations are started
+# before either result is read (a 2 s period, so that none can be in yet),
+# then each result comes in
+out=$("$PROBE" --all "$URI" 2 "$B" "$I") || fail "dirty_rate --all: $out"
+echo "$out" | sed 's/^/    /'
+[[ $out == *pending=2* ]] || fail "dirty_rate --all: not both measuring at once: $out"
+ok
+[[ $out =~ $B\ bytes_per_s=([0-9]+)\ period_s=2 ]] || fail "no result for dr-busy: $out"
+m=$((BASH_REMATCH[1] / MIB)) r=$(guest_rate dr-busy)
+exp=$((r < WSS / 2 ? r : WSS / 2))
+expect_near "dr-busy, two-step, over 2 s" "$m" "$exp"
+[[ $out =~ $I\ bytes_per_s=([0-9]+)\ period_s=2 ]] || fail "no result for dr-idle: $out"
+((BASH_REMATCH[1] / MIB <= 2)) || fail "dr-idle, two-step: $((BASH_REMATCH[1] / MIB)) MiB/s"
+ok
+
+# a calculation over another period running (an operator's virsh
+# domdirtyrate-calc): the round's start is refused at once, not waited for
+"$PROBE" --start "$URI" 4 "$B" || fail "dirty_rate --start over 4 s failed"
+out=$("$PROBE" --all "$URI" 1 "$B" "$I") || fail "dirty_rate --all: $out"
+[[ $out == *"$B error="*"another period"* ]] || fail "dr-busy measured over 4 s: $out"
+[[ $out =~ $I\ bytes_per_s=[0-9]+\ period_s=1 ]] || fail "dr-idle not measured: $out"
 ok

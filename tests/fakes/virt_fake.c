@@ -44,6 +44,9 @@ struct fake_dom {
     struct virt_lifecycle life;     /* as libvirt's events tell it (any host's) */
     bool has_disk;
     struct virt_disk disk;
+    /* the two-step dirty-rate calculation (dirty_rate_start) */
+    int calc_period;                /* 0: none started */
+    int64_t calc_end_ms;            /* its result is in from then on */
 };
 
 /* Injected failures: the next `times` calls of op on uri fail (after
@@ -67,6 +70,7 @@ static struct fake_dom doms[FAKE_MAX];
 static struct fake_fault faults[8];
 static pthread_cond_t fake_released = PTHREAD_COND_INITIALIZER;
 static unsigned fake_release_gen;
+static int calc_overlap;            /* most calculations seen running at once */
 
 static void fake_images_reset(void);
 
@@ -78,6 +82,7 @@ fake_reset(void)
     memset(doms, 0, sizeof(doms));
     memset(faults, 0, sizeof(faults));
     fake_images_reset();
+    calc_overlap = 0;
     pthread_mutex_unlock(&fake_lock);
 }
 
@@ -720,7 +725,19 @@ f_lifecycle(struct virt *v, const char *uuid, struct virt_lifecycle *out, struct
 }
 
 /* The model's dirty rate as libvirt's page sampling sees it: distinct
- * pages, so no more than the working set per period; 0 while not running. */
+ * pages, so no more than the working set per period; 0 while not running
+ * (fake_lock held). */
+static void
+fake_rate(const struct fake_dom *d, int seconds, struct virt_dirty_rate *out)
+{
+    int64_t rate = d->power_state == 1 ? d->model.dirty_bytes_s : 0;
+    int64_t bound = d->model.wss_bytes / seconds;
+
+    out->bytes_per_s = d->model.wss_bytes > 0 && rate > bound ? bound : rate;
+    out->period_s = seconds;
+    out->start_time_s = now_ms() / 1000;
+}
+
 static int
 f_dirty_rate(struct virt *v, const char *uuid, int seconds, struct virt_dirty_rate *out,
              struct err *err)
@@ -738,15 +755,74 @@ f_dirty_rate(struct virt *v, const char *uuid, int seconds, struct virt_dirty_ra
     if (!d || strcmp(d->host, v->uri) != 0) {
         rc = err_set(err, ERR_NOT_FOUND, "domain %s not found", uuid);
     } else {
-        int64_t rate = d->power_state == 1 ? d->model.dirty_bytes_s : 0;
-        int64_t bound = d->model.wss_bytes / seconds;
-
-        out->bytes_per_s = d->model.wss_bytes > 0 && rate > bound ? bound : rate;
-        out->period_s = seconds;
-        out->start_time_s = now_ms() / 1000;
+        fake_rate(d, seconds, out);
     }
     pthread_mutex_unlock(&fake_lock);
     return rc;
+}
+
+/* As libvirt's page sampling in two steps: the calculation ends its
+ * period after its start, with f_dirty_rate's result. */
+static int
+f_dirty_rate_start(struct virt *v, const char *uuid, int seconds, struct err *err)
+{
+    struct fake_dom *d;
+    int64_t now = now_ms();
+    int rc = 0, running = 0;
+
+    if (seconds < 1 || seconds > 60)
+        return err_set(err, ERR_INVALID, "dirty rate period %d s: 1 to 60", seconds);
+    if (fake_faulted(v, "dirty_rate_start", err) < 0)
+        return -1;
+    pthread_mutex_lock(&fake_lock);
+    d = fake_dom(uuid);
+    if (!d || strcmp(d->host, v->uri) != 0) {
+        rc = err_set(err, ERR_NOT_FOUND, "domain %s not found", uuid);
+    } else if (d->calc_period && now < d->calc_end_ms && d->calc_period != seconds) {
+        rc = err_set(err, ERR_CONFLICT, "dirty rate of %s: a calculation over another "
+                     "period is running", uuid);
+    } else if (!d->calc_period || now >= d->calc_end_ms) {
+        d->calc_period = seconds;
+        d->calc_end_ms = now + seconds * 1000LL;
+    }
+    for (int i = 0; i < FAKE_MAX; i++)
+        running += doms[i].used && doms[i].calc_period && now < doms[i].calc_end_ms;
+    if (running > calc_overlap)
+        calc_overlap = running;
+    pthread_mutex_unlock(&fake_lock);
+    return rc;
+}
+
+static int
+f_dirty_rate_result(struct virt *v, const char *uuid, int seconds, struct virt_dirty_rate *out,
+                    struct err *err)
+{
+    struct fake_dom *d;
+    bool in;
+
+    memset(out, 0, sizeof(*out));
+    if (fake_faulted(v, "dirty_rate_result", err) < 0)
+        return -1;
+    pthread_mutex_lock(&fake_lock);
+    d = fake_dom(uuid);
+    in = d && d->calc_period == seconds && now_ms() >= d->calc_end_ms;
+    if (in)
+        fake_rate(d, seconds, out);
+    pthread_mutex_unlock(&fake_lock);
+    if (!d)
+        return err_set(err, ERR_NOT_FOUND, "domain %s not found", uuid);
+    return in;
+}
+
+int
+fake_dirty_rate_overlap(void)
+{
+    int n;
+
+    pthread_mutex_lock(&fake_lock);
+    n = calc_overlap;
+    pthread_mutex_unlock(&fake_lock);
+    return n;
 }
 
 static int
@@ -884,6 +960,8 @@ const struct virt_driver virt_fake = {
     .guest_cpu_features = f_guest_cpu_features,
     .lifecycle = f_lifecycle,
     .dirty_rate = f_dirty_rate,
+    .dirty_rate_start = f_dirty_rate_start,
+    .dirty_rate_result = f_dirty_rate_result,
     .migrate = f_migrate,
     .job_stats = f_job_stats,
     .set_max_downtime = f_set_max_downtime,

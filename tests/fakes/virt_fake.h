@@ -75,6 +75,10 @@ void fake_last_auto_converge(const char *uuid, int *initial, int *increment);
 /* Give a domain one local disk (block migration). */
 void fake_set_disk(const char *uuid, const struct virt_disk *disk);
 
+/* The most dirty-rate calculations (dirty_rate_start) seen running at
+ * once since fake_reset. */
+int fake_dirty_rate_overlap(void);
+
 /* How many images create_image made since fake_reset. */
 int fake_images_created(void);
 

@@ -1415,6 +1415,45 @@ test_ferry_background_rate(void **state)
     assert_true(val[0] != '\0' && atoll(val) >= 0);
 }
 
+/* A background round starts every guest's measure at once (each QEMU
+ * measures its own), records the ones that may be measured, and skips a
+ * guest with a task, one that is not running and one measured by someone
+ * else over another period. */
+static void
+test_rates_round_at_once(void **state)
+{
+    static const char *const uuids[] = {
+        "7e3b1a4c-0000-4000-8000-000000000011", "7e3b1a4c-0000-4000-8000-000000000012",
+        "7e3b1a4c-0000-4000-8000-000000000013", "7e3b1a4c-0000-4000-8000-000000000014",
+    };
+    struct virt *v;
+    struct err err = ERR_INIT;
+    char q[600];
+
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        fake_add_domain("fake://a", uuids[i], uuids[i] + 30, 64, &converging);
+        snprintf(q, sizeof(q), "INSERT INTO instances (uuid, display_name, domain_name,"
+                 " project_id, user_id, host, node, flavor_id, memory_mb, vcpus, power_state,"
+                 " task_state, launched_at) VALUES ('%s', 'vm', '%s', 'p', 'u', 'a', 'a', 1,"
+                 " 64, 1, 1, %s, now())", uuids[i], uuids[i] + 30,
+                 i == 1 ? "'migrating'" : "NULL");
+        sql(q);
+    }
+    assert_int_equal(virt_fake.open("fake://a", &v, &err), 0);
+    assert_int_equal(virt_fake.suspend(v, uuids[2], &err), 0);
+    assert_int_equal(virt_fake.dirty_rate_start(v, uuids[3], 30, &err), 0);
+    /* INSTANCE and uuids[0]; uuids[3]'s 30 s calculation runs on */
+    assert_int_equal(rates_round(&host_a, db, v, &err), 2);
+    virt_fake.close(v);
+    assert_int_equal(fake_dirty_rate_overlap(), 3);
+    assert_int_equal(sql_num("SELECT count(*) FROM instances WHERE dirty_rate_at IS NOT NULL"
+                             " AND uuid IN ('" INSTANCE "', '7e3b1a4c-0000-4000-8000-000000000011')"
+                             " AND %d = 1", 1), 2);
+    assert_int_equal(sql_num("SELECT count(*) FROM instances WHERE dirty_rate_at IS NOT NULL"
+                             " AND %d = 1", 1), 2);
+}
+
 /* A background rate that would refuse (200 MiB/s on a 32 MiB/s link) is
  * not trusted for a refusal: measured now, the guest is idle and starts. */
 static void
@@ -1480,6 +1519,7 @@ main(void)
         CASE(test_ferry_queued_then_started, shared_busy),
         CASE(test_ferry_background_rate, hotset_fits),
         CASE(test_ferry_refusal_measured_now, converging),
+        CASE(test_rates_round_at_once, converging),
     };
 
     log_init("test_worker", LOG_LVL_WARN);
