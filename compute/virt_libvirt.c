@@ -1333,7 +1333,11 @@ lv_dirty_rate_read(struct virt *v, virDomainPtr dom, const char *uuid, int *stat
  * (ferry-compute's background measure, compute/rates.c: as recent, taken);
  * 0 while one over another period runs (QEMU runs one at a time and
  * refuses a second).  QEMU's calc-dirty-rate resets the last result to
- * unstarted before it returns, so a MEASURED status after this is its. */
+ * unstarted before it returns, so a MEASURED status after this is its.
+ * Page sampling only: it reads 512 pages a GiB, coarse on a small guest,
+ * but the exact dirty-bitmap mode crashed Debian 12's QEMU 7.2 (the lab's
+ * TCG guest, "shutting down, reason=crashed" at its first calculation),
+ * and dirty-ring mode needs KVM's dirty ring. */
 static int
 lv_dirty_rate_try(struct virt *v, virDomainPtr dom, const char *uuid, int seconds,
                   struct err *err)
