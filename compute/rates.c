@@ -7,15 +7,18 @@
  * Its own thread, libvirt connection and database connection, so that a
  * slow measure holds up neither the service loop nor a migration.  A round
  * every [ferry] dirty_rate_interval seconds starts every guest's measure
- * at once, then reads them (libvirt's page sampling over PF_DIRTY_PERIOD_S,
- * each in its guest's QEMU: 512 pages a GiB hashed at the start and the
- * end, nothing the guest notices), so a round takes about a second however
- * many guests the host runs.  A domain that is not running, whose instance
- * has a task (a migration asked for, queued or running) or another host,
- * or that is in a libvirt job, is skipped: libvirt would hold the measure
- * behind the job.  A guest measured by someone else over another period
- * (virsh domdirtyrate-calc) is skipped for the round; a queued migration's
- * guest is measured by its own forecast at each retry.  */
+ * (libvirt's page sampling over PF_DIRTY_PERIOD_S, each in its guest's
+ * QEMU: 512 pages a GiB hashed at the start and the end, nothing the guest
+ * notices), then reads them all, so a round takes about a second however
+ * many guests the host runs.  Each record says when its measure ended, not
+ * when it was read.  A domain that is not running, whose instance has a
+ * task (a migration asked for, queued or running) or another host, or that
+ * is in a libvirt job, is skipped: libvirt would hold the measure behind
+ * the job.  So is one measured by someone else over another period (virsh
+ * domdirtyrate-calc) and one libvirt cannot measure; the thread stops only
+ * when it can measure none.  A queued migration's guest is not measured
+ * here: its forecast, at each retry, measures it itself unless the last
+ * record, still recent enough, starts it.  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +40,12 @@ struct rates {
 #define RATES_SLACK_MS 5000
 
 /* Start measuring one domain: 1 started, 0 skipped, -1 when the round
- * must end (*err: the database or libvirt is gone, or libvirt cannot
- * measure a dirty rate at all). */
+ * must end (*err: the database or libvirt is gone).  A domain libvirt
+ * cannot measure (ERR_NOT_SUPPORTED) is skipped, its error kept in
+ * *unsupported. */
 static int
 rates_start_one(struct compute *c, struct db *db, struct virt *v, const struct virt_domain *d,
-                struct err *err)
+                struct err *unsupported, struct err *err)
 {
     struct db_instance inst;
     struct virt_job_stats js;
@@ -63,21 +67,23 @@ rates_start_one(struct compute *c, struct db *db, struct virt *v, const struct v
         goto failed;
     return 1;
 failed:
-    /* gone meanwhile, or this one cannot be measured now: the next */
-    if (e.code != ERR_UNAVAILABLE && e.code != ERR_NOT_SUPPORTED) {
-        log_debug("dirty rate not measured instance=%s: %s", d->uuid, e.msg);
-        return 0;
+    if (e.code == ERR_UNAVAILABLE) {
+        *err = e;
+        return -1;
     }
-    *err = e;
-    return -1;
+    /* gone meanwhile, or this one cannot be measured (now): the next */
+    if (e.code == ERR_NOT_SUPPORTED)
+        *unsupported = e;
+    log_debug("dirty rate not measured instance=%s: %s", d->uuid, e.msg);
+    return 0;
 }
 
-/* Read one started measure and, once in, record it: 1 done with (recorded,
- * or not to be: logged), 0 not in yet and until not passed, -1 when the
- * round must end (*err). */
+/* Read the measure started at started_ms and, once in, record it as
+ * ending when it did: 1 done with (recorded, or not to be: logged), 0 not
+ * in yet and until not passed, -1 when the round must end (*err). */
 static int
 rates_read_one(struct compute *c, struct db *db, struct virt *v, const char *uuid,
-               int64_t until, int *measured, struct err *err)
+               int64_t started_ms, int64_t until, int *measured, struct err *err)
 {
     struct virt_dirty_rate dr;
     struct err e = ERR_INIT;
@@ -98,21 +104,24 @@ rates_read_one(struct compute *c, struct db *db, struct virt *v, const char *uui
         log_debug("dirty rate not measured instance=%s: %s", uuid, e.msg);
         return 1;
     }
-    if (db_instance_set_dirty_rate(db, uuid, dr.bytes_per_s, dr.period_s, err) < 0)
+    if (db_instance_set_dirty_rate(db, uuid, dr.bytes_per_s, dr.period_s,
+                                   now_ms() - (started_ms + dr.period_s * 1000LL), err) < 0)
         return -1;
     (*measured)++;
     return 1;
 }
 
-/* A round: every guest that may be measured has its calculation started,
- * then the results are read as they come in (each QEMU measures its guest
- * in its own thread: a round takes about PF_DIRTY_PERIOD_S, however many
- * guests).  The number recorded, or -1 (*err). */
+/* A round: every guest that may be measured has its calculation started
+ * (a few milliseconds each), then the results are read as they come in:
+ * each QEMU measures its guest in its own thread, so a round takes about
+ * PF_DIRTY_PERIOD_S however many guests run.  The number recorded, or -1
+ * (*err; ERR_NOT_SUPPORTED when libvirt could measure none). */
 int
 rates_round(struct compute *c, struct db *db, struct virt *v, struct err *err)
 {
     AUTOFREE struct virt_domain *doms = NULL;
-    AUTOFREE bool *started = NULL;
+    AUTOFREE int64_t *started = NULL;       /* ms; 0: not started, or done with */
+    struct err unsupported = ERR_INIT;
     int n, pending = 0, measured = 0;
     int64_t until;
 
@@ -121,28 +130,32 @@ rates_round(struct compute *c, struct db *db, struct virt *v, struct err *err)
     if (!(started = calloc(n > 0 ? (size_t)n : 1, sizeof(*started))))
         fatalx("out of memory");
     for (int i = 0; i < n && !*c->stop; i++) {
-        int rc = rates_start_one(c, db, v, &doms[i], err);
+        int64_t at = now_ms();
+        int rc = rates_start_one(c, db, v, &doms[i], &unsupported, err);
 
         if (rc < 0)
             return -1;
-        started[i] = rc == 1;
+        started[i] = rc == 1 ? at : 0;
         pending += rc;
     }
-    /* every guest's calculation runs at once, each in its own QEMU */
+    if (pending == 0 && unsupported.code) {
+        *err = unsupported;
+        return -1;
+    }
     until = now_ms() + PF_DIRTY_PERIOD_S * 1000LL;
     while (pending > 0 && !*c->stop && now_ms() < until)
         sleep_ms(100);
     until += RATES_SLACK_MS;
     while (pending > 0 && !*c->stop) {
         for (int i = 0; i < n; i++) {
-            int rc = started[i] ? rates_read_one(c, db, v, doms[i].uuid, until, &measured,
-                                                 err)
+            int rc = started[i] ? rates_read_one(c, db, v, doms[i].uuid, started[i], until,
+                                                 &measured, err)
                                 : 0;
 
             if (rc < 0)
                 return -1;
             if (rc > 0) {
-                started[i] = false;
+                started[i] = 0;
                 pending--;
             }
         }

@@ -230,14 +230,18 @@ struct virt_driver {
     /* measure the running domain's dirty rate over seconds (1-60): starts
      * the calculation (or takes one running over the same period; waits
      * out one over another), waits for it (blocks about seconds), reads
-     * the result (out->period_s is seconds).  ERR_NOT_SUPPORTED when the
+     * the result (out->period_s: what it took, in whole seconds, at least
+     * seconds).  ERR_NOT_SUPPORTED when the
      * hypervisor cannot measure */
     int (*dirty_rate)(struct virt *v, const char *uuid, int seconds,
                       struct virt_dirty_rate *out, struct err *err);
     /* the same in two steps, to measure many domains at once: start (or
      * take one running over the same period; ERR_CONFLICT while one over
      * another period runs), then read: 1 and *out once measured over
-     * seconds, 0 while it runs */
+     * seconds (out->period_s: what it took, in whole seconds, at least
+     * seconds), 0 while it runs or cannot be read without waiting for
+     * another caller's job, or when another caller's calculation replaced
+     * it (the caller gives up after a while) */
     int (*dirty_rate_start)(struct virt *v, const char *uuid, int seconds, struct err *err);
     int (*dirty_rate_result)(struct virt *v, const char *uuid, int seconds,
                              struct virt_dirty_rate *out, struct err *err);

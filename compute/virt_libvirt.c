@@ -1294,21 +1294,27 @@ lv_pause_postcopy(struct virt *v, const char *uuid, struct err *err)
 
 /* ---- the forecast's measurement: dirty rate ------------------------------ */
 
+/* Not read: the domain's job lock was held (lv_dirty_rate_read's nowait). */
+#define LV_DIRTY_RATE_UNREAD (-1)
+
 /* The domain's last dirty-rate calculation (VIR_DOMAIN_STATS_DIRTYRATE):
- * *status is a virDomainDirtyRateStatus. */
+ * *status is a virDomainDirtyRateStatus.  nowait: do not wait for a job
+ * lock another caller holds (libvirt would, up to 30 s); *status is then
+ * LV_DIRTY_RATE_UNREAD. */
 static int
-lv_dirty_rate_read(struct virt *v, virDomainPtr dom, const char *uuid, int *status,
-                   struct virt_dirty_rate *out, struct err *err)
+lv_dirty_rate_read(struct virt *v, virDomainPtr dom, const char *uuid, bool nowait,
+                   int *status, struct virt_dirty_rate *out, struct err *err)
 {
     virDomainPtr doms[2] = {dom, NULL};
     virDomainStatsRecordPtr *recs = NULL;
     long long mib = 0, start = 0;
     int n;
 
-    n = virDomainListGetStats(doms, VIR_DOMAIN_STATS_DIRTYRATE, &recs, 0);
+    n = virDomainListGetStats(doms, VIR_DOMAIN_STATS_DIRTYRATE, &recs,
+                              nowait ? VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT : 0);
     if (n < 0)
         return lv_fail(v, uuid, "virDomainListGetStats", err);
-    *status = VIR_DOMAIN_DIRTYRATE_UNSTARTED;
+    *status = nowait ? LV_DIRTY_RATE_UNREAD : VIR_DOMAIN_DIRTYRATE_UNSTARTED;
     if (n > 0) {
         virTypedParamsGetInt(recs[0]->params, recs[0]->nparams, "dirtyrate.calc_status", status);
         virTypedParamsGetInt(recs[0]->params, recs[0]->nparams, "dirtyrate.calc_period",
@@ -1324,6 +1330,15 @@ lv_dirty_rate_read(struct virt *v, virDomainPtr dom, const char *uuid, int *stat
     return 0;
 }
 
+/* Is status (and out) the result of a calculation over seconds?  QEMU
+ * reports the time the calculation took, in whole seconds: on a loaded
+ * host, past the period asked for. */
+static bool
+lv_dirty_rate_done(int status, const struct virt_dirty_rate *out, int seconds)
+{
+    return status == VIR_DOMAIN_DIRTYRATE_MEASURED && out->period_s >= seconds;
+}
+
 /* How long past its period a measure may take: another caller's to end,
  * the result's wait. */
 #define LV_DIRTY_RATE_SLACK_MS 10000
@@ -1333,8 +1348,8 @@ lv_dirty_rate_read(struct virt *v, virDomainPtr dom, const char *uuid, int *stat
  * (ferry-compute's background measure, compute/rates.c: as recent, taken);
  * 0 while one over another period runs (QEMU runs one at a time and
  * refuses a second).  QEMU's calc-dirty-rate resets the last result to
- * unstarted before it returns, so a MEASURED status after this is its.
- * Page sampling only: it reads 512 pages a GiB, coarse on a small guest,
+ * unstarted before it returns, so a MEASURED status after this is its, or
+ * that of one someone started after it ended.  Page sampling only: it reads 512 pages a GiB, coarse on a small guest,
  * but the exact dirty-bitmap mode crashed Debian 12's QEMU 7.2 (the lab's
  * TCG guest, "shutting down, reason=crashed" at its first calculation),
  * and dirty-ring mode needs KVM's dirty ring. */
@@ -1346,7 +1361,7 @@ lv_dirty_rate_try(struct virt *v, virDomainPtr dom, const char *uuid, int second
     virErrorPtr e;
     int status, rc;
 
-    if (lv_dirty_rate_read(v, dom, uuid, &status, &cur, err) < 0)
+    if (lv_dirty_rate_read(v, dom, uuid, false, &status, &cur, err) < 0)
         return -1;
     if (status == VIR_DOMAIN_DIRTYRATE_MEASURING)
         return cur.period_s == seconds;
@@ -1354,7 +1369,7 @@ lv_dirty_rate_try(struct virt *v, virDomainPtr dom, const char *uuid, int second
         return 1;
     /* refused: because one started meanwhile (then as above), or not */
     e = virSaveLastError();
-    rc = lv_dirty_rate_read(v, dom, uuid, &status, &cur, err);
+    rc = lv_dirty_rate_read(v, dom, uuid, false, &status, &cur, err);
     if (rc == 0 && status != VIR_DOMAIN_DIRTYRATE_MEASURING)
         rc = lv_fail_saved(v, uuid, e, "virDomainStartDirtyRateCalc", ERR_NONE, err);
     virFreeError(e);
@@ -1406,11 +1421,11 @@ lv_dirty_rate_result(struct virt *v, const char *uuid, int seconds,
     memset(out, 0, sizeof(*out));
     if (!(dom = lv_dom(v, uuid, err)))
         return -1;
-    rc = lv_dirty_rate_read(v, dom, uuid, &status, out, err);
+    rc = lv_dirty_rate_read(v, dom, uuid, true, &status, out, err);
     virDomainFree(dom);
     if (rc < 0)
         return -1;
-    return status == VIR_DOMAIN_DIRTYRATE_MEASURED && out->period_s == seconds;
+    return lv_dirty_rate_done(status, out, seconds);
 }
 
 /* Measure over seconds and wait for the result. */
@@ -1430,9 +1445,8 @@ lv_dirty_rate(struct virt *v, const char *uuid, int seconds, struct virt_dirty_r
         return -1;
     deadline = now_ms() + seconds * 1000LL + LV_DIRTY_RATE_SLACK_MS;
     rc = lv_dirty_rate_begin(v, dom, uuid, seconds, deadline, err);
-    while (rc == 0 && (rc = lv_dirty_rate_read(v, dom, uuid, &status, out, err)) == 0 &&
-           !(status == VIR_DOMAIN_DIRTYRATE_MEASURED && out->period_s == seconds) &&
-           now_ms() < deadline) {
+    while (rc == 0 && (rc = lv_dirty_rate_read(v, dom, uuid, false, &status, out, err)) == 0 &&
+           !lv_dirty_rate_done(status, out, seconds) && now_ms() < deadline) {
         /* another caller's calculation over another period replaced ours
          * (UNSTARTED is QEMU's state between a start and its thread's) */
         if (status == VIR_DOMAIN_DIRTYRATE_MEASURED)
@@ -1440,7 +1454,7 @@ lv_dirty_rate(struct virt *v, const char *uuid, int seconds, struct virt_dirty_r
         sleep_ms(200);
     }
     virDomainFree(dom);
-    if (rc == 0 && !(status == VIR_DOMAIN_DIRTYRATE_MEASURED && out->period_s == seconds))
+    if (rc == 0 && !lv_dirty_rate_done(status, out, seconds))
         rc = err_set(err, ERR_TIMEOUT, "dirty rate of %s not measured over %d s within %d s",
                      uuid, seconds, seconds + LV_DIRTY_RATE_SLACK_MS / 1000);
     if (rc == 0)

@@ -366,15 +366,17 @@ db_instance_mark_missing(struct db *db, const char *host, const char *const *pre
 
 int
 db_instance_set_dirty_rate(struct db *db, const char *uuid, int64_t bps, int period_s,
-                           struct err *err)
+                           int64_t age_ms, struct err *err)
 {
-    struct numbuf b[2];
-    const char *p[3] = { uuid, num(&b[0], bps), num(&b[1], period_s) };
+    struct numbuf b[3];
+    const char *p[4] = { uuid, num(&b[0], bps), num(&b[1], period_s),
+                         num(&b[2], age_ms > 0 ? age_ms : 0) };
     AUTO_PGRES PGresult *r = db_query(db,
                                       "UPDATE instances SET dirty_rate_bps = $2::bigint,"
                                       " dirty_rate_period_s = $3::int, dirty_rate_at = now()"
+                                      " - $4::bigint * interval '1 millisecond'"
                                       " WHERE uuid = $1::uuid AND NOT deleted",
-                                      3, p, err);
+                                      4, p, err);
 
     return r ? 0 : -1;
 }

@@ -127,10 +127,11 @@ struct db_dirty_rate {
     int64_t age_ms;                 /* ended this long ago */
 };
 
-/* Record the dirty rate of instance uuid just measured: bps over period_s,
- * ending now. */
+/* Record the dirty rate of instance uuid: bps over period_s, ending age_ms
+ * ago (the measure's end, not when it was read: a read held up makes it no
+ * younger). */
 int db_instance_set_dirty_rate(struct db *db, const char *uuid, int64_t bps, int period_s,
-                               struct err *err);
+                               int64_t age_ms, struct err *err);
 
 /* The dirty rate last recorded for uuid if it ended at most max_age_ms ago:
  * 1 and *out; 0 when there is none that recent; -1 on error. */

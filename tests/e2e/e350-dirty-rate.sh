@@ -29,7 +29,9 @@ URI=$(lab uri t-lab-1)
 measure() {
     local out
     out=$("$PROBE" "$URI" "$1" "$2") || fail "dirty_rate $1 $2: $out"
-    [[ $out =~ ^bytes_per_s=([0-9]+)\ period_s=$2$ ]] || fail "dirty_rate $1 $2 printed: $out"
+    # the period QEMU took, in whole seconds: more than asked on a loaded host
+    [[ $out =~ ^bytes_per_s=([0-9]+)\ period_s=([0-9]+)$ ]] && ((BASH_REMATCH[2] >= $2)) \
+        || fail "dirty_rate $1 $2 printed: $out"
     echo $((BASH_REMATCH[1] / MIB))
 }
 
@@ -79,25 +81,40 @@ echo "    measured: dr-idle over 1 s: $m MiB/s"
 ((m <= 2)) || fail "dr-idle: $m MiB/s"
 ok
 
+# The stack's ferry-compute measures every guest in the background each
+# [ferry] dirty_rate_interval (10 s, over 1 s): the probe's calculations
+# below start right after one of its rounds has recorded both guests, so
+# that none meets one of its calculations (which would be refused: another
+# period) nor has its result replaced by the next.
+just_measured() {
+    local since
+    since=$(sql "SELECT now()")
+    wait_for "a background round over dr-busy and dr-idle" 60 \
+        "[[ \$(sql \"SELECT count(*) FROM instances WHERE uuid IN ('$B', '$I')
+                    AND dirty_rate_at > '$since'\") == 2 ]]"
+}
+
 # the background round's two steps: both guests' calculations are started
 # before either result is read (a 2 s period, so that none can be in yet),
 # then each result comes in
+just_measured
 out=$("$PROBE" --all "$URI" 2 "$B" "$I") || fail "dirty_rate --all: $out"
 echo "$out" | sed 's/^/    /'
 [[ $out == *pending=2* ]] || fail "dirty_rate --all: not both measuring at once: $out"
 ok
-[[ $out =~ $B\ bytes_per_s=([0-9]+)\ period_s=2 ]] || fail "no result for dr-busy: $out"
-m=$((BASH_REMATCH[1] / MIB)) r=$(guest_rate dr-busy)
-exp=$((r < WSS / 2 ? r : WSS / 2))
-expect_near "dr-busy, two-step, over 2 s" "$m" "$exp"
-[[ $out =~ $I\ bytes_per_s=([0-9]+)\ period_s=2 ]] || fail "no result for dr-idle: $out"
+[[ $out =~ $B\ bytes_per_s=([0-9]+)\ period_s=([2-9]) ]] || fail "no result for dr-busy: $out"
+m=$((BASH_REMATCH[1] / MIB)) p=${BASH_REMATCH[2]} r=$(guest_rate dr-busy)
+exp=$((r < WSS / p ? r : WSS / p))
+expect_near "dr-busy, two-step, over $p s" "$m" "$exp"
+[[ $out =~ $I\ bytes_per_s=([0-9]+)\ period_s=[2-9] ]] || fail "no result for dr-idle: $out"
 ((BASH_REMATCH[1] / MIB <= 2)) || fail "dr-idle, two-step: $((BASH_REMATCH[1] / MIB)) MiB/s"
 ok
 
 # a calculation over another period running (an operator's virsh
 # domdirtyrate-calc): the round's start is refused at once, not waited for
+just_measured
 "$PROBE" --start "$URI" 4 "$B" || fail "dirty_rate --start over 4 s failed"
 out=$("$PROBE" --all "$URI" 1 "$B" "$I") || fail "dirty_rate --all: $out"
 [[ $out == *"$B error="*"another period"* ]] || fail "dr-busy measured over 4 s: $out"
-[[ $out =~ $I\ bytes_per_s=[0-9]+\ period_s=1 ]] || fail "dr-idle not measured: $out"
+[[ $out =~ $I\ bytes_per_s=[0-9]+\ period_s=[1-9] ]] || fail "dr-idle not measured: $out"
 ok

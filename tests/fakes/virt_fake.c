@@ -70,7 +70,8 @@ static struct fake_dom doms[FAKE_MAX];
 static struct fake_fault faults[8];
 static pthread_cond_t fake_released = PTHREAD_COND_INITIALIZER;
 static unsigned fake_release_gen;
-static int calc_overlap;            /* most calculations seen running at once */
+static int calc_unread;             /* calculations started since a result was read */
+static int calc_unread_max;         /* ... at most, since fake_reset */
 
 static void fake_images_reset(void);
 
@@ -82,7 +83,7 @@ fake_reset(void)
     memset(doms, 0, sizeof(doms));
     memset(faults, 0, sizeof(faults));
     fake_images_reset();
-    calc_overlap = 0;
+    calc_unread = calc_unread_max = 0;
     pthread_mutex_unlock(&fake_lock);
 }
 
@@ -768,7 +769,7 @@ f_dirty_rate_start(struct virt *v, const char *uuid, int seconds, struct err *er
 {
     struct fake_dom *d;
     int64_t now = now_ms();
-    int rc = 0, running = 0;
+    int rc = 0;
 
     if (seconds < 1 || seconds > 60)
         return err_set(err, ERR_INVALID, "dirty rate period %d s: 1 to 60", seconds);
@@ -785,10 +786,8 @@ f_dirty_rate_start(struct virt *v, const char *uuid, int seconds, struct err *er
         d->calc_period = seconds;
         d->calc_end_ms = now + seconds * 1000LL;
     }
-    for (int i = 0; i < FAKE_MAX; i++)
-        running += doms[i].used && doms[i].calc_period && now < doms[i].calc_end_ms;
-    if (running > calc_overlap)
-        calc_overlap = running;
+    if (rc == 0 && ++calc_unread > calc_unread_max)
+        calc_unread_max = calc_unread;
     pthread_mutex_unlock(&fake_lock);
     return rc;
 }
@@ -805,9 +804,12 @@ f_dirty_rate_result(struct virt *v, const char *uuid, int seconds, struct virt_d
         return -1;
     pthread_mutex_lock(&fake_lock);
     d = fake_dom(uuid);
+    if (d && strcmp(d->host, v->uri) != 0)
+        d = NULL;
     in = d && d->calc_period == seconds && now_ms() >= d->calc_end_ms;
     if (in)
         fake_rate(d, seconds, out);
+    calc_unread = 0;
     pthread_mutex_unlock(&fake_lock);
     if (!d)
         return err_set(err, ERR_NOT_FOUND, "domain %s not found", uuid);
@@ -815,12 +817,12 @@ f_dirty_rate_result(struct virt *v, const char *uuid, int seconds, struct virt_d
 }
 
 int
-fake_dirty_rate_overlap(void)
+fake_dirty_rate_started_unread(void)
 {
     int n;
 
     pthread_mutex_lock(&fake_lock);
-    n = calc_overlap;
+    n = calc_unread_max;
     pthread_mutex_unlock(&fake_lock);
     return n;
 }

@@ -75,9 +75,9 @@ void fake_last_auto_converge(const char *uuid, int *initial, int *increment);
 /* Give a domain one local disk (block migration). */
 void fake_set_disk(const char *uuid, const struct virt_disk *disk);
 
-/* The most dirty-rate calculations (dirty_rate_start) seen running at
- * once since fake_reset. */
-int fake_dirty_rate_overlap(void);
+/* The most dirty-rate calculations started (dirty_rate_start) with no
+ * result read (dirty_rate_result) in between, since fake_reset. */
+int fake_dirty_rate_started_unread(void);
 
 /* How many images create_image made since fake_reset. */
 int fake_images_created(void);

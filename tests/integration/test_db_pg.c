@@ -307,11 +307,17 @@ test_dirty_rate_age(void **state)
     if (db_instance_import(db, "t-a", "t-a", &in, &created, &err) < 0)
         fail_msg("%s", err.msg);
     assert_int_equal(db_instance_dirty_rate(db, IMPORT_UUID, 60000, &dr, &err), 0);
-    assert_int_equal(db_instance_set_dirty_rate(db, IMPORT_UUID, 5 << 20, 1, &err), 0);
+    assert_int_equal(db_instance_set_dirty_rate(db, IMPORT_UUID, 5 << 20, 1, 0, &err), 0);
     assert_int_equal(db_instance_dirty_rate(db, IMPORT_UUID, 60000, &dr, &err), 1);
     assert_int_equal(dr.bps, 5 << 20);
     assert_int_equal(dr.period_s, 1);
     assert_true(dr.age_ms >= 0 && dr.age_ms < 60000);
+    /* a measure read late is recorded as old as it is */
+    assert_int_equal(db_instance_set_dirty_rate(db, IMPORT_UUID, 6 << 20, 1, 45000, &err), 0);
+    assert_int_equal(db_instance_dirty_rate(db, IMPORT_UUID, 60000, &dr, &err), 1);
+    assert_int_equal(dr.bps, 6 << 20);
+    assert_true(dr.age_ms >= 45000 && dr.age_ms < 60000);
+    assert_int_equal(db_instance_dirty_rate(db, IMPORT_UUID, 40000, &dr, &err), 0);
     pg_exec(db, "UPDATE instances SET dirty_rate_at = now() - interval '61 s'"
                 " WHERE uuid = '" IMPORT_UUID "'");
     assert_int_equal(db_instance_dirty_rate(db, IMPORT_UUID, 60000, &dr, &err), 0);
