@@ -146,7 +146,7 @@ asan:
 asan-run: $(BINS) $(UNIT_BINS) $(INTEG_BINS)
 	@tests/asan.sh $(BUILD) $(UNIT_BINS)
 
-lint: $(BUILD)/ferry-manage
+lint: $(BINS)
 	@tools/lint.sh
 
 bench: all $(BENCH_BINS)

@@ -25,6 +25,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +98,8 @@ struct http {
     int nworkers;
     pthread_t reaper;
     bool reaper_started;
+    atomic_bool started;            /* MHD_start_daemon returned */
+    char start_error[256];          /* what libmicrohttpd said before, if anything */
 };
 
 static enum http_method
@@ -625,6 +629,34 @@ http_threads(struct http *h, struct err *err)
     return 0;
 }
 
+/* libmicrohttpd's own messages: why it could not start (say, "Failed to
+ * bind to port 8774: Address already in use"), kept for the error; later
+ * ones (a failed accept, a client's protocol error) logged at debug. */
+static void
+http_on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    struct http *h = cls;
+    char msg[256];
+    const char *why;
+    size_t n;
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    /* its bind message names the port it was given, 0 beside a socket
+     * address: the reason only */
+    why = strrchr(msg, ':');
+    if (strncmp(msg, "Failed to bind", 14) != 0 || !why || why[1] != ' ')
+        why = msg;
+    else
+        why += 2;
+    if (!atomic_load(&h->started))
+        strlcpy0(h->start_error, why, sizeof(h->start_error));
+    else
+        log_debug("libmicrohttpd: %s", msg);
+}
+
 struct http *
 http_start(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watch,
            const char *actor, struct err *err)
@@ -660,8 +692,10 @@ http_start(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watch,
         return NULL;
     }
     h->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+            MHD_USE_ERROR_LOG, 0, NULL,
         NULL, http_on_request, h,
+        MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, h,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_IO_THREADS,
         MHD_OPTION_CONNECTION_LIMIT, max_conns,
@@ -672,11 +706,12 @@ http_start(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watch,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
         MHD_OPTION_END);
     if (!h->daemon) {
+        err_set(err, ERR_UNAVAILABLE, "cannot listen on %s:%d%s%s", cfg->api_listen,
+                cfg->api_port, h->start_error[0] ? ": " : "", h->start_error);
         http_free(h);
-        err_set(err, ERR_UNAVAILABLE, "cannot listen on %s:%d", cfg->api_listen,
-                cfg->api_port);
         return NULL;
     }
+    atomic_store(&h->started, true);
     return h;
 }
 

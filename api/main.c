@@ -44,9 +44,9 @@ main(int argc, char **argv)
     char hostname[200], actor[256];
     struct sigaction sa = { 0 };
 
-    cli_init(argc, argv, "ferry-api", &cfg, &cli);
+    cli_init(argc, argv, "ferry-api", NULL, &cfg, &cli);
     if (cli.argc > 1)
-        fatalx("unexpected argument %s (see --help in README)", cli.argv[1]);
+        fatalx("unexpected argument %s (ferry-api --help)", cli.argv[1]);
     if (auth_init(&cfg, &err) < 0)
         fatalx("%s", err.msg);
     if (gethostname(hostname, sizeof(hostname)) < 0)

@@ -67,9 +67,9 @@ static const struct cfg_opt cfg_opts[] = {
     I("database", "pool_timeout", db_pool_timeout, "30", 1, 3600),
 
     E("libvirt", "virt_type", virt_type, "kvm", "kvm|qemu"),
-    S("libvirt", "connection_uri", connection_uri, ""),
+    S("libvirt", "connection_uri", connection_uri, "qemu:///system"),
     S("libvirt", "live_migration_uri", lm_uri, ""),
-    S("libvirt", "live_migration_scheme", lm_scheme, ""),
+    S("libvirt", "live_migration_scheme", lm_scheme, "tcp"),
     S("libvirt", "live_migration_inbound_addr", lm_inbound_addr, ""),
     B("libvirt", "live_migration_tunnelled", lm_tunnelled, "false"),
     B("libvirt", "live_migration_with_native_tls", lm_native_tls, "false"),

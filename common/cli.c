@@ -9,8 +9,23 @@
 #include "common/cli.h"
 #include "common/log.h"
 
+static void
+cli_usage(const char *prog, const char *usage)
+{
+    printf("usage: %s [OPTION]...\n"
+           "  --config-file FILE   a nova.conf-style file; repeatable, later ones win\n"
+           "                       (etc/ferry.conf.sample lists every option)\n"
+           "  --debug              log at debug level ([DEFAULT] debug)\n"
+           "  --print-config       print the effective configuration and exit\n"
+           "  --help, -h           print this and exit\n"
+           "%s"
+           "FERRY_DATABASE_CONNECTION, when set, overrides [database] connection.\n",
+           prog, usage ? usage : "");
+}
+
 void
-cli_init(int argc, char **argv, const char *prog, struct cfg *cfg, struct cli *rest)
+cli_init(int argc, char **argv, const char *prog, const char *usage, struct cfg *cfg,
+         struct cli *rest)
 {
     bool print = false;
     bool debug = false;
@@ -34,6 +49,9 @@ cli_init(int argc, char **argv, const char *prog, struct cfg *cfg, struct cli *r
             debug = true;
         } else if (strcmp(argv[i], "--print-config") == 0) {
             print = true;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            cli_usage(prog, usage);
+            exit(0);
         } else {
             rest->argv[rest->argc++] = argv[i];
         }

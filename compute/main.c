@@ -186,12 +186,13 @@ main(int argc, char **argv)
     struct probe *pr;
     struct rates *rt;
 
-    cli_init(argc, argv, "ferry-compute", &cfg, &cli);
+    cli_init(argc, argv, "ferry-compute",
+             "  --host NAME          this compute host's name ([DEFAULT] host)\n", &cfg, &cli);
     for (int i = 1; i < cli.argc; i++) {
         if (strcmp(cli.argv[i], "--host") == 0 && i + 1 < cli.argc)
             strlcpy0(cfg.host, cli.argv[++i], sizeof(cfg.host));
         else
-            fatalx("unexpected argument %s", cli.argv[i]);
+            fatalx("unexpected argument %s (ferry-compute --help)", cli.argv[i]);
     }
     memset(&c, 0, sizeof(c));
     c.cfg = &cfg;

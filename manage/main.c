@@ -16,11 +16,17 @@
 #include "db/db_schema.h"
 #include "db/db_types.h"
 
+#define MANAGE_COMMANDS                                                                    \
+    "commands:\n"                                                                          \
+    "  db sync [--schema-dir DIR]   apply every pending migrations-sql/NNNN_*.sql\n"      \
+    "  db version                   the last one applied\n"
+
 static void
 usage(void)
 {
-    fprintf(stderr, "usage: ferry-manage [--config-file FILE] db sync [--schema-dir DIR]\n"
-                    "       ferry-manage [--config-file FILE] db version\n");
+    fprintf(stderr, "usage: ferry-manage [OPTION]... db sync [--schema-dir DIR]\n"
+                    "       ferry-manage [OPTION]... db version\n"
+                    "(ferry-manage --help)\n");
     exit(2);
 }
 
@@ -75,7 +81,7 @@ main(int argc, char **argv)
     struct db *db;
     int rc;
 
-    cli_init(argc, argv, "ferry-manage", &cfg, &cli);
+    cli_init(argc, argv, "ferry-manage", MANAGE_COMMANDS, &cfg, &cli);
     if (cli.argc < 3 || strcmp(cli.argv[1], "db") != 0)
         usage();
     dir = schema_dir_default();

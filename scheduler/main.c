@@ -36,9 +36,9 @@ main(int argc, char **argv)
     char hostname[200], actor[256];
     int64_t backoff = 0;
 
-    cli_init(argc, argv, "ferry-scheduler", &cfg, &cli);
+    cli_init(argc, argv, "ferry-scheduler", NULL, &cfg, &cli);
     if (cli.argc > 1)
-        fatalx("unexpected argument %s", cli.argv[1]);
+        fatalx("unexpected argument %s (ferry-scheduler --help)", cli.argv[1]);
     if (gethostname(hostname, sizeof(hostname)) < 0)
         snprintf(hostname, sizeof(hostname), "localhost");
     snprintf(actor, sizeof(actor), "ferry-scheduler@%s:%d", hostname, (int)getpid());

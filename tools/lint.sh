@@ -48,4 +48,5 @@ tools/lint-err.pl $(find . -name '*.[ch]' -not -path './build/*' -not -path './.
 [ $fail = 0 ] && echo "lint: err_set ok"
 tests/check-routes.sh || fail=1
 tests/check-config.sh || fail=1
+tests/check-cli.sh || fail=1
 exit $fail
