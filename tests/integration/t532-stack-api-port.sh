@@ -31,7 +31,8 @@ wait_for "the listener gone" 10 "! listened $api"
 s_state t532b
 listen_on $((api + 1)) http
 out=$(FERRY_STATE=$state FERRY_APIS=2 up 2>&1) && fail "up succeeded with :$((api + 1)) taken"
-grep -q "port $((api + 1)) is in use on 127.0.0.1 (by pid $LISTENER (python3)); set FERRY_API" \
+grep -q "port $((api + 1)) is in use on 127.0.0.1 (by pid $LISTENER (python3)), the 2 APIs" \
+    <<< "$out" && grep -q "listen on $api-$((api + 1)) (API_PORT and after); set FERRY_API_PORT" \
     <<< "$out" || fail "up said: $out"
 ok
 kill "$LISTENER"
