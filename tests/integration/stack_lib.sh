@@ -30,23 +30,26 @@ s_state() {
     S_STATES+=("$state")
 }
 
-# listen_on PORT [http]: a listener of this test's on 127.0.0.1:PORT (one
-# that answers HTTP with "http"), its pid in $LISTENER, killed at the end.
+# listen_on PORT [http|tcp] [ADDR]: a listener of this test's on ADDR:PORT
+# (127.0.0.1; one that answers HTTP with "http"), its pid in $LISTENER,
+# killed at the end.
 listen_on() {
+    local addr=${3:-127.0.0.1}
     if [[ ${2:-} == http ]]; then
-        /usr/bin/python3 -m http.server --bind 127.0.0.1 "$1" >/dev/null 2>&1 &
+        /usr/bin/python3 -m http.server --bind "$addr" "$1" >/dev/null 2>&1 &
     else
         /usr/bin/python3 -c 'import socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
+s.bind((sys.argv[2], int(sys.argv[1])))
 s.listen()
-time.sleep(600)' "$1" &
+time.sleep(600)' "$1" "$addr" &
     fi
     LISTENER=$!
     disown "$LISTENER"
     S_PIDS+=("$LISTENER")
-    wait_for "a listener on :$1" 10 "ss -Htlnp 'sport = :$1' | grep -q 'pid=$LISTENER,'"
+    wait_for "a listener on $addr:$1" 10 \
+        "ss -Htlnp 'sport = :$1' | grep -q '$addr:$1 .*pid=$LISTENER,'"
 }
 
 # Whether anything listens on 127.0.0.1:PORT.
