@@ -118,3 +118,4 @@ out=$("$PROBE" --all "$URI" 1 "$B" "$I") || fail "dirty_rate --all: $out"
 [[ $out == *"$B error="*"another period"* ]] || fail "dr-busy measured over 4 s: $out"
 [[ $out =~ $I\ bytes_per_s=[0-9]+\ period_s=[1-9] ]] || fail "dr-idle not measured: $out"
 ok
+done_ok
