@@ -384,7 +384,9 @@ pf_start(struct pf_state *st, const struct pf_guest *g, const struct pf_forecast
     st->fc = *fc;
     st->dirty = (double)fc->dirty_bps;
     st->hot = fc->hot_bytes;
-    st->step = PF_STEP_NONE;
+    /* a forecast that raised the max downtime to the hot set's need took
+     * step 2 at the start: reached, whether or not the job needs more */
+    st->step = fc->expected == PF_STEP_DOWNTIME ? PF_STEP_DOWNTIME : PF_STEP_NONE;
     st->downtime_ms = fc->start_downtime_ms;
     st->eta_ms = fc->eta_ms;
 }

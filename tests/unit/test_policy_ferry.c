@@ -240,11 +240,15 @@ test_forecast_downtime(void **state)
     struct pf_guest g = { .ram_bytes = 128 << 20, .budget_ms = 2000 };
     struct pf_measure pm = { .dirty_bps = 24 << 20, .dirty_period_s = 1, .link_bps = 16 << 20 };
     struct pf_forecast fc;
+    struct pf_state st;
 
     (void)state;
     pf_forecast(&g, &pm, pm.link_bps, &fc);
     assert_int_equal(fc.verdict, PF_START);
     assert_int_equal(fc.expected, PF_STEP_DOWNTIME);
+    /* step 2 is reached at the start: the job may need no more */
+    pf_start(&st, &g, &fc);
+    assert_int_equal(st.step, PF_STEP_DOWNTIME);
     /* 24 x 1.25 / 16 = 1.875 s; at most 2000 - 50: the device state and
      * the resume come on top of QEMU's setting */
     assert_int_equal(fc.start_downtime_ms, 1880);
