@@ -143,7 +143,9 @@ ASAN_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 .PHONY: asan asan-run
 asan:
 	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SAN="$(ASAN_SAN)" asan-run
-asan-run: $(BINS) $(UNIT_BINS) $(INTEG_BINS)
+# and the lab's own files (build/lab, own flags, no sanitizer), which
+# tools/stack takes whichever build of Ferry it runs
+asan-run: $(BINS) $(UNIT_BINS) $(INTEG_BINS) $(LAB_KERNEL) $(LAB_RELAY) $(LAB_REAPER)
 	@tests/asan.sh $(BUILD) $(UNIT_BINS)
 
 lint: $(BINS)
