@@ -1343,16 +1343,26 @@ lv_dirty_rate_done(int status, const struct virt_dirty_rate *out, int seconds)
  * the result's wait. */
 #define LV_DIRTY_RATE_SLACK_MS 10000
 
+/* A period QEMU's calc-dirty-rate takes: 1 to 60 s. */
+static int
+lv_dirty_rate_period(int seconds, struct err *err)
+{
+    if (seconds < 1 || seconds > 60)
+        return err_set(err, ERR_INVALID, "dirty rate period %d s: 1 to 60", seconds);
+    return 0;
+}
+
 /* One try at having a page-sampling calculation over seconds running on
  * dom: 1 when one is, ours or one already running over the same period
  * (ferry-compute's background measure, compute/rates.c: as recent, taken);
  * 0 while one over another period runs (QEMU runs one at a time and
  * refuses a second).  QEMU's calc-dirty-rate resets the last result to
  * unstarted before it returns, so a MEASURED status after this is its, or
- * that of one someone started after it ended.  Page sampling only: it reads 512 pages a GiB, coarse on a small guest,
- * but the exact dirty-bitmap mode crashed Debian 12's QEMU 7.2 (the lab's
- * TCG guest, "shutting down, reason=crashed" at its first calculation),
- * and dirty-ring mode needs KVM's dirty ring. */
+ * that of one someone started after it ended.  Page sampling only: it
+ * reads 512 pages a GiB, coarse on a small guest, but the exact
+ * dirty-bitmap mode crashed Debian 12's QEMU 7.2 (the lab's TCG guest,
+ * "shutting down, reason=crashed" at its first calculation), and
+ * dirty-ring mode needs KVM's dirty ring. */
 static int
 lv_dirty_rate_try(struct virt *v, virDomainPtr dom, const char *uuid, int seconds,
                   struct err *err)
@@ -1399,8 +1409,8 @@ lv_dirty_rate_start(struct virt *v, const char *uuid, int seconds, struct err *e
     virDomainPtr dom;
     int rc;
 
-    if (seconds < 1 || seconds > 60)
-        return err_set(err, ERR_INVALID, "dirty rate period %d s: 1 to 60", seconds);
+    if (lv_dirty_rate_period(seconds, err) < 0)
+        return -1;
     if (!(dom = lv_dom(v, uuid, err)))
         return -1;
     rc = lv_dirty_rate_try(v, dom, uuid, seconds, err);
@@ -1438,8 +1448,8 @@ lv_dirty_rate(struct virt *v, const char *uuid, int seconds, struct virt_dirty_r
     int status = VIR_DOMAIN_DIRTYRATE_UNSTARTED, rc = 0;
 
     memset(out, 0, sizeof(*out));
-    if (seconds < 1 || seconds > 60)
-        return err_set(err, ERR_INVALID, "dirty rate period %d s: 1 to 60", seconds);
+    if (lv_dirty_rate_period(seconds, err) < 0)
+        return -1;
     dom = lv_dom(v, uuid, err);
     if (!dom)
         return -1;
