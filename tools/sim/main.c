@@ -174,6 +174,8 @@ parse_kv(struct sim_case *c, const char *k, const char *v)
         return parse_shape(c, v);
     else if (strcmp(k, "pattern") == 0)
         return parse_pattern(c, v);
+    else if (strcmp(k, "bare") == 0)    /* the lab bench's alone: libvirt migrates it too */
+        return strcmp(v, "yes") == 0 || strcmp(v, "no") == 0 ? 0 : -1;
     else if (strcmp(k, "name") != 0)
         return -1;
     return 0;

@@ -19,7 +19,8 @@
 # stack the environment describes (API, PGPORT, FERRY_STATE, LAB, LAB_STATE,
 # FERRY_LAB_HOSTS: tests/e2e/e800's way) and leaves it as it found it.  With
 # BENCH_STACK=none it only reads the file and prints the cases as the lab
-# would run them (name ram_mib rate|spin value wss_mib link budget pc ac reps).
+# would run them (name ram_mib rate|spin value wss_mib link budget pc ac bare
+# reps).
 #
 # Per case: guest RAM, args and metadata (ferry:migration_policy,
 # ferry:max_downtime_ms, ferry:post_copy, ferry:auto_converge) from the
@@ -54,7 +55,7 @@ while IFS= read -r line || [[ -n $line ]]; do
     lineno=$((lineno + 1))
     line=${line%%#*}
     [[ -z ${line//[[:space:]]/} ]] && continue
-    name="case$((${#LINES[@]}))" kind="" val="" seen=""
+    name="case$((${#LINES[@]}))" kind="" val="" seen="" bare=no
     for kv in $line; do
         k=${kv%%=*} v=${kv#*=}
         [[ $kv == *=* && -n $v ]] || { echo "$SCEN:$lineno: '$kv' is not key=value" >&2; exit 2; }
@@ -63,6 +64,10 @@ while IFS= read -r line || [[ -n $line ]]; do
         rate | spin) kind=$k val=$v ;;
         ram | link) seen+=$k ;;
         wss | budget | postcopy | ac | reps) ;;
+        bare)               # libvirt alone too (lab-only: ferry-sim takes and skips it)
+            [[ $v == yes || $v == no ]] ||
+                { echo "$SCEN:$lineno: 'bare=$v': yes or no" >&2; exit 2; }
+            bare=$v ;;
         pattern)            # the lab's guest walks its working set in order
             [[ $v == seq ]] || {
                 echo "$SCEN:$lineno: 'pattern=$v' is simulator-only (the lab's guest walks" \
@@ -76,7 +81,7 @@ while IFS= read -r line || [[ -n $line ]]; do
     [[ $seen == *ram* && $seen == *link* && $val =~ ^[0-9]+$ && $val -gt 0 ]] || {
         echo "$SCEN:$lineno: the lab needs ram=, link= and rate= or spin= (a positive" \
              "integer) on every line" >&2; exit 2; }
-    LINES+=("$lineno $name $kind $val")
+    LINES+=("$lineno $name $kind $val $bare")
 done < "$SCEN"
 (( ${#LINES[@]} > 0 )) || { echo "$SCEN: no case" >&2; exit 2; }
 
@@ -89,9 +94,9 @@ mapfile -t NUMS < <(jq -r '.cases[] | "\(.ram_mib) \(.wss_mib) \(.link_mib) \(.b
     { echo "bench-migration: ferry-sim read ${#NUMS[@]} case(s) of $SCEN, not ${#LINES[@]}" >&2
       exit 2; }
 perm() { [[ $1 == true ]] && echo allowed || echo forbidden; }
-CASES=()          # "name ram_mib kind(rate|spin) value wss_mib link budget pc ac reps"
+CASES=()          # "name ram_mib kind(rate|spin) value wss_mib link budget pc ac bare reps"
 for ((i = 0; i < ${#LINES[@]}; i++)); do
-    read -r lineno name kind val <<< "${LINES[$i]}"
+    read -r lineno name kind val bare <<< "${LINES[$i]}"
     read -r ram wss link budget pc ac reps <<< "${NUMS[$i]}"
     for n in "$ram" "$wss" "$link" "$budget" "$reps"; do
         [[ $n =~ ^[0-9]+$ && $n -gt 0 ]] || {
@@ -102,7 +107,7 @@ for ((i = 0; i < ${#LINES[@]}; i++)); do
     (( ram >= 32 && ram <= 1024 )) ||
         { echo "$SCEN:$lineno: ram=${ram}M: the lab runs 32M-1G" >&2; exit 2; }
     (( budget >= 100 )) || { echo "$SCEN:$lineno: budget=$budget: at least 100 ms" >&2; exit 2; }
-    CASES+=("$name $ram $kind $val $wss $link $budget $(perm "$pc") $(perm "$ac") $reps")
+    CASES+=("$name $ram $kind $val $wss $link $budget $(perm "$pc") $(perm "$ac") $bare $reps")
 done
 if [[ ${BENCH_STACK:-own} == none ]]; then     # read and checked only (check.sh)
     printf '%s\n' "${CASES[@]}"
@@ -167,14 +172,16 @@ nova_policy_time_divisor = $DIV"
 
 epoch_of() { [[ $1 == null ]] && echo null || date -d "$1" +%s.%N; }
 
-# alive NAME HOST: running on exactly HOST, the one Ferry says, its
-# heartbeat going on (two new beats within 60 s) and its memory check ok;
-# prints "ok" or what is wrong (never fails the bench)
+# alive NAME HOST [bare]: running on exactly HOST, the one Ferry says (not
+# asked after a migration by libvirt alone), its heartbeat going on (two new
+# beats within 60 s) and its memory check ok; prints "ok" or what is wrong
+# (never fails the bench)
 alive() {
     local name=$1 host=$2 where h1 i line
     where=$(lab where "$name")
     [[ $where == "$host" ]] || { echo "runs on '${where//$'\n'/+}', expected $host"; return; }
-    [[ $(server_host "$name") == "$host" ]] || { echo "Ferry says $(server_host "$name")"; return; }
+    [[ ${3:-} == bare || $(server_host "$name") == "$host" ]] ||
+        { echo "Ferry says $(server_host "$name")"; return; }
     for ((i = 0; i < 600; i++)); do
         h1=$(lab heartbeat "$name" "$host")
         [[ -n $h1 ]] && break
@@ -191,26 +198,28 @@ alive() {
     echo ok
 }
 
-# run_one INDEX POLICY REP: one migration of a fresh guest; a JSON line to $RUNS
-run_one() {
-    local i=$1 pol=$2 rep=$3 name ram kind val wss link budget pc ac reps
-    read -r name ram kind val wss link budget pc ac reps <<< "${CASES[$i]}"
-    local g="b$i-${pol}-$rep" S id st t0 health host k
+# guest_up INDEX NAME [METADATA]: a fresh guest NAME for case INDEX on $SRC,
+# the link capped, METADATA (a JSON object) on its server; sets S (its server
+# id) and GRATE (the rate it measured itself) once its host has measured its
+# dirty rate too
+guest_up() {
+    local i=$1 g=$2 name ram kind val wss link budget pc ac bare reps
+    read -r name ram kind val wss link budget pc ac bare reps <<< "${CASES[$i]}"
     set_link "$link"
     S=$(new_guest "$g" "$SRC" "$ram" "fill=1 $kind=$val wss=$wss")
     GUESTS+=("$g")
-    api PUT "/v2.1/servers/$S/metadata" "{\"metadata\": {\"ferry:migration_policy\": \"$pol\",
-        \"ferry:max_downtime_ms\": \"$budget\", \"ferry:post_copy\": \"$pc\",
-        \"ferry:auto_converge\": \"$ac\"}}"
-    expect_status 200
+    if [[ -n ${3:-} ]]; then
+        api PUT "/v2.1/servers/$S/metadata" "{\"metadata\": $3}"
+        expect_status 200
+    fi
     # the rate the guest really dirties at (its heartbeat's rate=, MiB per real
     # second over its last second: under TCG on a busy machine it may fall
     # short of the line's rate=), two beats after boot
-    local hb0 grate
+    local hb0
     hb0=$(lab heartbeat "$g" "$SRC")
     wait_for "$g's next heartbeat" 60 "[[ \$(lab heartbeat $g $SRC) -gt \$((hb0 + 1)) ]]"
-    grate=$(lab heartbeat "$g" "$SRC" --line | sed -n 's/.* rate=\([0-9.]*\).*/\1/p')
-    [[ -n $grate ]] || grate=null
+    GRATE=$(lab heartbeat "$g" "$SRC" --line | sed -n 's/.* rate=\([0-9.]*\).*/\1/p')
+    [[ -n $GRATE ]] || GRATE=null
     # and its host has measured its dirty rate since, as a host does every
     # guest in the background ([ferry] dirty_rate_interval): a guest on a
     # real host has run for longer than that before anyone migrates it
@@ -218,6 +227,16 @@ run_one() {
     since=$(sql "SELECT now()")
     wait_for "$g's dirty rate measured" 60 \
         "[[ \$(sql \"SELECT dirty_rate_at > '$since' FROM instances WHERE uuid = '$S'\") == t ]]"
+}
+
+# run_one INDEX POLICY REP: one migration of a fresh guest; a JSON line to $RUNS
+run_one() {
+    local i=$1 pol=$2 rep=$3 name ram kind val wss link budget pc ac bare reps
+    read -r name ram kind val wss link budget pc ac bare reps <<< "${CASES[$i]}"
+    local g="b$i-${pol}-$rep" S GRATE id st t0 health host k
+    guest_up "$i" "$g" "{\"ferry:migration_policy\": \"$pol\",
+        \"ferry:max_downtime_ms\": \"$budget\", \"ferry:post_copy\": \"$pc\",
+        \"ferry:auto_converge\": \"$ac\"}"
     t0=$(date +%s.%N)
     id=$(migrate_to "$S" "$DEST")
     local undecided=false
@@ -260,7 +279,7 @@ run_one() {
     jq -c --argjson case "$i" --arg name "$name" --arg policy "$pol" --argjson rep "$rep" \
         --argjson ram "$ram" --arg kind "$kind" --argjson val "$val" --argjson wss "$wss" \
         --argjson link "$link" --argjson budget "$budget" --arg pc "$pc" --arg ac "$ac" \
-        --argjson t0 "$t0" --argjson job_ms "$job_ms" --argjson grate "$grate" \
+        --argjson t0 "$t0" --argjson job_ms "$job_ms" --argjson grate "$GRATE" \
         --arg health "$health" --argjson undecided "$undecided" \
         --argjson started "$(epoch_of "$(jq -r .migration.started_at "$T_TMP/rec.json")")" \
         --argjson finished "$(epoch_of "$(jq -r .migration.finished_at "$T_TMP/rec.json")")" \
@@ -289,6 +308,41 @@ run_one() {
     GUESTS=("${GUESTS[@]/$g}")
 }
 
+# run_bare INDEX REP: the same migration by libvirt alone (bare.py: Ferry's
+# flags and the link's cap, QEMU's own max downtime, no policy), for a line
+# with bare=yes: the host's own time for it; a JSON line to $RUNS, policy
+# "libvirt".  Ferry's compute sees the domain leave its host and never takes
+# it over on the other (sync.c).
+run_bare() {
+    local i=$1 rep=$2 name ram kind val wss link budget pc ac bare reps
+    read -r name ram kind val wss link budget pc ac bare reps <<< "${CASES[$i]}"
+    local g="b$i-libvirt-$rep" S GRATE out st host health addr="" h
+    for h in $FERRY_LAB_HOSTS; do [[ ${h%%=*} == "$DEST" ]] && addr=${h#*=}; done
+    guest_up "$i" "$g"
+    out=$(/usr/bin/python3 "$HERE/bare.py" "$(lab uri "$SRC")" "$(lab uri "$DEST")" "$addr" \
+          "$g" "$link" "$RUN_MAX") || fail "bare.py $g: $out"
+    st=$(jq -r .status <<< "$out")
+    host=$SRC
+    [[ $st == completed ]] && host=$DEST
+    health=$(alive "$g" "$host" bare)
+    jq -c --argjson case "$i" --arg name "$name" --argjson rep "$rep" --argjson ram "$ram" \
+        --arg kind "$kind" --argjson val "$val" --argjson wss "$wss" --argjson link "$link" \
+        --argjson budget "$budget" --arg pc "$pc" --arg ac "$ac" --argjson grate "$GRATE" \
+        --arg health "$health" '
+        {case: $case, name: $name, policy: "libvirt", rep: $rep, ram_mib: $ram, kind: $kind,
+         value: $val, wss_mib: $wss, link_mib: $link, budget_ms: $budget, post_copy: $pc,
+         auto_converge: $ac, guest_rate_mibs: $grate, status: .status, policy_ran: "libvirt",
+         downtime_ms: .downtime_ms, downtime_source: "libvirt", bytes: .bytes,
+         created: .started, started: .started, finished: .finished, time_s: .time_s,
+         job_s: .job_s, decide_s: .time_s, post_copy_used: false, step_reached: null,
+         reason: .error, evidence_s: null, iterations: null, health: $health,
+         undecided: .aborted, decisions: []}' <<< "$out" >> "$RUNS"
+    printf '  %-16s %-5s rep %d: %-9s %6s ms %6.1f s  %s\n' "$name" libvirt "$rep" "$st" \
+        "$(jq -r .downtime_ms <<< "$out")" "$(jq .time_s <<< "$out")" "$health" >&2
+    drop_guest "$g"
+    GUESTS=("${GUESTS[@]/$g}")
+}
+
 # ---- the run: every case, every repetition, both policies interleaved ----------------
 echo "bench-migration: ${#CASES[@]} case(s) of $SCEN, nova's clock / $DIV, $SRC -> $DEST" >&2
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -298,6 +352,7 @@ for ((i = 0; i < ${#CASES[@]}; i++)); do
     for ((r = 0; r < reps; r++)); do
         if ((r % 2 == 0)); then order="nova ferry"; else order="ferry nova"; fi
         for p in $order; do run_one "$i" "$p" "$r"; done
+        if [[ $(cut -d' ' -f10 <<< "${CASES[$i]}") == yes ]]; then run_bare "$i" "$r"; fi
     done
 done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)

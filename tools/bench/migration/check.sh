@@ -40,6 +40,7 @@ bad 'ram=64M rate=1 link=32 cut=5:5' "bad.txt:1: 'cut=' is simulator-only"
 bad 'ram=64M rate=1 link=32 shape=wobble' "bad.txt:1: 'shape=' is simulator-only"
 bad 'ram=64M rate=1 link=32 pattern=random' "bad.txt:1: 'pattern=random' is simulator-only"
 bad 'ram=64M rate=1 link=32 color=red' "bad.txt:1: unknown item 'color=red'"
+bad 'ram=64M rate=1 link=32 bare=1' "bad.txt:1: 'bare=1': yes or no"
 bad 'ram=64M rate=1 link=32 budget=' "bad.txt:1: 'budget=' is not key=value"
 bad 'ram=64M link=32' "bad.txt:1: the lab needs ram=, link= and rate= or spin="
 bad 'ram=64M spin=0 link=32' "bad.txt:1: the lab needs ram=, link= and rate= or spin="
@@ -53,9 +54,11 @@ bad 'ram=64M rate=1 link=32 budget=50' "bad.txt:1: budget=50: at least 100 ms"
 bad '# nothing' "bad.txt: no case"
 # a good line: the lab runs the case as ferry-sim reads it, its defaults included
 # (wss 32M, budget 500 ms, reps 1); the shipped files pass
-printf 'name=d ram=1G spin=5000 link=32 ac=yes pattern=seq\n' > "$TMP/good.txt"
+printf 'name=d ram=1G spin=5000 link=32 ac=yes pattern=seq\nname=e ram=64M rate=1 link=8 bare=yes\n' \
+    > "$TMP/good.txt"
 got=$(SIM=$SIM BENCH_STACK=none "$HERE/bench.sh" "$TMP/good.txt" "$TMP/out")
-[ "$got" = "d 1024 spin 5000 32 32 500 forbidden allowed 1" ] ||
+[ "$got" = "d 1024 spin 5000 32 32 500 forbidden allowed no 1
+e 64 rate 1 32 8 500 forbidden forbidden yes 1" ] ||
     { echo "bench check: the lab's reading of '$(cat "$TMP/good.txt")': $got"; exit 1; }
 for f in "$HERE"/*.txt; do
     SIM=$SIM BENCH_STACK=none "$HERE/bench.sh" "$f" "$TMP/out" > /dev/null ||

@@ -15,8 +15,11 @@ the budget), and `rate_mibs`, that rate (D, MiB/s); under `measured`, per
 case and policy, the same verdict at the measured rate.  report.py judges
 nothing itself.  Writes DIR/lab.json ({"meta", "switchover_ms", "results":
 one per case and policy in ferry-sim's schema so that `ferry-sim
-calibrate` reads it, "totals", "findings", "runs"}) and DIR/lab.dat
-(gnuplot); prints the table. A lab.json keeps the verdicts, rates and
+calibrate` reads it, "bare", "totals", "findings", "runs"}) and
+DIR/lab.dat (gnuplot); prints the table.  Runs of policy "libvirt" (a
+line's bare=yes: the same migration by libvirt alone, bare.py) are no
+policy's: they make "bare", per case the host's own time and each policy's
+time over it, printed as a second table and named in a SLOW finding. A lab.json keeps the verdicts, rates and
 switchover_ms it was made with: tools/bench/migration/check.sh rebuilds
 the committed tables from them. A run succeeds when it completed, its
 measured downtime is within the budget and the guest is alive on exactly
@@ -116,6 +119,33 @@ def aggregate(runs, sim):
     return out
 
 
+def aggregate_bare(runs, rows):
+    """Per case with bare=yes, its migrations by libvirt alone (policy
+    "libvirt", bare.py): the host's own time for the case, and each
+    policy's time over it."""
+    by = {(r["case"], r["policy"]): r for r in rows}
+    out = []
+    for (case, _), rs in by_row(runs):
+        oks = [r for r in rs if run_ok(r)]
+        t = mean([r["time_s"] for r in oks])
+        ideal = next((r["ideal_s"] for r in rows if r["case"] == case), None)
+        over = {}
+        for pol in ("nova", "ferry"):
+            p = by.get((case, pol))
+            over[pol] = p["time_ok_s"] / t if p and p["time_ok_s"] and t else None
+        out.append({
+            "case": case, "name": rs[0]["name"], "n": len(rs), "ok_runs": len(oks),
+            "time_s": t, "job_s": mean([r["job_s"] for r in oks]),
+            "downtime_max_ms": max([r["downtime_ms"] or 0 for r in oks], default=None),
+            "budget_ms": rs[0]["budget_ms"], "ideal_s": ideal,
+            "x_ideal": t / ideal if t and ideal else None,
+            "nova_over": over["nova"], "ferry_over": over["ferry"],
+            "unhealthy": [r["health"] for r in rs if r["health"] != "ok"],
+            "errors": sorted({r["reason"] for r in rs if r["reason"]}),
+        })
+    return out
+
+
 def why(r):
     """What went wrong in a row's runs, in a few words."""
     return (f"{r['outcome']}, downtime max {fmt(r['downtime_max_ms'], '.0f')} ms for a "
@@ -123,9 +153,10 @@ def why(r):
             + "".join(f"; {x}" for x in r["reasons"] + r["unhealthy"]))
 
 
-def findings(rows):
+def findings(rows, bare):
     """What the issue's 'done when' says, checked per case."""
     by = {(r["case"], r["policy"]): r for r in rows}
+    alone = {b["case"]: b for b in bare}
     out = []
     for (case, pol), f in sorted(by.items()):
         if pol != "ferry":
@@ -150,9 +181,12 @@ def findings(rows):
                        f"(iteration 3 at {fmt(f['evidence_s'], '.1f')} s of the job; "
                        f"{f['decision_s']:.1f} s after the request)")
         if f["ideal_s"] and f["ok"] and f["steps"] == [1] and f["time_ok_s"] > 1.2 * f["ideal_s"]:
+            b = alone.get(case)
             out.append(f"SLOW {name}: {f['time_ok_s']:.1f} s > 1.2 x M/(B-D) = 1.2 x "
                        f"{f['ideal_s']:.1f} s (libvirt's job time {fmt(f['job_s'], '.1f')} s: "
-                       f"{fmt(f['job_s'] and f['job_s'] / f['ideal_s'], '.2f')} x)")
+                       f"{fmt(f['job_s'] and f['job_s'] / f['ideal_s'], '.2f')} x"
+                       + (f"; libvirt alone {fmt(b['time_s'], '.1f')} s: "
+                          f"{fmt(b['x_ideal'], '.2f')} x" if b else "") + ")")
     for r in rows:
         if r["lost"]:
             out.append(f"LOST case {r['case']} {r['name']} {r['policy']}: {r['unhealthy']}")
@@ -218,6 +252,20 @@ def table(rows, tot, meta):
               f"{fmt(t['decide_max_s'], '.1f'):<6} s {t['lost']:>4} {t['undecided']:>9}")
 
 
+def table_bare(bare):
+    print("libvirt alone (bare=yes: bare.py, the same guest, hosts and capped link, no Ferry, "
+          "no policy, QEMU's max downtime): the host's own time, and each policy's over it")
+    print(f"{'case':<18} {'ok':>4} {'down_ms':>8} {'budget':>6} {'time_s':>7} {'job_s':>6} "
+          f"{'ideal_s':>7} {'x_ideal':>7} {'nova/it':>7} {'ferry/it':>8}")
+    for b in bare:
+        print(f"{b['case']:>2} {b['name'][:15]:<15} {b['ok_runs']}/{b['n']:<2} "
+              f"{fmt(b['downtime_max_ms'], '.0f'):>8} {b['budget_ms']:>6} "
+              f"{fmt(b['time_s'], '.1f'):>7} {fmt(b['job_s'], '.1f'):>6} "
+              f"{fmt(b['ideal_s'], '.1f'):>7} {fmt(b['x_ideal'], '.2f'):>7} "
+              f"{fmt(b['nova_over'], '.2f'):>7} {fmt(b['ferry_over'], '.2f'):>8}"
+              + "".join(f"  {x}" for x in b["errors"] + b["unhealthy"]))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", required=True)
@@ -230,7 +278,8 @@ def main():
         ap.error("--rates RATES.json, or --sim SIM.json and --out DIR")
     meta = dict(kv.split("=", 1) for kv in a.meta)
     with open(a.runs) as f:
-        runs = [json.loads(line) for line in f if line.strip()]
+        every = [json.loads(line) for line in f if line.strip()]
+    runs = [r for r in every if r["policy"] != "libvirt"]
     if a.rates:
         with open(a.rates, "w") as f:
             json.dump([{"case": case, "policy": pol, "rate_mibs": guest_rate(rs)}
@@ -241,16 +290,20 @@ def main():
     # a ferry-sim from before the switchover's cost counted none
     switchover_ms = sim.get("switchover_ms", 0)
     rows = aggregate(runs, sim)
+    bare = aggregate_bare([r for r in every if r["policy"] == "libvirt"], rows)
     tot = totals(rows)
-    found = findings(rows)
+    found = findings(rows, bare)
     table(rows, tot, meta)
     print()
+    if bare:
+        table_bare(bare)
+        print()
     for line in found or ["no finding: ferry never lost to nova, missed no possible case, "
                           "decided every impossible one within 60 s, lost no guest"]:
         print(line)
     with open(os.path.join(a.out, "lab.json"), "w") as f:
         json.dump({"meta": meta, "switchover_ms": switchover_ms, "results": rows,
-                   "totals": tot, "findings": found, "runs": runs}, f, indent=1)
+                   "bare": bare, "totals": tot, "findings": found, "runs": every}, f, indent=1)
     # gnuplot: one line per case: index name, then per policy (nova, ferry) time, ok,
     # downtime / budget, sent / RAM; the ideal time
     by = {(r["case"], r["policy"]): r for r in rows}
