@@ -23,20 +23,27 @@
  *  PF_CONFIRM_MS 60 s  the brief's bound for a hopeless case, and VEP 248's
  *                   60 s switchover timeout: a verdict held that long is
  *                   evidence even when an iteration takes longer.
- *  PF_RESERVE_MS 50  QEMU's max downtime bounds only the RAM left at the
+ *  PF_RESERVE_MS 100 QEMU's max downtime bounds only the RAM left at the
  *                   switch, by its own bandwidth estimate; the device
  *                   state, the destination's resume and that estimate's
- *                   error come on top: the lab bench measured 301 ms with
- *                   the setting at a 300 ms budget, and 19-90 ms above the
- *                   setting in force (ferry-sim's SIM_SWITCHOVER_MS).  That
- *                   cost does not shrink with the budget (a fifth of a
- *                   150 ms budget, 30 ms, gave 153 ms on the lab): 50 ms is
- *                   kept for it, the setting never exceeds budget - 50
- *                   (the smallest budget, 100 ms, leaves QEMU 50).
- *                   Step 2 suffices when need (with PF_MARGIN) fits the
- *                   budget and the hot set itself fits budget - 50
- *                   (downtime_fits; the second follows from the first from
- *                   a 250 ms budget on).
+ *                   error come on top: the lab bench measured 0-90 ms above
+ *                   the setting in force (301 ms at a 300 ms setting; a
+ *                   guest at its plateau, fits-tight, 501 ms at 450 for a
+ *                   500 ms budget when 50 ms were kept), typically 35-45
+ *                   (ferry-sim's SIM_SWITCHOVER_MS, the model's).  That cost
+ *                   does not shrink with the budget (a fifth of a 150 ms
+ *                   budget, 30 ms, gave 153 ms on the lab): 100 ms, what
+ *                   the lab has seen with room, is kept for it, the setting
+ *                   never exceeds budget - 100, nor goes under a third of
+ *                   the budget (the smallest, 100 ms, leaves QEMU 40 and no
+ *                   guarantee).  Step 2 suffices when need (with PF_MARGIN)
+ *                   fits the budget and the hot set itself fits budget -
+ *                   100 (downtime_fits; the second follows from the first
+ *                   from a 500 ms budget on).
+ *  PF_DOWNTIME_MIN_MS 50  a guest that converges on its own starts as low
+ *                   as costs it little time (alone_downtime_ms), not under
+ *                   this: its downtime is about the limit plus the
+ *                   switchover, and below 50 ms more tail passes buy less.
  *  PF_SYNC_MS 100   QEMU 7.2 sends in 100 ms windows when rate-limited
  *                   (migration.c's BUFFER_DELAY), updates its threshold
  *                   (bandwidth x max downtime) once a window and syncs the
@@ -82,17 +89,20 @@ need_ms(double hot, double bw)
     return bw > 0 ? ceil10(hot * PF_MARGIN * 1000.0 / bw) : 2000000000;
 }
 
-/* The part of the budget QEMU's max downtime may use (PF_RESERVE_MS). */
+/* The part of the budget QEMU's max downtime may use: the budget less
+ * PF_RESERVE_MS, at least a third of it. */
 static int
 qemu_budget_ms(const struct pf_guest *g)
 {
-    return g->budget_ms - PF_RESERVE_MS > 0 ? g->budget_ms - PF_RESERVE_MS : 0;
+    int third = ceil10(g->budget_ms / 3.0);
+
+    return g->budget_ms - PF_RESERVE_MS > third ? g->budget_ms - PF_RESERVE_MS : third;
 }
 
 /* The budget with which step 2 suffices for a hot set needing need ms
  * (with PF_MARGIN): need itself, and the hot set (need / PF_MARGIN) within
  * what QEMU may use, the budget less the reserve, else QEMU never switches
- * at the capped setting.  From 250 ms on, need alone. */
+ * at the capped setting.  From 500 ms on, need alone. */
 static int
 budget_for(int need)
 {
@@ -108,13 +118,13 @@ downtime_fits(const struct pf_guest *g, int need)
 }
 
 /* The most QEMU's max downtime may be for a guest that converges on its
- * own: the budget less twice the reserve, at least a third of it, at most
- * QEMU's default.  The switchover's own cost varies (19-90 ms on the lab:
+ * own: the budget less the reserve, at least a third of it, at most
+ * QEMU's default.  The switchover's own cost varies (0-90 ms on the lab:
  * a 150 ms budget measured 164 ms with QEMU's limit at 100). */
 static int
 alone_cap_ms(const struct pf_guest *g)
 {
-    int ms = g->budget_ms - 2 * PF_RESERVE_MS, third = ceil10(g->budget_ms / 3.0);
+    int ms = g->budget_ms - PF_RESERVE_MS, third = ceil10(g->budget_ms / 3.0);
 
     if (ms < third)
         ms = third;
@@ -127,7 +137,7 @@ alone_cap_ms(const struct pf_guest *g)
  * at bw: as low as costs at most PF_ALONE_TIME_SHARE of the migration's
  * eta_ms, and never below what the guest re-dirties between two of QEMU's
  * syncs (one PF_SYNC_MS window) at twice that rate with the margin, nor
- * PF_RESERVE_MS; at most alone_cap_ms.
+ * PF_DOWNTIME_MIN_MS; at most alone_cap_ms.
  * QEMU checks the RAM left against bw x limit throughout a pass, so such a
  * guest's downtime is about the limit whatever it is (the lab's idle
  * guest: 339 ms at 300, in the same 2.6 s as Nova's 72 ms at its first
@@ -145,8 +155,8 @@ alone_downtime_ms(const struct pf_guest *g, double d, double bw, double eta_ms)
     int costly = rho > 0 ? ceil10(cap - PF_ALONE_TIME_SHARE * eta_ms * (1 - rho) / rho) : 0;
 
     ms = ms > costly ? ms : costly;
-    if (ms < PF_RESERVE_MS)
-        ms = PF_RESERVE_MS;
+    if (ms < PF_DOWNTIME_MIN_MS)
+        ms = PF_DOWNTIME_MIN_MS;
     return ms < cap ? ms : cap;
 }
 

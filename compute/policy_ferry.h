@@ -112,7 +112,8 @@
 #define PF_RHO_OWN 0.8              /* hot set shrinking by >= 20 % a pass */
 #define PF_OWN_MAX_PASSES 8         /* ... and fitting within this many passes */
 #define PF_DOWNTIME_START_MS 300    /* QEMU's default, when the budget allows */
-#define PF_RESERVE_MS 50            /* of the budget, kept from QEMU's max downtime */
+#define PF_RESERVE_MS 100           /* of the budget, kept from QEMU's max downtime */
+#define PF_DOWNTIME_MIN_MS 50       /* the lowest max downtime set (a guest converging alone) */
 #define PF_ALONE_TIME_SHARE 0.05    /* of the time, spent at most on a lower downtime */
 #define PF_WAIT_SPAN 3              /* hot sets in each of hot_shrinking's windows */
 #define PF_WAIT_SHRINK 0.9          /* ... the later one smaller by this factor */

@@ -1203,7 +1203,7 @@ test_ferry_converges_alone(void **state)
     assert_string_equal(fake_where(INSTANCE), "fake://b");
     assert_false(fake_last_flags(INSTANCE) & (VIRT_MIG_POSTCOPY | VIRT_MIG_AUTO_CONVERGE));
     /* an idle guest: the lowest start, its downtime is about the limit */
-    assert_int_equal(fake_max_downtime(INSTANCE), PF_RESERVE_MS);
+    assert_int_equal(fake_max_downtime(INSTANCE), PF_DOWNTIME_MIN_MS);
     forecast_field(m.id, "verdict", v, sizeof(v));
     assert_string_equal(v, "start");
     forecast_field(m.id, "expected_step", v, sizeof(v));

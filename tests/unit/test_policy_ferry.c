@@ -197,7 +197,7 @@ test_forecast_idle(void **state)
     assert_true(fc.post_copy);
     assert_false(fc.auto_converge);         /* allowed, not needed */
     /* not QEMU's 300: its downtime would be the limit, for nothing */
-    assert_int_equal(fc.start_downtime_ms, PF_RESERVE_MS);
+    assert_int_equal(fc.start_downtime_ms, PF_DOWNTIME_MIN_MS);
     assert_int_equal(fc.eta_ms, 8000);
     assert_string_equal(fc.text, "pre-copy converges on its own: dirty rate 0.0 MiB/s under "
                         "16.0 MiB/s, hot set 0.0 MiB; about 8 s, downtime <= 50 ms");
@@ -249,7 +249,7 @@ test_forecast_downtime(void **state)
     /* step 2 is reached at the start: the job may need no more */
     pf_start(&st, &g, &fc);
     assert_int_equal(st.step, PF_STEP_DOWNTIME);
-    /* 24 x 1.25 / 16 = 1.875 s; at most 2000 - 50: the device state and
+    /* 24 x 1.25 / 16 = 1.875 s; at most 2000 - 100: the device state and
      * the resume come on top of QEMU's setting */
     assert_int_equal(fc.start_downtime_ms, 1880);
     assert_false(fc.auto_converge);
@@ -259,9 +259,9 @@ test_forecast_downtime(void **state)
     g.budget_ms = 1900;
     pf_forecast(&g, &pm, pm.link_bps, &fc);
     assert_int_equal(fc.expected, PF_STEP_DOWNTIME);
-    assert_int_equal(fc.start_downtime_ms, 1850);
+    assert_int_equal(fc.start_downtime_ms, 1800);
     /* the switchover's cost does not shrink with the budget: a calm guest
-     * under a 150 ms budget gets 50 ms, 150 - 2 x 50 (the reviewer's
+     * under a 150 ms budget gets 50 ms, 150 - 100 (the reviewer's
      * calm-big-tight measured 153 ms with QEMU's limit at 120, 164 at 100) */
     g.budget_ms = 150;
     pm.dirty_bps = 8 << 20;
@@ -536,7 +536,7 @@ test_step1_idle(void **state)
     assert_int_equal(r.n, 0);               /* no action, no event */
     assert_int_equal(st.step, PF_STEP_NONE);
     /* the forecast's limit and the switch, not QEMU's default 300 */
-    assert_true(q.downtime_ms <= PF_RESERVE_MS + SIM_SWITCHOVER_MS + 1);
+    assert_true(q.downtime_ms <= PF_DOWNTIME_MIN_MS + SIM_SWITCHOVER_MS + 1);
     assert_true(q.end_ms <= 9500);          /* 128 MiB at ~16 MiB/s */
     assert_true(st.niters >= 1);
     assert_true(st.converging);
@@ -847,7 +847,7 @@ test_step5_within_60s(void **state)
 }
 
 /* A small budget: a plateau whose need (1.25 x hot set / bandwidth) fits
- * the 150 ms budget but whose hot set does not fit the 100 ms QEMU may use
+ * the 150 ms budget but whose hot set does not fit the 50 ms QEMU may use
  * (the budget less the reserve) is not a step 2, which would leave QEMU
  * never switching: it is decided, with its numbers. */
 static void
@@ -864,8 +864,8 @@ test_step5_small_budget(void **state)
     start(&q, &st, &c, NULL);
     a = run_to_abort(&q, &st, &r, 600);
     assert_has(r.ev[a].text, "budget 150 ms");
-    /* 150 / 1.25 + 50: the budget with which QEMU would switch */
-    assert_has(r.ev[a].text, "would succeed with ferry:max_downtime_ms >= 170");
+    /* 150 / 1.25 + 100: the budget with which QEMU would switch */
+    assert_has(r.ev[a].text, "would succeed with ferry:max_downtime_ms >= 220");
     assert_true(r.ev[a].elapsed_ms <= 60500);
 }
 

@@ -3,8 +3,9 @@
 # for real through Ferry's whole path (os-migrateLive -> ferry-api ->
 # ferry-scheduler -> ferry-compute -> libvirt/QEMU on the lab), once under
 # the `nova` policy and once under `ferry` for each repetition, interleaved
-# (nova first on even repetitions, ferry first on odd ones), on one stack
-# under the same conditions.  Results: the table on stdout (report.py),
+# (nova first on even repetitions, ferry first on odd ones), then, on a line
+# with bare=yes, once by libvirt alone (bare.py: the host's own time for the
+# case), on one stack under the same conditions.  Results: the table on stdout (report.py),
 # OUT/lab.json (the simulator's result schema plus the runs), OUT/lab.png
 # (gnuplot), OUT/calibrate.txt (ferry-sim calibrate of the same file).
 # Every physics verdict is ferry-sim's: on the file's lines (`possible`)

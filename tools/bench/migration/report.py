@@ -126,7 +126,9 @@ def aggregate_bare(runs, rows):
     by = {(r["case"], r["policy"]): r for r in rows}
     out = []
     for (case, _), rs in by_row(runs):
-        oks = [r for r in rs if run_ok(r)]
+        # completed and alive where it went: QEMU's own max downtime is no
+        # budget's, so the downtime is shown, not judged
+        oks = [r for r in rs if r["status"] == "completed" and r["health"] == "ok"]
         t = mean([r["time_s"] for r in oks])
         ideal = next((r["ideal_s"] for r in rows if r["case"] == case), None)
         over = {}
@@ -254,7 +256,8 @@ def table(rows, tot, meta):
 
 def table_bare(bare):
     print("libvirt alone (bare=yes: bare.py, the same guest, hosts and capped link, no Ferry, "
-          "no policy, QEMU's max downtime): the host's own time, and each policy's over it")
+          "no policy, QEMU's 300 ms max downtime): the host's own time, and each policy's over "
+          "it; ok: completed and alive on its destination (the downtime not judged)")
     print(f"{'case':<18} {'ok':>4} {'down_ms':>8} {'budget':>6} {'time_s':>7} {'job_s':>6} "
           f"{'ideal_s':>7} {'x_ideal':>7} {'nova/it':>7} {'ferry/it':>8}")
     for b in bare:
