@@ -23,23 +23,24 @@
  *  PF_CONFIRM_MS 60 s  the brief's bound for a hopeless case, and VEP 248's
  *                   60 s switchover timeout: a verdict held that long is
  *                   evidence even when an iteration takes longer.
- *  PF_RESERVE_MS 100 QEMU's max downtime bounds only the RAM left at the
- *                   switch, by its own bandwidth estimate; the device
- *                   state, the destination's resume and that estimate's
- *                   error come on top: the lab bench measured 0-90 ms above
- *                   the setting in force (301 ms at a 300 ms setting; a
- *                   guest at its plateau, fits-tight, 501 ms at 450 for a
- *                   500 ms budget when 50 ms were kept), typically 35-45
- *                   (ferry-sim's SIM_SWITCHOVER_MS, the model's).  That cost
- *                   does not shrink with the budget (a fifth of a 150 ms
- *                   budget, 30 ms, gave 153 ms on the lab): 100 ms, what
- *                   the lab has seen with room, is kept for it, the setting
- *                   never exceeds budget - 100, nor goes under a third of
- *                   the budget (the smallest, 100 ms, leaves QEMU 40 and no
- *                   guarantee).  Step 2 suffices when need (with PF_MARGIN)
- *                   fits the budget and the hot set itself fits budget -
- *                   100 (downtime_fits; the second follows from the first
- *                   from a 500 ms budget on).
+ *  PF_RESERVE_MS 60, PF_SWITCH_BYTES 1 MiB  QEMU's max downtime bounds
+ *                   only the RAM left at the switch, by its own bandwidth
+ *                   estimate; the device state, the last pages, the
+ *                   destination's resume and that estimate's error come on
+ *                   top, and take longer on a slower link: the lab bench
+ *                   measured up to 96 ms above the setting in force at 16
+ *                   MiB/s (idle-128: 146 ms at 50), up to 68 at 32 and 64
+ *                   at 48 (a fifth of a 150 ms budget, 30 ms, gave 153 ms);
+ *                   fits-tight, a guest at its plateau, measured 501 ms at
+ *                   450 for a 500 ms budget when a flat 50 ms was kept.
+ *                   Kept now (reserve_ms): 60 ms plus 1 MiB at the link's
+ *                   bandwidth (to 10 ms), 130 ms at 16 MiB/s, 100 at 32, 90
+ *                   at 48, 70 at 1 Gbit/s, each over what the lab has seen.  QEMU's
+ *                   setting never exceeds the budget less that, nor goes
+ *                   under a third of the budget (a 100 ms budget leaves
+ *                   QEMU 40 and no guarantee).  Step 2 suffices when need
+ *                   (with PF_MARGIN) fits the budget and the hot set itself
+ *                   fits the budget less the reserve (downtime_fits).
  *  PF_DOWNTIME_MIN_MS 50  a guest that converges on its own starts as low
  *                   as costs it little time (alone_downtime_ms), not under
  *                   this: its downtime is about the limit plus the
@@ -89,55 +90,59 @@ need_ms(double hot, double bw)
     return bw > 0 ? ceil10(hot * PF_MARGIN * 1000.0 / bw) : 2000000000;
 }
 
-/* The part of the budget QEMU's max downtime may use: the budget less
- * PF_RESERVE_MS, at least a third of it. */
+/* What the switchover costs beyond QEMU's max downtime at bw, with room:
+ * PF_RESERVE_MS, and PF_SWITCH_BYTES sent at bw. */
 static int
-qemu_budget_ms(const struct pf_guest *g)
+reserve_ms(double bw)
 {
-    int third = ceil10(g->budget_ms / 3.0);
-
-    return g->budget_ms - PF_RESERVE_MS > third ? g->budget_ms - PF_RESERVE_MS : third;
+    return PF_RESERVE_MS + (bw > 0 ? ceil10(PF_SWITCH_BYTES * 1000.0 / bw) : 1000000000);
 }
 
-/* The budget with which step 2 suffices for a hot set needing need ms
- * (with PF_MARGIN): need itself, and the hot set (need / PF_MARGIN) within
- * what QEMU may use, the budget less the reserve, else QEMU never switches
- * at the capped setting.  From 500 ms on, need alone. */
+/* The part of the budget QEMU's max downtime may use at bw: the budget
+ * less the reserve, at least a third of it. */
 static int
-budget_for(int need)
+qemu_budget_ms(const struct pf_guest *g, double bw)
 {
-    int qemu = (int)ceil(need / PF_MARGIN) + PF_RESERVE_MS;
+    int third = ceil10(g->budget_ms / 3.0), ms = g->budget_ms - reserve_ms(bw);
+
+    return ms > third ? ms : third;
+}
+
+/* The budget with which step 2 suffices at bw for a hot set needing need
+ * ms (with PF_MARGIN): need itself, and the hot set (need / PF_MARGIN)
+ * within the budget less the reserve, else QEMU never switches at the
+ * capped setting (qemu_budget_ms's floor of a third is not counted on:
+ * it guarantees nothing). */
+static int
+budget_for(int need, double bw)
+{
+    int qemu = (int)ceil(need / PF_MARGIN) + reserve_ms(bw);
 
     return need > qemu ? need : qemu;
 }
 
 static bool
-downtime_fits(const struct pf_guest *g, int need)
+downtime_fits(const struct pf_guest *g, int need, double bw)
 {
-    return budget_for(need) <= g->budget_ms;
+    return budget_for(need, bw) <= g->budget_ms;
 }
 
-/* The most QEMU's max downtime may be for a guest that converges on its
- * own: the budget less the reserve, at least a third of it, at most
- * QEMU's default.  The switchover's own cost varies (0-90 ms on the lab:
- * a 150 ms budget measured 164 ms with QEMU's limit at 100). */
+/* QEMU's max downtime at the start, and the most it may be for a guest
+ * that converges on its own: what QEMU may use of the budget at bw, at
+ * most QEMU's default. */
 static int
-alone_cap_ms(const struct pf_guest *g)
+start_cap_ms(const struct pf_guest *g, double bw)
 {
-    int ms = g->budget_ms - PF_RESERVE_MS, third = ceil10(g->budget_ms / 3.0);
+    int ms = qemu_budget_ms(g, bw);
 
-    if (ms < third)
-        ms = third;
-    if (ms > PF_DOWNTIME_START_MS)
-        ms = PF_DOWNTIME_START_MS;
-    return ms < qemu_budget_ms(g) ? ms : qemu_budget_ms(g);
+    return ms < PF_DOWNTIME_START_MS ? ms : PF_DOWNTIME_START_MS;
 }
 
 /* QEMU's max downtime for a guest that converges on its own, dirtying d
  * at bw: as low as costs at most PF_ALONE_TIME_SHARE of the migration's
  * eta_ms, and never below what the guest re-dirties between two of QEMU's
  * syncs (one PF_SYNC_MS window) at twice that rate with the margin, nor
- * PF_DOWNTIME_MIN_MS; at most alone_cap_ms.
+ * PF_DOWNTIME_MIN_MS; at most start_cap_ms.
  * QEMU checks the RAM left against bw x limit throughout a pass, so such a
  * guest's downtime is about the limit whatever it is (the lab's idle
  * guest: 339 ms at 300, in the same 2.6 s as Nova's 72 ms at its first
@@ -151,7 +156,7 @@ static int
 alone_downtime_ms(const struct pf_guest *g, double d, double bw, double eta_ms)
 {
     double rho = fmin(1, 2 * d / bw);       /* VEP 246: 2-3x during migration */
-    int cap = alone_cap_ms(g), ms = ceil10(PF_SYNC_MS * PF_MARGIN * rho);
+    int cap = start_cap_ms(g, bw), ms = ceil10(PF_SYNC_MS * PF_MARGIN * rho);
     int costly = rho > 0 ? ceil10(cap - PF_ALONE_TIME_SHARE * eta_ms * (1 - rho) / rho) : 0;
 
     ms = ms > costly ? ms : costly;
@@ -190,7 +195,7 @@ remedy(char *buf, size_t size, const struct pf_guest *g, double d, double hot, d
         snprintf(ac, sizeof(ac), ", ferry:auto_converge=allowed (a %d %% throttle)",
                  clampi((int)ceil(p * 100), 1, PF_THROTTLE_MAX));
     snprintf(buf + n, size - n, "; would succeed with ferry:max_downtime_ms >= %d%s%s, or "
-             "%.1f MiB/s of bandwidth", budget_for(need_ms(hot, bw)),
+             "%.1f MiB/s of bandwidth", budget_for(need_ms(hot, bw), bw),
              g->post_copy ? "" : ", ferry:post_copy=allowed", ac, pf_mib(b_need));
 }
 
@@ -285,8 +290,7 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
     out->dirty_bps = m->dirty_bps;
     out->hot_bytes = (int64_t)w;
     out->post_copy = g->post_copy;
-    out->start_downtime_ms = qemu_budget_ms(g) < PF_DOWNTIME_START_MS ? qemu_budget_ms(g)
-                                                                      : PF_DOWNTIME_START_MS;
+    out->start_downtime_ms = start_cap_ms(g, bw);
     out->downtime_ms = out->start_downtime_ms;
     if (bw <= 0) {
         out->verdict = PF_REFUSE;
@@ -310,11 +314,11 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
                  out->downtime_ms);
         if (g->auto_converge && d * PF_AC_ARM >= bw)
             forecast_arm(out, d, bw);
-    } else if (downtime_fits(g, need)) {
+    } else if (downtime_fits(g, need, bw)) {
         out->expected = PF_STEP_DOWNTIME;
         out->start_downtime_ms = need > out->start_downtime_ms ? need : out->start_downtime_ms;
-        if (out->start_downtime_ms > qemu_budget_ms(g))
-            out->start_downtime_ms = qemu_budget_ms(g);
+        if (out->start_downtime_ms > qemu_budget_ms(g, bw))
+            out->start_downtime_ms = qemu_budget_ms(g, bw);
         out->downtime_ms = need;
         out->eta_ms = (int64_t)((mem + disk + 2 * w) * 1000.0 / bw);
         snprintf(out->text, sizeof(out->text), "max downtime %d ms at start: hot set %.1f MiB "
@@ -622,7 +626,7 @@ candidate(struct pf_state *st, const struct pf_sample *s, int *target, int64_t *
 {
     if (st->converging)
         return PF_STEP_NONE;
-    if (downtime_fits(&st->g, need_ms((double)st->hot, st->bw)))
+    if (downtime_fits(&st->g, need_ms((double)st->hot, st->bw), st->bw))
         return PF_STEP_DOWNTIME;
     if (st->fc.auto_converge && !st->throttle_failed &&
         throttle_plan(st, s, target, when_ms) &&
@@ -660,8 +664,8 @@ act_downtime(struct pf_state *st, struct pf_action *out)
 
     if (st->iteration < 2 || need <= st->downtime_ms)
         return;
-    if (need > qemu_budget_ms(&st->g))
-        need = qemu_budget_ms(&st->g);
+    if (need > qemu_budget_ms(&st->g, st->bw))
+        need = qemu_budget_ms(&st->g, st->bw);
     st->downtime_ms = need;
     st->evidence_iter = st->iteration;     /* a new regime: older hot sets are stale */
     st->step = st->step > PF_STEP_DOWNTIME ? st->step : PF_STEP_DOWNTIME;

@@ -19,8 +19,8 @@
  *    at once when one firing would reach it), the expected step, time
  *    and downtime, the max downtime to start at (for a guest converging
  *    alone, as low as costs at most 5 % of its time: QEMU's downtime for
- *    it is about the limit, whatever the limit), or a refusal that says what was measured and what would
- *    make it succeed.  pf_admit() says start / queue / refuse on a shared
+ *    it is about the limit, whatever the limit), or a refusal that says
+ *    what was measured and what would make it succeed.  pf_admit() says start / queue / refuse on a shared
  *    link.
  * 2. pf_tick() every 0.5 s job-statistics sample: smoothed bandwidth
  *    (EWMA 0.3 of QEMU's rate), dirty rate (QEMU's per-sync measure, scaled
@@ -34,9 +34,11 @@
  *      1 nothing: the hot set fits bandwidth x the max downtime in force,
  *        or rho < 0.8 and it will within 8 passes;
  *      2 max downtime := ceil10(hot set x 1.25 / bandwidth) ms, capped at
- *        the budget, at once (one call, not a ramp) as soon as a measured
- *        hot set (iteration >= 2) needs more than the setting in force and
- *        fits the budget; hot sets from before it are then stale;
+ *        the budget less the switchover's reserve (60 ms + 1 MiB at the
+ *        bandwidth; a third of the budget where that is more), at once
+ *        (one call, not a ramp) as soon as a measured hot set (iteration
+ *        >= 2) needs more than the setting in force and fits
+ *        (downtime_fits); hot sets from before it are then stale;
  *      3 auto-converge (enabled at start) and a throttle <= 99 % brings the
  *        dirty rate under 0.8 x bandwidth (CPU-share model): wait; said at
  *        the first hot set and again at each iteration start where QEMU
@@ -112,8 +114,9 @@
 #define PF_RHO_OWN 0.8              /* hot set shrinking by >= 20 % a pass */
 #define PF_OWN_MAX_PASSES 8         /* ... and fitting within this many passes */
 #define PF_DOWNTIME_START_MS 300    /* QEMU's default, when the budget allows */
-#define PF_RESERVE_MS 100           /* of the budget, kept from QEMU's max downtime */
-#define PF_DOWNTIME_MIN_MS 50       /* the lowest max downtime set (a guest converging alone) */
+#define PF_RESERVE_MS 60            /* of the budget, kept from QEMU's max downtime, */
+#define PF_SWITCH_BYTES (1 << 20)   /* ... and the time to send this many bytes */
+#define PF_DOWNTIME_MIN_MS 50       /* a converging guest's lowest start (its cap allowing) */
 #define PF_ALONE_TIME_SHARE 0.05    /* of the time, spent at most on a lower downtime */
 #define PF_WAIT_SPAN 3              /* hot sets in each of hot_shrinking's windows */
 #define PF_WAIT_SHRINK 0.9          /* ... the later one smaller by this factor */

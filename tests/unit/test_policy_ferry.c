@@ -249,17 +249,18 @@ test_forecast_downtime(void **state)
     /* step 2 is reached at the start: the job may need no more */
     pf_start(&st, &g, &fc);
     assert_int_equal(st.step, PF_STEP_DOWNTIME);
-    /* 24 x 1.25 / 16 = 1.875 s; at most 2000 - 100: the device state and
-     * the resume come on top of QEMU's setting */
-    assert_int_equal(fc.start_downtime_ms, 1880);
+    /* 24 x 1.25 / 16 = 1.875 s; at most 2000 - 130, the reserve at 16
+     * MiB/s (60 ms and 1 MiB): the device state and the resume come on top
+     * of QEMU's setting */
+    assert_int_equal(fc.start_downtime_ms, 1870);
     assert_false(fc.auto_converge);
     assert_false(fc.post_copy);
-    assert_string_equal(fc.text, "max downtime 1880 ms at start: hot set 24.0 MiB at 16.0 MiB/s "
+    assert_string_equal(fc.text, "max downtime 1870 ms at start: hot set 24.0 MiB at 16.0 MiB/s "
                         "(dirty rate 24.0 MiB/s), budget 2000 ms; about 11 s");
     g.budget_ms = 1900;
     pf_forecast(&g, &pm, pm.link_bps, &fc);
     assert_int_equal(fc.expected, PF_STEP_DOWNTIME);
-    assert_int_equal(fc.start_downtime_ms, 1800);
+    assert_int_equal(fc.start_downtime_ms, 1770);
     /* the switchover's cost does not shrink with the budget: a calm guest
      * under a 150 ms budget gets 50 ms, 150 - 100 (the reviewer's
      * calm-big-tight measured 153 ms with QEMU's limit at 120, 164 at 100) */
@@ -272,6 +273,18 @@ test_forecast_downtime(void **state)
     g.budget_ms = 100;                      /* the smallest: a third */
     pf_forecast(&g, &pm, pm.link_bps, &fc);
     assert_int_equal(fc.start_downtime_ms, 40);
+    /* the reserve grows on a slower link (1 MiB at its bandwidth): a hot
+     * set of 1 s fits a 1300 ms budget at 32 MiB/s (100 ms kept: QEMU at
+     * 1200), not at 4 MiB/s (310 ms kept: 1000 + 310 > 1300) */
+    g.budget_ms = 1300;
+    pm.dirty_bps = pm.link_bps = 32 << 20;
+    pf_forecast(&g, &pm, pm.link_bps, &fc);
+    assert_int_equal(fc.expected, PF_STEP_DOWNTIME);
+    assert_int_equal(fc.start_downtime_ms, 1200);
+    pm.dirty_bps = pm.link_bps = 4 << 20;
+    pf_forecast(&g, &pm, pm.link_bps, &fc);
+    assert_int_equal(fc.verdict, PF_REFUSE);
+    assert_has(fc.text, "would succeed with ferry:max_downtime_ms >= 1310");
 }
 
 /* Converging alone: QEMU's max downtime is the budget's share, never the
@@ -289,7 +302,8 @@ test_forecast_alone_margins(void **state)
     pf_forecast(&g, &pm, pm.link_bps, &fc);
     assert_int_equal(fc.verdict, PF_START);
     assert_int_equal(fc.expected, PF_STEP_NONE);
-    /* at twice its rate it would dirty the bandwidth: the cap, 300 - 2 x 50 */
+    /* at twice its rate it would dirty the bandwidth: the cap, 300 less the
+     * reserve at 32 MiB/s (60 ms and 1 MiB: 100) */
     assert_int_equal(fc.start_downtime_ms, 200);
     assert_true(fc.auto_converge);
     assert_int_equal(fc.ac_initial, 20);    /* 1 - 0.8 x 32 / (2 x 16) */
@@ -847,8 +861,8 @@ test_step5_within_60s(void **state)
 }
 
 /* A small budget: a plateau whose need (1.25 x hot set / bandwidth) fits
- * the 150 ms budget but whose hot set does not fit the 50 ms QEMU may use
- * (the budget less the reserve) is not a step 2, which would leave QEMU
+ * the 150 ms budget but whose hot set does not fit what QEMU may use (the
+ * budget less the reserve: a third of it, 50 ms) is not a step 2, which would leave QEMU
  * never switching: it is decided, with its numbers. */
 static void
 test_step5_small_budget(void **state)
@@ -864,8 +878,9 @@ test_step5_small_budget(void **state)
     start(&q, &st, &c, NULL);
     a = run_to_abort(&q, &st, &r, 600);
     assert_has(r.ev[a].text, "budget 150 ms");
-    /* 150 / 1.25 + 100: the budget with which QEMU would switch */
-    assert_has(r.ev[a].text, "would succeed with ferry:max_downtime_ms >= 220");
+    /* 150 / 1.25 + 130 (60 ms and 1 MiB at 16 MiB/s): the budget with
+     * which QEMU would switch */
+    assert_has(r.ev[a].text, "would succeed with ferry:max_downtime_ms >= 250");
     assert_true(r.ev[a].elapsed_ms <= 60500);
 }
 

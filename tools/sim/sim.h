@@ -98,10 +98,13 @@
  * (tools/bench/migration/results{,/reviewer}/lab.json): 19-75 ms in 16 of
  * 27 runs (median 34, mean 45; 75 at 16 MiB/s, 59-68 at 32 for nearly idle
  * guests), the rest below the limit (the RAM left under it); a calm guest
- * at 48 MiB/s measured 34 ms in all.  The model takes 50 ms, about the
- * mean; the ferry policy keeps twice that from QEMU's max downtime
- * (PF_RESERVE_MS), for the spread, which the model leaves out.  Both the
- * model's downtime and the physics rule (sim_case_possible) count it. */
+ * at 48 MiB/s measured 34 ms in all; the run at f94eaf1 measured up to 96
+ * ms above the limit at 16 MiB/s, 68 at 32.  The model takes 50 ms, about
+ * the mean; the ferry policy keeps more from QEMU's max downtime
+ * (policy_ferry.c's reserve_ms: 60 ms and 1 MiB at the bandwidth, 70 at 1
+ * Gbit/s), for the spread and the slower links, which the model leaves
+ * out.  Both the model's downtime and the physics rule (sim_case_possible)
+ * count it. */
 #define SIM_SWITCHOVER_MS 50
 #define SIM_AC_INITIAL 20           /* QEMU's cpu-throttle-initial */
 #define SIM_AC_INCREMENT 10         /* QEMU's cpu-throttle-increment */
