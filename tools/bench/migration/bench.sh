@@ -317,11 +317,14 @@ run_one() {
 run_bare() {
     local i=$1 rep=$2 name ram kind val wss link budget pc ac bare reps
     read -r name ram kind val wss link budget pc ac bare reps <<< "${CASES[$i]}"
-    local g="b$i-libvirt-$rep" S GRATE out st host health addr="" h
+    local g="b$i-libvirt-$rep" S GRATE out st host health addr="" h src_uri dest_uri
     for h in $FERRY_LAB_HOSTS; do [[ ${h%%=*} == "$DEST" ]] && addr=${h#*=}; done
+    [[ -n $addr ]] || fail "no address for $DEST in FERRY_LAB_HOSTS ($FERRY_LAB_HOSTS)"
+    src_uri=$(lab uri "$SRC")
+    dest_uri=$(lab uri "$DEST")
     guest_up "$i" "$g"
-    out=$(/usr/bin/python3 "$HERE/bare.py" "$(lab uri "$SRC")" "$(lab uri "$DEST")" "$addr" \
-          "$g" "$link" "$RUN_MAX") || fail "bare.py $g: $out"
+    out=$(/usr/bin/python3 "$HERE/bare.py" "$src_uri" "$dest_uri" "$addr" "$g" "$link" \
+          "$RUN_MAX") || fail "bare.py $g: $out"
     st=$(jq -r .status <<< "$out")
     host=$SRC
     [[ $st == completed ]] && host=$DEST
@@ -353,7 +356,8 @@ for ((i = 0; i < ${#CASES[@]}; i++)); do
     for ((r = 0; r < reps; r++)); do
         if ((r % 2 == 0)); then order="nova ferry"; else order="ferry nova"; fi
         for p in $order; do run_one "$i" "$p" "$r"; done
-        if [[ $(cut -d' ' -f10 <<< "${CASES[$i]}") == yes ]]; then run_bare "$i" "$r"; fi
+        read -r _ _ _ _ _ _ _ _ _ bare _ <<< "${CASES[$i]}"
+        if [[ $bare == yes ]]; then run_bare "$i" "$r"; fi
     done
 done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -19,8 +19,8 @@ calibrate` reads it, "bare", "totals", "findings", "runs"}) and
 DIR/lab.dat (gnuplot); prints the table.  Runs of policy "libvirt" (a
 line's bare=yes: the same migration by libvirt alone, bare.py) are no
 policy's: they make "bare", per case the host's own time and each policy's
-time over it, printed as a second table and named in a SLOW finding. A lab.json keeps the verdicts, rates and
-switchover_ms it was made with: tools/bench/migration/check.sh rebuilds
+time over it, printed as a second table and named in a SLOW finding.  A
+lab.json keeps the verdicts, rates and switchover_ms it was made with: tools/bench/migration/check.sh rebuilds
 the committed tables from them. A run succeeds when it completed, its
 measured downtime is within the budget and the guest is alive on exactly
 its destination (heartbeat going on, memory check ok).
@@ -144,6 +144,7 @@ def aggregate_bare(runs, rows):
             "nova_over": over["nova"], "ferry_over": over["ferry"],
             "unhealthy": [r["health"] for r in rs if r["health"] != "ok"],
             "errors": sorted({r["reason"] for r in rs if r["reason"]}),
+            "aborted": sum(bool(r["undecided"]) for r in rs),
         })
     return out
 
@@ -153,6 +154,15 @@ def why(r):
     return (f"{r['outcome']}, downtime max {fmt(r['downtime_max_ms'], '.0f')} ms for a "
             f"{r['budget_ms']} ms budget"
             + "".join(f"; {x}" for x in r["reasons"] + r["unhealthy"]))
+
+
+def bare_said(b):
+    """The libvirt-alone part of a SLOW finding ("" without bare runs)."""
+    if not b:
+        return ""
+    if not b["ok_runs"]:
+        return f"; libvirt alone 0/{b['n']} ok, {b['aborted']} aborted"
+    return f"; libvirt alone {b['time_s']:.1f} s: {fmt(b['x_ideal'], '.2f')} x"
 
 
 def findings(rows, bare):
@@ -187,8 +197,7 @@ def findings(rows, bare):
             out.append(f"SLOW {name}: {f['time_ok_s']:.1f} s > 1.2 x M/(B-D) = 1.2 x "
                        f"{f['ideal_s']:.1f} s (libvirt's job time {fmt(f['job_s'], '.1f')} s: "
                        f"{fmt(f['job_s'] and f['job_s'] / f['ideal_s'], '.2f')} x"
-                       + (f"; libvirt alone {fmt(b['time_s'], '.1f')} s: "
-                          f"{fmt(b['x_ideal'], '.2f')} x" if b else "") + ")")
+                       + bare_said(b) + ")")
     for r in rows:
         if r["lost"]:
             out.append(f"LOST case {r['case']} {r['name']} {r['policy']}: {r['unhealthy']}")
@@ -266,7 +275,8 @@ def table_bare(bare):
               f"{fmt(b['time_s'], '.1f'):>7} {fmt(b['job_s'], '.1f'):>6} "
               f"{fmt(b['ideal_s'], '.1f'):>7} {fmt(b['x_ideal'], '.2f'):>7} "
               f"{fmt(b['nova_over'], '.2f'):>7} {fmt(b['ferry_over'], '.2f'):>8}"
-              + "".join(f"  {x}" for x in b["errors"] + b["unhealthy"]))
+              + "".join(f"  {x}" for x in b["errors"] + b["unhealthy"])
+              + (f"  {b['aborted']} aborted at the bench's limit" if b["aborted"] else ""))
 
 
 def main():
