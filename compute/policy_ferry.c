@@ -35,10 +35,10 @@
  *                   450 for a 500 ms budget when a flat 50 ms was kept.
  *                   Kept now (reserve_ms): 60 ms plus 1 MiB at the link's
  *                   bandwidth (to 10 ms), 130 ms at 16 MiB/s, 100 at 32, 90
- *                   at 48, 70 at 1 Gbit/s, each over what the lab has seen.  QEMU's
- *                   setting never exceeds the budget less that, nor goes
- *                   under a third of the budget (a 100 ms budget leaves
- *                   QEMU 40 and no guarantee).  Step 2 suffices when need
+ *                   at 48, 70 at 1 Gbit/s, each over what the lab has
+ *                   seen.  QEMU's setting never exceeds the budget less
+ *                   that, nor goes under a third of the budget (a 100 ms
+ *                   budget leaves QEMU 40 and no guarantee).  Step 2 suffices when need
  *                   (with PF_MARGIN) fits the budget and the hot set itself
  *                   fits the budget less the reserve (downtime_fits).
  *  PF_DOWNTIME_MIN_MS 50  a guest that converges on its own starts as low
@@ -315,10 +315,12 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
         if (g->auto_converge && d * PF_AC_ARM >= bw)
             forecast_arm(out, d, bw);
     } else if (downtime_fits(g, need, bw)) {
+        int cap = qemu_budget_ms(g, bw);
+
         out->expected = PF_STEP_DOWNTIME;
         out->start_downtime_ms = need > out->start_downtime_ms ? need : out->start_downtime_ms;
-        if (out->start_downtime_ms > qemu_budget_ms(g, bw))
-            out->start_downtime_ms = qemu_budget_ms(g, bw);
+        if (out->start_downtime_ms > cap)
+            out->start_downtime_ms = cap;
         out->downtime_ms = need;
         out->eta_ms = (int64_t)((mem + disk + 2 * w) * 1000.0 / bw);
         snprintf(out->text, sizeof(out->text), "max downtime %d ms at start: hot set %.1f MiB "
@@ -660,12 +662,12 @@ numbers(const struct pf_state *st, const struct pf_sample *s, char *buf, size_t 
 static void
 act_downtime(struct pf_state *st, struct pf_action *out)
 {
-    int need = need_ms((double)st->hot, st->bw);
+    int need = need_ms((double)st->hot, st->bw), cap = qemu_budget_ms(&st->g, st->bw);
 
     if (st->iteration < 2 || need <= st->downtime_ms)
         return;
-    if (need > qemu_budget_ms(&st->g, st->bw))
-        need = qemu_budget_ms(&st->g, st->bw);
+    if (need > cap)
+        need = cap;
     st->downtime_ms = need;
     st->evidence_iter = st->iteration;     /* a new regime: older hot sets are stale */
     st->step = st->step > PF_STEP_DOWNTIME ? st->step : PF_STEP_DOWNTIME;

@@ -20,8 +20,8 @@
  *    and downtime, the max downtime to start at (for a guest converging
  *    alone, as low as costs at most 5 % of its time: QEMU's downtime for
  *    it is about the limit, whatever the limit), or a refusal that says
- *    what was measured and what would make it succeed.  pf_admit() says start / queue / refuse on a shared
- *    link.
+ *    what was measured and what would make it succeed.  pf_admit() says
+ *    start / queue / refuse on a shared link.
  * 2. pf_tick() every 0.5 s job-statistics sample: smoothed bandwidth
  *    (EWMA 0.3 of QEMU's rate), dirty rate (QEMU's per-sync measure, scaled
  *    by the throttle it was measured under, never below the forecast's

@@ -311,12 +311,13 @@ run_one() {
 
 # run_bare INDEX REP: the same migration by libvirt alone (bare.py: Ferry's
 # flags and the link's cap, QEMU's own max downtime, no policy), for a line
-# with bare=yes: the host's own time for it; a JSON line to $RUNS, policy
-# "libvirt".  Ferry's compute sees the domain leave its host and never takes
-# it over on the other (sync.c).
+# with bare=yes (none else): the host's own time for it; a JSON line to
+# $RUNS, policy "libvirt".  Ferry's compute sees the domain leave its host
+# and never takes it over on the other (sync.c).
 run_bare() {
     local i=$1 rep=$2 name ram kind val wss link budget pc ac bare reps
     read -r name ram kind val wss link budget pc ac bare reps <<< "${CASES[$i]}"
+    [[ $bare == yes ]] || return 0
     local g="b$i-libvirt-$rep" S GRATE out st host health addr="" h src_uri dest_uri
     for h in $FERRY_LAB_HOSTS; do [[ ${h%%=*} == "$DEST" ]] && addr=${h#*=}; done
     [[ -n $addr ]] || fail "no address for $DEST in FERRY_LAB_HOSTS ($FERRY_LAB_HOSTS)"
@@ -356,8 +357,7 @@ for ((i = 0; i < ${#CASES[@]}; i++)); do
     for ((r = 0; r < reps; r++)); do
         if ((r % 2 == 0)); then order="nova ferry"; else order="ferry nova"; fi
         for p in $order; do run_one "$i" "$p" "$r"; done
-        read -r _ _ _ _ _ _ _ _ _ bare _ <<< "${CASES[$i]}"
-        if [[ $bare == yes ]]; then run_bare "$i" "$r"; fi
+        run_bare "$i" "$r"
     done
 done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -20,8 +20,9 @@ DIR/lab.dat (gnuplot); prints the table.  Runs of policy "libvirt" (a
 line's bare=yes: the same migration by libvirt alone, bare.py) are no
 policy's: they make "bare", per case the host's own time and each policy's
 time over it, printed as a second table and named in a SLOW finding.  A
-lab.json keeps the verdicts, rates and switchover_ms it was made with: tools/bench/migration/check.sh rebuilds
-the committed tables from them. A run succeeds when it completed, its
+lab.json keeps the verdicts, rates and switchover_ms it was made with:
+tools/bench/migration/check.sh rebuilds the committed tables from them.
+A run succeeds when it completed, its
 measured downtime is within the budget and the guest is alive on exactly
 its destination (heartbeat going on, memory check ok).
 """
