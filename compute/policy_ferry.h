@@ -146,6 +146,8 @@ struct pf_guest {
 struct pf_measure {
     int64_t dirty_bps;              /* virt dirty_rate: distinct bytes/s */
     int dirty_period_s;             /* over this period (W >= dirty_bps x period) */
+    int64_t dirty_step_bps;         /* its resolution: a rate under this reads as 0
+                                     * (page sampling); 0: exact (a paused guest) */
     int64_t age_ms;                 /* measured this long before (in the background:
                                      * auto-converge is then armed wherever allowed),
                                      * 0: just now */
@@ -191,8 +193,9 @@ void pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t b
 /* Admission on a shared link: the forecast alone (the whole link) and
  * with what others leave.  REFUSE when hopeless even alone, QUEUE when it
  * converges alone but not on what is left (it would turn a converging
- * migration into a stalled one), else START; out is the forecast to start
- * with (alone's for REFUSE/QUEUE, text saying why). */
+ * migration into a stalled one), judged on a dirty rate of no less than
+ * the measurement's step, else START; out is the forecast to start with
+ * (alone's for REFUSE/QUEUE, text saying why). */
 void pf_admit(const struct pf_guest *g, const struct pf_measure *m, struct pf_forecast *out);
 
 /* One 0.5 s job-statistics sample (virt_job_stats' fields it uses). */

@@ -72,8 +72,18 @@ steer_record_forecast(struct steer *s, const struct pf_guest *g, const struct pf
         log_warnx("forecast not recorded mig=%d: %s", s->mig_id, err.msg);
 }
 
-/* The guest's dirty rate; 0 when it cannot run (paused) or cannot be
- * measured (logged: the job's own statistics correct it). */
+/* The resolution of m's rate, measured by the driver's method over m's
+ * period (the background's is the same driver's). */
+static void
+steer_step(const struct steer *s, struct pf_measure *m)
+{
+    m->dirty_step_bps = m->dirty_period_s > 0 ?
+        s->c->drv->dirty_rate_step / m->dirty_period_s : s->c->drv->dirty_rate_step;
+}
+
+/* The guest's dirty rate; 0 when it cannot run (paused: exact) or cannot
+ * be measured (logged: the job's own statistics correct it; judged as a
+ * reading under the step). */
 static void
 steer_measure(struct steer *s, bool paused, struct pf_measure *m)
 {
@@ -82,14 +92,16 @@ steer_measure(struct steer *s, bool paused, struct pf_measure *m)
 
     m->dirty_bps = 0;
     m->dirty_period_s = PF_DIRTY_PERIOD_S;
+    m->dirty_step_bps = 0;
     if (paused)
         return;
     if (s->c->drv->dirty_rate(s->v, s->uuid, PF_DIRTY_PERIOD_S, &dr, &err) < 0) {
         log_warnx("dirty rate not measured mig=%d (counted as 0): %s", s->mig_id, err.msg);
-        return;
+    } else {
+        m->dirty_bps = dr.bytes_per_s;
+        m->dirty_period_s = dr.period_s;
     }
-    m->dirty_bps = dr.bytes_per_s;
-    m->dirty_period_s = dr.period_s;
+    steer_step(s, m);
 }
 
 /* The dirty rate measured in the background (rates.c), when it ended at
@@ -113,6 +125,7 @@ steer_recorded(struct steer *s, struct pf_measure *m)
     m->dirty_bps = dr.bps;
     m->dirty_period_s = dr.period_s;
     m->age_ms = dr.age_ms > 0 ? dr.age_ms : 1;
+    steer_step(s, m);
     return true;
 }
 

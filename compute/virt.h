@@ -245,6 +245,10 @@ struct virt_driver {
     int (*dirty_rate_start)(struct virt *v, const char *uuid, int seconds, struct err *err);
     int (*dirty_rate_result)(struct virt *v, const char *uuid, int seconds,
                              struct virt_dirty_rate *out, struct err *err);
+    /* the bytes one sampled page stands for: a measure over seconds reads
+     * in steps of dirty_rate_step / seconds, and a rate under one step as
+     * 0; 0 when the measure is exact */
+    int64_t dirty_rate_step;
     /* ---- */
     /* remove the image at path; a missing one is not an error */
     int (*delete_image)(struct virt *v, const char *path, struct err *err);

@@ -1343,6 +1343,11 @@ lv_dirty_rate_done(int status, const struct virt_dirty_rate *out, int seconds)
  * the result's wait. */
 #define LV_DIRTY_RATE_SLACK_MS 10000
 
+/* What one page of page sampling stands for: QEMU samples 512 pages a GiB
+ * of each RAM block (calc-dirty-rate's sample-pages, which libvirt 9.0
+ * leaves at its default), whatever the guest's size. */
+#define LV_DIRTY_RATE_STEP ((int64_t)(1 << 30) / 512)
+
 /* A period QEMU's calc-dirty-rate takes: 1 to 60 s. */
 static int
 lv_dirty_rate_period(int seconds, struct err *err)
@@ -1734,6 +1739,7 @@ const struct virt_driver virt_libvirt = {
     .dirty_rate = lv_dirty_rate,
     .dirty_rate_start = lv_dirty_rate_start,
     .dirty_rate_result = lv_dirty_rate_result,
+    .dirty_rate_step = LV_DIRTY_RATE_STEP,
     .migrate = lv_migrate,
     .job_stats = lv_job_stats,
     .set_max_downtime = lv_set_max_downtime,

@@ -964,6 +964,7 @@ const struct virt_driver virt_fake = {
     .dirty_rate = f_dirty_rate,
     .dirty_rate_start = f_dirty_rate_start,
     .dirty_rate_result = f_dirty_rate_result,
+    .dirty_rate_step = 0,           /* the model's rate, exact */
     .migrate = f_migrate,
     .job_stats = f_job_stats,
     .set_max_downtime = f_set_max_downtime,
