@@ -41,6 +41,7 @@ struct req {
     const char *content_type;       /* NULL when absent */
     const char *accept;
     const char *auth_token;         /* X-Auth-Token */
+    const char *authorization;      /* Authorization (a scraper's "Bearer <token>") */
     const char *api_version;        /* OpenStack-API-Version, repeats joined by "," */
     const char *nova_api_version;   /* X-OpenStack-Nova-API-Version, likewise */
     const char *host;               /* Host header: for links */
@@ -53,6 +54,8 @@ struct resp {
     int status;
     json_t *body;                   /* owned; NULL for an empty body */
     const char *raw_body;           /* static text instead of JSON (bare 404) */
+    char *text;                     /* owned text instead of JSON (/metrics); freed
+                                     * once sent */
     const char *content_type;       /* default application/json */
     bool versioned;                 /* add the microversion and Vary headers */
     char version[16];               /* the request's microversion, as echoed */

@@ -74,6 +74,7 @@ static const struct {
     { AUTHZ_METADATA_UPDATE, "os_compute_api:server-metadata:update", CHECK_OWNER_OR_ADMIN },
     { AUTHZ_METADATA_DELETE, "os_compute_api:server-metadata:delete", CHECK_OWNER_OR_ADMIN },
     { AUTHZ_FERRY_MIGRATION_SHOW, "ferry:migrations:show", CHECK_ADMIN },
+    { AUTHZ_FERRY_METRICS, "ferry:metrics", CHECK_ADMIN },
 };
 
 /* The token file, loaded once at start-up and read-only afterwards. */

@@ -63,6 +63,8 @@ enum authz_rule {
     AUTHZ_METADATA_DELETE,
     AUTHZ_FERRY_MIGRATION_SHOW,     /* ferry:migrations:show, admin as
                                      * servers:migrations:show */
+    AUTHZ_FERRY_METRICS,            /* ferry:metrics: every host's and project's
+                                     * figures, admin */
 };
 
 /* May who do rule on a target owned by target_project?  On refusal fills err

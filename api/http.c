@@ -168,6 +168,8 @@ http_header_cb(void *cls, enum MHD_ValueKind kind, const char *key, const char *
         hc->req.accept = value;
     else if (strcasecmp(key, "X-Auth-Token") == 0)
         hc->req.auth_token = value;
+    else if (strcasecmp(key, "Authorization") == 0)
+        hc->req.authorization = value;
     else if (strcasecmp(key, "Host") == 0)
         hc->req.host = value;
     else if (strcasecmp(key, "OpenStack-API-Version") == 0)
@@ -247,6 +249,10 @@ http_send(struct MHD_Connection *conn, const struct req *req, struct resp *r)
         if (!text)
             fatalx("out of memory");
         mr = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    } else if (r->text) {
+        mr = MHD_create_response_from_buffer(strlen(r->text), r->text, MHD_RESPMEM_MUST_FREE);
+        if (mr)
+            r->text = NULL;         /* libmicrohttpd's now */
     } else if (r->raw_body) {
         mr = MHD_create_response_from_buffer(strlen(r->raw_body), (void *)r->raw_body,
                                              MHD_RESPMEM_PERSISTENT);
@@ -551,6 +557,7 @@ http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!hc)
         return;
     json_decref(hc->r.body);
+    free(hc->r.text);
     free(hc->body);
     free(hc->api_version);
     free(hc->nova_api_version);

@@ -213,6 +213,22 @@ router_api(struct ctx *c, const char *rest, struct resp *r, struct err *err)
     return rc;
 }
 
+/* The token of a request to Ferry's own routes: X-Auth-Token, else for
+ * /metrics an Authorization "Bearer <token>" (what Prometheus' scrape
+ * configuration can send: Debian 12's 2.42 sets no other header). */
+static const char *
+router_ferry_token(const struct req *req)
+{
+    const char *a = req->authorization;
+
+    if (req->auth_token || !a || strcmp(req->path, "/metrics") != 0 ||
+        strncasecmp(a, "Bearer ", 7) != 0)
+        return req->auth_token;
+    for (a += 7; *a == ' '; a++)
+        ;
+    return *a ? a : NULL;
+}
+
 /* Ferry's own routes below /ferry/v1: auth (401) -> route (bare 404) ->
  * Content-Type (415) -> body -> the handler (authz, then the resource).
  * Nova's fault bodies; no microversion, so no version headers. */
@@ -223,7 +239,7 @@ router_ferry(struct ctx *c, struct resp *r, struct err *err)
     const struct route *rt;
     int rc;
 
-    if (auth_identify(c->cfg, c->req->auth_token, &c->who, err) < 0)
+    if (auth_identify(c->cfg, router_ferry_token(c->req), &c->who, err) < 0)
         return -1;
     if (!(rt = routes_match_ferry(c->req->method, c->req->path, params, &c->nparams))) {
         router_bare_404(c->req, r);
@@ -310,7 +326,13 @@ router_handle(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watc
     } else if (strncmp(path, "/v2/", 4) == 0) {
         c.legacy_v2 = true;
         rc = router_api(&c, path + 3, r, &err);
-    } else if (strncmp(path, "/ferry/v1/", 10) == 0) {
+    } else if (strcmp(path, "/healthcheck") == 0) {
+        /* oslo.middleware's, before any auth */
+        if (req->method == HTTP_GET || req->method == HTTP_HEAD)
+            h_healthcheck(cfg, pool, r);
+        else
+            router_bare_404(req, r);
+    } else if (strncmp(path, "/ferry/v1/", 10) == 0 || strcmp(path, "/metrics") == 0) {
         rc = router_ferry(&c, r, &err);
     } else if (req->method == HTTP_GET) {
         r->status = 300;

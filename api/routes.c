@@ -78,6 +78,7 @@ const struct route routes_table[] = {
  * microversioned tree, never microversioned (min_mv 0). */
 const struct route ferry_routes_table[] = {
     { HTTP_GET, "/ferry/v1/migrations/{migration_id}", h_ferry_migration_show, 0, 0, NULL },
+    { HTTP_GET, "/metrics", h_metrics, 0, 0, NULL },
     { HTTP_OTHER, NULL, NULL, 0, 0, NULL },
 };
 

@@ -89,6 +89,7 @@ static const struct cfg_opt cfg_opts[] = {
 
     I("oslo_middleware", "max_request_body_size", max_request_body_size, "114688", 1,
       INT_MAX),
+    S("healthcheck", "disable_by_file_path", healthcheck_disable_path, ""),
 
     { "ferry", "max_microversion", CFG_MV, F(max_microversion), "2.96", 2001, 2104, NULL },
     S("ferry", "import_project_id", import_project_id, "admin"),

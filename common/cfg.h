@@ -83,6 +83,9 @@ struct cfg {
     /* [oslo_middleware] */
     int max_request_body_size;
 
+    /* [healthcheck] (oslo.middleware's) */
+    char healthcheck_disable_path[CFG_STR_MAX]; /* GET /healthcheck: 503 while it exists */
+
     /* [ferry] */
     int max_microversion;           /* encoded as major * 1000 + minor */
     char import_project_id[256];

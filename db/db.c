@@ -265,13 +265,25 @@ db_exec_simple(struct db *db, const char *sql, struct err *err)
     return 0;
 }
 
-int
-db_begin(struct db *db, struct err *err)
+static int
+db_begin_as(struct db *db, const char *begin, struct err *err)
 {
-    if (db_cmd(db, "BEGIN", 0, NULL, err) < 0)
+    if (db_cmd(db, begin, 0, NULL, err) < 0)
         return -1;
     db->in_tx = true;
     return 0;
+}
+
+int
+db_begin(struct db *db, struct err *err)
+{
+    return db_begin_as(db, "BEGIN", err);
+}
+
+int
+db_begin_snapshot(struct db *db, struct err *err)
+{
+    return db_begin_as(db, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", err);
 }
 
 int

@@ -45,6 +45,9 @@ int db_connect(struct db *db, struct err *err);
 /* Transactions.  db_rollback() never fails (a broken connection rolls back by
  * itself). */
 int db_begin(struct db *db, struct err *err);
+/* A read-only REPEATABLE READ transaction: its statements all see the
+ * database as it was at the first. */
+int db_begin_snapshot(struct db *db, struct err *err);
 int db_commit(struct db *db, struct err *err);
 void db_rollback(struct db *db);
 

@@ -1,18 +1,22 @@
 #!/bin/bash
 # check-routes.sh - openapi.yaml and api/routes.c describe the same routes.
 # The route table's patterns sit below /v2.1, but for Ferry's own routes
-# (full paths below /ferry/v1); the router itself serves the version
-# documents "/" and "/v2.1" (both in openapi.yaml too).
+# (full paths: below /ferry/v1, and /metrics); the router itself serves the version
+# documents "/" and "/v2.1" and /healthcheck (all in openapi.yaml too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 from_table() {
     echo "get /"
     echo "get /v2.1"
-    grep -o '{ HTTP_[A-Z]*, "[^"]*"' api/routes.c |
-        sed -E 's/\{ HTTP_([A-Z]+), "([^"]*)"/\1 \2/' |
-        awk '{ path = ($2 == "/") ? "/v2.1/" : ($2 ~ /^\/ferry\//) ? $2 : "/v2.1" $2
-               print tolower($1), path }'
+    echo "get /healthcheck"
+    # ferry_routes_table's patterns are full paths (/ferry/v1/..., /metrics)
+    awk '/ferry_routes_table\[\]/ { ferry = 1 }
+         match($0, /\{ HTTP_[A-Z]+, "[^"]*"/) {
+             split(substr($0, RSTART, RLENGTH), f, /[ ,"]+/)
+             m = substr(f[2], 6); p = f[3]
+             path = ferry ? p : (p == "/") ? "/v2.1/" : "/v2.1" p
+             print tolower(m), path }' api/routes.c
 }
 
 from_openapi() {

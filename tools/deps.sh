@@ -9,6 +9,7 @@ libvirt-dev libxml2-dev libcmocka-dev libinih-dev uuid-dev libgnutls28-dev
 postgresql postgresql-client
 libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
 qemu-utils python3-libvirt python3-novaclient python3-openstackclient python3-openstacksdk
+python3-prometheus-client
 curl jq iproute2 procps util-linux nftables gnuplot-nox
 clang libclang-rt-14-dev"
 

@@ -58,6 +58,7 @@ function makeResolver(spec) {
     const legacyDoc = legacy['version-document'] || '/v2.1';
     const legacyRoutes = legacy.routes || '/v2.1';
     const ferryPrefix = (routing['ferry-routes'] || {}).prefix || '/ferry/v1';
+    const ferryPaths = (routing['ferry-routes'] || {}).paths || [];
     const router = spec.api.router;
 
     const match = (method, p) => router.matchOperation({ method, path: p, headers: {} });
@@ -92,7 +93,7 @@ function makeResolver(spec) {
                 : { kind: 'bare404' };
         if (p.startsWith(legacyPrefix + '/'))
             return inTree(method, legacyRoutes + p.slice(legacyPrefix.length), 'legacy v2');
-        if (p.startsWith(ferryPrefix + '/')) {
+        if (p.startsWith(ferryPrefix + '/') || ferryPaths.includes(p)) {
             const op = match(method, p);
             return op ? { kind: 'operation', op, via: 'ferry' } : { kind: 'bare404' };
         }
@@ -147,6 +148,11 @@ function checkOperation(spec, rec, op) {
         const type = baseType(rec.content_type);
         if (!res.content[type]) {
             problems.push(`Content-Type '${rec.content_type}' is not ${Object.keys(res.content).join(' or ')}`);
+        } else if (type !== 'application/json') {
+            // text (Prometheus' format): the body as a string against its schema
+            const v = compileSchema(spec.api, res.content[type].schema || { type: 'string' });
+            if (!v(rec.body))
+                problems.push(...fmtErrors(v.errors));
         } else {
             let body;
             try {

@@ -1,6 +1,6 @@
 #!/bin/bash
 # e520: PostgreSQL stops for a while during a migration.  Meanwhile the API
-# answers 503 with Nova's fault body; every process reconnects by itself;
+# answers 503 with Nova's fault body (/healthcheck with its reason); every process reconnects by itself;
 # the worker keeps its libvirt job and writes its state when the database
 # is back; no row is lost or left in progress.
 source "$(dirname "$0")/lib.sh"
@@ -11,6 +11,13 @@ id=$(live_migrate "$S")
 wait_for "running" 30 "[[ \$(migration_status $id) == running ]]"
 "$STACK" pg-stop >/dev/null 2>&1
 api GET "/v2.1/servers/$S/migrations" "" 2.80
+expect_fault serviceUnavailable 503
+# a load balancer's probe says why; the metrics are a 503 like any route
+api GET /healthcheck "" "" ""
+expect_status 503
+[[ $(cat "$BODY") == "database unavailable: "* ]] || fail "healthcheck: $(cat "$BODY")"
+ok
+api GET /metrics
 expect_fault serviceUnavailable 503
 api GET "/v2.1/servers/$S/migrations" "" 2.80 "" 2>/dev/null
 wait_job_moves t-lab-1 db-guest "the migration goes on without the database"

@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_NAMES   := router body mv cfg token
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -I. -Wall -Werror \
-                $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+                $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP
 FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
 fobj = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
 FUZZ_LIB := $(call fobj,tests/fuzz/fuzz_common.c $(API_LIB_SRCS) $(DB_SRCS) $(COMMON_SRCS))
@@ -37,3 +37,7 @@ fuzz: fuzz-build
 
 # objects of a pattern chain are kept (make would delete them after linking)
 .SECONDARY: $(FUZZ_LIB) $(call fobj,$(patsubst %,tests/fuzz/fuzz_%.c,$(FUZZ_NAMES)))
+
+# a header's change rebuilds what includes it (a struct's new size, seen by
+# every object)
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)

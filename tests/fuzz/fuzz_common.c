@@ -119,7 +119,7 @@ fuzz_request(enum http_method m, const char *path_and_query, const char *api_ver
         fprintf(stderr, "fuzz: status %d for %s\n", r.status, path_and_query);
         abort();
     }
-    if (!r.body && !r.raw_body && r.status != 202 && r.status != 204) {
+    if (!r.body && !r.raw_body && !r.text && r.status != 202 && r.status != 204) {
         fprintf(stderr, "fuzz: empty body, status %d for %s\n", r.status, path_and_query);
         abort();
     }
@@ -133,6 +133,7 @@ fuzz_request(enum http_method m, const char *path_and_query, const char *api_ver
         free(text);
     }
     json_decref(r.body);
+    free(r.text);
     for (int i = 0; i < nowned; i++)
         free(owned[i]);
     free(copy);

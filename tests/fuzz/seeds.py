@@ -56,8 +56,12 @@ def main():
             v = VERSIONS[(i + j) % len(VERSIONS)]
             put("router", bytes([METHODS[m]]) + ("%s%s%s\n%s\nadmin:admin\napplication/json\n"
                                                  % (prefix, path, q, v)).encode())
-    for p in ["/", "/v2", "/v2.1/", "/v2.1", "/x", "/v2.1/servers/../../etc/passwd"]:
+    for p in ["/", "/v2", "/v2.1/", "/v2.1", "/x", "/v2.1/servers/../../etc/passwd",
+              "/healthcheck", "/metrics"]:
         put("router", b"\x00" + p.encode() + b"\n\n\n\n")
+    # the operators' routes with a token (the table's are below /v2.1)
+    for m in (0, 1):
+        put("router", bytes([m]) + b"/metrics\n\nadmin:admin\n\n")
     for mv, body in samples():
         if b'"os-migrateLive"' in body or b'"force_complete"' in body or b'"status"' in body:
             target = 0 if b"os-migrateLive" in body else 1 if b"force_complete" in body else 2

@@ -42,6 +42,9 @@ service_down_time = 3600
 
 [ferry]
 max_microversion = 2.96
+
+[healthcheck]
+disable_by_file_path = $FERRY_STATE/healthcheck_disable
 CONF
 
 FERRY_TEST_DB="host=127.0.0.1 port=$PGPORT dbname=ferry user=postgres" \
