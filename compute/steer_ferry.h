@@ -7,7 +7,7 @@
  *           dirty_rate over PF_DIRTY_PERIOD_S on the worker's own
  *           connection, so a refusal is always on a measure made now), the link
  *           (steer_link_bps) less what other running migrations from or to
- *           this host use (their latest samples), pf_admit; the forecast is
+ *           this host use (the busiest of their last samples), pf_admit; the forecast is
  *           recorded on the row (migrations.forecast) and said as a decision
  *           event; the capabilities chosen go into the job's parameters
  *   tick    every sample: pf_tick; sets the max downtime itself (and the

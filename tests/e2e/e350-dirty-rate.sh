@@ -70,7 +70,10 @@ done
 # the guest wrote more than its working set a second both times; a host
 # too loaded for that leaves TCG's guest below it, and says so)
 if ((r1 >= WSS * 5 / 4 && r >= WSS * 5 / 4)); then
-    ((m * 10 <= m1 * 8)) || fail "dr-busy: $m1 MiB/s over 1 s but $m MiB/s over 2 s"
+    # (each reading is 2 MiB/s x its sampled pages hit, about 32 of 64 over
+    # 1 s and all over 2 s: "half" within 0.8x fails 1 run in 200, "less"
+    # one in 10^5)
+    ((m < m1)) || fail "dr-busy: $m1 MiB/s over 1 s but $m MiB/s over 2 s"
     ok
 else
     echo "    not checked: the working-set bound (the guest ran at $r1 and $r MiB/s)"

@@ -14,6 +14,8 @@ pin_nova "$S"
 # 1. re-attach to a running job, then force-complete it
 id=$(live_migrate "$S")
 wait_for "running" 30 "[[ \$(migration_status $id) == running ]]"
+# (running is written just before the worker calls libvirt: the job itself)
+wait_for "k-hot's libvirt job" 30 "[[ -n \$(job_processed t-lab-1 k-hot) ]]"
 "$STACK" kill ferry-compute@t-lab-1 >/dev/null 2>&1
 wait_job_moves t-lab-1 k-hot "the libvirt job survives its client"
 before=$(sql "SELECT coalesce(memory_processed, 0) FROM migrations WHERE id = $id")
@@ -32,9 +34,17 @@ ok
 assert_alive_on k-hot "$dest"
 
 # 2. the job ends while ferry-compute is away: an idle guest finishes alone
+# (through links capped at 8 MiB/s, so that its 64 MiB take some 8 s: the
+# kill lands while its job runs, not before it starts nor after it ends)
 I=$(new_guest k-idle "$dest" 64 "fill=1")
+for h in t-lab-1 t-lab-2 t-lab-3; do
+    [[ $h == "$dest" ]] || lab link "$h" rate 8 >/dev/null || fail "lab link $h rate 8"
+done
+trap 'for h in t-lab-1 t-lab-2 t-lab-3; do lab link "$h" remove >/dev/null 2>&1; done
+      rm -rf "$T_TMP"' EXIT
 id=$(live_migrate "$I")
 wait_for "running" 30 "[[ \$(migration_status $id) == running ]]"
+wait_for "k-idle's libvirt job" 30 "[[ -n \$(job_processed $dest k-idle) ]]"
 "$STACK" kill "ferry-compute@$dest" >/dev/null 2>&1
 wait_for "the job ends without its worker" 60 "[[ \$(lab where k-idle) != $dest ]]"
 [[ $(migration_status "$id") == running ]] || fail "nobody should have written meanwhile"

@@ -17,6 +17,8 @@ pin_nova "$S"
 
 id=$(live_migrate "$S")
 wait_for "running" 30 "[[ \$(migration_status $id) == running ]]"
+# (running is written just before the worker calls libvirt: the job itself)
+wait_for "k-crash's libvirt job" 30 "[[ -n \$(job_processed t-lab-1 k-crash) ]]"
 victim=$(proc_pid ferry-compute@t-lab-1)
 declare -A before
 for f in "$FERRY_STATE"/pids/*.pid; do before[$(basename "$f" .pid)]=$(cat "$f"); done

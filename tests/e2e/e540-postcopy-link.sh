@@ -61,8 +61,9 @@ postcopy_under_fault() {
     ok
     # the guest is kept, paused on the source, its memory split; the row
     # waits in post-copy
-    [[ $(lab virsh "$SRC" domstate "$name" --reason) == 'paused (post-copy failed)' ]] \
-        || fail "$name on $SRC: $(lab virsh "$SRC" domstate "$name" --reason)"
+    # (libvirt's pause returns before QEMU's state has changed: waited for)
+    wait_for "$name paused on $SRC, post-copy failed" 10 \
+        "[[ \$(lab virsh $SRC domstate $name --reason) == 'paused (post-copy failed)' ]]"
     ok
     [[ $(migration_status "$id") == 'running (post-copy)' ]] || fail "row: $(migration_status "$id")"
     ok

@@ -61,13 +61,14 @@ assert_alive_on() {
 reconfigure() {
     local since p
     printf '%s\n' "$1" > "$FERRY_STATE/etc/local.conf"
-    # floor: a rounded-up second could be later than the restarts themselves
-    since=$(sql "SELECT floor(extract(epoch from now()))::bigint")
+    # every host's start after the last one before: strictly later (a
+    # registration earlier in the same second is the old worker's)
+    since=$(sql "SELECT coalesce(max(started_at), '-infinity')::text FROM compute_hosts")
     for p in $FERRY_LAB_HOSTS; do
         "$REPO/tools/stack" restart "ferry-compute@${p%%=*}" >/dev/null 2>&1
     done
     wait_for "compute hosts back" 60 \
-        "[[ \$(sql \"SELECT count(*) FROM compute_hosts WHERE started_at >= to_timestamp($since)\") == $(wc -w <<< "$FERRY_LAB_HOSTS") ]]"
+        "[[ \$(sql \"SELECT count(*) FROM compute_hosts WHERE started_at > '$since'\") == $(wc -w <<< "$FERRY_LAB_HOSTS") ]]"
 }
 
 # new_guest NAME HOST MEM ARGS [LAB OPTIONS...]: a lab guest, imported by
@@ -181,10 +182,11 @@ host_conf() {
     local f="$FERRY_STATE/etc/compute-$1.conf" since
     sed -i '/^# test: begin/,$d' "$f"
     [[ -n $2 ]] && printf '# test: begin\n%s\n' "$2" >> "$f"
-    # floor: a rounded-up second could be later than the restarts themselves
-    since=$(sql "SELECT floor(extract(epoch from now()))::bigint")
+    # its start strictly after its last one (not merely in the same second)
+    since=$(sql "SELECT coalesce(max(started_at), '-infinity')::text FROM compute_hosts
+                 WHERE host = '$1'")
     "$STACK" restart "ferry-compute@$1" >/dev/null 2>&1
-    wait_for "$1 back" 60 "[[ \$(sql \"SELECT count(*) FROM compute_hosts WHERE host = '$1' AND started_at >= to_timestamp($since)\") == 1 ]]"
+    wait_for "$1 back" 60 "[[ \$(sql \"SELECT count(*) FROM compute_hosts WHERE host = '$1' AND started_at > '$since'\") == 1 ]]"
 }
 
 # The durability invariant (README "Durability"), checked after every fault

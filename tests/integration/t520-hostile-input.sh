@@ -349,18 +349,24 @@ waiting() {     # $1 = server: its migration is accepted, the API waits on it
     [[ $(sql2 "SELECT count(*) FROM migrations WHERE instance_uuid = '$1'
                AND status = 'accepted'") == 1 ]]
 }
-hold_pool() {   # a request stuck behind a lock holds the one pooled connection for 4 s
-    psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d "$DB2" -qc \
-        "BEGIN; LOCK TABLE instances IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT" \
+hold_pool() {   # a request stuck behind a lock holds the one pooled connection
+    # (until release_pool: a lock for a fixed time would race the checks)
+    PGAPPNAME=t520-lock psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d "$DB2" -qc \
+        "BEGIN; LOCK TABLE instances IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120); COMMIT" \
         >/dev/null 2>&1 &
     LOCKER=$!
-    wait_for "the lock" 3 "[[ \$(sql2 \"SELECT count(*) FROM pg_locks l JOIN pg_class c
+    wait_for "the lock" 10 "[[ \$(sql2 \"SELECT count(*) FROM pg_locks l JOIN pg_class c
         ON c.oid = l.relation WHERE c.relname = 'instances' AND l.granted
         AND l.mode = 'AccessExclusiveLock'\") == 1 ]]"
     curl -s -o /dev/null -H "X-Auth-Token: $TOKEN" "$API2/v2.1/servers" &
     HOLDER=$!
-    wait_for "a request to hold the pool" 3 "[[ \$(sql2 \"SELECT count(*) FROM pg_stat_activity
+    wait_for "a request to hold the pool" 10 "[[ \$(sql2 \"SELECT count(*) FROM pg_stat_activity
         WHERE datname = '$DB2' AND application_name = 'ferry-api' AND wait_event_type = 'Lock'\") == 1 ]]"
+}
+release_pool() {
+    sql2 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE application_name = 't520-lock'" >/dev/null
+    wait "$HOLDER" "$LOCKER"
 }
 
 # below 2.34 the API waits for the scheduler, without holding its one pooled
@@ -368,7 +374,7 @@ hold_pool() {   # a request stuck behind a lock holds the one pooled connection 
 # another request is served meanwhile
 post_legacy "$P1" "$T_TMP/p1.status" &
 BG=$!
-wait_for "the API to wait for the scheduler" 3 "waiting $P1"
+wait_for "the API to wait for the scheduler" 10 "waiting $P1"
 code=$(curl -s -o "$BODY" -D "$HDRS" -m 2 -w '%{http_code}' -H "X-Auth-Token: $TOKEN" \
        "$API2/v2.1/servers")
 [[ $code == 200 ]] || fail "GET /servers during a pre-2.34 wait: '$code' (the pool is held)"
@@ -390,11 +396,12 @@ STATUS=202 BODY=$T_TMP/p1.status.body HDRS=$T_TMP/p1.status.hdrs \
 # still accepted (202, not 503)
 post_legacy "$P2" "$T_TMP/p2.status" &
 BG=$!
-wait_for "the API to wait for the scheduler" 3 "waiting $P2"
+wait_for "the API to wait for the scheduler" 10 "waiting $P2"
 hold_pool
 sql2 "SELECT pg_notify('ferry_migration', id || ' poked') FROM migrations
       WHERE instance_uuid = '$P2'" >/dev/null
-wait "$BG" "$HOLDER" "$LOCKER"
+wait "$BG"
+release_pool
 [[ $(cat "$T_TMP/p2.status") == 202 ]] || fail "wait failed: $(cat "$T_TMP/p2.status"), want 202"
 STATUS=202 BODY=$T_TMP/p2.status.body HDRS=$T_TMP/p2.status.hdrs \
     logged POST "/v2.1/servers/$P2/action" "" "$LEGACY"
@@ -410,7 +417,7 @@ ok
 hold_pool
 API=$API2 api GET /v2.1/servers
 expect_fault serviceUnavailable 503 "no database connection was free within 1 s"
-wait "$HOLDER" "$LOCKER"
+release_pool
 API=$API2 api GET /v2.1/servers
 expect_status 200
 

@@ -24,6 +24,7 @@
 #include "db/db_instance.h"
 #include "db/db_mig.h"
 #include "db/db_schema.h"
+#include "db/db_steer.h"
 #include "db/db_types.h"
 #include "db/db_watch.h"
 #include "db/db_int.h"
@@ -328,6 +329,67 @@ test_dirty_rate_age(void **state)
     db_free(db);
 }
 
+/* What other running migrations use of a host's link: each one's busiest
+ * of its last 4 samples (one sample wobbles), summed over those from or to
+ * the host; not the asking migration's own, nor an ended one's. */
+static void
+test_link_used(void **state)
+{
+    struct db *db = db_new(conninfo, "test_db_pg");
+    struct db_instance in = { .uuid = IMPORT_UUID, .name = "g", .domain_name = "g",
+                              .project_id = "p", .user_id = "u",
+                              .flavor_name = "test-db-pg-import", .memory_mb = 64, .vcpus = 1,
+                              .power_state = POWER_RUNNING };
+    struct err err = ERR_INIT;
+    int64_t used = -1;
+    bool created;
+    int ids[3];
+
+    (void)state;
+    pg_exec(db, "DELETE FROM instances WHERE uuid = '" IMPORT_UUID "'");
+    if (db_instance_import(db, "t-a", "t-a", &in, &created, &err) < 0)
+        fail_msg("%s", err.msg);
+    /* out of t-a (MiB/s by seq: 30 long ago, then 1 14 2 9 3), into t-a
+     * (1), and one ended (50) */
+    for (int i = 0; i < 3; i++) {
+        static const char *const rows[] = { "'running', 't-a', 't-b'",
+                                            "'running', 't-c', 't-a'",
+                                            "'completed', 't-a', 't-b'" };
+        char sql[512];
+        PGresult *r;
+
+        snprintf(sql, sizeof(sql), "INSERT INTO migrations (uuid, instance_uuid, status,"
+                 " source_compute, dest_compute) VALUES (gen_random_uuid(), '" IMPORT_UUID
+                 "', %s) RETURNING id", rows[i]);
+        r = db_query(db, sql, 0, NULL, &err);
+        assert_non_null(r);
+        ids[i] = atoi(PQgetvalue(r, 0, 0));
+        PQclear(r);
+    }
+    for (int i = 0; i < 3; i++) {
+        static const char *const mib[] = { "ARRAY[30, 1, 14, 2, 9, 3]", "ARRAY[1]",
+                                           "ARRAY[50]" };
+        char sql[512];
+
+        snprintf(sql, sizeof(sql), "INSERT INTO migration_samples (migration_id, slot, seq,"
+                 " elapsed_ms, bandwidth_bps) SELECT %d, n, n, n * 500, b::bigint << 20"
+                 " FROM unnest(%s) WITH ORDINALITY AS t(b, n)", ids[i], mib[i]);
+        pg_exec(db, sql);
+    }
+    assert_int_equal(db_mig_link_used(db, 0, "t-a", &used, &err), 0);
+    assert_int_equal(used, (int64_t)15 << 20);     /* 14 (not 30, not 3) + 1 */
+    assert_int_equal(db_mig_link_used(db, ids[1], "t-a", &used, &err), 0);
+    assert_int_equal(used, (int64_t)14 << 20);     /* not its own */
+    assert_int_equal(db_mig_link_used(db, 0, "t-c", &used, &err), 0);
+    assert_int_equal(used, (int64_t)1 << 20);
+    assert_int_equal(db_mig_link_used(db, 0, "t-z", &used, &err), 0);
+    assert_int_equal(used, 0);
+    pg_exec(db, "DELETE FROM migrations WHERE instance_uuid = '" IMPORT_UUID "'");
+    pg_exec(db, "DELETE FROM instances WHERE uuid = '" IMPORT_UUID "'");
+    pg_exec(db, "DELETE FROM flavors WHERE flavorid = 'test-db-pg-import'");
+    db_free(db);
+}
+
 /* SHOW a setting on db. */
 static void
 show(struct db *db, const char *name, char *out, size_t size)
@@ -480,6 +542,7 @@ main(void)
         cmocka_unit_test(test_import_power_states),
         cmocka_unit_test(test_import_cpu_features),
         cmocka_unit_test(test_dirty_rate_age),
+        cmocka_unit_test(test_link_used),
         cmocka_unit_test(test_pool_statement_timeout),
         cmocka_unit_test(test_keepalives),
         cmocka_unit_test(test_watch),
