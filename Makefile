@@ -10,6 +10,8 @@
 #                   (tools/bench/migration: table, JSON, PNG, calibrate; as root)
 #   make asan       unit and integration tests built with ASan and UBSan (build-asan/)
 #   make fuzz       the libFuzzer harnesses for FUZZ_SECONDS each (build-fuzz/)
+#   make install    the four programs, the schema, systemd units, the sample
+#                   config (PREFIX=/usr/local, DESTDIR=); make uninstall
 #
 # Dependencies point one way (make lint checks it):
 #   api/, scheduler/, compute/ -> db/ -> libpq;  everything -> common/;
@@ -164,6 +166,48 @@ bench-sim: $(SIM_BIN)
 bench-migration: all $(SIM_BIN)
 	@SIM=$(SIM_BIN) tools/bench/migration/bench.sh \
 	    $(or $(SCENARIO),tools/bench/migration/default.txt) $(or $(OUT),$(BUILD)/bench-migration)
+
+# Installed layout: PREFIX/bin (the programs), PREFIX/share/ferry/migrations-sql
+# (what ferry-manage db sync finds beside its bin/), UNITDIR (systemd units,
+# PREFIX/bin substituted), /etc/ferry (ferry.conf.sample; ferry.conf from it
+# when there is none), the README as the units' documentation.  A `ferry`
+# system user runs ferry-api, ferry-scheduler and the schema sync; it is
+# created when installing to the real root (DESTDIR empty).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  := $(PREFIX)/bin
+DATADIR := $(PREFIX)/share/ferry
+DOCDIR  := $(PREFIX)/share/doc/ferry
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+CONFDIR ?= /etc/ferry
+UNITS   := ferry-db-sync.service ferry-api.service ferry-scheduler.service ferry-compute.service
+
+.PHONY: install uninstall
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/migrations-sql $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 644 migrations-sql/*.sql $(DESTDIR)$(DATADIR)/migrations-sql/
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	for u in $(UNITS); do \
+	    sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' etc/systemd/$$u \
+	        > $(DESTDIR)$(UNITDIR)/$$u && chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 644 etc/ferry.conf.sample $(DESTDIR)$(CONFDIR)/
+	[ -e $(DESTDIR)$(CONFDIR)/ferry.conf ] || \
+	    install -m 640 etc/ferry.conf.sample $(DESTDIR)$(CONFDIR)/ferry.conf
+	if [ -z "$(DESTDIR)" ]; then \
+	    getent passwd ferry >/dev/null || useradd --system --user-group --no-create-home \
+	        --home-dir /nonexistent --shell /usr/sbin/nologin ferry; \
+	    chgrp ferry $(CONFDIR)/ferry.conf; \
+	    ! command -v systemctl >/dev/null || systemctl daemon-reload 2>/dev/null || true; \
+	fi
+
+# the configuration (ferry.conf) and the ferry user stay
+uninstall:
+	rm -f $(patsubst $(BUILD)/%,$(DESTDIR)$(BINDIR)/%,$(BINS))
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	rm -f $(patsubst %,$(DESTDIR)$(UNITDIR)/%,$(UNITS)) $(DESTDIR)$(CONFDIR)/ferry.conf.sample
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -5,10 +5,14 @@
  *
  * "db sync" applies every pending migrations-sql/NNNN_*.sql in order, each in
  * one transaction, recorded in schema_migrations; a second run is a no-op.
+ * The files: --schema-dir, else $FERRY_SCHEMA_DIR, else the installed
+ * ../share/ferry/migrations-sql beside this program, else the checkout's
+ * ../migrations-sql.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cli.h"
 #include "common/log.h"
@@ -38,6 +42,11 @@ schema_dir_default(void)
 
     if (env && *env)
         return env;
+    /* installed (make install: PREFIX/bin, PREFIX/share/ferry), else the
+     * checkout's (build/ beside migrations-sql/) */
+    snprintf(dir, sizeof(dir), "%s/../share/ferry/migrations-sql", cli_exe_dir());
+    if (access(dir, F_OK) == 0)
+        return dir;
     snprintf(dir, sizeof(dir), "%s/../migrations-sql", cli_exe_dir());
     return dir;
 }
