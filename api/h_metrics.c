@@ -34,7 +34,6 @@
 #include "common/log.h"
 #include "common/mig_state.h"
 #include "common/util.h"
-#include "db/db_host.h"
 #include "db/db_metrics.h"
 
 static const double duration_bounds[] = { 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1800,
@@ -155,17 +154,17 @@ static const struct {
     bool flag;                      /* a bool field, else an int */
 } host_gauges[] = {
     { "ferry_compute_up", "1 when the compute service's heartbeat is recent and it is not "
-      "forced down.", offsetof(struct db_host, up), true },
+      "forced down.", offsetof(struct db_host_metrics, up), true },
     { "ferry_compute_disabled", "1 when the compute service is disabled.",
-      offsetof(struct db_host, disabled), true },
+      offsetof(struct db_host_metrics, disabled), true },
     { "ferry_compute_running_vms", "Instances placed on the host.",
-      offsetof(struct db_host, running_vms), false },
+      offsetof(struct db_host_metrics, running_vms), false },
     { "ferry_compute_incoming_migrations", "Live migrations on their way in (claims).",
-      offsetof(struct db_host, incoming_migrations), false },
+      offsetof(struct db_host_metrics, incoming_migrations), false },
 };
 
 static void
-put_hosts(FILE *f, const struct db_host *h, int n)
+put_hosts(FILE *f, const struct db_host_metrics *h, int n)
 {
     for (size_t g = 0; g < ARRAY_SIZE(host_gauges); g++) {
         put_head(f, host_gauges[g].name, "gauge", host_gauges[g].help);
@@ -186,7 +185,7 @@ h_metrics(struct ctx *c, struct resp *r, struct err *err)
     const struct db_metrics_bounds b = { duration_bounds, (int)ARRAY_SIZE(duration_bounds),
                                          downtime_bounds, (int)ARRAY_SIZE(downtime_bounds) };
     AUTOFREE struct db_policy_metrics *pm = NULL;
-    AUTOFREE struct db_host *hosts = NULL;
+    AUTOFREE struct db_host_metrics *hosts = NULL;
     char *text = NULL;
     size_t len = 0;
     int npm, nhosts;
@@ -194,8 +193,8 @@ h_metrics(struct ctx *c, struct resp *r, struct err *err)
 
     if (authz_check(&c->who, AUTHZ_FERRY_METRICS, NULL, err) < 0)
         return -1;
-    if (db_metrics_read(c->db, &b, &pm, &npm, err) < 0 ||
-        db_host_list(c->db, c->cfg->service_down_time, &hosts, &nhosts, err) < 0)
+    if (db_metrics_read(c->db, &b, c->cfg->service_down_time, &pm, &npm, &hosts, &nhosts,
+                        err) < 0)
         return -1;
     if (!(f = open_memstream(&text, &len)))
         fatalx("out of memory");

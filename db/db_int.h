@@ -47,6 +47,12 @@ void row_cpy(const PGresult *r, int row, const char *col, char *dst, size_t size
 /* And back: the timestamptz of a parameter holding epoch microseconds. */
 #define EPOCH_US(param) "(timestamptz 'epoch' + " param "::bigint * interval '1 microsecond')"
 
+/* Is host h's compute service up: not forced down, its heartbeat younger
+ * than $1 (service_down_time, s). */
+#define HOST_UP                                                                       \
+    "(NOT h.forced_down AND h.heartbeat_at IS NOT NULL AND"                           \
+    " h.heartbeat_at > now() - make_interval(secs => $1::int))"
+
 /* Columns of a host read with its derived state; $1 is service_down_time.
  * Usage counts the instances placed there and the claims of migrations on
  * their way in (kept by triggers, 0004_claims_and_usage.sql). */
@@ -62,8 +68,7 @@ void row_cpy(const PGresult *r, int row, const char *col, char *dst, size_t size
     " h.forced_down, " US("h.heartbeat_at") " AS heartbeat_us,"                       \
     " " US("h.started_at") " AS started_us, " US("h.created_at") " AS created_us,"    \
     " " US("h.updated_at") " AS updated_us,"                                          \
-    " (NOT h.forced_down AND h.heartbeat_at IS NOT NULL AND"                          \
-    "  h.heartbeat_at > now() - make_interval(secs => $1::int)) AS up,"               \
+    " " HOST_UP " AS up,"                                                             \
     " h.memory_mb_used + h.claimed_memory_mb AS memory_mb_used,"                      \
     " h.vcpus_used + h.claimed_vcpus AS vcpus_used,"                                  \
     " h.disk_gb_used + h.claimed_disk_gb AS disk_gb_used, h.running_vms,"             \

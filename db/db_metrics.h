@@ -5,6 +5,7 @@
 #ifndef FERRY_DB_METRICS_H
 #define FERRY_DB_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/err.h"
@@ -33,6 +34,15 @@ struct db_policy_metrics {
     int64_t by_step[DB_STEP_MAX];   /* ended: the ladder's highest step reached */
 };
 
+/* A compute service's gauges. */
+struct db_host_metrics {
+    char host[256];
+    bool up;                        /* heartbeat within service_down_time, not forced down */
+    bool disabled;
+    int running_vms;                /* instances placed there */
+    int incoming_migrations;        /* claims of migrations on their way in */
+};
+
 /* Histogram bounds, ascending (at most DB_HIST_MAX each). */
 struct db_metrics_bounds {
     const double *duration_s;
@@ -41,8 +51,10 @@ struct db_metrics_bounds {
     int n_downtime;
 };
 
-/* Every policy's figures into *out (malloc'd, *n of them). */
-int db_metrics_read(struct db *db, const struct db_metrics_bounds *b,
-                    struct db_policy_metrics **out, int *n, struct err *err);
+/* Every policy's figures into *pm, every compute service's into *hosts
+ * (both malloc'd; *npm, *nhosts of them); down_time_s: service_down_time. */
+int db_metrics_read(struct db *db, const struct db_metrics_bounds *b, int down_time_s,
+                    struct db_policy_metrics **pm, int *npm, struct db_host_metrics **hosts,
+                    int *nhosts, struct err *err);
 
 #endif

@@ -17,8 +17,7 @@
 #define SERVICE_COLS                                                                   \
     " h.id, h.service_uuid, h.host, h.disabled,"                                       \
     " coalesce(h.disabled_reason, '') AS disabled_reason, h.forced_down,"              \
-    " (NOT h.forced_down AND h.heartbeat_at IS NOT NULL AND"                           \
-    "  h.heartbeat_at > now() - make_interval(secs => $1::int)) AS up,"                \
+    " " HOST_UP " AS up,"                                                              \
     " " US("greatest(h.heartbeat_at, h.updated_at)") " AS updated_us"
 
 /* A hypervisor with its service and the usage of the instances placed on it. */

@@ -5,6 +5,8 @@
 #    10,000 up hosts and 100,000 instances; bench_sched times decisions
 #    (SQL filters and weighers, C filters, the claim) and reports median,
 #    p99 and decisions per second.  Target: p99 under 20 ms on 2 cores.
+#    Then 100,000 ended migrations are added and ferry-api's GET /metrics
+#    is timed (median and max of 20 scrapes, after one to warm up).
 # 2. On the libvirt lab (two hosts on free 127.0.1.x addresses): the
 #    destination's own check, a host request answered by a real
 #    ferry-compute and libvirt, reported separately (median, p99);
@@ -63,6 +65,30 @@ echo "bench: $HOSTS hosts, $INSTANCES instances loaded in $(( $(date +%s) - t0 )
 p99=$(sed -n 's/^BENCH .*sched_p99_ms=\([0-9.]*\).*/\1/p' "$FERRY_STATE/bench.out")
 awk -v p="$p99" 'BEGIN { exit !(p < 20) }' && echo "  decision target p99 < 20 ms: met" \
     || echo "  decision target p99 < 20 ms: MISSED ($p99 ms)"
+
+# 1b. a Prometheus scrape of that system, with a history of ended migrations
+ENDED=${BENCH_ENDED:-100000}
+q "INSERT INTO migrations (uuid, instance_uuid, status, source_compute, dest_compute, policy,
+       max_downtime_ms, created_at, finished_at, downtime_ms, data_sent_bytes, step_reached)
+   SELECT gen_random_uuid(), uuid, (ARRAY['completed', 'completed', 'completed', 'failed',
+          'cancelled'])[1 + i % 5], host, 'h1', (ARRAY['nova', 'ferry'])[1 + i % 2], 500,
+          now() - interval '1 h' * random(), now(), (random() * 800)::int,
+          (random() * 4e9)::bigint, CASE WHEN i % 2 = 1 THEN 1 + i % 5 END
+   FROM (SELECT uuid, host, row_number() OVER () AS i FROM instances) x,
+        generate_series(1, ($ENDED + $INSTANCES - 1) / $INSTANCES) g
+   LIMIT $ENDED"
+q "VACUUM ANALYZE migrations"
+"$STACK" start ferry-api >/dev/null 2>&1
+API=http://127.0.0.1:$FERRY_API_PORT
+for _ in $(seq 1 100); do curl -fs -o /dev/null "$API/" && break; sleep 0.1; done
+for i in $(seq 1 21); do
+    curl -fs -o "$FERRY_STATE/metrics.txt" -w '%{time_total}\n' -H 'X-Auth-Token: admin:admin' \
+        "$API/metrics" || { echo "bench: FAILED: GET /metrics" >&2; exit 1; }
+done | tail -n 20 | sort -n > "$FERRY_STATE/scrape.s"
+echo "BENCH metrics_scrape hosts=$HOSTS ended=$ENDED lines=$(wc -l < "$FERRY_STATE/metrics.txt")" \
+     "median_ms=$(awk '{ a[NR] = $1 * 1000 } END { printf "%.1f", (a[10] + a[11]) / 2 }' \
+                  "$FERRY_STATE/scrape.s")" \
+     "max_ms=$(awk 'END { printf "%.1f", $1 * 1000 }' "$FERRY_STATE/scrape.s")"
 "$STACK" wipe >/dev/null 2>&1
 
 # 2. the destination's check on the lab, separately

@@ -18,10 +18,12 @@ scrape() {
     /usr/bin/python3 "$PROM" < "$BODY" > "$1" || fail "/metrics: $(head -c 600 "$BODY")"
     ok
 }
-# delta SAMPLE: its value in $T_TMP/b less in $T_TMP/a (a sample absent counts 0)
+# delta SAMPLE: its value in $T_TMP/b less in $T_TMP/a (a sample absent counts 0),
+# to the microsecond (sums of floats)
 delta() {
     jq -rn --arg k "$1" --slurpfile a "$T_TMP/a" --slurpfile b "$T_TMP/b" \
-        '(($b[0][$k] // 0) - ($a[0][$k] // 0)) | if . == (. | floor) then floor else . end'
+        '(($b[0][$k] // 0) - ($a[0][$k] // 0)) * 1e6 | round / 1e6
+         | if . == (. | floor) then floor else . end'
 }
 expect_delta() {
     local got
@@ -72,14 +74,15 @@ done
 ok
 
 # ---- migrations as the computes record them ---------------------------------------
-# ferry: completed in 4 s (40 ms down), in 100 s (250 ms down, over its 200 ms
-# budget), in 0.5 s (no downtime measured); failed after deciding to abort.
+# ferry: completed in 5 s (100 ms down: both on a bound, counted in its
+# bucket, as le means), in 100 s (250 ms down, over its 200 ms budget), in
+# 0.5 s (no downtime measured); failed after deciding to abort.
 # nova: cancelled.  created_at and finished_at in one statement: exact durations.
 sql "INSERT INTO migrations (uuid, instance_uuid, status, source_compute, dest_compute,
          policy, max_downtime_ms, created_at, finished_at, downtime_ms, data_sent_bytes,
          step_reached)
      VALUES (gen_random_uuid(), '$S', 'completed', 'h1', 'h2', 'ferry', 200,
-             now() - interval '4 s', now(), 40, 1000, 1),
+             now() - interval '5 s', now(), 100, 1000, 1),
             (gen_random_uuid(), '$S', 'completed', 'h1', 'h2', 'ferry', 200,
              now() - interval '100 s', now(), 250, 2000, 2),
             (gen_random_uuid(), '$S', 'completed', 'h1', 'h2', 'ferry', 200,
@@ -93,21 +96,21 @@ expect_delta "ferry_migrations_total{policy=ferry,status=completed}" 3
 expect_delta "ferry_migrations_total{policy=ferry,status=failed}" 1
 expect_delta "ferry_migrations_total{policy=nova,status=cancelled}" 1
 expect_delta "ferry_migrations_total{policy=nova,status=completed}" 0
-# durations 0.5, 4 and 100 s
+# durations 0.5, 5 and 100 s
 H=ferry_migration_duration_seconds
 for le in 1:1 2.5:1 5:2 60:2 120:3 3600:3 +Inf:3; do
     expect_delta "${H}_bucket{le=${le%:*},policy=ferry}" "${le#*:}"
 done
 expect_delta "${H}_count{policy=ferry}" 3
-expect_delta "${H}_sum{policy=ferry}" 104.5
+expect_delta "${H}_sum{policy=ferry}" 105.5
 expect_delta "${H}_count{policy=nova}" 0
-# downtimes 40 and 250 ms (the third has none measured)
+# downtimes 100 and 250 ms (the third has none measured)
 H=ferry_migration_downtime_seconds
-for le in 0.025:0 0.05:1 0.2:1 0.3:2 +Inf:2; do
+for le in 0.05:0 0.1:1 0.2:1 0.3:2 +Inf:2; do
     expect_delta "${H}_bucket{le=${le%:*},policy=ferry}" "${le#*:}"
 done
 expect_delta "${H}_count{policy=ferry}" 2
-expect_delta "${H}_sum{policy=ferry}" 0.29
+expect_delta "${H}_sum{policy=ferry}" 0.35
 expect_delta "ferry_migration_downtime_over_budget_total{policy=ferry}" 1
 expect_delta "ferry_migration_sent_bytes_total{policy=ferry}" 6500
 expect_delta "ferry_migration_sent_bytes_total{policy=nova}" 64
