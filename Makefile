@@ -42,12 +42,12 @@ COMMON_SRCS := common/err.c common/log.c common/cfg.c common/util.c common/mig_s
 DB_SRCS     := db/db.c db/db_schema.c db/db_host.c db/db_instance.c db/db_mig.c \
                db/db_hostreq.c db/db_action.c db/db_service.c db/db_sched.c \
                db/db_watch.c db/db_flavor.c db/db_metadata.c db/db_steer.c \
-               db/db_metrics.c
+               db/db_metrics.c db/db_drain.c
 API_SRCS    := api/main.c api/http.c api/router.c api/routes.c api/mv.c api/auth.c \
                api/fault.c api/schema.c api/view.c api/qparam.c api/h_versions.c api/h_servers.c \
                api/h_migrate.c api/h_migrations.c api/h_actions.c api/h_services.c \
                api/h_hypervisors.c api/h_flavors.c api/h_metadata.c api/h_ferry.c \
-               api/h_metrics.c
+               api/h_metrics.c api/h_drain.c
 SCHED_SRCS  := scheduler/main.c scheduler/sched.c scheduler/sched_loop.c
 COMPUTE_SRCS := compute/main.c compute/worker.c compute/monitor.c compute/hostreq.c compute/cpu.c compute/sync.c \
                 compute/event.c compute/storage.c compute/policy.c compute/policy_ferry.c \

@@ -75,6 +75,8 @@ static const struct {
     { AUTHZ_METADATA_DELETE, "os_compute_api:server-metadata:delete", CHECK_OWNER_OR_ADMIN },
     { AUTHZ_FERRY_MIGRATION_SHOW, "ferry:migrations:show", CHECK_ADMIN },
     { AUTHZ_FERRY_METRICS, "ferry:metrics", CHECK_ADMIN },
+    { AUTHZ_FERRY_HOST_DRAIN, "ferry:hosts:drain", CHECK_ADMIN },
+    { AUTHZ_FERRY_HOST_DRAIN_SHOW, "ferry:hosts:drain:show", CHECK_ADMIN },
 };
 
 /* The token file, loaded once at start-up and read-only afterwards. */

@@ -65,6 +65,10 @@ enum authz_rule {
                                      * servers:migrations:show */
     AUTHZ_FERRY_METRICS,            /* ferry:metrics: every host's and project's
                                      * figures, admin */
+    AUTHZ_FERRY_HOST_DRAIN,         /* ferry:hosts:drain: disable a host and move
+                                     * every instance off it, admin (as
+                                     * os-services:update and migrate_live) */
+    AUTHZ_FERRY_HOST_DRAIN_SHOW,    /* ferry:hosts:drain:show, admin */
 };
 
 /* May who do rule on a target owned by target_project?  On refusal fills err

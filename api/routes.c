@@ -79,6 +79,8 @@ const struct route routes_table[] = {
 const struct route ferry_routes_table[] = {
     { HTTP_GET, "/ferry/v1/migrations/{migration_id}", h_ferry_migration_show, 0, 0, NULL },
     { HTTP_GET, "/metrics", h_metrics, 0, 0, NULL },
+    { HTTP_POST, "/ferry/v1/hosts/{host}/drain", h_host_drain, 0, 0, NULL },
+    { HTTP_GET, "/ferry/v1/hosts/{host}/drain", h_host_drain_show, 0, 0, NULL },
     { HTTP_OTHER, NULL, NULL, 0, 0, NULL },
 };
 

@@ -77,6 +77,9 @@ int h_metadata_show(struct ctx *c, struct resp *r, struct err *err);
 int h_metadata_update(struct ctx *c, struct resp *r, struct err *err);
 int h_metadata_delete(struct ctx *c, struct resp *r, struct err *err);
 int h_ferry_migration_show(struct ctx *c, struct resp *r, struct err *err);
+/* h_drain.c: POST and GET /ferry/v1/hosts/{host}/drain */
+int h_host_drain(struct ctx *c, struct resp *r, struct err *err);
+int h_host_drain_show(struct ctx *c, struct resp *r, struct err *err);
 /* h_metrics.c: GET /metrics, Prometheus' text format */
 int h_metrics(struct ctx *c, struct resp *r, struct err *err);
 /* h_metrics.c: GET or HEAD /healthcheck, unauthenticated (oslo.middleware's
