@@ -47,7 +47,7 @@ API_SRCS    := api/main.c api/http.c api/router.c api/routes.c api/mv.c api/auth
                api/fault.c api/schema.c api/view.c api/qparam.c api/h_versions.c api/h_servers.c \
                api/h_migrate.c api/h_migrations.c api/h_actions.c api/h_services.c \
                api/h_hypervisors.c api/h_flavors.c api/h_metadata.c api/h_ferry.c \
-               api/h_metrics.c api/h_drain.c
+               api/h_metrics.c api/h_drain.c api/h_dashboard.c
 SCHED_SRCS  := scheduler/main.c scheduler/sched.c scheduler/sched_loop.c
 COMPUTE_SRCS := compute/main.c compute/worker.c compute/monitor.c compute/hostreq.c compute/cpu.c compute/sync.c \
                 compute/event.c compute/storage.c compute/policy.c compute/policy_ferry.c \
@@ -167,8 +167,8 @@ bench-migration: all $(SIM_BIN)
 	@SIM=$(SIM_BIN) tools/bench/migration/bench.sh \
 	    $(or $(SCENARIO),tools/bench/migration/default.txt) $(or $(OUT),$(BUILD)/bench-migration)
 
-# Installed layout: PREFIX/bin (the programs), PREFIX/share/ferry/migrations-sql
-# (what ferry-manage db sync finds beside its bin/), UNITDIR (systemd units,
+# Installed layout: PREFIX/bin (the programs), PREFIX/share/ferry: migrations-sql
+# and dashboard.html (what ferry-manage and ferry-api find beside their bin/), UNITDIR (systemd units,
 # PREFIX/bin substituted), /etc/ferry (ferry.conf.sample; ferry.conf from it
 # when there is none), the README as the units' documentation.  A `ferry`
 # system user runs ferry-api, ferry-scheduler and the schema sync; it is
@@ -188,6 +188,7 @@ install: $(BINS)
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
 	install -m 644 migrations-sql/*.sql $(DESTDIR)$(DATADIR)/migrations-sql/
+	install -m 644 api/dashboard.html $(DESTDIR)$(DATADIR)/
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
 	for u in $(UNITS); do \
 	    sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' etc/systemd/$$u \

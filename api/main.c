@@ -13,6 +13,7 @@
 
 #include "api/api.h"
 #include "api/auth.h"
+#include "api/routes.h"
 #include "common/cli.h"
 #include "common/log.h"
 #include "db/db.h"
@@ -56,6 +57,7 @@ main(int argc, char **argv)
                        API_STATEMENT_TIMEOUT_MS);
     /* one listening connection for every request that waits (below 2.34) */
     watch = db_watch_new(cfg.db_connection, "ferry-api-listen");
+    dashboard_load();
     if (!(http = http_start(&cfg, pool, watch, actor, &err)))
         fatalx("%s", err.msg);
     log_info("listening on http://%s:%d/v2.1 max_microversion=%d.%d auth=%s", cfg.api_listen,

@@ -332,6 +332,12 @@ router_handle(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watc
             h_healthcheck(cfg, pool, r);
         else
             router_bare_404(req, r);
+    } else if (strcmp(path, "/ferry/v1/dashboard") == 0) {
+        /* a static page: its data it asks for with the operator's token */
+        if (req->method == HTTP_GET || req->method == HTTP_HEAD)
+            rc = h_dashboard(r, &err);
+        else
+            router_bare_404(req, r);
     } else if (strncmp(path, "/ferry/v1/", 10) == 0 || strcmp(path, "/metrics") == 0) {
         rc = router_ferry(&c, r, &err);
     } else if (req->method == HTTP_GET) {

@@ -80,6 +80,11 @@ int h_ferry_migration_show(struct ctx *c, struct resp *r, struct err *err);
 /* h_drain.c: POST and GET /ferry/v1/hosts/{host}/drain */
 int h_host_drain(struct ctx *c, struct resp *r, struct err *err);
 int h_host_drain_show(struct ctx *c, struct resp *r, struct err *err);
+/* h_dashboard.c: the dashboard page, read once (dashboard_load, at start-up)
+ * and served without a token by GET /ferry/v1/dashboard (ERR_NOT_FOUND when
+ * it could not be read) */
+void dashboard_load(void);
+int h_dashboard(struct resp *r, struct err *err);
 /* h_metrics.c: GET /metrics, Prometheus' text format */
 int h_metrics(struct ctx *c, struct resp *r, struct err *err);
 /* h_metrics.c: GET or HEAD /healthcheck, unauthenticated (oslo.middleware's

@@ -10,6 +10,7 @@ from_table() {
     echo "get /"
     echo "get /v2.1"
     echo "get /healthcheck"
+    echo "get /ferry/v1/dashboard"
     # ferry_routes_table's patterns are full paths (/ferry/v1/..., /metrics)
     awk '/ferry_routes_table\[\]/ { ferry = 1 }
          match($0, /\{ HTTP_[A-Z]+, "[^"]*"/) {

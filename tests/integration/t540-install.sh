@@ -93,6 +93,12 @@ expect_status 200
 grep -q '^ferry_migrations_total{policy="ferry",status="completed"} 0$' "$BODY" \
     || fail "metrics of the fresh database: $(head -c 400 "$BODY")"
 ok
+# the dashboard, from the installed share/ferry
+cmp -s <(curl -s "http://127.0.0.1:$port/ferry/v1/dashboard") "$REPO/api/dashboard.html" \
+    || fail "the installed dashboard: $(grep dashboard "$T_TMP/api.log")"
+grep -q "dashboard at /ferry/v1/dashboard from $ROOT/usr/bin/../share/ferry/dashboard.html" \
+    "$T_TMP/api.log" || fail "dashboard not from share/ferry: $(grep dashboard "$T_TMP/api.log")"
+ok
 
 # ---- uninstall: the programs, units and schema go; the configuration stays ---------
 make -s --no-print-directory -C "$REPO" uninstall DESTDIR="$ROOT" PREFIX=/usr \
