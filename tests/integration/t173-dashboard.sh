@@ -4,7 +4,8 @@
 # has it; then its own functions (dashboard_rows.js, node) on this API's real
 # answers about a migration the test plays running (as a compute records
 # it): the row says its route, policy, progress, forecast with its ETA,
-# step, and the host row its state and drain.
+# step, and the host row its state and drain; then the page itself in jsdom
+# (dashboard_page.js) against this API, its abort button included.
 source "$(dirname "$0")/lib.sh"
 seed_hosts
 S=$(seed_instance t173 h1 fe173)
@@ -64,6 +65,22 @@ check .migration.forecast "start, ETA 15 s, ≤ 120 ms down, step 2: downtime ra
 check .migration.why "max downtime 120 ms at start"
 check '[.host.host, .host.state, .host.service, .host.drain, .host.drainable] | map(tostring) | join("|")' \
     "h1|up|enabled||true"
+# the page itself (jsdom, its fetch to this API): the tables as it fills
+# them, the buttons; its abort button really asks for the abort
+out=$(node "$REPO/tests/integration/dashboard_page.js" "$PAGE" "$API" "$TOKEN" "$M") \
+    || fail "the page: $out"
+check ".hosts[] | select(.[0] == \"h1\") | .[1:3] | join(\"|\")" "up|enabled"
+check ".migrations[] | select(.[0] == \"$M\") | [.[2], .[3], .[4], .[5]] | join(\"|\")" \
+    "h1 → $dest|running|ferry| 64.0 MiB left of 256.0 MiB"
+check ".buttons[\"$M\"] | join(\",\")" "force complete,abort"
+check '.status | startswith("updated ")' true
+out=$(node "$REPO/tests/integration/dashboard_page.js" "$PAGE" "$API" "$TOKEN" "$M" abort) \
+    || fail "the page's abort: $out"
+check '.deletes | join(",")' "DELETE /v2.1/servers/$S/migrations/$M 202"
+[[ $(sql "SELECT abort_requested_at IS NOT NULL FROM migrations WHERE id = $M") == t ]] \
+    || fail "the abort button did not ask for the abort"
+ok
+
 # once it ends: its measured downtime against its budget, its reason
 sql "UPDATE migrations SET status = 'cancelled', finished_at = now(), downtime_ms = 87,
          reason = 'cancelled: t173' WHERE id = $M" >/dev/null
