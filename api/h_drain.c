@@ -9,13 +9,16 @@
  *       scheduler, the source's max_concurrent_live_migrations and the
  *       policies handle them as any other.  An instance that cannot start
  *       (Nova's state checks: stopped, already migrating, ...) is skipped
- *       with Nova's reason.  202 with the drain.
+ *       with Nova's reason, and the drain goes on.  202 with the drain; 409
+ *       when the host is down (evacuate's case) or its last drain still
+ *       has migrations under way.
  *   GET /ferry/v1/hosts/{host}/drain: the host's latest drain as it stands:
  *       each migration's status, destination and reason, what was skipped,
  *       how many instances are still on the host, and a state: "draining"
- *       while any migration is under way, "drained" once none is and the
- *       host has no instance, "incomplete" when none is but instances
- *       remain (skipped, failed or refused: the reasons say why).
+ *       while any live migration from the host is under way (this drain's
+ *       or another's), "drained" once none is and the host has no
+ *       instance, "incomplete" when none is but instances remain (skipped,
+ *       failed or refused: the reasons say why).
  *
  * Order: authz (admin: ferry:hosts:drain, ferry:hosts:drain:show) -> body
  * (400) -> the host (404) -> the drain.
@@ -74,19 +77,25 @@ drain_reason(const struct ctx *c, const char **out, struct err *err)
     return 0;
 }
 
-/* The host, or Nova's 404. */
+/* The host, or Nova's 404; when up is asked for, a host that is down is
+ * Nova's words for it as a 409 (its guests cannot be live-migrated: that
+ * is evacuate's case, not a drain's). */
 static int
-drain_host(struct ctx *c, const char *host, struct err *err)
+drain_host(struct ctx *c, const char *host, bool up, struct err *err)
 {
     AUTOFREE struct db_host *h = malloc(sizeof(*h));
 
     if (!h)
         fatalx("out of memory");
-    if (db_host_get(c->db, host, c->cfg->service_down_time, h, err) == 0)
-        return 0;
-    if (err->code == ERR_NOT_FOUND)
-        err_set(err, ERR_NOT_FOUND, "Compute host %s could not be found.", host);
-    return -1;
+    if (db_host_get(c->db, host, c->cfg->service_down_time, h, err) < 0) {
+        if (err->code == ERR_NOT_FOUND)
+            err_set(err, ERR_NOT_FOUND, "Compute host %s could not be found.", host);
+        return -1;
+    }
+    if (up && !h->up)
+        return err_set(err, ERR_CONFLICT, "Compute service of %s is unavailable at this time.",
+                       host);
+    return 0;
 }
 
 static json_t *
@@ -129,7 +138,9 @@ drain_reply(struct ctx *c, const char *host, struct resp *r, struct err *err)
 }
 
 /* An ordinary os-migrateLive of server, under the drain's request id:
- * 0 started, 1 skipped (recorded with Nova's reason), -1 (*err). */
+ * 0 started, 1 skipped (recorded with Nova's reason, or the error that
+ * refused it: the drain goes on with the next), -1 when the database is
+ * gone (*err). */
 static int
 drain_one(struct ctx *c, const struct db_drain *d, const struct db_server_ref *s,
           struct err *err)
@@ -147,7 +158,7 @@ drain_one(struct ctx *c, const struct db_drain *d, const struct db_server_ref *s
                  d->request_id, m.id, s->uuid, d->id, d->host);
         return 0;
     }
-    if (e.code != ERR_CONFLICT && e.code != ERR_NOT_FOUND) {
+    if (e.code == ERR_UNAVAILABLE) {
         *err = e;
         return -1;
     }
@@ -160,19 +171,17 @@ h_host_drain(struct ctx *c, struct resp *r, struct err *err)
 {
     const char *host = c->params[0];
     AUTOFREE struct db_server_ref *servers = NULL;
-    char reason[NAME_LEN];
+    char dflt[80];
     const char *given;
     struct db_drain d;
     int n, started = 0, skipped = 0;
 
     if (authz_check(&c->who, AUTHZ_FERRY_HOST_DRAIN, NULL, err) < 0 ||
-        drain_reason(c, &given, err) < 0 || drain_host(c, host, err) < 0)
+        drain_reason(c, &given, err) < 0 || drain_host(c, host, true, err) < 0)
         return -1;
-    snprintf(reason, sizeof(reason), "%s", given ? given : "");
-    if (!given)
-        snprintf(reason, sizeof(reason), "drained by %s", c->request_id);
-    if (db_drain_begin(c->db, host, c->request_id, c->who.user_id, c->who.project_id, reason,
-                       &d, err) < 0)
+    snprintf(dflt, sizeof(dflt), "drained by %s", c->request_id);
+    if (db_drain_begin(c->db, host, c->request_id, c->who.user_id, c->who.project_id,
+                       given ? given : dflt, &d, err) < 0)
         return -1;
     db_drain_free(&d);
     if (db_hypervisor_servers(c->db, host, &servers, &n, err) < 0)
@@ -196,7 +205,7 @@ h_host_drain_show(struct ctx *c, struct resp *r, struct err *err)
     const char *host = c->params[0];
 
     if (authz_check(&c->who, AUTHZ_FERRY_HOST_DRAIN_SHOW, NULL, err) < 0 ||
-        drain_host(c, host, err) < 0)
+        drain_host(c, host, false, err) < 0)
         return -1;
     return drain_reply(c, host, r, err);
 }

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "common/mig_state.h"
 #include "db/db_drain.h"
 #include "db/db_int.h"
 
@@ -25,6 +24,34 @@ drain_read(const PGresult *r, int i, struct db_drain *d)
         fatalx("out of memory");
 }
 
+/* The live migrations under way from host (any request's), SQL. */
+#define DRAIN_MOVING(HOST)                                                            \
+    "(SELECT count(*) FROM migrations m WHERE m.source_compute = " HOST               \
+    " AND NOT m.deleted AND m.migration_type = 'live-migration'"                      \
+    " AND m.status NOT IN ('completed', 'failed', 'error', 'cancelled'))"
+
+/* Under the host's row lock: refused while its latest drain still moves
+ * something (ERR_CONFLICT), ERR_NOT_FOUND without the host. */
+static int
+drain_free_to_start(struct db *db, const char *host, struct err *err)
+{
+    const char *p[1] = { host };
+    AUTO_PGRES PGresult *r = db_query(db,
+        "SELECT (SELECT request_id FROM host_drains d WHERE d.host = h.host"
+        "   ORDER BY d.id DESC LIMIT 1) AS request_id, " DRAIN_MOVING("h.host") " AS moving"
+        " FROM compute_hosts h WHERE h.host = $1 FOR UPDATE OF h", 1, p, err);
+
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0)
+        return err_set(err, ERR_NOT_FOUND, "Compute host %s could not be found.", host);
+    if (!row_isnull(r, 0, "request_id") && row_int(r, 0, "moving") > 0)
+        return err_set(err, ERR_CONFLICT, "Compute host %s is being drained (%s): %d live "
+                       "migration(s) from it under way.", host, row_str(r, 0, "request_id"),
+                       row_int(r, 0, "moving"));
+    return 0;
+}
+
 int
 db_drain_begin(struct db *db, const char *host, const char *request_id,
                const char *user_id, const char *project_id, const char *reason,
@@ -36,8 +63,10 @@ db_drain_begin(struct db *db, const char *host, const char *request_id,
     memset(out, 0, sizeof(*out));
     if (db_begin(db, err) < 0)
         return -1;
-    /* the service disabled first (its row locked): no scheduler picks it as
-     * a destination from here on, this drain's own migrations included */
+    if (drain_free_to_start(db, host, err) < 0)
+        goto fail;
+    /* the service disabled first: no scheduler claims it as a destination
+     * from here on (db_reservation_take checks), this drain's own included */
     r = db_query(db,
         "WITH h AS (UPDATE compute_hosts SET disabled = true,"
         "   disabled_reason = CASE WHEN disabled THEN disabled_reason ELSE $5 END,"
@@ -81,11 +110,10 @@ drain_progress(struct db *db, struct db_drain *out, struct db_drain_mig **migs, 
     const char *p[2] = { out->request_id, out->host };
     AUTO_PGRES PGresult *r = db_query(db,
         "SELECT m.id, m.instance_uuid::text AS server_id, m.status,"
-        " coalesce(m.dest_compute, '') AS dest_compute, coalesce(m.reason, '') AS reason,"
-        " (SELECT count(*) FROM instances i WHERE i.host = $2 AND NOT i.deleted) AS remaining"
+        " coalesce(m.dest_compute, '') AS dest_compute, coalesce(m.reason, '') AS reason"
         " FROM migrations m WHERE m.request_id = $1 AND NOT m.deleted ORDER BY m.id",
-        2, p, err);
-    AUTO_PGRES PGresult *left = NULL;
+        1, p, err);
+    AUTO_PGRES PGresult *host = NULL;
     struct db_drain_mig *v;
 
     if (!r)
@@ -99,22 +127,19 @@ drain_progress(struct db *db, struct db_drain *out, struct db_drain_mig **migs, 
         row_cpy(r, i, "status", v[i].status, sizeof(v[i].status));
         row_cpy(r, i, "dest_compute", v[i].dest_compute, sizeof(v[i].dest_compute));
         row_cpy(r, i, "reason", v[i].reason, sizeof(v[i].reason));
-        if (!mig_status_terminal(mig_status_parse(v[i].status)))
-            out->in_progress++;
     }
     *migs = v;
-    if (*n > 0) {
-        out->remaining = row_int(r, 0, "remaining");
-        return 0;
-    }
-    /* none at all: the count on its own */
-    if (!(left = db_query(db, "SELECT count(*) AS remaining FROM instances"
-                              " WHERE host = $1 AND NOT deleted", 1, &p[1], err))) {
+    /* what still moves off the host, this drain's or not (an instance a
+     * migration asked for by hand was skipped here, and is moving) */
+    if (!(host = db_query(db, "SELECT (SELECT count(*) FROM instances WHERE host = $1"
+                              " AND NOT deleted) AS remaining, " DRAIN_MOVING("$1")
+                              " AS moving", 1, &p[1], err))) {
         free(v);
         *migs = NULL;
         return -1;
     }
-    out->remaining = row_int(left, 0, "remaining");
+    out->remaining = row_int(host, 0, "remaining");
+    out->in_progress = row_int(host, 0, "moving");
     return 0;
 }
 

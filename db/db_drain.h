@@ -20,7 +20,8 @@ struct db_drain {
     int64_t created_us;
     char *skipped_json;             /* [{"server_id", "reason"}], malloc'd */
     int remaining;                  /* instances still on the host */
-    int in_progress;                /* its migrations not yet ended */
+    int in_progress;                /* live migrations from the host not yet ended
+                                     * (this drain's, or any other's) */
 };
 
 /* One of its migrations, as it stands. */
@@ -33,8 +34,10 @@ struct db_drain_mig {
 };
 
 /* Record a drain of host under request_id and disable the host's compute
- * service, in one transaction; a service already disabled keeps its own
- * reason.  ERR_NOT_FOUND "Compute host <host> could not be found.". */
+ * service, in one transaction under the host's row lock; a service already
+ * disabled keeps its own reason.  ERR_NOT_FOUND "Compute host <host> could
+ * not be found."; ERR_CONFLICT while its latest drain still has live
+ * migrations from it under way. */
 int db_drain_begin(struct db *db, const char *host, const char *request_id,
                    const char *user_id, const char *project_id, const char *reason,
                    struct db_drain *out, struct err *err);

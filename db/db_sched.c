@@ -152,9 +152,9 @@ db_reservation_take(struct db *db, int migration_id, const struct db_sched_query
               const char *host, struct err *err)
 {
     struct numbuf b[5];
-    const char *p[6] = {
+    const char *p[7] = {
         host, num(&b[0], migration_id), num(&b[1], q->memory_mb), num(&b[2], q->vcpus),
-        num(&b[3], q->disk_gb), num(&b[4], q->max_io_ops),
+        num(&b[3], q->disk_gb), num(&b[4], q->max_io_ops), q->forced ? "true" : "false",
     };
     AUTO_PGRES PGresult *r = NULL;
 
@@ -166,6 +166,7 @@ db_reservation_take(struct db *db, int migration_id, const struct db_sched_query
                  "WITH old AS (SELECT host FROM claims WHERE migration_id = $2::int),"
                  " h AS (SELECT h.host FROM compute_hosts h WHERE h.host = $1 AND"
                  FITS("$3", "$4", "$5", "$6")
+                 "   AND ($7::boolean OR NOT (h.disabled OR h.forced_down))"
                  "   FOR UPDATE)"
                  " INSERT INTO claims (migration_id, host, memory_mb, vcpus, disk_gb)"
                  " SELECT $2::int, h.host, $3::int, $4::int, $5::int FROM h"
@@ -173,7 +174,7 @@ db_reservation_take(struct db *db, int migration_id, const struct db_sched_query
                  "   memory_mb = EXCLUDED.memory_mb, vcpus = EXCLUDED.vcpus,"
                  "   disk_gb = EXCLUDED.disk_gb, created_at = clock_timestamp()"
                  " RETURNING host, (SELECT host FROM old) AS moved_from",
-                 6, p, err);
+                 7, p, err);
     if (!r)
         return -1;
     return PQntuples(r) > 0 ? 1 : 0;

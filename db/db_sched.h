@@ -20,6 +20,7 @@ struct db_sched_query {
     const char *hypervisor_type;    /* the source's: the same, and ... */
     int64_t hypervisor_version;     /* ... a version no older */
     int max_io_ops;                 /* incoming migrations per host; 0: no limit */
+    bool forced;                    /* a forced destination: taken even disabled */
     double ram_weight;              /* [filter_scheduler] ram_weight_multiplier */
     double io_ops_weight;           /* [filter_scheduler] io_ops_weight_multiplier */
 };
@@ -58,9 +59,11 @@ int db_sched_refusals(struct db *db, const struct db_sched_query *q, int limit,
 
 /* Reserve q's resources on host for migration_id if host still has room
  * (a row of the claims table): the host row is locked while its room is
- * checked, so two reservations can never overcommit it.  A reservation of
- * the same migration elsewhere moves here.  1: reserved; 0: no room any
- * more; -1: error. */
+ * checked, so two reservations can never overcommit it, and, unless q is
+ * forced, that it is still enabled and not forced down (a drain disables a
+ * host while decisions are under way).  A reservation of the same migration
+ * elsewhere moves here.  1: reserved; 0: no room (or no longer enabled);
+ * -1: error. */
 int db_reservation_take(struct db *db, int migration_id, const struct db_sched_query *q,
                         const char *host, struct err *err);
 

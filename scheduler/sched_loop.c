@@ -189,6 +189,7 @@ sched_forced(struct sched *s, const struct db_mig *m, const struct db_instance *
         return -1;
     sched_query_of(s, rq, &q);
     q.max_io_ops = 0;               /* forcing bypasses the scheduler's filters */
+    q.forced = true;
     /* as in Nova, the destination's own refusal reaches the caller as it is */
     return sched_try(s, m, inst, src, &dest, &q, out, err);
 }

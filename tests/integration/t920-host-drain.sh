@@ -6,7 +6,8 @@
 # per instance under the drain's request id, scheduled like any other; a
 # stopped instance skipped with Nova's reason; the state as the migrations
 # end (played through SQL, as the computes write them): incomplete while an
-# instance remains, drained once none does.
+# instance remains, drained once none does; refused (409) for a host that is
+# down and while the last drain still moves something.
 source "$(dirname "$0")/lib.sh"
 seed_hosts
 sql "INSERT INTO compute_hosts (uuid, host, hypervisor_hostname, libvirt_uri, migration_addr,
@@ -37,6 +38,11 @@ api POST "$D" '{"drain": []}'
 expect_fault badRequest 400
 api DELETE "$D"
 expect_status 404
+# a host that is down: evacuate's case, not a drain's; left as it was
+api POST /ferry/v1/hosts/h-down/drain
+expect_fault conflictingRequest 409 "Compute service of h-down is unavailable at this time."
+[[ $(sql "SELECT disabled FROM compute_hosts WHERE host = 'h-down'") == f ]] \
+    || fail "a refused drain disabled h-down"
 [[ $(sql "SELECT disabled FROM compute_hosts WHERE host = 'h920'") == f ]] \
     || fail "a refused drain disabled the host"
 [[ $(sql "SELECT count(*) FROM migrations WHERE instance_uuid IN ('$A', '$B', '$C')") == 0 ]] \
@@ -68,6 +74,11 @@ wait_for "both scheduled" 30 "api GET $D && [[ \$(jq -r '[.drain.migrations[]
     | select(.status == \"queued\" and (.dest_compute == \"h2\" or .dest_compute == \"h3\"))]
     | length' \$BODY) == 2 ]]"
 expect_json '.drain.migrations_in_progress' 2
+# a second drain while this one moves: refused, nothing changed
+api POST "$D" '{"drain": {"disabled_reason": "again"}}'
+expect_fault conflictingRequest 409 "Compute host h920 is being drained ($REQ): 2 live migration(s) from it under way."
+[[ $(sql "SELECT count(*) FROM host_drains WHERE host = 'h920'") == 1 ]] || fail "a second drain"
+ok
 
 # ---- as they end: one completes, one fails --------------------------------------
 MA=$(sql "SELECT id FROM migrations WHERE request_id = '$REQ' AND instance_uuid = '$A'")

@@ -366,6 +366,45 @@ test_claim_race(void **state)
     clean();
 }
 
+/* A host disabled (a drain) or forced down between the candidates' query
+ * and the claim is not claimed by a scheduled migration; a forced one
+ * (Nova's force: the scheduler's filters bypassed) still claims it. */
+static void
+test_claim_disabled(void **state)
+{
+    struct err err = ERR_INIT;
+    struct db_sched_query q = { .memory_mb = 600, .vcpus = 1 };
+
+    (void)state;
+    clean();
+    sql("INSERT INTO compute_hosts (uuid, host, hypervisor_hostname, libvirt_uri,"
+        " migration_addr, host_ip, memory_mb, vcpus, hypervisor_type, hypervisor_version,"
+        " virt_type, heartbeat_at) VALUES (gen_random_uuid(), 'ds-a', 'ds-a', 'qemu:///a',"
+        " 'ds-a', '127.0.0.1', 4096, 4, 'QEMU', 7002022, 'qemu', now())");
+    sql("INSERT INTO flavors (flavorid, name, memory_mb, vcpus) VALUES ('ds', 'ds', 512, 1)"
+        " ON CONFLICT DO NOTHING");
+    sql("INSERT INTO instances (uuid, display_name, domain_name, project_id, user_id, host,"
+        " node, flavor_id, memory_mb, vcpus, power_state) SELECT gen_random_uuid(), 'ds',"
+        " 'ds', 'p', 'u', 'ds-x', 'ds-x', id, 600, 1, 1 FROM flavors WHERE flavorid = 'ds'");
+    sql("INSERT INTO migrations (id, uuid, instance_uuid, status, source_compute)"
+        " SELECT 2000001, gen_random_uuid(), uuid, 'accepted', 'ds-x' FROM instances"
+        " WHERE host = 'ds-x'");
+    sql("UPDATE compute_hosts SET disabled = true WHERE host = 'ds-a'");
+    assert_int_equal(db_reservation_take(db, 2000001, &q, "ds-a", &err), 0);
+    sql("UPDATE compute_hosts SET disabled = false, forced_down = true WHERE host = 'ds-a'");
+    assert_int_equal(db_reservation_take(db, 2000001, &q, "ds-a", &err), 0);
+    sql("UPDATE compute_hosts SET disabled = true WHERE host = 'ds-a'");
+    q.forced = true;
+    assert_int_equal(db_reservation_take(db, 2000001, &q, "ds-a", &err), 1);
+    sql("UPDATE compute_hosts SET disabled = false, forced_down = false WHERE host = 'ds-a'");
+    q.forced = false;
+    assert_int_equal(db_reservation_take(db, 2000001, &q, "ds-a", &err), 1);
+    sql("DELETE FROM claims WHERE migration_id > 2000000");
+    sql("DELETE FROM migrations WHERE id > 2000000");
+    sql("DELETE FROM instances WHERE host = 'ds-x'");
+    clean();
+}
+
 int
 main(void)
 {
@@ -373,6 +412,7 @@ main(void)
         cmocka_unit_test(test_candidates_match_reference),
         cmocka_unit_test(test_claims),
         cmocka_unit_test(test_claim_race),
+        cmocka_unit_test(test_claim_disabled),
     };
     struct err err = ERR_INIT;
 
