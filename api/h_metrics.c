@@ -22,6 +22,7 @@
  * database is down).  The scraper sends a token like any client
  * (X-Auth-Token; with noauth2 "admin:admin").
  */
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,30 +211,56 @@ h_metrics(struct ctx *c, struct resp *r, struct err *err)
 /* How long /healthcheck waits for a pooled connection: a probe's answer
  * must come before its own timeout (a load balancer's is a few seconds). */
 #define HEALTH_POOL_WAIT_MS 2000
+/* How long a verdict is reused: probes need no token, so however many
+ * come, the database sees one check a second. */
+#define HEALTH_TTL_MS 1000
+
+static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t health_at_ms;            /* the last check, 0: none yet */
+static char health_why[600];            /* its verdict: "" healthy, else why not */
+
+/* The database's verdict, checked anew at most once per HEALTH_TTL_MS
+ * (the others wait for that check or reuse it). */
+static void
+health_db(struct db_pool *pool, char *why, size_t size)
+{
+    pthread_mutex_lock(&health_lock);
+    if (!health_at_ms || now_ms() - health_at_ms >= HEALTH_TTL_MS) {
+        struct err err = ERR_INIT;
+        struct db *db;
+
+        if ((db = db_pool_get(pool, HEALTH_POOL_WAIT_MS, &err))) {
+            db_exec_simple(db, "SELECT 1", &err);
+            db_pool_put(pool, db);
+        }
+        health_why[0] = '\0';
+        if (err.code != ERR_NONE)
+            snprintf(health_why, sizeof(health_why), "database unavailable: %s", err.msg);
+        health_at_ms = now_ms();
+    }
+    snprintf(why, size, "%s", health_why);
+    pthread_mutex_unlock(&health_lock);
+}
 
 void
-h_healthcheck(const struct cfg *cfg, struct db_pool *pool, struct resp *r)
+h_healthcheck(const struct cfg *cfg, struct db_pool *pool, bool head, struct resp *r)
 {
-    struct err err = ERR_INIT;
-    struct db *db;
+    char why[sizeof(health_why)];
 
     r->content_type = "text/plain; charset=UTF-8";
     /* oslo.middleware's disable_by_file backend: an operator takes this
      * ferry-api out of its load balancer without stopping it */
-    if (cfg->healthcheck_disable_path[0] && access(cfg->healthcheck_disable_path, F_OK) == 0) {
+    if (cfg->healthcheck_disable_path[0] && access(cfg->healthcheck_disable_path, F_OK) == 0)
+        snprintf(why, sizeof(why), "DISABLED BY FILE");
+    else
+        health_db(pool, why, sizeof(why));
+    if (why[0]) {
         r->status = 503;
-        r->raw_body = "DISABLED BY FILE";
-        return;
-    }
-    if ((db = db_pool_get(pool, HEALTH_POOL_WAIT_MS, &err))) {
-        db_exec_simple(db, "SELECT 1", &err);
-        db_pool_put(pool, db);
-    }
-    if (err.code != ERR_NONE) {
-        r->status = 503;
-        if (asprintf(&r->text, "database unavailable: %s", err.msg) < 0)
+        if (!(r->text = strdup(why)))
             fatalx("out of memory");
         return;
     }
-    r->raw_body = "OK";
+    /* oslo's answers: 200 "OK" to a GET, 204 to a HEAD */
+    r->status = head ? 204 : 200;
+    r->raw_body = head ? NULL : "OK";
 }

@@ -329,7 +329,7 @@ router_handle(const struct cfg *cfg, struct db_pool *pool, struct db_watch *watc
     } else if (strcmp(path, "/healthcheck") == 0) {
         /* oslo.middleware's, before any auth */
         if (req->method == HTTP_GET || req->method == HTTP_HEAD)
-            h_healthcheck(cfg, pool, r);
+            h_healthcheck(cfg, pool, req->method == HTTP_HEAD, r);
         else
             router_bare_404(req, r);
     } else if (strcmp(path, "/ferry/v1/dashboard") == 0) {

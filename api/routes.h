@@ -88,9 +88,10 @@ int h_dashboard(struct resp *r, struct err *err);
 /* h_metrics.c: GET /metrics, Prometheus' text format */
 int h_metrics(struct ctx *c, struct resp *r, struct err *err);
 /* h_metrics.c: GET or HEAD /healthcheck, unauthenticated (oslo.middleware's
- * healthcheck, as Nova's api-paste.ini serves it): 200 "OK", or 503 with
- * the reason ("DISABLED BY FILE", the database unreachable) */
-void h_healthcheck(const struct cfg *cfg, struct db_pool *pool, struct resp *r);
+ * healthcheck, as Nova's api-paste.ini serves it): 200 "OK" (204 to a
+ * HEAD), or 503 with the reason ("DISABLED BY FILE", the database
+ * unreachable: checked at most once a second, whatever the probes) */
+void h_healthcheck(const struct cfg *cfg, struct db_pool *pool, bool head, struct resp *r);
 
 /* The os-migrateLive body schema of a microversion (h_migrate.c). */
 struct schema_obj;

@@ -201,9 +201,10 @@ db_metrics_read(struct db *db, const struct db_metrics_bounds *b, int down_time_
     *pm = NULL;
     *hosts = NULL;
     *npm = *nhosts = 0;
-    /* both policies listed from the start, zeros included */
+    /* every policy listed from the start, zeros included ("": not chosen yet) */
     acc_policy(&a, "nova");
     acc_policy(&a, "ferry");
+    acc_policy(&a, "");
     if (db_begin_snapshot(db, err) < 0) {
         free(a.p);
         return -1;

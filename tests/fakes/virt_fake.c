@@ -47,6 +47,9 @@ struct fake_dom {
     /* the two-step dirty-rate calculation (dirty_rate_start) */
     int calc_period;                /* 0: none started */
     int64_t calc_end_ms;            /* its result is in from then on */
+    int64_t readings[8];            /* the next dirty-rate results, scripted */
+    int nreadings;
+    int reads;                      /* dirty-rate results given */
 };
 
 /* Injected failures: the next `times` calls of op on uri fail (after
@@ -726,17 +729,48 @@ f_lifecycle(struct virt *v, const char *uuid, struct virt_lifecycle *out, struct
 }
 
 /* The model's dirty rate as libvirt's page sampling sees it: distinct
- * pages, so no more than the working set per period; 0 while not running
- * (fake_lock held). */
+ * pages, so no more than the working set per period; 0 while not running;
+ * a scripted reading first, if any (fake_lock held). */
 static void
-fake_rate(const struct fake_dom *d, int seconds, struct virt_dirty_rate *out)
+fake_rate(struct fake_dom *d, int seconds, struct virt_dirty_rate *out)
 {
     int64_t rate = d->power_state == 1 ? d->model.dirty_bytes_s : 0;
     int64_t bound = d->model.wss_bytes / seconds;
 
     out->bytes_per_s = d->model.wss_bytes > 0 && rate > bound ? bound : rate;
+    if (d->nreadings > 0) {
+        out->bytes_per_s = d->readings[0];
+        memmove(d->readings, d->readings + 1, (size_t)--d->nreadings * sizeof(d->readings[0]));
+    }
     out->period_s = seconds;
     out->start_time_s = now_ms() / 1000;
+    d->reads++;
+}
+
+void
+fake_dirty_readings(const char *uuid, const int64_t *bps, int n)
+{
+    struct fake_dom *d;
+
+    pthread_mutex_lock(&fake_lock);
+    if ((d = fake_dom(uuid))) {
+        d->nreadings = n < 8 ? n : 8;
+        memcpy(d->readings, bps, (size_t)d->nreadings * sizeof(*bps));
+    }
+    pthread_mutex_unlock(&fake_lock);
+}
+
+int
+fake_dirty_reads(const char *uuid)
+{
+    struct fake_dom *d;
+    int n = 0;
+
+    pthread_mutex_lock(&fake_lock);
+    if ((d = fake_dom(uuid)))
+        n = d->reads;
+    pthread_mutex_unlock(&fake_lock);
+    return n;
 }
 
 static int

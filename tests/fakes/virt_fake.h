@@ -75,6 +75,11 @@ void fake_last_auto_converge(const char *uuid, int *initial, int *increment);
 /* Give a domain one local disk (block migration). */
 void fake_set_disk(const char *uuid, const struct virt_disk *disk);
 
+/* The next n (at most 8) dirty-rate results of uuid are bps[], in order,
+ * whatever its model says; fake_dirty_reads: how many it has given. */
+void fake_dirty_readings(const char *uuid, const int64_t *bps, int n);
+int fake_dirty_reads(const char *uuid);
+
 /* The most dirty-rate calculations started (dirty_rate_start) with no
  * result read (dirty_rate_result) in between, since fake_reset. */
 int fake_dirty_rate_started_unread(void);

@@ -63,7 +63,7 @@ for f in ferry_migrations_active:gauge ferry_migrations:counter \
         || fail "family ${f%%:*} is not a ${f#*:}"
 done
 ok
-for p in nova ferry; do
+for p in nova ferry unset; do
     for k in "ferry_migrations_active{policy=$p,status=running}" \
              "ferry_migrations_total{policy=$p,status=failed}" \
              "ferry_migration_downtime_seconds_count{policy=$p}" \

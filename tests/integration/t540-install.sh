@@ -54,6 +54,8 @@ if command -v systemd-analyze >/dev/null; then
         || fail "systemd-analyze verify: $out"
     [[ -z $out ]] || fail "systemd-analyze verify: $out"
     ok
+else
+    echo "  t540: no systemd-analyze here: the units not verified" >&2
 fi
 [[ $(stat -c %a "$ROOT/etc/ferry/ferry.conf") == 640 ]] || fail "ferry.conf mode"
 cmp -s "$ROOT/etc/ferry/ferry.conf.sample" "$REPO/etc/ferry.conf.sample" || fail "sample"

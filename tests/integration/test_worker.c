@@ -1479,6 +1479,46 @@ test_ferry_refusal_measured_now(void **state)
     assert_string_equal(val, "");
 }
 
+/* A refusal is final, so a reading that would refuse is measured again and
+ * judged on the lower: a first reading of 200 MiB/s (page sampling's
+ * chance) then 0 starts the migration ... */
+static void
+test_ferry_refusal_by_chance(void **state)
+{
+    const int64_t readings[] = { 200 * MB, 0 };
+    struct db_mig m;
+    char val[64];
+    int reads;
+
+    (void)state;
+    ferry_on("{}");
+    fake_dirty_readings(INSTANCE, readings, 2);
+    reads = fake_dirty_reads(INSTANCE);
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_COMPLETED);
+    assert_int_equal(fake_dirty_reads(INSTANCE) - reads, 2);
+    forecast_field(m.id, "dirty_rate_bps", val, sizeof(val));
+    assert_string_equal(val, "0");
+}
+
+/* ... and 200 then 180 refuses it, on 180. */
+static void
+test_ferry_refusal_confirmed(void **state)
+{
+    const int64_t readings[] = { 200 * MB, 180 * MB };
+    struct db_mig m;
+    int reads;
+
+    (void)state;
+    ferry_on("{}");
+    fake_dirty_readings(INSTANCE, readings, 2);
+    reads = fake_dirty_reads(INSTANCE);
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(m.status, MIG_ERROR);
+    assert_int_equal(fake_dirty_reads(INSTANCE) - reads, 2);
+    assert_non_null(strstr(m.reason, "cannot converge: dirty rate 180.0 MiB/s"));
+}
+
 int
 main(void)
 {
@@ -1524,6 +1564,8 @@ main(void)
         CASE(test_ferry_queued_then_started, shared_busy),
         CASE(test_ferry_background_rate, hotset_fits),
         CASE(test_ferry_refusal_measured_now, converging),
+        CASE(test_ferry_refusal_by_chance, converging),
+        CASE(test_ferry_refusal_confirmed, converging),
         CASE(test_rates_round_at_once, hotset_fits),
     };
 
