@@ -66,7 +66,10 @@ db_mig_iter_add(struct db *db, int id, const struct db_mig_iter *it, struct err 
 /* How many of a migration's latest samples say what it uses of the link:
  * the busiest of them (2 s at [ferry] sample_interval_ms's 500).  One
  * sample wobbles: 11.9 to 29.0 MiB/s on the lab's 16 MiB/s link, and one
- * low one let e365's second migration start beside the first. */
+ * low one let e365's second migration start beside the first.  One
+ * admitted but with no sample yet (preparing, or its job just started)
+ * uses what its forecast counted on: two admissions in a row on one host
+ * would otherwise each see the link free. */
 #define LINK_SAMPLES "4"
 
 int
@@ -75,12 +78,14 @@ db_mig_link_used(struct db *db, int id, const char *host, int64_t *bps, struct e
     struct numbuf b;
     const char *p[2] = { num(&b, id), host };
     AUTO_PGRES PGresult *r = db_query(db,
-        "SELECT coalesce(sum(s.bps), 0)::bigint AS used FROM migrations m"
+        "SELECT coalesce(sum(coalesce(s.bps, CASE WHEN m.forecast->>'verdict' = 'start'"
+        "   THEN (m.forecast->>'bandwidth_bps')::bigint END)), 0)::bigint AS used"
+        " FROM migrations m"
         " CROSS JOIN LATERAL (SELECT max(bandwidth_bps) AS bps FROM"
         "   (SELECT bandwidth_bps FROM migration_samples WHERE migration_id = m.id"
         "    ORDER BY seq DESC LIMIT " LINK_SAMPLES ") last) s"
         " WHERE m.id <> $1::int AND NOT m.deleted"
-        "   AND m.status IN ('running', 'running (post-copy)')"
+        "   AND m.status IN ('preparing', 'running', 'running (post-copy)')"
         "   AND $2 IN (m.source_compute, m.dest_compute)",
         2, p, err);
 

@@ -23,8 +23,9 @@ int db_mig_queued_dirty_rate(struct db *db, int id, int64_t *bps, struct err *er
 int db_mig_record_step(struct db *db, int id, int step, struct err *err);
 /* One row of the per-iteration table (a repeated iteration is ignored). */
 int db_mig_iter_add(struct db *db, int id, const struct db_mig_iter *it, struct err *err);
-/* What the other running migrations from or to host use of its link now:
- * the sum of each one's busiest of its latest samples, bytes/s. */
+/* What the other migrations from or to host use of its link now: the sum
+ * of each running one's busiest of its latest samples, or, admitted with
+ * none yet, the bandwidth its forecast counted on; bytes/s. */
 int db_mig_link_used(struct db *db, int id, const char *host, int64_t *bps, struct err *err);
 /* Admission: the (preparing) row is not claimed again for wait_ms once it
  * is back to queued. */

@@ -343,24 +343,29 @@ test_link_used(void **state)
     struct err err = ERR_INIT;
     int64_t used = -1;
     bool created;
-    int ids[3];
+    int ids[6];
 
     (void)state;
     pg_exec(db, "DELETE FROM instances WHERE uuid = '" IMPORT_UUID "'");
     if (db_instance_import(db, "t-a", "t-a", &in, &created, &err) < 0)
         fail_msg("%s", err.msg);
     /* out of t-a (MiB/s by seq: 30 long ago, then 1 14 2 9 3), into t-a
-     * (1), and one ended (50) */
-    for (int i = 0; i < 3; i++) {
-        static const char *const rows[] = { "'running', 't-a', 't-b'",
-                                            "'running', 't-c', 't-a'",
-                                            "'completed', 't-a', 't-b'" };
+     * (1), one ended (50); admitted without samples yet: preparing (its
+     * forecast counts 5), running (7); one queued by its forecast (0) */
+    for (int i = 0; i < 6; i++) {
+        static const char *const rows[] = {
+            "'running', 't-a', 't-b', NULL", "'running', 't-c', 't-a', NULL",
+            "'completed', 't-a', 't-b', NULL",
+            "'preparing', 't-a', 't-b', '{\"verdict\": \"start\", \"bandwidth_bps\": 5242880}'",
+            "'running', 't-a', 't-b', '{\"verdict\": \"start\", \"bandwidth_bps\": 7340032}'",
+            "'preparing', 't-a', 't-b', '{\"verdict\": \"queue\", \"bandwidth_bps\": 9437184}'",
+        };
         char sql[512];
         PGresult *r;
 
         snprintf(sql, sizeof(sql), "INSERT INTO migrations (uuid, instance_uuid, status,"
-                 " source_compute, dest_compute) VALUES (gen_random_uuid(), '" IMPORT_UUID
-                 "', %s) RETURNING id", rows[i]);
+                 " source_compute, dest_compute, forecast) VALUES (gen_random_uuid(), '"
+                 IMPORT_UUID "', %s) RETURNING id", rows[i]);
         r = db_query(db, sql, 0, NULL, &err);
         assert_non_null(r);
         ids[i] = atoi(PQgetvalue(r, 0, 0));
@@ -377,9 +382,9 @@ test_link_used(void **state)
         pg_exec(db, sql);
     }
     assert_int_equal(db_mig_link_used(db, 0, "t-a", &used, &err), 0);
-    assert_int_equal(used, (int64_t)15 << 20);     /* 14 (not 30, not 3) + 1 */
+    assert_int_equal(used, (int64_t)27 << 20);     /* 14 (not 30, not 3) + 1 + 5 + 7 */
     assert_int_equal(db_mig_link_used(db, ids[1], "t-a", &used, &err), 0);
-    assert_int_equal(used, (int64_t)14 << 20);     /* not its own */
+    assert_int_equal(used, (int64_t)26 << 20);     /* not its own */
     assert_int_equal(db_mig_link_used(db, 0, "t-c", &used, &err), 0);
     assert_int_equal(used, (int64_t)1 << 20);
     assert_int_equal(db_mig_link_used(db, 0, "t-z", &used, &err), 0);
