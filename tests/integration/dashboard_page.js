@@ -3,7 +3,8 @@
 //   node dashboard_page.js PAGE API TOKEN MIGRATION_ID [abort]
 // Loads the page as a browser would, its fetch sent to API, types the token
 // in, waits (up to 20 s) for both tables to fill, and prints what they show:
-// {"hosts": [[cells...]], "migrations": [[cells...]], "buttons": {id: [...]}}.
+// {"hosts": [[cells...]], "migrations": [[cells...]], "buttons": {id: [...]},
+// "max_in_flight": the most requests it had under way at once}.
 // With "abort", clicks MIGRATION_ID's abort button (confirm answered yes)
 // and waits for the API's answer to it ("deletes": "DELETE path status").
 'use strict';
@@ -13,15 +14,21 @@ const { JSDOM } = require(path.join(__dirname, '../contract/node_modules/jsdom')
 
 const [page, api, token, mid, action] = process.argv.slice(2);
 const answered = [];                    // "METHOD path status" of each answer the page got
+let inFlight = 0, maxInFlight = 0;      // its requests at once
 const dom = new JSDOM(fs.readFileSync(page, 'utf8'), {
     runScripts: 'dangerously',
     url: api + '/ferry/v1/dashboard',
     beforeParse(window) {
         // the browser's fetch, to the real API (relative paths as the page sends them)
         window.fetch = async (p, opts) => {
-            const r = await fetch(new URL(p, api), opts);
-            answered.push(`${(opts && opts.method) || 'GET'} ${p} ${r.status}`);
-            return r;
+            maxInFlight = Math.max(maxInFlight, ++inFlight);
+            try {
+                const r = await fetch(new URL(p, api), opts);
+                answered.push(`${(opts && opts.method) || 'GET'} ${p} ${r.status}`);
+                return r;
+            } finally {
+                inFlight--;
+            }
         };
         window.confirm = () => true;
         window.alert = (m) => { throw new Error('alert: ' + m); };
@@ -58,7 +65,7 @@ async function until(what, cond) {
         buttons[tr.cells[0].textContent] = [...tr.querySelectorAll('button')].map((b) => b.textContent);
     process.stdout.write(JSON.stringify({ hosts: rows('hosts'), migrations: rows('migrations'),
                                           status: doc.getElementById('status').textContent,
-                                          buttons,
+                                          buttons, max_in_flight: maxInFlight,
                                           deletes: answered.filter((a) => a.startsWith('DELETE ')) })
                          + '\n');
     dom.window.close();

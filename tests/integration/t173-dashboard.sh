@@ -66,7 +66,14 @@ check .migration.why "max downtime 120 ms at start"
 check '[.host.host, .host.state, .host.service, .host.drain, .host.drainable] | map(tostring) | join("|")' \
     "h1|up|enabled||true"
 # the page itself (jsdom, its fetch to this API): the tables as it fills
-# them, the buttons; its abort button really asks for the abort
+# them, the buttons; its abort button really asks for the abort.  With 12
+# disabled hosts (a drain each to read) it still sends at most 6 requests
+# at once, as a browser would (the API limits one address's connections)
+sql "INSERT INTO compute_hosts (uuid, host, hypervisor_hostname, libvirt_uri, migration_addr,
+         host_ip, disabled, disabled_reason, heartbeat_at)
+     SELECT gen_random_uuid(), 't173-d' || i, 't173-d' || i, 'qemu:///x', 'x', '127.0.0.1',
+            true, 't173', now() FROM generate_series(1, 12) i
+     ON CONFLICT (host) DO NOTHING" >/dev/null
 out=$(node "$REPO/tests/integration/dashboard_page.js" "$PAGE" "$API" "$TOKEN" "$M") \
     || fail "the page: $out"
 check ".hosts[] | select(.[0] == \"h1\") | .[1:3] | join(\"|\")" "up|enabled"
@@ -74,6 +81,8 @@ check ".migrations[] | select(.[0] == \"$M\") | [.[2], .[3], .[4], .[5]] | join(
     "h1 → $dest|running|ferry| 64.0 MiB left of 256.0 MiB"
 check ".buttons[\"$M\"] | join(\",\")" "force complete,abort"
 check '.status | startswith("updated ")' true
+check '.max_in_flight <= 6 and .max_in_flight >= 1' true
+check '[.hosts[] | select(.[0] | startswith("t173-d"))] | length' 12
 out=$(node "$REPO/tests/integration/dashboard_page.js" "$PAGE" "$API" "$TOKEN" "$M" abort) \
     || fail "the page's abort: $out"
 check '.deletes | join(",")' "DELETE /v2.1/servers/$S/migrations/$M 202"
