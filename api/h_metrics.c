@@ -98,7 +98,7 @@ put_hist(FILE *f, const char *name, const char *policy, const struct db_hist *h,
     put_label(f, policy);
     fprintf(f, "\",le=\"+Inf\"} %lld\n%s_sum{policy=\"", (long long)h->count, name);
     put_label(f, policy);
-    fprintf(f, "\"} %.17g\n%s_count{policy=\"", h->sum, name);
+    fprintf(f, "\"} %.15g\n%s_count{policy=\"", h->sum, name);
     put_label(f, policy);
     fprintf(f, "\"} %lld\n", (long long)h->count);
 }

@@ -291,7 +291,6 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
     out->hot_bytes = (int64_t)w;
     out->post_copy = g->post_copy;
     out->start_downtime_ms = start_cap_ms(g, bw);
-    out->downtime_ms = out->start_downtime_ms;
     if (bw <= 0) {
         out->verdict = PF_REFUSE;
         out->expected = PF_STEP_ABORT;
@@ -303,11 +302,14 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
     }
     need = need_ms(w, bw);
     p = throttle_need(d, 0, bw);
+    /* the guest's downtime, at most: QEMU's share and the switchover's
+     * reserve on top (what the lab measured above QEMU's setting) */
+    out->downtime_ms = out->start_downtime_ms + reserve_ms(bw);
     if (d < PF_RHO_OWN * bw) {
         out->expected = PF_STEP_NONE;
         out->eta_ms = (int64_t)((disk / bw + mem / (bw - d)) * 1000.0);
         out->start_downtime_ms = alone_downtime_ms(g, d, bw, (double)out->eta_ms);
-        out->downtime_ms = out->start_downtime_ms;
+        out->downtime_ms = out->start_downtime_ms + reserve_ms(bw);
         snprintf(out->text, sizeof(out->text), "pre-copy converges on its own: dirty rate "
                  "%.1f MiB/s under %.1f MiB/s, hot set %.1f MiB; about %lld s, downtime <= "
                  "%d ms", pf_mib(d), pf_mib(bw), pf_mib(w), (long long)(out->eta_ms / 1000),
@@ -321,7 +323,7 @@ pf_forecast(const struct pf_guest *g, const struct pf_measure *m, int64_t bw_bps
         out->start_downtime_ms = need > out->start_downtime_ms ? need : out->start_downtime_ms;
         if (out->start_downtime_ms > cap)
             out->start_downtime_ms = cap;
-        out->downtime_ms = need;
+        out->downtime_ms = budget_for(need, bw);
         out->eta_ms = (int64_t)((mem + disk + 2 * w) * 1000.0 / bw);
         snprintf(out->text, sizeof(out->text), "max downtime %d ms at start: hot set %.1f MiB "
                  "at %.1f MiB/s (dirty rate %.1f MiB/s), budget %d ms; about %lld s",

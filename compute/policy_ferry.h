@@ -181,7 +181,8 @@ struct pf_forecast {
     int64_t dirty_bps;              /* D measured */
     int64_t hot_bytes;              /* W estimated: dirty_bps x period, <= RAM */
     int64_t eta_ms;                 /* expected job time, -1: cannot */
-    int downtime_ms;                /* expected downtime */
+    int downtime_ms;                /* the guest's downtime expected at most: QEMU's
+                                     * share and the switchover's reserve */
     char text[PF_TEXT];             /* the choice and its numbers, or the refusal */
 };
 
