@@ -1479,24 +1479,35 @@ test_ferry_refusal_measured_now(void **state)
     assert_string_equal(val, "");
 }
 
+/* A migration under the ferry policy whose guest's next two dirty-rate
+ * readings are first and second: it ends, and the forecast measured twice. */
+static struct db_mig
+ferry_on_readings(int64_t first, int64_t second)
+{
+    const int64_t readings[] = { first, second };
+    int reads;
+    struct db_mig m;
+
+    ferry_on("{}");
+    fake_dirty_readings(INSTANCE, readings, 2);
+    reads = fake_dirty_reads(INSTANCE);
+    m = wait_terminal(start_migration(false));
+    assert_int_equal(fake_dirty_reads(INSTANCE) - reads, 2);
+    return m;
+}
+
 /* A refusal is final, so a reading that would refuse is measured again and
  * judged on the lower: a first reading of 200 MiB/s (page sampling's
  * chance) then 0 starts the migration ... */
 static void
 test_ferry_refusal_by_chance(void **state)
 {
-    const int64_t readings[] = { 200 * MB, 0 };
     struct db_mig m;
     char val[64];
-    int reads;
 
     (void)state;
-    ferry_on("{}");
-    fake_dirty_readings(INSTANCE, readings, 2);
-    reads = fake_dirty_reads(INSTANCE);
-    m = wait_terminal(start_migration(false));
+    m = ferry_on_readings(200 * MB, 0);
     assert_int_equal(m.status, MIG_COMPLETED);
-    assert_int_equal(fake_dirty_reads(INSTANCE) - reads, 2);
     forecast_field(m.id, "dirty_rate_bps", val, sizeof(val));
     assert_string_equal(val, "0");
 }
@@ -1505,17 +1516,11 @@ test_ferry_refusal_by_chance(void **state)
 static void
 test_ferry_refusal_confirmed(void **state)
 {
-    const int64_t readings[] = { 200 * MB, 180 * MB };
     struct db_mig m;
-    int reads;
 
     (void)state;
-    ferry_on("{}");
-    fake_dirty_readings(INSTANCE, readings, 2);
-    reads = fake_dirty_reads(INSTANCE);
-    m = wait_terminal(start_migration(false));
+    m = ferry_on_readings(200 * MB, 180 * MB);
     assert_int_equal(m.status, MIG_ERROR);
-    assert_int_equal(fake_dirty_reads(INSTANCE) - reads, 2);
     assert_non_null(strstr(m.reason, "cannot converge: dirty rate 180.0 MiB/s"));
 }
 
