@@ -511,8 +511,16 @@ worker_postcopy_recover(struct worker *w)
             worker_decision(w, text);
             return;
         }
-        if (!w->pc_gave_up && !worker_postcopy_broken(w))
-            return;                 /* it ended otherwise: the finish step reads where */
+        if (!w->pc_gave_up && !worker_postcopy_broken(w)) {
+            /* no longer broken although the call said otherwise (libvirt
+             * can report a resume that QEMU carries out as failed, "still
+             * running"): resumed all the same; the finish step reads where */
+            snprintf(text, sizeof(text), "post-copy migration to %s resumed %lld ms after it "
+                     "broke (attempt %d; libvirt answered: %s)", w->m.dest_compute,
+                     (long long)(now_ms() - first), w->pc_attempts, w->mig_err.msg);
+            worker_decision(w, text);
+            return;
+        }
         log_warnx("resuming post-copy failed mig=%d attempt=%d: %s", w->m.id, w->pc_attempts,
                   w->mig_err.msg);
         w->pc_broken_ms = first;
