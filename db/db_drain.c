@@ -28,7 +28,7 @@ drain_read(const PGresult *r, int i, struct db_drain *d)
 #define DRAIN_MOVING(HOST)                                                            \
     "(SELECT count(*) FROM migrations m WHERE m.source_compute = " HOST               \
     " AND NOT m.deleted AND m.migration_type = 'live-migration'"                      \
-    " AND m.status NOT IN ('completed', 'failed', 'error', 'cancelled'))"
+    " AND m.status NOT IN " MIG_ENDED_SQL ")"
 
 /* Under the host's row lock: refused while its latest drain still moves
  * something (ERR_CONFLICT), ERR_NOT_FOUND without the host. */

@@ -47,6 +47,9 @@ void row_cpy(const PGresult *r, int row, const char *col, char *dst, size_t size
 /* And back: the timestamptz of a parameter holding epoch microseconds. */
 #define EPOCH_US(param) "(timestamptz 'epoch' + " param "::bigint * interval '1 microsecond')"
 
+/* The statuses a migration ends in (mig_status_terminal), as an SQL list. */
+#define MIG_ENDED_SQL "('completed', 'failed', 'error', 'cancelled')"
+
 /* Is host h's compute service up: not forced down, its heartbeat younger
  * than $1 (service_down_time, s). */
 #define HOST_UP                                                                       \

@@ -16,7 +16,7 @@
 
 /* The rows counted: live migrations, not deleted. */
 #define LIVE " NOT m.deleted AND m.migration_type = 'live-migration'"
-#define ENDED " AND m.status IN ('completed', 'failed', 'error', 'cancelled')"
+#define ENDED " AND m.status IN " MIG_ENDED_SQL
 #define COMPLETED " AND m.status = 'completed' AND m.finished_at IS NOT NULL"
 #define DURATION_S "extract(epoch FROM m.finished_at - m.created_at)::float8"
 
